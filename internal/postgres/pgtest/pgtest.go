@@ -1,0 +1,192 @@
+// Package pgtest hands each test a database of its own on a real PostgreSQL
+// + PostGIS: a throwaway cluster started by devdb, or the server named by
+// INFRAMAP_TEST_DATABASE_URL. Databases are cloned from templates that hold
+// the migrated schema, with or without the district dataset, so each test
+// starts from the same state in a fraction of a second.
+//
+// A missing database is a failure, never a skip.
+package pgtest
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"inframap/internal/devdb"
+	"inframap/internal/postgres"
+	"inframap/internal/seed"
+)
+
+// EnvURL names the variable that points tests at an existing server. The
+// role must be allowed to create databases.
+const EnvURL = "INFRAMAP_TEST_DATABASE_URL"
+
+// Template names.
+const (
+	Empty    = "empty"    // migrated, no data
+	District = "district" // migrated and loaded with the district dataset
+)
+
+var (
+	mu       sync.Mutex
+	server   string // URL of the maintenance database of the test server
+	cluster  *devdb.Cluster
+	prefix   = fmt.Sprintf("t%d_", os.Getpid())
+	counter  atomic.Int64
+	prepared = map[string]bool{}
+)
+
+// Main runs the tests of a package against a database server: it starts a
+// throwaway cluster unless EnvURL is set, and stops it afterwards.
+func Main(m *testing.M) {
+	code, err := run(m)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "pgtest:", err)
+		os.Exit(1)
+	}
+	os.Exit(code)
+}
+
+func run(m *testing.M) (int, error) {
+	ctx := context.Background()
+	if u := os.Getenv(EnvURL); u != "" {
+		server = u
+	} else {
+		c, err := devdb.Temp(ctx, nil)
+		if err != nil {
+			return 0, fmt.Errorf("start a throwaway PostgreSQL (set %s to use an existing one): %w", EnvURL, err)
+		}
+		cluster = c
+		defer c.Stop()
+		server = c.URL("postgres")
+	}
+	code := m.Run()
+	if cluster == nil {
+		dropAll(ctx)
+	}
+	return code, nil
+}
+
+// Cluster returns the throwaway cluster, or nil when EnvURL is in use.
+func Cluster() *devdb.Cluster { return cluster }
+
+// URL returns the URL of database name on the test server.
+func URL(name string) string {
+	u, err := url.Parse(server)
+	if err != nil {
+		panic(err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+func admin(ctx context.Context) (*pgx.Conn, error) { return pgx.Connect(ctx, server) }
+
+// template makes sure the template database exists, built once per process.
+func template(ctx context.Context, kind string) (string, error) {
+	mu.Lock()
+	defer mu.Unlock()
+	name := prefix + "tmpl_" + kind
+	if prepared[name] {
+		return name, nil
+	}
+	conn, err := admin(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name); err != nil {
+		return "", err
+	}
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
+		return "", err
+	}
+	db, err := postgres.Open(ctx, postgres.Config{URL: URL(name), MaxConns: 2})
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return "", err
+	}
+	if kind == District {
+		ds, err := seed.District()
+		if err != nil {
+			return "", err
+		}
+		if err := db.Load(ctx, ds); err != nil {
+			return "", err
+		}
+	}
+	prepared[name] = true
+	return name, nil
+}
+
+// NewURL creates a database cloned from the template kind (Empty or
+// District) and returns its URL. It is dropped when the test ends.
+func NewURL(t testing.TB, kind string) string {
+	t.Helper()
+	if server == "" {
+		t.Fatal("pgtest: no database server; call pgtest.Main from TestMain")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	tmpl, err := template(ctx, kind)
+	if err != nil {
+		t.Fatalf("pgtest: template %s: %v", kind, err)
+	}
+	name := fmt.Sprintf("%sdb%d", prefix, counter.Add(1))
+	conn, err := admin(ctx)
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, fmt.Sprintf("CREATE DATABASE %s TEMPLATE %s", name, tmpl)); err != nil {
+		t.Fatalf("pgtest: create database: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx := context.Background()
+		conn, err := admin(ctx)
+		if err != nil {
+			return
+		}
+		defer conn.Close(ctx)
+		conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	})
+	return URL(name)
+}
+
+// NewDB returns an open pool on a fresh database cloned from template kind.
+func NewDB(t testing.TB, kind string) *postgres.DB {
+	t.Helper()
+	db, err := postgres.Open(context.Background(), postgres.Config{URL: NewURL(t, kind)})
+	if err != nil {
+		t.Fatalf("pgtest: open: %v", err)
+	}
+	t.Cleanup(db.Close)
+	return db
+}
+
+// dropAll removes the databases this process made on an external server.
+func dropAll(ctx context.Context) {
+	conn, err := admin(ctx)
+	if err != nil {
+		return
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, "SELECT datname FROM pg_database WHERE datname LIKE $1", prefix+"%")
+	if err != nil {
+		return
+	}
+	names, _ := pgx.CollectRows(rows, pgx.RowTo[string])
+	for _, n := range names {
+		conn.Exec(ctx, "DROP DATABASE IF EXISTS "+n+" WITH (FORCE)")
+	}
+}

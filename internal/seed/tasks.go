@@ -1,0 +1,274 @@
+package seed
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"inframap/internal/maint"
+)
+
+// day returns the calendar day d (in the district's zone) at a working-hour
+// time drawn from rng.
+func day(rng *rand.Rand, d time.Time) time.Time {
+	y, m, dd := d.Date()
+	return time.Date(y, m, dd, 8, 30, 0, 0, maint.Zone).Add(time.Duration(rng.IntN(9*60)) * time.Minute)
+}
+
+// between returns a uniformly drawn day in [from, to].
+func between(rng *rand.Rand, from, to time.Time) time.Time {
+	days := int(to.Sub(from).Hours()/24) + 1
+	return from.AddDate(0, 0, rng.IntN(days))
+}
+
+func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, maint.Zone) }
+
+// history builds the events of a case that ran from 上报 to target, with the
+// gaps (in days) before each later step. The steps are those of the flow:
+// filed, dispatched, in_progress, done, closed.
+func history(rng *rand.Rand, reported time.Time, gaps []int, target maint.Status, actors []string, notes []string) []Event {
+	steps := []maint.Status{maint.StatusReported, maint.StatusFiled, maint.StatusDispatched, maint.StatusInProgress, maint.StatusDone, maint.StatusClosed}
+	var evs []Event
+	at := day(rng, reported)
+	for i, to := range steps {
+		if i > 0 {
+			next := day(rng, at.AddDate(0, 0, gaps[i-1]))
+			if !next.After(at) {
+				next = at.Add(time.Duration(20+rng.IntN(120)) * time.Minute)
+			}
+			at = next
+		}
+		var from maint.Status
+		if i > 0 {
+			from = steps[i-1]
+		}
+		evs = append(evs, Event{At: at, Actor: actors[i], From: from, To: to, Note: notes[i]})
+		if to == target {
+			break
+		}
+	}
+	return evs
+}
+
+var importActors = []string{"import", "import", "import", "import", "import", "import"}
+
+func f64(v float64) *float64 { return &v }
+func intp(v int) *int        { return &v }
+
+// programmeTasks gives every programme asset its case of the published
+// programme, closed inside the programme window. Outdoor works follow
+// Changchun's construction season (April to November); manholes are fixed
+// all year, fewer in the frozen months.
+func (g *generator) programmeTasks(rng *rand.Rand) {
+	season := func(r *rand.Rand, weight2023 float64) time.Time {
+		if r.Float64() < weight2023 {
+			return between(r, date(2023, 4, 20), date(2023, 11, 15))
+		}
+		return between(r, date(2024, 4, 15), date(2024, 8, 28))
+	}
+	for _, a := range g.ds.Assets {
+		var (
+			closed   time.Time
+			gaps     []int
+			title    string
+			workType string
+			crew     string
+			notes    []string
+			qty      *float64
+			unit     string
+			phase    maint.Phase
+			percent  *int
+			priority = maint.PriorityNormal
+		)
+		switch a.Kind {
+		case maint.KindParkingSpace:
+			continue // bays are built with their lot
+		case maint.KindRoadRepair:
+			closed = season(rng, 0.55)
+			gaps = []int{1 + rng.IntN(5), 1 + rng.IntN(5), 2 + rng.IntN(10), 3 + rng.IntN(18), 1 + rng.IntN(6)}
+			title, workType = "道路小修维护："+a.Name, "minor_repair"
+			crew = g.ds.Crews[rng.IntN(2)]
+			area := float64(a.Attrs["area_m2"].(int))
+			qty, unit = f64(area), "m2"
+			notes = []string{"道路巡查上报：" + distressNames(a.Attrs["distresses"].([]string)), "立案：列入2023–2024年道路小修维护计划", "派遣至" + crew, "开始处置", fmt.Sprintf("处置完成，修复面积%.0f平方米", area), "核查通过，结案"}
+		case maint.KindSewerSeparation:
+			if a.Attrs["corridor"] == true {
+				closed = between(rng, date(2024, 7, 20), date(2024, 8, 25))
+				gaps = []int{10, 20, 25, 300, 12}
+			} else {
+				closed = season(rng, 0.5)
+				gaps = []int{5 + rng.IntN(20), 5 + rng.IntN(15), 5 + rng.IntN(20), 35 + rng.IntN(70), 5 + rng.IntN(15)}
+			}
+			title, workType = "雨污分流改造："+a.Name, "sewer_separation"
+			crew = []string{g.ds.Crews[2], g.ds.Crews[4]}[rng.IntN(2)]
+			phase, percent = "acceptance", intp(100)
+			notes = []string{"列入2023–2024年雨污分流改造计划", "立案", "派遣至" + crew, "开工：勘察、开挖", "管道铺设、回填及路面恢复完成", "验收合格，结案"}
+		case maint.KindParkingLot:
+			closed = season(rng, 0.5)
+			gaps = []int{10 + rng.IntN(20), 5 + rng.IntN(10), 5 + rng.IntN(10), 20 + rng.IntN(40), 3 + rng.IntN(10)}
+			title, workType = "公共停车场建设："+a.Name, "parking_construction"
+			crew = g.ds.Crews[3]
+			spaces := float64(a.Attrs["spaces"].(int))
+			qty, unit = f64(spaces), "spaces"
+			notes = []string{"列入2023–2024年公共停车场建设计划", "立案", "派遣至" + crew, "开工", fmt.Sprintf("完工，泊位%.0f个", spaces), "验收合格，结案"}
+		case maint.KindManhole:
+			for {
+				closed = between(rng, date(2023, 2, 1), date(2024, 8, 30))
+				if m := closed.Month(); m >= 3 && m <= 11 || rng.Float64() < 0.4 {
+					break
+				}
+			}
+			gaps = []int{rng.IntN(3), rng.IntN(3), rng.IntN(4), rng.IntN(3), 1 + rng.IntN(5)}
+			defect, _ := maint.Lookup(maint.ManholeDefects, a.Attrs["defect_type"].(string))
+			title, workType = defect.Name+"："+a.Code, "manhole_remediation"
+			crew = g.ds.Crews[5]
+			qty, unit = f64(1), "manholes"
+			switch a.Attrs["defect_grade"].(int) {
+			case 4:
+				priority = maint.PriorityUrgent
+				gaps[0], gaps[1], gaps[2] = 0, 0, 0
+			case 3:
+				priority = maint.PriorityHigh
+			}
+			notes = []string{"巡查上报：" + defect.Name, "立案", "派遣至" + crew, "开始处置", "处置完成：" + defect.Name + "已修复", "核查通过，结案"}
+		case maint.KindCapitalProject:
+			closed = date(2024, 6, 28)
+			gaps = []int{20, 30, 45, 400, 30}
+			title, workType = a.Name, "capital_works"
+			crew = g.ds.Crews[4]
+			qty, unit = f64(ProjectAreaM2), "m2"
+			notes = []string{"项目立项", "立案", "派遣至" + crew, "开工建设", "完工", "竣工验收，移交使用"}
+		}
+		total := 0
+		for _, d := range gaps {
+			total += d
+		}
+		reported := closed.AddDate(0, 0, -total)
+		if reported.Before(date(2023, 1, 3)) {
+			reported = date(2023, 1, 3).AddDate(0, 0, rng.IntN(20))
+		}
+		evs := history(rng, reported, gaps, maint.StatusClosed, importActors, notes)
+		for evs[len(evs)-1].At.After(WindowEnd) {
+			// Too late: start the case earlier.
+			reported = reported.AddDate(0, 0, -7)
+			evs = history(rng, reported, gaps, maint.StatusClosed, importActors, notes)
+		}
+		dispatched := evs[2].At
+		due := dispatched.AddDate(0, 0, gaps[2]+gaps[3]+5+rng.IntN(10))
+		due = time.Date(due.Year(), due.Month(), due.Day(), 0, 0, 0, 0, time.UTC)
+		t := Task{
+			AssetCode: a.Code,
+			Programme: maint.ProgrammePublished,
+			Title:     title,
+			WorkType:  workType,
+			Priority:  priority,
+			Assignee:  crew,
+			DueDate:   &due,
+			QtyUnit:   unit,
+			Source:    maint.SourceImport,
+			Events:    evs,
+		}
+		if qty != nil {
+			t.QtyPlanned, t.QtyDone = qty, f64(*qty)
+		}
+		if phase != "" {
+			t.Phase, t.Percent = phase, percent
+		}
+		t.Ref = fmt.Sprintf("LY-%d-%06d", evs[0].At.Year(), len(g.ds.Tasks)+1)
+		g.ds.Tasks = append(g.ds.Tasks, t)
+	}
+}
+
+func distressNames(codes []string) string {
+	s := ""
+	for i, c := range codes {
+		n, _ := maint.Lookup(maint.RoadDistresses, c)
+		if i > 0 {
+			s += "、"
+		}
+		s += n.Name
+	}
+	return s
+}
+
+// routineTasks adds the open routine work of the demo: 60 tasks on existing
+// assets, reported after the programme window and spread evenly over every
+// open state, some reported by residents (whose names and numbers are
+// private) and some with internal notes.
+func (g *generator) routineTasks(rng *rand.Rand) {
+	byKind := map[maint.Kind][]Asset{}
+	for _, a := range g.ds.Assets {
+		byKind[a.Kind] = append(byKind[a.Kind], a)
+	}
+	type job struct {
+		kind           maint.Kind
+		n              int
+		titles         []string
+		workType, crew string
+	}
+	jobs := []job{
+		{maint.KindManhole, 26, []string{"井盖破损（复查发现）", "井盖松动有异响", "井周路面沉降", "雨水箅子堵塞"}, "manhole_remediation", g.ds.Crews[5]},
+		{maint.KindRoadRepair, 14, []string{"路面坑槽修补", "裂缝灌缝", "车辙处治", "井周路面修复"}, "minor_repair", g.ds.Crews[0]},
+		{maint.KindSewerSeparation, 6, []string{"雨水管道堵塞疏通", "检查井溢流", "雨污混接整改"}, "sewer_maintenance", g.ds.Crews[2]},
+		{maint.KindParkingLot, 4, []string{"停车场照明损坏", "充电桩故障", "道闸故障"}, "parking_maintenance", g.ds.Crews[3]},
+		{maint.KindParkingSpace, 10, []string{"泊位标线磨损", "无障碍泊位标识缺失", "车位地锁损坏"}, "parking_maintenance", g.ds.Crews[3]},
+	}
+	residents := []struct{ name, phone string }{
+		{"王女士", "13904310118"}, {"李先生", "13504420237"}, {"张先生", "18643108856"}, {"刘女士", "15948023371"},
+		{"陈先生", "13630511462"}, {"赵女士", "18604459830"},
+	}
+	targets := []maint.Status{maint.StatusReported, maint.StatusFiled, maint.StatusDispatched, maint.StatusInProgress, maint.StatusDone}
+	i := 0
+	for _, j := range jobs {
+		pool := byKind[j.kind]
+		stride := len(pool) / j.n
+		for k := 0; k < j.n; k++ {
+			a := pool[k*stride+rng.IntN(max(1, stride))]
+			target := targets[i%len(targets)]
+			reported := date(2024, 9, 2).AddDate(0, 0, i*3/2+rng.IntN(2))
+			source := []maint.Source{maint.SourceInspector, maint.SourceResident, maint.SourceEngineer}[rng.IntN(3)]
+			actors := []string{string(source), "engineer", "engineer", "engineer", "engineer", "inspector"}
+			title := j.titles[rng.IntN(len(j.titles))]
+			notes := []string{title, "立案", "派遣至" + j.crew, "开始处置", "处置完成，待核查", ""}
+			gaps := []int{1 + rng.IntN(3), 1 + rng.IntN(4), 1 + rng.IntN(5), 2 + rng.IntN(8), 1}
+			evs := history(rng, reported, gaps, target, actors, notes)
+			t := Task{
+				AssetCode: a.Code,
+				Programme: maint.ProgrammeRoutine,
+				Title:     title,
+				WorkType:  j.workType,
+				Priority:  []maint.Priority{maint.PriorityLow, maint.PriorityNormal, maint.PriorityNormal, maint.PriorityHigh, maint.PriorityUrgent}[rng.IntN(5)],
+				Source:    source,
+				Events:    evs,
+			}
+			if source == maint.SourceResident {
+				r := residents[rng.IntN(len(residents))]
+				t.ReporterName, t.ReporterContact = r.name, r.phone
+				t.Description = "居民来电反映：" + title
+			}
+			if target != maint.StatusReported {
+				filed := evs[1].At
+				due := filed.AddDate(0, 0, 10+rng.IntN(40))
+				due = time.Date(due.Year(), due.Month(), due.Day(), 0, 0, 0, 0, time.UTC)
+				t.DueDate = &due
+				if i%3 == 0 {
+					// An internal note for staff only.
+					evs[1].Note = "立案（内部：需与产权单位协调，暂勿对外公布）"
+					evs[1].Internal = true
+				}
+			}
+			if target == maint.StatusDispatched || target == maint.StatusInProgress || target == maint.StatusDone {
+				t.Assignee = j.crew
+			}
+			if j.kind == maint.KindSewerSeparation && (target == maint.StatusInProgress || target == maint.StatusDone) {
+				t.Phase, t.Percent = "pipe_laying", intp(40)
+				if target == maint.StatusDone {
+					t.Phase, t.Percent = "acceptance", intp(100)
+				}
+			}
+			t.Ref = fmt.Sprintf("LY-%d-%06d", evs[0].At.Year(), len(g.ds.Tasks)+1)
+			g.ds.Tasks = append(g.ds.Tasks, t)
+			i++
+		}
+	}
+}
