@@ -145,6 +145,8 @@ CREATE TABLE task_events (
     at          timestamptz NOT NULL DEFAULT now(),
     actor_id    bigint,
     actor       text NOT NULL CHECK (actor <> ''),
+    -- The public sees the actor's role, never who it was.
+    actor_role  text NOT NULL CHECK (actor_role IN ('admin', 'engineer', 'inspector', 'resident', 'system')),
     from_status text CHECK (from_status IN ('reported', 'filed', 'dispatched', 'in_progress', 'done',
                                             'closed', 'rejected', 'cancelled')),
     to_status   text CHECK (to_status IN ('reported', 'filed', 'dispatched', 'in_progress', 'done',

@@ -115,7 +115,9 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	} else if err != nil {
 		return nil, err
 	}
-	if err := c.start(ctx); err != nil {
+	if c.attach(ctx) {
+		fmt.Fprintf(c.log, "devdb: using the PostgreSQL already running on %s\n", c.pgdata)
+	} else if err := c.start(ctx); err != nil {
 		return nil, err
 	}
 	if err := c.ensureDatabase(ctx, DBName); err != nil {
@@ -123,6 +125,37 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// attach connects to a server already running on the data directory (a
+// `serve` in another terminal, say) instead of starting a second one. The
+// attached server is not stopped by Stop.
+func (c *Cluster) attach(ctx context.Context) bool {
+	b, err := os.ReadFile(filepath.Join(c.pgdata, "postmaster.pid"))
+	if err != nil {
+		return false
+	}
+	lines := strings.Split(string(b), "\n")
+	if len(lines) < 5 {
+		return false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(lines[0]))
+	if err != nil || syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	sock := strings.TrimSpace(lines[4])
+	if sock == "" {
+		return false
+	}
+	saved := c.sockDir
+	c.sockDir = sock
+	conn, err := pgx.Connect(ctx, c.URL("postgres"))
+	if err != nil {
+		c.sockDir = saved
+		return false
+	}
+	conn.Close(ctx)
+	return true
 }
 
 // findBinaries returns the directory of the newest installed PostgreSQL

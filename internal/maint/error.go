@@ -17,6 +17,7 @@ const (
 	CodeUnauthorized         Code = "unauthorized"
 	CodeForbidden            Code = "forbidden"
 	CodeNotFound             Code = "not_found"
+	CodeMethodNotAllowed     Code = "method_not_allowed"
 	CodeConflict             Code = "conflict"
 	CodePreconditionFailed   Code = "precondition_failed"
 	CodeTooLarge             Code = "too_large"

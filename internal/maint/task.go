@@ -51,12 +51,14 @@ func (p Phase) Name() string { return phaseNames[p][0] }
 // Task is a work order: one case of the digital city-management flow.
 type Task struct {
 	ID          int64
+	Ref         string // the case number people quote
 	AssetID     *int64
 	Programme   Programme
 	Title       string
 	Description string
 	WorkType    string
 	Status      Status
+	StatusAt    time.Time
 	Priority    Priority
 	Assignee    string // crew or unit
 	DueDate     *time.Time
@@ -85,9 +87,12 @@ type Event struct {
 	ID     int64
 	TaskID int64
 	At     time.Time
-	Actor  string // display name or e-mail of the actor; "import" or "resident" for those
-	From   *Status
-	To     *Status
+	Actor  string // who: the user's e-mail, or "import", "resident"
+	// ActorRole is what the public sees instead of Actor: admin, engineer,
+	// inspector, resident or system.
+	ActorRole string
+	From      *Status
+	To        *Status
 	// Changes lists changed fields as {"field": [old, new]}.
 	Changes json.RawMessage
 	Note    string

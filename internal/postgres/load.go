@@ -228,8 +228,10 @@ func loadTasks(ctx context.Context, tx pgx.Tx, tasks []maint.TaskRecord) error {
 		return fmt.Errorf("load tasks: stored %d of %d", tag.RowsAffected(), len(tasks))
 	}
 	_, err = tx.Exec(ctx, `
-		INSERT INTO task_events (task_id, at, actor, from_status, to_status, note, internal)
-		SELECT t.id, e.at, e.actor, e.from_status, e.to_status, e.note, e.internal
+		INSERT INTO task_events (task_id, at, actor, actor_role, from_status, to_status, note, internal)
+		SELECT t.id, e.at, e.actor,
+		       CASE WHEN e.actor IN ('admin', 'engineer', 'inspector', 'resident') THEN e.actor ELSE 'system' END,
+		       e.from_status, e.to_status, e.note, e.internal
 		FROM load_events e JOIN tasks t ON t.ref = e.ref
 		ORDER BY t.id, e.ord`)
 	return translate(err, "load task events")

@@ -376,6 +376,7 @@ func (g *generator) corridor(rng *rand.Rand) error {
 		NameEn: "Yingbin Road rain/sewage separation",
 		Attrs: map[string]any{
 			"site_type":     "road",
+			"road":          "迎宾路",
 			"corridor":      true,
 			"placeholder":   true,
 			"length_m":      math.Round(gis.Length(ybl)),

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"inframap/internal/devdb"
+	"inframap/internal/httpapi"
+	"inframap/internal/postgres"
+)
+
+const usage = `inframap — the maintenance GIS of Lüyuan District
+
+Usage:
+  inframap serve [-demo] [-addr 127.0.0.1:8080] [-db URL] [-data-dir ./var]
+  inframap migrate [-db URL] [-data-dir ./var]
+  inframap seed [-db URL] [-data-dir ./var]
+
+Without a database URL (-db or DATABASE_URL) inframap runs its own
+PostgreSQL + PostGIS cluster in the data directory.
+
+Environment:
+  DATABASE_URL            PostgreSQL URL (empty: the embedded cluster)
+  INFRAMAP_ADDR           listen address (default 127.0.0.1:8080)
+  INFRAMAP_DATA_DIR       data directory (default ./var)
+  INFRAMAP_DEMO_PASSWORD  password of the demo accounts (serve -demo)
+  INFRAMAP_PUBLIC_URL     external root URL for links, e.g. https://map.example.org
+  INFRAMAP_TRUSTED_PROXIES comma-separated CIDRs allowed to set X-Forwarded-For
+  INFRAMAP_LOG_FORMAT     json (default) or text
+  INFRAMAP_LOG_LEVEL      debug, info (default), warn, error
+`
+
+// config is everything read from the environment and flags, checked once.
+type config struct {
+	addr         string
+	dbURL        string
+	dataDir      string
+	demo         bool
+	demoPassword string
+	publicURL    *url.URL
+	proxies      []netip.Prefix
+	logFormat    string
+	logLevel     slog.Level
+}
+
+// run is the whole program: main only wires the process to it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) < 2 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("a subcommand is needed")
+	}
+	cmd, rest := args[1], args[2:]
+	switch cmd {
+	case "serve":
+		return cmdServe(ctx, rest, getenv, stdout, stderr)
+	case "migrate":
+		return cmdMigrate(ctx, rest, getenv, stdout, stderr)
+	case "seed":
+		return cmdSeed(ctx, rest, getenv, stdout, stderr)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown subcommand %q", cmd)
+}
+
+// flags declares the flags shared by the subcommands that reach the database.
+func newFlags(name string, cfg *config, getenv func(string) string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.dbURL, "db", getenv("DATABASE_URL"), "PostgreSQL URL (empty: run the embedded cluster)")
+	fs.StringVar(&cfg.dataDir, "data-dir", envOr(getenv, "INFRAMAP_DATA_DIR", "./var"), "data directory (embedded cluster, photos)")
+	return fs
+}
+
+func envOr(getenv func(string) string, name, def string) string {
+	if v := getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// loadConfig reads what every subcommand shares from the environment.
+func loadConfig(getenv func(string) string) (config, error) {
+	cfg := config{
+		demoPassword: getenv("INFRAMAP_DEMO_PASSWORD"),
+		logFormat:    envOr(getenv, "INFRAMAP_LOG_FORMAT", "json"),
+	}
+	if err := cfg.logLevel.UnmarshalText([]byte(envOr(getenv, "INFRAMAP_LOG_LEVEL", "info"))); err != nil {
+		return cfg, fmt.Errorf("INFRAMAP_LOG_LEVEL: %w", err)
+	}
+	if cfg.logFormat != "json" && cfg.logFormat != "text" {
+		return cfg, fmt.Errorf("INFRAMAP_LOG_FORMAT must be json or text, not %q", cfg.logFormat)
+	}
+	if v := getenv("INFRAMAP_PUBLIC_URL"); v != "" {
+		u, err := url.Parse(strings.TrimRight(v, "/"))
+		if err != nil || u.Scheme == "" || u.Host == "" {
+			return cfg, fmt.Errorf("INFRAMAP_PUBLIC_URL must be an absolute URL such as https://map.example.org, not %q", v)
+		}
+		cfg.publicURL = u
+	}
+	for _, p := range strings.Split(getenv("INFRAMAP_TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		pfx, err := netip.ParsePrefix(p)
+		if err != nil {
+			a, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				return cfg, fmt.Errorf("INFRAMAP_TRUSTED_PROXIES: %q is not an address or CIDR", p)
+			}
+			pfx = netip.PrefixFrom(a, a.BitLen())
+		}
+		cfg.proxies = append(cfg.proxies, pfx)
+	}
+	return cfg, nil
+}
+
+func newLogger(cfg config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.logLevel}
+	var h slog.Handler = slog.NewJSONHandler(w, opts)
+	if cfg.logFormat == "text" {
+		h = slog.NewTextHandler(w, opts)
+	}
+	return slog.New(httpapi.ContextHandler{Handler: h})
+}
+
+// database opens the configured database, starting the embedded cluster
+// when no URL is given, and applies the migrations. close releases both.
+func database(ctx context.Context, cfg config, progress io.Writer) (db *postgres.DB, cluster *devdb.Cluster, close func(), err error) {
+	url := cfg.dbURL
+	if url == "" {
+		cluster, err = devdb.Start(ctx, devdb.Options{Dir: filepath.Join(cfg.dataDir, "postgres"), Log: progress})
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		url = cluster.URL(devdb.DBName)
+	}
+	db, err = postgres.Open(ctx, postgres.Config{URL: url})
+	if err == nil {
+		err = db.Migrate(ctx)
+	}
+	close = func() {
+		if db != nil {
+			db.Close()
+		}
+		if cluster != nil {
+			cluster.Stop()
+		}
+	}
+	if err != nil {
+		close()
+		return nil, nil, nil, err
+	}
+	return db, cluster, close, nil
+}
+
+func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	fs := newFlags("migrate", &cfg, getenv, stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	_, _, closeDB, err := database(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	fmt.Fprintln(stdout, "migrations applied")
+	return nil
+}
+
+// elapsed formats a duration for progress lines.
+func elapsed(since time.Time) string { return time.Since(since).Round(10 * time.Millisecond).String() }

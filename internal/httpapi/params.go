@@ -1,0 +1,119 @@
+package httpapi
+
+import (
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"inframap/gis"
+	"inframap/internal/maint"
+)
+
+// params reads a request's query parameters, rejecting unknown and repeated
+// ones so that a typo is an error rather than a silently ignored filter.
+type params struct {
+	v url.Values
+}
+
+func readParams(r *http.Request, allowed ...string) (params, error) {
+	v := r.URL.Query()
+	for k, vals := range v {
+		if !slices.Contains(allowed, k) {
+			return params{}, maint.Invalid(k, "unknown parameter %q; this endpoint takes: %s", k, strings.Join(allowed, ", "))
+		}
+		if len(vals) > 1 {
+			return params{}, maint.Invalid(k, "parameter %q is given %d times", k, len(vals))
+		}
+	}
+	return params{v: v}, nil
+}
+
+func (p params) str(name string) string { return strings.TrimSpace(p.v.Get(name)) }
+
+func (p params) has(name string) bool { return p.v.Has(name) }
+
+// limit parses the page size: def when absent, an error outside 1…max.
+func (p params) limit(def, max int) (int, error) {
+	s := p.str("limit")
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > max {
+		return 0, maint.Invalid("limit", "limit must be an integer from 1 to %d, got %q", max, s)
+	}
+	return n, nil
+}
+
+func (p params) bbox() (*gis.BBox, error) {
+	s := p.str("bbox")
+	if s == "" {
+		return nil, nil
+	}
+	b, err := gis.ParseBBox(s)
+	if err != nil {
+		return nil, invalidParam("bbox", err)
+	}
+	return &b, nil
+}
+
+// cursor decodes the opaque keyset cursor of list endpoints.
+func (p params) cursor() (int64, error) {
+	s := p.str("cursor")
+	if s == "" {
+		return 0, nil
+	}
+	id, err := decodeCursor(s)
+	if err != nil {
+		return 0, maint.Invalid("cursor", "cursor is not one this service issued; start again from the first page")
+	}
+	return id, nil
+}
+
+const cursorPrefix = "k1:"
+
+func encodeCursor(id int64) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.FormatInt(id, 10)))
+}
+
+func decodeCursor(s string) (int64, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || !strings.HasPrefix(string(b), cursorPrefix) {
+		return 0, errors.New("bad cursor")
+	}
+	id, err := strconv.ParseInt(string(b[len(cursorPrefix):]), 10, 64)
+	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != string(b[len(cursorPrefix):]) {
+		return 0, errors.New("bad cursor")
+	}
+	return id, nil
+}
+
+// pageURL is the absolute URL of r with the cursor replaced.
+func (s *Server) pageURL(r *http.Request, cursor string) string {
+	q := r.URL.Query()
+	q.Del("cursor")
+	if cursor != "" {
+		q.Set("cursor", cursor)
+	}
+	u := s.baseURL(r)
+	u.Path = r.URL.Path
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// baseURL is the service's external root: PublicURL when configured, else
+// the scheme and host the client used.
+func (s *Server) baseURL(r *http.Request) url.URL {
+	if s.cfg.PublicURL != nil {
+		return *s.cfg.PublicURL
+	}
+	sch := "http"
+	if r.TLS != nil {
+		sch = "https"
+	}
+	return url.URL{Scheme: sch, Host: r.Host}
+}

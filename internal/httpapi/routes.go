@@ -1,0 +1,32 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/gorilla/mux"
+
+	"inframap/internal/maint"
+)
+
+// routes is every route of the service, in one place.
+func (s *Server) routes() http.Handler {
+	r := mux.NewRouter()
+	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, maint.Errorf(maint.CodeNotFound, "no resource at %s", r.URL.Path))
+	})
+	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, &maint.Error{Code: maint.CodeMethodNotAllowed, Message: r.Method + " is not allowed here"})
+	})
+
+	r.Handle("/healthz", s.healthz()).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/readyz", s.readyz()).Methods(http.MethodGet, http.MethodHead)
+	r.HandleFunc("/problems/{code}", problemTypes).Methods(http.MethodGet)
+
+	api := r.PathPrefix("/api/v1").Subrouter()
+	api.Handle("/assets", s.listAssets()).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/assets/{id:[0-9]+}", s.getAsset()).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/stats", s.getStats()).Methods(http.MethodGet, http.MethodHead)
+
+	r.PathPrefix("/").Handler(s.pages()).Methods(http.MethodGet, http.MethodHead)
+	return r
+}

@@ -1,0 +1,104 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"inframap/internal/maint"
+)
+
+type viewerKey struct{}
+
+// viewerFrom returns who is asking; residents are the zero Viewer.
+func viewerFrom(ctx context.Context) maint.Viewer {
+	v, _ := ctx.Value(viewerKey{}).(maint.Viewer)
+	return v
+}
+
+// taskJSON is a task as the API shows it. Reporter details appear for staff
+// only; the store already leaves them out for everyone else.
+type taskJSON struct {
+	ID          int64           `json:"id"`
+	Ref         string          `json:"ref"`
+	AssetID     *int64          `json:"asset_id"`
+	Programme   maint.Programme `json:"programme"`
+	Title       string          `json:"title"`
+	Description string          `json:"description"`
+	WorkType    string          `json:"work_type"`
+	Status      maint.Status    `json:"status"`
+	StatusName  string          `json:"status_name"`
+	StatusAt    time.Time       `json:"status_at"`
+	Priority    maint.Priority  `json:"priority"`
+	Assignee    string          `json:"assignee,omitempty"`
+	DueDate     *string         `json:"due_date"`
+	Overdue     bool            `json:"overdue"`
+	Quantity    *quantityJSON   `json:"quantity,omitempty"`
+	Phase       *maint.Phase    `json:"phase,omitempty"`
+	Percent     *int            `json:"percent,omitempty"`
+	Version     int             `json:"version"`
+	Source      maint.Source    `json:"source"`
+	Location    json.RawMessage `json:"location,omitempty"`
+	CreatedAt   time.Time       `json:"created_at"`
+	UpdatedAt   time.Time       `json:"updated_at"`
+	ClosedAt    *time.Time      `json:"closed_at"`
+	Reporter    *reporterJSON   `json:"reporter,omitempty"`
+	History     []eventJSON     `json:"history"`
+	Allowed     []maint.Status  `json:"allowed_transitions,omitempty"`
+}
+
+type quantityJSON struct {
+	Planned *float64 `json:"planned"`
+	Done    *float64 `json:"done"`
+	Unit    string   `json:"unit"`
+}
+
+type reporterJSON struct {
+	Name    string `json:"name"`
+	Contact string `json:"contact"`
+}
+
+type eventJSON struct {
+	ID       int64           `json:"id"`
+	At       time.Time       `json:"at"`
+	Actor    string          `json:"actor"`
+	From     *maint.Status   `json:"from"`
+	To       *maint.Status   `json:"to"`
+	Note     string          `json:"note"`
+	Changes  json.RawMessage `json:"changes,omitempty"`
+	Internal bool            `json:"internal,omitempty"`
+}
+
+func taskView(t *maint.Task, v maint.Viewer) taskJSON {
+	j := taskJSON{
+		ID: t.ID, Ref: t.Ref, AssetID: t.AssetID, Programme: t.Programme, Title: t.Title, Description: t.Description,
+		WorkType: t.WorkType, Status: t.Status, StatusName: t.Status.Name(), StatusAt: t.StatusAt, Priority: t.Priority,
+		Assignee: t.Assignee, Overdue: t.Overdue, Phase: t.Phase, Percent: t.Percent, Version: t.Version,
+		Source: t.Source, Location: t.Location, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, ClosedAt: t.ClosedAt,
+		History: []eventJSON{},
+	}
+	if t.DueDate != nil {
+		d := t.DueDate.Format(time.DateOnly)
+		j.DueDate = &d
+	}
+	if t.QtyPlanned != nil || t.QtyDone != nil || t.QtyUnit != "" {
+		j.Quantity = &quantityJSON{Planned: t.QtyPlanned, Done: t.QtyDone, Unit: t.QtyUnit}
+	}
+	if v.Staff() {
+		if t.ReporterName != "" || t.ReporterContact != "" {
+			j.Reporter = &reporterJSON{Name: t.ReporterName, Contact: t.ReporterContact}
+		}
+		j.Allowed = maint.AllowedTransitions(t.Status, v.Role)
+	}
+	for _, e := range t.History {
+		ej := eventJSON{ID: e.ID, At: e.At, Actor: e.Actor, From: e.From, To: e.To, Note: e.Note}
+		if v.Staff() {
+			ej.Internal = e.Internal
+			if len(e.Changes) > 2 {
+				ej.Changes = e.Changes
+			}
+		}
+		j.History = append(j.History, ej)
+	}
+	return j
+}

@@ -1,0 +1,224 @@
+package postgres
+
+import (
+	"context"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"inframap/internal/maint"
+)
+
+// programmeQuantity is each programme asset's contribution to its
+// programme's quantity: m² of road, one site (Yingbin Road's corridor is
+// reported apart), spaces, one manhole, m² of the project.
+const programmeQuantity = `CASE a.kind
+	WHEN 'road_repair' THEN (a.attrs->>'area_m2')::numeric
+	WHEN 'sewer_separation' THEN CASE WHEN coalesce((a.attrs->>'corridor')::bool, false) THEN 0 ELSE 1 END
+	WHEN 'parking_lot' THEN (a.attrs->>'spaces')::numeric
+	WHEN 'manhole' THEN 1
+	WHEN 'capital_project' THEN (a.attrs->>'area_m2')::numeric
+	ELSE 0 END`
+
+// Stats computes the report card, now or at the end of asOf (a day in the
+// district's zone). Completion means the asset's task of the published
+// programme reached 结案; routine work never changes the published figures.
+func (db *DB) Stats(ctx context.Context, asOf *time.Time) (*maint.Stats, error) {
+	cut := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	today := dayStart(time.Now())
+	st := &maint.Stats{}
+	if asOf != nil {
+		cut = maint.EndOfDay(*asOf)
+		today = dayStart(*asOf)
+		st.AsOf = asOf.In(maint.Zone).Format(time.DateOnly)
+	}
+	byKind := map[maint.Kind]*maint.ProgrammeStats{}
+	for _, k := range maint.ProgrammeKinds {
+		p := &maint.ProgrammeStats{Kind: k, Name: k.Name(), NameEn: k.NameEn(), Unit: k.Unit(), ByStatus: map[string]int{}, ByMonth: []maint.MonthStats{}}
+		byKind[k] = p
+	}
+	tx, err := db.Pool.Begin(ctx)
+	if err != nil {
+		return nil, translate(err, "stats")
+	}
+	defer tx.Rollback(ctx)
+	// One snapshot for every figure.
+	if _, err := tx.Exec(ctx, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"); err != nil {
+		return nil, translate(err, "stats")
+	}
+
+	rows, err := tx.Query(ctx, `
+		WITH done AS (
+			SELECT t.asset_id, min(e.at) AS at
+			FROM tasks t JOIN task_events e ON e.task_id = t.id
+			WHERE t.programme = '2023-2024' AND e.to_status = 'closed' AND e.at < $1
+			GROUP BY t.asset_id
+		)
+		SELECT a.kind, count(*), coalesce(sum(`+programmeQuantity+`), 0)::float8,
+		       count(done.at), coalesce(sum(`+programmeQuantity+`) FILTER (WHERE done.at IS NOT NULL), 0)::float8,
+		       count(*) FILTER (WHERE coalesce((a.attrs->>'corridor')::bool, false)),
+		       count(done.at) FILTER (WHERE coalesce((a.attrs->>'corridor')::bool, false)),
+		       coalesce(array_agg(coalesce(a.attrs->>'road', a.name) ORDER BY a.id) FILTER (WHERE coalesce((a.attrs->>'corridor')::bool, false)), '{}'),
+		       coalesce(sum((a.attrs->>'investment_yuan')::bigint), 0)
+		FROM assets a LEFT JOIN done ON done.asset_id = a.id
+		WHERE a.kind <> 'parking_space'
+		GROUP BY a.kind`, cut)
+	if err != nil {
+		return nil, translate(err, "stats: programmes")
+	}
+	for rows.Next() {
+		var kind string
+		var corridors, corridorsDone int
+		var names []string
+		var invest int64
+		var p maint.ProgrammeStats
+		if err := rows.Scan(&kind, &p.Count, &p.Quantity, &p.Completed, &p.CompletedQuantity, &corridors, &corridorsDone, &names, &invest); err != nil {
+			rows.Close()
+			return nil, translate(err, "stats: programmes")
+		}
+		t := byKind[maint.Kind(kind)]
+		if t == nil {
+			continue
+		}
+		t.Count, t.Quantity, t.Completed, t.CompletedQuantity = p.Count, p.Quantity, p.Completed, p.CompletedQuantity
+		switch t.Kind {
+		case maint.KindSewerSeparation:
+			sites, sitesDone := p.Count-corridors, p.Completed-corridorsDone
+			t.Sites, t.Corridors, t.CompletedSites, t.CompletedCorridors = &sites, &corridors, &sitesDone, &corridorsDone
+			t.CorridorNames = names
+		case maint.KindCapitalProject:
+			t.InvestmentYuan = &invest
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "stats: programmes")
+	}
+
+	statusSQL := `SELECT a.kind, coalesce(a.status, 'none'), count(*) FROM assets a
+		WHERE a.kind <> 'parking_space' GROUP BY 1, 2`
+	args := []any{}
+	if asOf != nil {
+		statusSQL = `SELECT a.kind, coalesce(h.status, 'none'), count(*) FROM assets a` +
+			replaceCut(asOfStatus, "$1") + ` WHERE a.kind <> 'parking_space' GROUP BY 1, 2`
+		args = append(args, cut)
+	}
+	rows, err = tx.Query(ctx, statusSQL, args...)
+	if err != nil {
+		return nil, translate(err, "stats: statuses")
+	}
+	for rows.Next() {
+		var kind, status string
+		var n int
+		if err := rows.Scan(&kind, &status, &n); err != nil {
+			rows.Close()
+			return nil, translate(err, "stats: statuses")
+		}
+		if t := byKind[maint.Kind(kind)]; t != nil {
+			t.ByStatus[status] = n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "stats: statuses")
+	}
+
+	rows, err = tx.Query(ctx, `
+		SELECT a.kind, to_char(min(e.at) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM') AS month, `+programmeQuantity+`
+		FROM assets a JOIN tasks t ON t.asset_id = a.id JOIN task_events e ON e.task_id = t.id
+		WHERE t.programme = '2023-2024' AND e.to_status = 'closed' AND e.at < $1 AND a.kind <> 'parking_space'
+		GROUP BY a.id`, cut)
+	if err != nil {
+		return nil, translate(err, "stats: months")
+	}
+	months := map[maint.Kind]map[string]*maint.MonthStats{}
+	for rows.Next() {
+		var kind, month string
+		var qty float64
+		if err := rows.Scan(&kind, &month, &qty); err != nil {
+			rows.Close()
+			return nil, translate(err, "stats: months")
+		}
+		k := maint.Kind(kind)
+		if months[k] == nil {
+			months[k] = map[string]*maint.MonthStats{}
+		}
+		m := months[k][month]
+		if m == nil {
+			m = &maint.MonthStats{Month: month}
+			months[k][month] = m
+		}
+		m.Completed++
+		m.Quantity += qty
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "stats: months")
+	}
+	for k, ms := range months {
+		t := byKind[k]
+		for _, m := range ms {
+			t.ByMonth = append(t.ByMonth, *m)
+		}
+		sortMonths(t.ByMonth)
+	}
+
+	taskSQL := `SELECT status, count(*), count(*) FILTER (WHERE due_date < $1 AND status = ANY($2)) FROM tasks GROUP BY status`
+	targs := []any{today, statusStrings(overdueStates())}
+	if asOf != nil {
+		taskSQL = `SELECT s.status, count(*), count(*) FILTER (WHERE t.due_date < $1 AND s.status = ANY($2))
+			FROM tasks t JOIN LATERAL (
+				SELECT e.to_status AS status FROM task_events e
+				WHERE e.task_id = t.id AND e.at < $3 AND e.to_status IS NOT NULL
+				ORDER BY e.at DESC, e.id DESC LIMIT 1) s ON true
+			GROUP BY s.status`
+		targs = append(targs, cut)
+	}
+	rows, err = tx.Query(ctx, taskSQL, targs...)
+	if err != nil {
+		return nil, translate(err, "stats: tasks")
+	}
+	st.Tasks.ByStatus = map[string]int{}
+	for rows.Next() {
+		var status string
+		var n, overdue int
+		if err := rows.Scan(&status, &n, &overdue); err != nil {
+			rows.Close()
+			return nil, translate(err, "stats: tasks")
+		}
+		st.Tasks.ByStatus[status] = n
+		st.Tasks.Total += n
+		st.Tasks.Overdue += overdue
+		if maint.Status(status).Open() {
+			st.Tasks.Open += n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, translate(err, "stats: tasks")
+	}
+	for _, k := range maint.ProgrammeKinds {
+		p := byKind[k]
+		if p.Quantity > 0 {
+			p.PercentComplete = math.Round(p.CompletedQuantity/p.Quantity*1000) / 10
+		}
+		st.Programmes = append(st.Programmes, *p)
+	}
+	return st, nil
+}
+
+func overdueStates() []maint.Status {
+	var out []maint.Status
+	for _, s := range maint.Statuses {
+		if s.CountsOverdue() {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func sortMonths(ms []maint.MonthStats) {
+	slices.SortFunc(ms, func(a, b maint.MonthStats) int { return strings.Compare(a.Month, b.Month) })
+}
+
+// replaceCut fills the cut-off placeholder of asOfStatus.
+func replaceCut(fragment, placeholder string) string {
+	return strings.Replace(fragment, "%s", placeholder, 1)
+}
