@@ -150,10 +150,10 @@ func TestAssetBadInput(t *testing.T) {
 	cases := []struct{ query, param string }{
 		{"bbox=1,2,3", "bbox"},
 		{"bbox=a,b,c,d", "bbox"},
-		{"bbox=125.3,43.8,125.2,43.9", "bbox"},  // inverted longitude
-		{"bbox=125.2,43.9,125.3,43.8", "bbox"},  // inverted latitude
-		{"bbox=125.2,43.8,125.3,91", "bbox"},    // latitude out of range
-		{"bbox=43.8,125.2,43.9,125.3", "bbox"},  // swapped axes
+		{"bbox=125.3,43.8,125.2,43.9", "bbox"}, // inverted longitude
+		{"bbox=125.2,43.9,125.3,43.8", "bbox"}, // inverted latitude
+		{"bbox=125.2,43.8,125.3,91", "bbox"},   // latitude out of range
+		{"bbox=43.8,125.2,43.9,125.3", "bbox"}, // swapped axes
 		{"kind=manholes", "kind"},
 		{"status=finished", "status"},
 		{"limit=0", "limit"},
