@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"inframap/internal/maint"
+	"inframap/internal/postgres/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// serve runs `inframap serve` on a free port and returns its base URL and a
+// function that stops it and returns run's error.
+func serve(t *testing.T, env map[string]string, args ...string) (string, func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	getenv := func(k string) string { return env[k] }
+	go func() {
+		done <- run(ctx, append([]string{"inframap", "serve", "-addr", "127.0.0.1:0"}, args...), getenv, strings.NewReader(""), pw, io.Discard)
+		pw.Close()
+	}()
+	sc := bufio.NewScanner(pr)
+	base := ""
+	for sc.Scan() {
+		if _, rest, ok := strings.Cut(sc.Text(), "serving on "); ok {
+			base = strings.Fields(rest)[0]
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	if base == "" {
+		cancel()
+		t.Fatalf("serve did not start: %v", <-done)
+	}
+	// Wait for /healthz, as a load balancer would.
+	for i := 0; ; i++ {
+		res, err := http.Get(base + "/healthz")
+		if err == nil && res.StatusCode == 200 {
+			res.Body.Close()
+			break
+		}
+		if i > 50 {
+			t.Fatal("no /healthz")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return base, func() error { cancel(); return <-done }
+}
+
+func stats(t *testing.T, base string) maint.Stats {
+	t.Helper()
+	res, err := http.Get(base + "/api/v1/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var st maint.Stats
+	if err := json.NewDecoder(res.Body).Decode(&st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// TestServeDemo starts the real command twice on one database: the first
+// loads the district, the second finds it and loads nothing.
+func TestServeDemo(t *testing.T) {
+	url := pgtest.NewURL(t, pgtest.Empty)
+	env := map[string]string{"DATABASE_URL": url}
+	for round := 1; round <= 2; round++ {
+		base, stop := serve(t, env, "-demo")
+		st := stats(t, base)
+		got := map[maint.Kind]float64{}
+		for _, p := range st.Programmes {
+			got[p.Kind] = p.Quantity
+		}
+		want := map[maint.Kind]float64{maint.KindRoadRepair: 511200, maint.KindSewerSeparation: 51, maint.KindParkingLot: 944, maint.KindManhole: 1300, maint.KindCapitalProject: 58000}
+		for k, w := range want {
+			if got[k] != w {
+				t.Errorf("round %d: %s quantity %v, want %v", round, k, got[k], w)
+			}
+		}
+		if st.Programmes[0].Count != 140 {
+			t.Errorf("round %d: %d roads", round, st.Programmes[0].Count)
+		}
+		res, _ := http.Get(base + "/readyz")
+		if res.StatusCode != 200 {
+			t.Errorf("readyz %d", res.StatusCode)
+		}
+		if err := stop(); err != nil {
+			t.Errorf("serve returned %v", err)
+		}
+	}
+}
+
+func TestBadConfig(t *testing.T) {
+	cases := map[string]map[string]string{
+		"bad log level":  {"INFRAMAP_LOG_LEVEL": "loud"},
+		"bad public URL": {"INFRAMAP_PUBLIC_URL": "map.example.org"},
+		"bad proxy":      {"INFRAMAP_TRUSTED_PROXIES": "10.0.0.0/33"},
+	}
+	for name, env := range cases {
+		err := run(context.Background(), []string{"inframap", "serve"}, func(k string) string { return env[k] }, strings.NewReader(""), io.Discard, io.Discard)
+		if err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	if err := run(context.Background(), []string{"inframap", "frobnicate"}, func(string) string { return "" }, strings.NewReader(""), io.Discard, io.Discard); err == nil {
+		t.Error("unknown subcommand accepted")
+	}
+}
