@@ -379,3 +379,28 @@ func TestHealth(t *testing.T) {
 		}
 	}
 }
+
+func TestAreasAndMeta(t *testing.T) {
+	e := newEnv(t, pgtest.District)
+	var fc featureCollection
+	if res := e.get("/api/v1/areas", &fc); res.StatusCode != 200 {
+		t.Fatalf("areas: %d", res.StatusCode)
+	}
+	kinds := map[string]int{}
+	for _, f := range fc.Features {
+		kinds[f.Properties["kind"].(string)]++
+	}
+	if kinds["district"] != 1 || kinds["subdistrict"] != 12 {
+		t.Errorf("areas by kind: %v", kinds)
+	}
+	var m struct {
+		Kinds    []struct{ Code string } `json:"kinds"`
+		Statuses []struct {
+			Code string   `json:"code"`
+			Next []string `json:"next"`
+		} `json:"statuses"`
+	}
+	if res := e.get("/api/v1/meta", &m); res.StatusCode != 200 || len(m.Kinds) != 6 || len(m.Statuses) != 8 {
+		t.Errorf("meta: %d, %d kinds, %d states", res.StatusCode, len(m.Kinds), len(m.Statuses))
+	}
+}

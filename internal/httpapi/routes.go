@@ -26,6 +26,8 @@ func (s *Server) routes() http.Handler {
 	api.Handle("/assets", s.listAssets()).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/assets/{id:[0-9]+}", s.getAsset()).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/stats", s.getStats()).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/areas", s.listAreas()).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/meta", s.getMeta()).Methods(http.MethodGet, http.MethodHead)
 
 	r.PathPrefix("/").Handler(s.pages()).Methods(http.MethodGet, http.MethodHead)
 	return r

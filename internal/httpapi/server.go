@@ -82,6 +82,7 @@ type Store interface {
 	ListAssets(ctx context.Context, f maint.AssetFilter, emit func(*maint.Asset) error) (more bool, err error)
 	Asset(ctx context.Context, id int64, v maint.Viewer) (*maint.Asset, error)
 	Stats(ctx context.Context, asOf *time.Time) (*maint.Stats, error)
+	Areas(ctx context.Context) ([]maint.Area, error)
 	Ready(ctx context.Context) error
 }
 

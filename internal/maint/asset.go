@@ -82,3 +82,14 @@ func ParseDate(param, s string) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// Area is the district or one of its sub-districts (街道/镇).
+type Area struct {
+	ID          int64
+	Kind        string // "district" or "subdistrict"
+	Name        string
+	NameEn      string
+	Approximate bool
+	Source      string
+	Geometry    json.RawMessage
+}

@@ -48,6 +48,9 @@ func (p Phase) Valid() bool { _, ok := phaseNames[p]; return ok }
 // Name returns the Chinese name of the phase.
 func (p Phase) Name() string { return phaseNames[p][0] }
 
+// NameEn returns the English name of the phase.
+func (p Phase) NameEn() string { return phaseNames[p][1] }
+
 // Task is a work order: one case of the digital city-management flow.
 type Task struct {
 	ID          int64
