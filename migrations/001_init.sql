@@ -158,20 +158,20 @@ CREATE TABLE task_events (
 CREATE INDEX task_events_task_idx ON task_events (task_id, at, id);
 CREATE INDEX task_events_at_idx ON task_events (at);
 
-CREATE FUNCTION task_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    RAISE EXCEPTION 'task_events is append-only' USING ERRCODE = 'insufficient_privilege';
+    RAISE EXCEPTION '% is append-only', TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
 END $$;
 CREATE TRIGGER task_events_append_only BEFORE UPDATE OR DELETE ON task_events
-    FOR EACH ROW EXECUTE FUNCTION task_events_append_only();
+    FOR EACH ROW EXECUTE FUNCTION append_only();
 CREATE TRIGGER task_events_no_truncate BEFORE TRUNCATE ON task_events
-    FOR EACH STATEMENT EXECUTE FUNCTION task_events_append_only();
+    FOR EACH STATEMENT EXECUTE FUNCTION append_only();
 
 ---- create above / drop below ----
 
 DROP TABLE task_events;
 DROP TABLE tasks;
-DROP FUNCTION tasks_sync_asset, assets_sync_status, tasks_set_ref, task_events_append_only;
+DROP FUNCTION tasks_sync_asset, assets_sync_status, tasks_set_ref, append_only;
 DROP TABLE assets;
 DROP TABLE crews;
 DROP FUNCTION subdistrict_of;

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,6 +25,8 @@ Usage:
   inframap serve [-demo] [-addr 127.0.0.1:8080] [-db URL] [-data-dir ./var]
   inframap migrate [-db URL] [-data-dir ./var]
   inframap seed [-db URL] [-data-dir ./var]
+  inframap user add -email E -role admin|engineer|inspector [-name N]   (password on stdin or prompted)
+  inframap user list
 
 Without a database URL (-db or DATABASE_URL) inframap runs its own
 PostgreSQL + PostGIS cluster in the data directory.
@@ -35,6 +38,8 @@ Environment:
   INFRAMAP_DEMO_PASSWORD  password of the demo accounts (serve -demo)
   INFRAMAP_PUBLIC_URL     external root URL for links, e.g. https://map.example.org
   INFRAMAP_TRUSTED_PROXIES comma-separated CIDRs allowed to set X-Forwarded-For
+  INFRAMAP_BCRYPT_COST    password hashing cost (default 12)
+  INFRAMAP_BOUNDARY_CHECK on (default): new and edited geometries must lie inside the district
   INFRAMAP_LOG_FORMAT     json (default) or text
   INFRAMAP_LOG_LEVEL      debug, info (default), warn, error
 `
@@ -50,6 +55,8 @@ type config struct {
 	proxies      []netip.Prefix
 	logFormat    string
 	logLevel     slog.Level
+	bcryptCost   int
+	outsideOK    bool
 }
 
 // run is the whole program: main only wires the process to it.
@@ -66,6 +73,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdMigrate(ctx, rest, getenv, stdout, stderr)
 	case "seed":
 		return cmdSeed(ctx, rest, getenv, stdout, stderr)
+	case "user":
+		return cmdUser(ctx, rest, getenv, stdin, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -98,6 +107,22 @@ func loadConfig(getenv func(string) string) (config, error) {
 	}
 	if err := cfg.logLevel.UnmarshalText([]byte(envOr(getenv, "INFRAMAP_LOG_LEVEL", "info"))); err != nil {
 		return cfg, fmt.Errorf("INFRAMAP_LOG_LEVEL: %w", err)
+	}
+	if v := getenv("INFRAMAP_BCRYPT_COST"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 4 || n > 16 {
+			return cfg, fmt.Errorf("INFRAMAP_BCRYPT_COST must be from 4 to 16, not %q", v)
+		}
+		cfg.bcryptCost = n
+	} else {
+		cfg.bcryptCost = 12
+	}
+	switch v := getenv("INFRAMAP_BOUNDARY_CHECK"); v {
+	case "", "on":
+	case "off":
+		cfg.outsideOK = true
+	default:
+		return cfg, fmt.Errorf("INFRAMAP_BOUNDARY_CHECK must be on or off, not %q", v)
 	}
 	if cfg.logFormat != "json" && cfg.logFormat != "text" {
 		return cfg, fmt.Errorf("INFRAMAP_LOG_FORMAT must be json or text, not %q", cfg.logFormat)
@@ -146,7 +171,7 @@ func database(ctx context.Context, cfg config, progress io.Writer) (db *postgres
 		}
 		url = cluster.URL(devdb.DBName)
 	}
-	db, err = postgres.Open(ctx, postgres.Config{URL: url})
+	db, err = postgres.Open(ctx, postgres.Config{URL: url, AllowOutsideDistrict: cfg.outsideOK})
 	if err == nil {
 		err = db.Migrate(ctx)
 	}

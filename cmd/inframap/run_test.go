@@ -117,3 +117,31 @@ func TestBadConfig(t *testing.T) {
 		t.Error("unknown subcommand accepted")
 	}
 }
+
+// TestUserAdd adds an account from the command line, the password on
+// standard input, and signs in with it.
+func TestUserAdd(t *testing.T) {
+	url := pgtest.NewURL(t, pgtest.Empty)
+	env := map[string]string{"DATABASE_URL": url, "INFRAMAP_BCRYPT_COST": "4"}
+	getenv := func(k string) string { return env[k] }
+	var out strings.Builder
+	err := run(context.Background(), []string{"inframap", "user", "add", "--email", "Chen@Example.org", "--role", "engineer", "--name", "陈工"},
+		getenv, strings.NewReader("a good password\n"), &out, io.Discard)
+	if err != nil || !strings.Contains(out.String(), "chen@example.org") {
+		t.Fatalf("user add: %v %q", err, out.String())
+	}
+	if err := run(context.Background(), []string{"inframap", "user", "add", "--email", "x@example.org", "--role", "engineer"},
+		getenv, strings.NewReader("short\n"), io.Discard, io.Discard); err == nil {
+		t.Error("a short password was accepted")
+	}
+	if err := run(context.Background(), []string{"inframap", "user", "add", "--email", "y@example.org", "--role", "mayor"},
+		getenv, strings.NewReader("a good password\n"), io.Discard, io.Discard); err == nil {
+		t.Error("an unknown role was accepted")
+	}
+	base, stop := serve(t, env)
+	defer stop()
+	res, err := http.Post(base+"/api/v1/auth/login", "application/json", strings.NewReader(`{"email":"chen@example.org","password":"a good password"}`))
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("login with the new account: %v %v", err, res.Status)
+	}
+}

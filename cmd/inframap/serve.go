@@ -38,9 +38,12 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		if err := loadDemo(ctx, db, stderr); err != nil {
 			return err
 		}
+		if err := ensureDemoUsers(ctx, db, cfg, stdout); err != nil {
+			return err
+		}
 	}
 
-	srv := httpapi.NewServer(httpapi.Config{TrustedProxies: cfg.proxies, PublicURL: cfg.publicURL}, db, web.FS(), log)
+	srv := httpapi.NewServer(httpapi.Config{TrustedProxies: cfg.proxies, PublicURL: cfg.publicURL, BcryptCost: cfg.bcryptCost}, db, web.FS(), log)
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,8 +34,15 @@ type env struct {
 func newEnv(t testing.TB, template string) *env {
 	t.Helper()
 	db := pgtest.NewDB(t, template)
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	srv := httptest.NewServer(httpapi.NewServer(httpapi.Config{}, db, web.FS(), log))
+	// The server's log is shown when a test fails.
+	var logs syncBuffer
+	log := slog.New(httpapi.ContextHandler{Handler: slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn})})
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs.String())
+		}
+	})
+	srv := httptest.NewServer(httpapi.NewServer(httpapi.Config{BcryptCost: 4}, db, web.FS(), log))
 	t.Cleanup(srv.Close)
 	return &env{t: t, db: db, srv: srv}
 }
@@ -403,4 +412,22 @@ func TestAreasAndMeta(t *testing.T) {
 	if res := e.get("/api/v1/meta", &m); res.StatusCode != 200 || len(m.Kinds) != 6 || len(m.Statuses) != 8 {
 		t.Errorf("meta: %d, %d kinds, %d states", res.StatusCode, len(m.Kinds), len(m.Statuses))
 	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -160,43 +160,36 @@ func (s *Server) getAsset() http.Handler {
 			writeError(w, r, err)
 			return
 		}
-		v := viewerFrom(r.Context())
-		a, err := s.store.Asset(r.Context(), id, v)
+		a, err := s.store.Asset(r.Context(), id, viewerFrom(r.Context()))
 		if err != nil {
 			writeError(w, r, err)
 			return
 		}
-		b := []byte(`{"type":"Feature","id":`)
-		b = strconv.AppendInt(b, a.ID, 10)
-		b = append(b, `,"geometry":`...)
-		b = append(b, a.Geometry...)
-		props := appendAssetProperties(nil, a)
-		b = append(b, `,"properties":`...)
-		b = append(b, props[:len(props)-1]...)
-		tasks := make([]taskJSON, len(a.Tasks))
-		for i := range a.Tasks {
-			tasks[i] = taskView(&a.Tasks[i], v)
-		}
-		tj, err := json.Marshal(tasks)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		b = append(b, `,"tasks":`...)
-		b = append(b, tj...)
-		b = append(b, "}}\n"...)
-		w.Header().Set("Content-Type", "application/geo+json")
-		w.Header().Set("Cache-Control", "no-cache")
-		w.Header().Set("ETag", strconv.Quote("a"+strconv.Itoa(a.Version)+"-"+strconv.FormatInt(a.UpdatedAt.UnixMicro(), 36)+"-"+statusTag(a)))
-		w.Write(b)
+		s.writeAsset(w, r, http.StatusOK, a)
 	})
 }
 
-func statusTag(a *maint.Asset) string {
-	if a.StatusAt == nil {
-		return "0"
+// appendAssetDetail appends an asset as a Feature whose properties also
+// hold its tasks with their history.
+func appendAssetDetail(b []byte, a *maint.Asset, v maint.Viewer) []byte {
+	b = append(b, `{"type":"Feature","id":`...)
+	b = strconv.AppendInt(b, a.ID, 10)
+	b = append(b, `,"geometry":`...)
+	b = append(b, a.Geometry...)
+	props := appendAssetProperties(nil, a)
+	b = append(b, `,"properties":`...)
+	b = append(b, props[:len(props)-1]...)
+	tasks := make([]taskJSON, len(a.Tasks))
+	for i := range a.Tasks {
+		tasks[i] = taskView(&a.Tasks[i], v)
 	}
-	return strconv.FormatInt(a.StatusAt.UnixMicro(), 36)
+	tj, err := json.Marshal(tasks)
+	if err != nil {
+		panic(err) // plain values
+	}
+	b = append(b, `,"tasks":`...)
+	b = append(b, tj...)
+	return append(b, "}}\n"...)
 }
 
 // pathID reads the {id} of the route.

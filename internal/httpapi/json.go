@@ -172,3 +172,11 @@ func trimObject(obj []byte) []byte {
 	}
 	return inner
 }
+
+// jsonUnmarshalObject decodes a JSON object stored by the service; anything
+// else leaves dst empty.
+func jsonUnmarshalObject(b []byte, dst *map[string]any) {
+	if err := json.Unmarshal(b, dst); err != nil || *dst == nil {
+		*dst = map[string]any{}
+	}
+}

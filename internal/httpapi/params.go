@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"inframap/gis"
 	"inframap/internal/maint"
@@ -116,4 +117,27 @@ func (s *Server) baseURL(r *http.Request) url.URL {
 		sch = "https"
 	}
 	return url.URL{Scheme: sch, Host: r.Host}
+}
+
+// Audit cursors carry the (time, source, id) position of the last event.
+func encodeAuditCursor(e maint.AuditEvent) string {
+	s := "a1:" + strconv.FormatInt(e.At.UnixMicro(), 10) + ":" + e.Source + ":" + strconv.FormatInt(e.ID, 10)
+	return base64.RawURLEncoding.EncodeToString([]byte(s))
+}
+
+func decodeAuditCursor(c string) (*maint.AuditCursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return nil, err
+	}
+	parts := strings.Split(string(b), ":")
+	if len(parts) != 4 || parts[0] != "a1" || (parts[2] != "task" && parts[2] != "audit") {
+		return nil, errors.New("bad cursor")
+	}
+	us, err1 := strconv.ParseInt(parts[1], 10, 64)
+	id, err2 := strconv.ParseInt(parts[3], 10, 64)
+	if err1 != nil || err2 != nil {
+		return nil, errors.New("bad cursor")
+	}
+	return &maint.AuditCursor{At: time.UnixMicro(us), Source: parts[2], ID: id}, nil
 }

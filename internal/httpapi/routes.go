@@ -23,8 +23,32 @@ func (s *Server) routes() http.Handler {
 	r.HandleFunc("/problems/{code}", problemTypes).Methods(http.MethodGet)
 
 	api := r.PathPrefix("/api/v1").Subrouter()
+	api.Handle("/auth/login", s.login()).Methods(http.MethodPost)
+	api.Handle("/auth/logout", s.logout()).Methods(http.MethodPost)
+	api.Handle("/auth/me", s.me()).Methods(http.MethodGet)
+	api.Handle("/auth/tokens", s.createToken()).Methods(http.MethodPost)
+	api.Handle("/auth/tokens", s.listTokens()).Methods(http.MethodGet)
+	api.Handle("/auth/tokens/{id:[0-9]+}", s.revokeToken()).Methods(http.MethodDelete)
+
 	api.Handle("/assets", s.listAssets()).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/assets", s.createAsset()).Methods(http.MethodPost)
 	api.Handle("/assets/{id:[0-9]+}", s.getAsset()).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/assets/{id:[0-9]+}", s.patchAsset()).Methods(http.MethodPatch)
+
+	api.Handle("/tasks", s.listTasks()).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/tasks", s.createTask()).Methods(http.MethodPost)
+	api.Handle("/tasks/{id:[0-9]+}", s.getTask()).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/tasks/{id:[0-9]+}", s.patchTask()).Methods(http.MethodPatch)
+	api.Handle("/tasks/{id:[0-9]+}/transitions", s.transitionTask()).Methods(http.MethodPost)
+
+	api.Handle("/users", s.listUsers()).Methods(http.MethodGet)
+	api.Handle("/users", s.createUser()).Methods(http.MethodPost)
+	api.Handle("/users/{id:[0-9]+}", s.patchUser()).Methods(http.MethodPatch)
+	api.Handle("/crews", s.listCrews()).Methods(http.MethodGet)
+	api.Handle("/crews", s.saveCrew()).Methods(http.MethodPost)
+	api.Handle("/crews/{name}", s.saveCrew()).Methods(http.MethodPatch)
+	api.Handle("/audit", s.listAudit()).Methods(http.MethodGet)
+
 	api.Handle("/stats", s.getStats()).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/areas", s.listAreas()).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/meta", s.getMeta()).Methods(http.MethodGet, http.MethodHead)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"inframap/internal/maint"
+	"inframap/internal/password"
 )
 
 // Config tunes the HTTP layer.
@@ -30,6 +31,10 @@ type Config struct {
 	// PublicURL is the service's external root for links (scheme and host);
 	// nil means the scheme and Host of each request.
 	PublicURL *url.URL
+	// SessionTTL is how long a login lasts (default 12 h).
+	SessionTTL time.Duration
+	// BcryptCost is the password hashing cost (default 12).
+	BcryptCost int
 }
 
 func (c *Config) defaults() {
@@ -41,6 +46,12 @@ func (c *Config) defaults() {
 	}
 	if c.RequestTimeout == 0 {
 		c.RequestTimeout = 30 * time.Second
+	}
+	if c.SessionTTL == 0 {
+		c.SessionTTL = 12 * time.Hour
+	}
+	if c.BcryptCost == 0 {
+		c.BcryptCost = 12
 	}
 }
 
@@ -79,11 +90,49 @@ func (c *Config) trusted(a netip.Addr) bool {
 
 // Store is what the handlers need of the database.
 type Store interface {
+	AssetStore
+	TaskStore
+	AccountStore
+	Ready(ctx context.Context) error
+}
+
+// AssetStore reads and writes assets and the report card.
+type AssetStore interface {
 	ListAssets(ctx context.Context, f maint.AssetFilter, emit func(*maint.Asset) error) (more bool, err error)
 	Asset(ctx context.Context, id int64, v maint.Viewer) (*maint.Asset, error)
+	CreateAsset(ctx context.Context, v maint.Viewer, ip string, in maint.NewAsset) (*maint.Asset, error)
+	PatchAsset(ctx context.Context, v maint.Viewer, ip string, id int64, version int, p maint.AssetPatch) (*maint.Asset, error)
 	Stats(ctx context.Context, asOf *time.Time) (*maint.Stats, error)
 	Areas(ctx context.Context) ([]maint.Area, error)
-	Ready(ctx context.Context) error
+}
+
+// TaskStore reads tasks and moves them through the workflow.
+type TaskStore interface {
+	ListTasks(ctx context.Context, f maint.TaskFilter, v maint.Viewer, emit func(*maint.Task) error) (bool, error)
+	Task(ctx context.Context, id int64, v maint.Viewer) (*maint.Task, error)
+	CreateTask(ctx context.Context, v maint.Viewer, in maint.NewTask) (*maint.Task, error)
+	PatchTask(ctx context.Context, v maint.Viewer, id int64, version int, p maint.TaskPatch) (*maint.Task, error)
+	TransitionTask(ctx context.Context, v maint.Viewer, id int64, version int, tr maint.Transition) (*maint.Task, error)
+}
+
+// AccountStore keeps accounts, sessions, tokens, crews and the audit trail.
+type AccountStore interface {
+	Authenticate(ctx context.Context, secret string) (maint.Viewer, error)
+	UserLogin(ctx context.Context, email string) (*maint.User, string, error)
+	User(ctx context.Context, id int64) (*maint.User, error)
+	Users(ctx context.Context) ([]maint.User, error)
+	CreateUser(ctx context.Context, actor maint.Viewer, ip string, u maint.User, hash string) (*maint.User, error)
+	UpdateUser(ctx context.Context, actor maint.Viewer, ip string, id int64, p maint.UserPatch) (*maint.User, error)
+	FailedLogins(ctx context.Context, email, ip string, since time.Time) (int, int, error)
+	Login(ctx context.Context, u *maint.User, ip, userAgent, previous string, ttl time.Duration) (string, time.Time, error)
+	Logout(ctx context.Context, v maint.Viewer, ip, token string) error
+	Audit(ctx context.Context, actor maint.Viewer, ip, action, subjectType string, subjectID *int64, details any) error
+	CreateToken(ctx context.Context, u *maint.User, ip, name string) (*maint.Token, string, error)
+	Tokens(ctx context.Context, userID int64) ([]maint.Token, error)
+	RevokeToken(ctx context.Context, v maint.Viewer, ip string, id int64) error
+	Crews(ctx context.Context) ([]maint.Crew, error)
+	SaveCrew(ctx context.Context, v maint.Viewer, ip string, c maint.Crew) error
+	AuditLog(ctx context.Context, f maint.AuditFilter) ([]maint.AuditEvent, bool, error)
 }
 
 // Server holds the dependencies of the handlers.
@@ -94,12 +143,14 @@ type Server struct {
 	web   fs.FS
 	csp   string
 	h     http.Handler
+
+	passwords *password.Hasher
 }
 
 // NewServer returns the service's HTTP handler.
 func NewServer(cfg Config, store Store, web fs.FS, log *slog.Logger) *Server {
 	cfg.defaults()
-	s := &Server{cfg: cfg, store: store, log: log, web: web}
+	s := &Server{cfg: cfg, store: store, log: log, web: web, passwords: password.New(cfg.BcryptCost)}
 	s.csp = strings.Join([]string{
 		"default-src 'self'",
 		"script-src 'self'",
@@ -113,7 +164,13 @@ func NewServer(cfg Config, store Store, web fs.FS, log *slog.Logger) *Server {
 		"form-action 'self'",
 		"frame-ancestors 'none'",
 	}, "; ")
-	s.h = s.observe(s.secure(s.limitBody(s.deadline(s.routes()))))
+	// Cookie-authenticated writes from other sites are refused: browsers
+	// say where a request comes from (Sec-Fetch-Site, Origin).
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, maint.Errorf(maint.CodeForbidden, "cross-site requests may not change anything here"))
+	}))
+	s.h = s.observe(s.secure(s.limitBody(s.deadline(csrf.Handler(s.authenticate(s.routes()))))))
 	return s
 }
 

@@ -52,6 +52,9 @@ type Error struct {
 
 func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }
 
+// WithCode returns e with its code replaced.
+func (e *Error) WithCode(c Code) *Error { e.Code = c; return e }
+
 // Errorf returns an *Error with the given code and formatted message.
 func Errorf(code Code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}

@@ -2,7 +2,10 @@ package maint
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
+
+	"inframap/gis"
 )
 
 // Priority orders the work queue.
@@ -56,6 +59,9 @@ type Task struct {
 	ID          int64
 	Ref         string // the case number people quote
 	AssetID     *int64
+	AssetKind   Kind // of the asset, when the task has one
+	AssetCode   string
+	AssetName   string
 	Programme   Programme
 	Title       string
 	Description string
@@ -101,4 +107,90 @@ type Event struct {
 	Note    string
 	// Internal notes are for staff only.
 	Internal bool
+}
+
+// Opt is a field of a partial update: Set when the field was given, Null
+// when it was given as null (to clear it).
+type Opt[T any] struct {
+	Set  bool
+	Null bool
+	V    T
+}
+
+// NewTask is a task to create. It starts reported.
+type NewTask struct {
+	AssetID         *int64
+	Location        []byte // EWKB point, for reports without an asset
+	Programme       Programme
+	Title           string
+	Description     string
+	WorkType        string
+	Priority        Priority
+	DueDate         *time.Time
+	Source          Source
+	ReporterName    string
+	ReporterContact string
+	Note            string
+}
+
+// TaskPatch changes a task's fields; only those Set change.
+type TaskPatch struct {
+	Title       Opt[string]
+	Description Opt[string]
+	Priority    Opt[Priority]
+	Assignee    Opt[string]
+	DueDate     Opt[time.Time]
+	QtyPlanned  Opt[float64]
+	QtyDone     Opt[float64]
+	QtyUnit     Opt[string]
+	Phase       Opt[Phase]
+	Percent     Opt[int]
+	Note        string
+	Internal    bool
+}
+
+// Empty reports whether the patch changes nothing.
+func (p TaskPatch) Empty() bool {
+	return !p.Title.Set && !p.Description.Set && !p.Priority.Set && !p.Assignee.Set && !p.DueDate.Set &&
+		!p.QtyPlanned.Set && !p.QtyDone.Set && !p.QtyUnit.Set && !p.Phase.Set && !p.Percent.Set
+}
+
+// Transition moves a task to another state, with a note; dispatching may
+// set the crew and due date in the same step.
+type Transition struct {
+	To       Status
+	Note     string
+	Internal bool
+	Assignee string
+	DueDate  *time.Time
+}
+
+// TaskFilter selects tasks for a list.
+type TaskFilter struct {
+	Statuses  []Status
+	Kinds     []Kind
+	Assignee  string
+	Overdue   *bool
+	BBox      *gis.BBox
+	AssetID   *int64
+	Programme Programme
+	Source    Source
+	After     int64
+	Limit     int
+}
+
+// CheckTransitionInput applies the rules of a transition that do not depend
+// on the actor: notes where the flow needs a reason, a crew to dispatch to.
+func CheckTransitionInput(t *Task, tr Transition) error {
+	switch {
+	case tr.To == StatusDispatched && tr.Assignee == "" && t.Assignee == "":
+		return Invalid("assignee", "dispatching needs a crew or unit (assignee)")
+	case (tr.To == StatusRejected || tr.To == StatusCancelled) && strings.TrimSpace(tr.Note) == "":
+		return Invalid("note", "say why in a note")
+	case t.Status == StatusDone && tr.To == StatusInProgress && strings.TrimSpace(tr.Note) == "":
+		return Invalid("note", "say what failed verification in a note")
+	case tr.To == StatusClosed && strings.TrimSpace(tr.Note) == "":
+		return Invalid("note", "closing needs a verification note")
+	}
+	return nil
 }

@@ -176,18 +176,19 @@ const taskColumns = `t.id, t.ref, t.asset_id, t.programme, t.title, t.descriptio
 	t.priority, t.assignee, t.due_date, t.qty_planned::float8, t.qty_done::float8, t.qty_unit, t.phase, t.percent,
 	t.version, t.source, ST_AsGeoJSON(t.location, 7)::text, t.reporter_name, t.reporter_contact,
 	t.created_at, t.updated_at, t.closed_at,
-	t.due_date < (now() AT TIME ZONE 'Asia/Shanghai')::date AND t.status IN ('reported', 'filed', 'dispatched', 'in_progress')`
+	coalesce(t.due_date < (now() AT TIME ZONE 'Asia/Shanghai')::date AND t.status IN ('reported', 'filed', 'dispatched', 'in_progress'), false)`
 
-func scanTask(row pgx.Row, t *maint.Task, v maint.Viewer) error {
+// scanTaskWith scans taskColumns into t, then any extra columns into extra.
+func scanTaskWith(row pgx.Row, t *maint.Task, v maint.Viewer, extra ...any) error {
 	var programme, status, priority, source string
 	var assignee, phase *string
 	var percent *int16
 	var location *string
-	err := row.Scan(&t.ID, &t.Ref, &t.AssetID, &programme, &t.Title, &t.Description, &t.WorkType, &status, &t.StatusAt,
+	dest := append([]any{&t.ID, &t.Ref, &t.AssetID, &programme, &t.Title, &t.Description, &t.WorkType, &status, &t.StatusAt,
 		&priority, &assignee, &t.DueDate, &t.QtyPlanned, &t.QtyDone, &t.QtyUnit, &phase, &percent,
 		&t.Version, &source, &location, &t.ReporterName, &t.ReporterContact,
-		&t.CreatedAt, &t.UpdatedAt, &t.ClosedAt, &t.Overdue)
-	if err != nil {
+		&t.CreatedAt, &t.UpdatedAt, &t.ClosedAt, &t.Overdue}, extra...)
+	if err := row.Scan(dest...); err != nil {
 		return err
 	}
 	t.Programme, t.Status, t.Priority, t.Source = maint.Programme(programme), maint.Status(status), maint.Priority(priority), maint.Source(source)
@@ -215,14 +216,14 @@ func deref(s *string) string {
 
 // tasksOf returns an asset's tasks, newest first, each with its history.
 func (db *DB) tasksOf(ctx context.Context, assetID int64, v maint.Viewer) ([]maint.Task, error) {
-	rows, err := db.Pool.Query(ctx, "SELECT "+taskColumns+" FROM tasks t WHERE t.asset_id = $1 ORDER BY t.created_at DESC, t.id DESC", assetID)
+	rows, err := db.Pool.Query(ctx, "SELECT "+taskColumns+taskAssetColumns+taskFrom+" WHERE t.asset_id = $1 ORDER BY t.created_at DESC, t.id DESC", assetID)
 	if err != nil {
 		return nil, translate(err, "tasks of asset %d", assetID)
 	}
 	var tasks []maint.Task
 	for rows.Next() {
 		var t maint.Task
-		if err := scanTask(rows, &t, v); err != nil {
+		if err := scanTaskRow(rows, &t, v); err != nil {
 			rows.Close()
 			return nil, translate(err, "tasks of asset %d", assetID)
 		}

@@ -28,11 +28,16 @@ type Config struct {
 	MaxConns int32
 	// StatementTimeout bounds every statement; 0 means 10 s.
 	StatementTimeout time.Duration
+	// AllowOutsideDistrict turns off the check that new and edited
+	// geometries lie inside the district boundary.
+	AllowOutsideDistrict bool
 }
 
 // DB is the connection pool and the stores built on it.
 type DB struct {
 	Pool *pgxpool.Pool
+	// CheckBoundary refuses geometries outside the district.
+	CheckBoundary bool
 }
 
 // Open connects to PostgreSQL. The sessions it opens turn JIT and parallel
@@ -71,7 +76,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
-	return &DB{Pool: pool}, nil
+	return &DB{Pool: pool, CheckBoundary: !cfg.AllowOutsideDistrict}, nil
 }
 
 // Close closes the pool.

@@ -1,0 +1,705 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"inframap/internal/maint"
+	"inframap/internal/password"
+	"inframap/internal/postgres/pgtest"
+)
+
+const testPassword = "correct horse battery"
+
+// staff creates one account per role and returns a bearer token for each.
+func (e *env) staff() map[maint.Role]string {
+	e.t.Helper()
+	h := password.New(4)
+	hash, _ := h.Hash(e.t.Context(), testPassword)
+	tokens := map[maint.Role]string{}
+	for _, role := range maint.Roles {
+		email := string(role) + "@test"
+		if _, err := e.db.CreateUser(e.t.Context(), maint.Viewer{Email: "test"}, "", maint.User{Email: email, Role: role, Name: string(role)}, hash); err != nil {
+			e.t.Fatal(err)
+		}
+		var tok struct{ Token string }
+		res := e.do("POST", "/api/v1/auth/tokens", "", map[string]string{"email": email, "password": testPassword, "name": "test"}, nil, &tok)
+		if res.StatusCode != 201 || tok.Token == "" {
+			e.t.Fatalf("token for %s: %d", role, res.StatusCode)
+		}
+		tokens[role] = tok.Token
+	}
+	return tokens
+}
+
+// do sends a JSON request with an optional bearer token and headers and
+// decodes the JSON answer into out; it returns the response with its body
+// in res.Body already read into the "Body" header-less buffer.
+func (e *env) do(method, path, token string, body any, hdr map[string]string, out any) *http.Response {
+	e.t.Helper()
+	return e.doWith(http.DefaultClient, method, path, token, body, hdr, out)
+}
+
+func (e *env) doWith(c *http.Client, method, path, token string, body any, hdr map[string]string, out any) *http.Response {
+	e.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, e.srv.URL+path, rd)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	res.Body = io.NopCloser(bytes.NewReader(raw))
+	if res.StatusCode >= 400 {
+		if ct := res.Header.Get("Content-Type"); ct != "application/problem+json" {
+			e.t.Errorf("%s %s: %d with Content-Type %q: %s", method, path, res.StatusCode, ct, raw)
+		}
+	}
+	if out != nil && len(raw) > 0 {
+		json.Unmarshal(raw, out)
+	}
+	return res
+}
+
+func body(res *http.Response) string {
+	b, _ := io.ReadAll(res.Body)
+	return string(b)
+}
+
+type taskOut struct {
+	ID      int64            `json:"id"`
+	Status  maint.Status     `json:"status"`
+	Version int              `json:"version"`
+	History []map[string]any `json:"history"`
+}
+
+// newTask creates a task on asset as role and returns it.
+func (e *env) newTask(token string, asset int64, title string) taskOut {
+	e.t.Helper()
+	var t taskOut
+	res := e.do("POST", "/api/v1/tasks", token, map[string]any{"asset_id": asset, "title": title}, nil, &t)
+	if res.StatusCode != 201 {
+		e.t.Fatalf("create task: %d %s", res.StatusCode, body(res))
+	}
+	return t
+}
+
+// move transitions a task, reading its current version first.
+func (e *env) move(token string, id int64, to maint.Status, extra map[string]any) *http.Response {
+	e.t.Helper()
+	var t taskOut
+	e.do("GET", fmt.Sprintf("/api/v1/tasks/%d", id), token, nil, nil, &t)
+	b := map[string]any{"to": to, "note": "step to " + string(to)}
+	for k, v := range extra {
+		b[k] = v
+	}
+	return e.do("POST", fmt.Sprintf("/api/v1/tasks/%d/transitions", id), token, b, map[string]string{"If-Match": fmt.Sprintf(`"%d"`, t.Version)}, nil)
+}
+
+// driveTo moves a fresh task to state s along the main path.
+func (e *env) driveTo(tok map[maint.Role]string, asset int64, s maint.Status) int64 {
+	e.t.Helper()
+	t := e.newTask(tok[maint.RoleEngineer], asset, "drive to "+string(s))
+	path := []maint.Status{maint.StatusFiled, maint.StatusDispatched, maint.StatusInProgress, maint.StatusDone, maint.StatusClosed}
+	for _, step := range path {
+		if t.Status == s {
+			break
+		}
+		extra := map[string]any{}
+		if step == maint.StatusDispatched {
+			extra["assignee"] = "绿园区市政养护一队"
+		}
+		res := e.move(tok[maint.RoleAdmin], t.ID, step, extra)
+		if res.StatusCode != 200 {
+			e.t.Fatalf("drive %d to %s: %d %s", t.ID, step, res.StatusCode, body(res))
+		}
+		t.Status = step
+	}
+	return t.ID
+}
+
+func (e *env) anyAsset(kind maint.Kind) int64 {
+	var id int64
+	if err := e.db.Pool.QueryRow(e.t.Context(), `SELECT min(id) FROM assets WHERE kind = $1`, string(kind)).Scan(&id); err != nil {
+		e.t.Fatal(err)
+	}
+	return id
+}
+
+// TestPermissionMatrix runs every endpoint as a resident, an inspector, an
+// engineer and an admin, and checks each cell's status: 401/403 where
+// denied, never 500.
+func TestPermissionMatrix(t *testing.T) {
+	e := newEnv(t, pgtest.District)
+	tok := e.staff()
+	asset := e.anyAsset(maint.KindManhole)
+	roles := []maint.Role{maint.RoleNone, maint.RoleInspector, maint.RoleEngineer, maint.RoleAdmin}
+	n := 0
+	uniq := func() int { n++; return n }
+	newUser := func() int64 {
+		u, err := e.db.CreateUser(t.Context(), maint.Viewer{}, "", maint.User{Email: fmt.Sprintf("u%d@test", uniq()), Role: maint.RoleInspector}, "x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.ID
+	}
+	assetVersion := func(id int64) string {
+		var v int
+		e.db.Pool.QueryRow(t.Context(), `SELECT version FROM assets WHERE id = $1`, id).Scan(&v)
+		return fmt.Sprintf(`"%d"`, v)
+	}
+	taskVersion := func(id int64) string {
+		var v int
+		e.db.Pool.QueryRow(t.Context(), `SELECT version FROM tasks WHERE id = $1`, id).Scan(&v)
+		return fmt.Sprintf(`"%d"`, v)
+	}
+	type req struct {
+		method, path string
+		body         any
+		hdr          map[string]string
+	}
+	cases := []struct {
+		name  string
+		setup func(role maint.Role) req
+		want  [4]int // resident, inspector, engineer, admin
+	}{
+		{"list assets", func(maint.Role) req { return req{"GET", "/api/v1/assets?limit=1", nil, nil} }, [4]int{200, 200, 200, 200}},
+		{"get asset", func(maint.Role) req { return req{"GET", fmt.Sprintf("/api/v1/assets/%d", asset), nil, nil} }, [4]int{200, 200, 200, 200}},
+		{"stats", func(maint.Role) req { return req{"GET", "/api/v1/stats", nil, nil} }, [4]int{200, 200, 200, 200}},
+		{"areas", func(maint.Role) req { return req{"GET", "/api/v1/areas", nil, nil} }, [4]int{200, 200, 200, 200}},
+		{"meta", func(maint.Role) req { return req{"GET", "/api/v1/meta", nil, nil} }, [4]int{200, 200, 200, 200}},
+		{"create asset", func(maint.Role) req {
+			return req{"POST", "/api/v1/assets", map[string]any{"type": "Feature",
+				"geometry":   map[string]any{"type": "Point", "coordinates": []float64{125.27, 43.88}},
+				"properties": map[string]any{"kind": "manhole", "code": fmt.Sprintf("2201060103%06d", 900000+uniq()), "name": "新井", "cover_category": "0103"}}, nil}
+		}, [4]int{401, 403, 201, 201}},
+		{"edit asset", func(maint.Role) req {
+			return req{"PATCH", fmt.Sprintf("/api/v1/assets/%d", asset), map[string]any{"type": "Feature", "properties": map[string]any{"defect_grade": 1 + uniq()%4}},
+				map[string]string{"If-Match": assetVersion(asset)}}
+		}, [4]int{401, 403, 200, 200}},
+		{"list tasks", func(maint.Role) req { return req{"GET", "/api/v1/tasks?limit=5", nil, nil} }, [4]int{200, 200, 200, 200}},
+		{"get task", func(maint.Role) req { return req{"GET", "/api/v1/tasks/1", nil, nil} }, [4]int{200, 200, 200, 200}},
+		{"create task", func(maint.Role) req {
+			return req{"POST", "/api/v1/tasks", map[string]any{"asset_id": asset, "title": "井盖松动"}, nil}
+		}, [4]int{401, 201, 201, 201}},
+		{"edit task", func(maint.Role) req {
+			id := e.driveTo(tok, asset, maint.StatusFiled)
+			return req{"PATCH", fmt.Sprintf("/api/v1/tasks/%d", id), map[string]any{"priority": "high"}, map[string]string{"If-Match": taskVersion(id)}}
+		}, [4]int{401, 403, 200, 200}},
+		{"file a report (立案)", func(maint.Role) req {
+			id := e.driveTo(tok, asset, maint.StatusReported)
+			return req{"POST", fmt.Sprintf("/api/v1/tasks/%d/transitions", id), map[string]any{"to": "filed"}, map[string]string{"If-Match": taskVersion(id)}}
+		}, [4]int{401, 403, 200, 200}},
+		{"verify and close (结案)", func(maint.Role) req {
+			id := e.driveTo(tok, asset, maint.StatusDone)
+			return req{"POST", fmt.Sprintf("/api/v1/tasks/%d/transitions", id), map[string]any{"to": "closed", "note": "核查通过"}, map[string]string{"If-Match": taskVersion(id)}}
+		}, [4]int{401, 200, 403, 200}},
+		{"me", func(maint.Role) req { return req{"GET", "/api/v1/auth/me", nil, nil} }, [4]int{401, 200, 200, 200}},
+		{"list tokens", func(maint.Role) req { return req{"GET", "/api/v1/auth/tokens", nil, nil} }, [4]int{401, 200, 200, 200}},
+		{"list all tokens", func(maint.Role) req { return req{"GET", "/api/v1/auth/tokens?all=true", nil, nil} }, [4]int{401, 403, 403, 200}},
+		{"list users", func(maint.Role) req { return req{"GET", "/api/v1/users", nil, nil} }, [4]int{401, 403, 403, 200}},
+		{"create user", func(maint.Role) req {
+			return req{"POST", "/api/v1/users", map[string]any{"email": fmt.Sprintf("new%d@test", uniq()), "role": "inspector", "password": "a long password"}, nil}
+		}, [4]int{401, 403, 403, 201}},
+		{"edit user", func(maint.Role) req {
+			return req{"PATCH", fmt.Sprintf("/api/v1/users/%d", newUser()), map[string]any{"name": "改名"}, nil}
+		}, [4]int{401, 403, 403, 200}},
+		{"list crews", func(maint.Role) req { return req{"GET", "/api/v1/crews", nil, nil} }, [4]int{401, 200, 200, 200}},
+		{"add crew", func(maint.Role) req {
+			return req{"POST", "/api/v1/crews", map[string]any{"name": fmt.Sprintf("新队%d", uniq())}, nil}
+		}, [4]int{401, 403, 403, 200}},
+		{"audit trail", func(maint.Role) req { return req{"GET", "/api/v1/audit?limit=5", nil, nil} }, [4]int{401, 403, 403, 200}},
+		{"logout", func(maint.Role) req { return req{"POST", "/api/v1/auth/logout", nil, nil} }, [4]int{204, 204, 204, 204}},
+	}
+	for _, c := range cases {
+		for i, role := range roles {
+			rq := c.setup(role)
+			res := e.do(rq.method, rq.path, tok[role], rq.body, rq.hdr, nil)
+			if res.StatusCode != c.want[i] {
+				t.Errorf("%s as %q: %d, want %d: %s", c.name, role, res.StatusCode, c.want[i], body(res))
+			}
+			if res.StatusCode >= 500 {
+				t.Errorf("%s as %q: server error", c.name, role)
+			}
+		}
+	}
+}
+
+// TestConcurrentTransitions fires 50 transitions at one task with the same
+// If-Match: exactly one wins, 49 are told the version moved on, and the
+// history grows by exactly one event.
+func TestConcurrentTransitions(t *testing.T) {
+	e := newEnv(t, pgtest.District)
+	tok := e.staff()
+	id := e.driveTo(tok, e.anyAsset(maint.KindRoadRepair), maint.StatusReported)
+	var before taskOut
+	e.do("GET", fmt.Sprintf("/api/v1/tasks/%d", id), tok[maint.RoleEngineer], nil, nil, &before)
+	var wg sync.WaitGroup
+	codes := make(chan int, 50)
+	versions := make(chan int, 50)
+	for range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b, _ := json.Marshal(map[string]any{"to": "filed", "note": "立案"})
+			req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/tasks/%d/transitions", e.srv.URL, id), bytes.NewReader(b))
+			req.Header.Set("Authorization", "Bearer "+tok[maint.RoleEngineer])
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("If-Match", fmt.Sprintf(`"%d"`, before.Version))
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			var p struct {
+				CurrentVersion int `json:"current_version"`
+			}
+			json.NewDecoder(res.Body).Decode(&p)
+			res.Body.Close()
+			codes <- res.StatusCode
+			if res.StatusCode == 412 {
+				versions <- p.CurrentVersion
+			}
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	close(versions)
+	count := map[int]int{}
+	for c := range codes {
+		count[c]++
+	}
+	if count[200] != 1 || count[412] != 49 {
+		t.Errorf("statuses %v, want one 200 and 49 412", count)
+	}
+	for v := range versions {
+		if v != before.Version+1 {
+			t.Errorf("412 names current version %d, want %d", v, before.Version+1)
+		}
+	}
+	var after taskOut
+	e.do("GET", fmt.Sprintf("/api/v1/tasks/%d", id), tok[maint.RoleEngineer], nil, nil, &after)
+	if len(after.History) != len(before.History)+1 || after.Status != maint.StatusFiled {
+		t.Errorf("history %d → %d events, status %s", len(before.History), len(after.History), after.Status)
+	}
+}
+
+// TestInvalidTransitions tries every move the workflow does not have, from
+// every state: 409 listing the allowed next states, nothing changed.
+func TestInvalidTransitions(t *testing.T) {
+	e := newEnv(t, pgtest.District)
+	tok := e.staff()
+	asset := e.anyAsset(maint.KindParkingLot)
+	for _, from := range []maint.Status{maint.StatusReported, maint.StatusFiled, maint.StatusDispatched, maint.StatusInProgress, maint.StatusDone, maint.StatusClosed} {
+		id := e.driveTo(tok, asset, from)
+		var before taskOut
+		e.do("GET", fmt.Sprintf("/api/v1/tasks/%d", id), tok[maint.RoleAdmin], nil, nil, &before)
+		for _, to := range maint.Statuses {
+			allowed := maint.NextStatuses(from)
+			if contains(allowed, to) {
+				continue
+			}
+			var p struct {
+				Allowed []maint.Status `json:"allowed"`
+				Code    string         `json:"code"`
+			}
+			res := e.do("POST", fmt.Sprintf("/api/v1/tasks/%d/transitions", id), tok[maint.RoleAdmin],
+				map[string]any{"to": to, "note": "x"}, map[string]string{"If-Match": fmt.Sprintf(`"%d"`, before.Version)}, &p)
+			if res.StatusCode != 409 {
+				t.Errorf("%s → %s: %d, want 409", from, to, res.StatusCode)
+			}
+			if fmt.Sprint(p.Allowed) != fmt.Sprint(allowedOrEmpty(allowed)) {
+				t.Errorf("%s → %s: allowed %v, want %v", from, to, p.Allowed, allowed)
+			}
+		}
+		var after taskOut
+		e.do("GET", fmt.Sprintf("/api/v1/tasks/%d", id), tok[maint.RoleAdmin], nil, nil, &after)
+		if after.Status != from || after.Version != before.Version || len(after.History) != len(before.History) {
+			t.Errorf("from %s: state or history changed by refused moves", from)
+		}
+	}
+}
+
+func allowedOrEmpty(s []maint.Status) []maint.Status {
+	if s == nil {
+		return []maint.Status{}
+	}
+	return s
+}
+
+func contains(s []maint.Status, x maint.Status) bool {
+	for _, v := range s {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// TestTransitionRules covers the rules around the moves: If-Match first,
+// notes where a reason is due, a crew to dispatch to.
+func TestTransitionRules(t *testing.T) {
+	e := newEnv(t, pgtest.District)
+	tok := e.staff()
+	asset := e.anyAsset(maint.KindManhole)
+	id := e.driveTo(tok, asset, maint.StatusReported)
+	path := fmt.Sprintf("/api/v1/tasks/%d/transitions", id)
+	eng := tok[maint.RoleEngineer]
+	if res := e.do("POST", path, eng, map[string]any{"to": "filed"}, nil, nil); res.StatusCode != 428 {
+		t.Errorf("without If-Match: %d, want 428", res.StatusCode)
+	}
+	if res := e.do("POST", path, eng, map[string]any{"to": "closed"}, map[string]string{"If-Match": `"99"`}, nil); res.StatusCode != 412 {
+		t.Errorf("stale If-Match before an invalid move: %d, want 412 (If-Match is checked first)", res.StatusCode)
+	}
+	if res := e.do("POST", path, eng, map[string]any{"to": "rejected"}, map[string]string{"If-Match": `"1"`}, nil); res.StatusCode != 400 {
+		t.Errorf("rejecting without a reason: %d, want 400", res.StatusCode)
+	}
+	if res := e.move(eng, id, maint.StatusFiled, nil); res.StatusCode != 200 {
+		t.Fatalf("file: %d %s", res.StatusCode, body(res))
+	}
+	var p struct {
+		Errors []maint.FieldError `json:"errors"`
+	}
+	if res := e.move(eng, id, maint.StatusDispatched, nil); res.StatusCode != 400 {
+		t.Errorf("dispatch without a crew: %d, want 400", res.StatusCode)
+	}
+	res := e.move(eng, id, maint.StatusDispatched, map[string]any{"assignee": "不存在的队伍"})
+	json.NewDecoder(res.Body).Decode(&p)
+	if res.StatusCode != 400 || len(p.Errors) == 0 || p.Errors[0].Field != "assignee" {
+		t.Errorf("dispatch to an unknown crew: %d %+v", res.StatusCode, p)
+	}
+	var task map[string]any
+	res = e.move(eng, id, maint.StatusDispatched, map[string]any{"assignee": "绿园区市政养护二队", "due_date": "2030-01-31"})
+	json.NewDecoder(res.Body).Decode(&task)
+	if res.StatusCode != 200 || task["assignee"] != "绿园区市政养护二队" || task["due_date"] != "2030-01-31" {
+		t.Errorf("dispatch: %d %v", res.StatusCode, task)
+	}
+	if res.Header.Get("ETag") == "" {
+		t.Error("no ETag")
+	}
+}
+
+// TestPrivacy: an anonymous reader sees a task's status, dates and public
+// notes, but no e-mail, phone number, token or internal note anywhere in
+// the raw body.
+func TestPrivacy(t *testing.T) {
+	e := newEnv(t, pgtest.District)
+	tok := e.staff()
+	// Every demo user signs in; their activity lands in the history.
+	for _, role := range maint.Roles {
+		if res := e.do("POST", "/api/v1/auth/login", "", map[string]string{"email": string(role) + "@test", "password": testPassword}, nil, nil); res.StatusCode != 200 {
+			t.Fatalf("login %s: %d", role, res.StatusCode)
+		}
+	}
+	// A resident's report with contact details and an internal note, from
+	// the seeded routine tasks.
+	var id int64
+	if err := e.db.Pool.QueryRow(t.Context(), `SELECT t.id FROM tasks t JOIN task_events e ON e.task_id = t.id
+		WHERE t.reporter_contact <> '' AND e.internal LIMIT 1`).Scan(&id); err != nil {
+		t.Fatalf("the dataset has no resident report with an internal note: %v", err)
+	}
+	// Staff act on it, so their e-mails are in its history.
+	var cur taskOut
+	e.do("GET", fmt.Sprintf("/api/v1/tasks/%d", id), tok[maint.RoleEngineer], nil, nil, &cur)
+	res := e.do("PATCH", fmt.Sprintf("/api/v1/tasks/%d", id), tok[maint.RoleEngineer],
+		map[string]any{"priority": "urgent", "note": "内部：勿外传 secret-internal-note", "internal": true}, map[string]string{"If-Match": fmt.Sprintf(`"%d"`, cur.Version)}, nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("patch: %d %s", res.StatusCode, body(res))
+	}
+	var asset int64
+	e.db.Pool.QueryRow(t.Context(), `SELECT asset_id FROM tasks WHERE id = $1`, id).Scan(&asset)
+	phone := regexp.MustCompile(`1[3-9][0-9]{9}`)
+	for _, path := range []string{fmt.Sprintf("/api/v1/tasks/%d", id), fmt.Sprintf("/api/v1/assets/%d", asset), "/api/v1/tasks?limit=1000", fmt.Sprintf("/api/v1/tasks?asset=%d", asset)} {
+		res := e.do("GET", path, "", nil, nil, nil)
+		raw := body(res)
+		if res.StatusCode != 200 {
+			t.Fatalf("%s: %d", path, res.StatusCode)
+		}
+		for _, bad := range []string{"@test", "@demo", "ims_", "imt_", "secret-internal-note", "内部", "reporter", "王女士", "李先生", "张先生", "刘女士", "陈先生", "赵女士"} {
+			if strings.Contains(raw, bad) {
+				t.Errorf("anonymous %s contains %q", path, bad)
+			}
+		}
+		if m := phone.FindString(raw); m != "" {
+			t.Errorf("anonymous %s contains a phone number %s", path, m)
+		}
+	}
+	// Staff do see them.
+	raw := body(e.do("GET", fmt.Sprintf("/api/v1/tasks/%d", id), tok[maint.RoleEngineer], nil, nil, nil))
+	if !strings.Contains(raw, "secret-internal-note") || !phone.MatchString(raw) || !strings.Contains(raw, "engineer@test") {
+		t.Errorf("staff view lacks private details: %s", raw)
+	}
+}
+
+// TestOverdueStats checks the overdue count against tasks set up by hand.
+func TestOverdueStats(t *testing.T) {
+	e := newEnv(t, pgtest.Empty)
+	tok := e.staff()
+	e.db.SaveCrew(t.Context(), maint.Viewer{}, "", maint.Crew{Name: "绿园区市政养护一队", Active: true})
+	var a struct{ ID int64 }
+	res := e.do("POST", "/api/v1/assets", tok[maint.RoleEngineer], map[string]any{"type": "Feature",
+		"geometry":   map[string]any{"type": "Point", "coordinates": []float64{125.27, 43.88}},
+		"properties": map[string]any{"kind": "manhole", "code": "2201060102000001", "name": "污水井", "cover_category": "0102"}}, nil, &a)
+	if res.StatusCode != 201 {
+		t.Fatalf("asset: %d %s", res.StatusCode, body(res))
+	}
+	past, future := time.Now().AddDate(0, 0, -3).Format(time.DateOnly), time.Now().AddDate(0, 0, 30).Format(time.DateOnly)
+	due := func(id int64, d string) {
+		var cur taskOut
+		e.do("GET", fmt.Sprintf("/api/v1/tasks/%d", id), tok[maint.RoleEngineer], nil, nil, &cur)
+		if res := e.do("PATCH", fmt.Sprintf("/api/v1/tasks/%d", id), tok[maint.RoleEngineer], map[string]any{"due_date": d},
+			map[string]string{"If-Match": fmt.Sprintf(`"%d"`, cur.Version)}, nil); res.StatusCode != 200 {
+			t.Fatalf("due: %d %s", res.StatusCode, body(res))
+		}
+	}
+	// Overdue: in progress past due; filed past due. Not overdue: done past
+	// due (waits for verification), dispatched due in the future, closed past
+	// due, reported with no due date.
+	ip := e.driveTo(tok, a.ID, maint.StatusInProgress)
+	due(ip, past)
+	fl := e.driveTo(tok, a.ID, maint.StatusFiled)
+	due(fl, past)
+	dn := e.driveTo(tok, a.ID, maint.StatusInProgress)
+	due(dn, past)
+	e.move(tok[maint.RoleEngineer], dn, maint.StatusDone, nil)
+	ds := e.driveTo(tok, a.ID, maint.StatusDispatched)
+	due(ds, future)
+	cl := e.driveTo(tok, a.ID, maint.StatusInProgress)
+	due(cl, past)
+	e.move(tok[maint.RoleEngineer], cl, maint.StatusDone, nil)
+	e.move(tok[maint.RoleInspector], cl, maint.StatusClosed, nil)
+	e.driveTo(tok, a.ID, maint.StatusReported)
+
+	var st maint.Stats
+	e.do("GET", "/api/v1/stats", "", nil, nil, &st)
+	if st.Tasks.Overdue != 2 || st.Tasks.Open != 5 || st.Tasks.Total != 6 {
+		t.Errorf("tasks: %+v, want 2 overdue, 5 open, 6 in all", st.Tasks)
+	}
+	var list struct {
+		Tasks []struct {
+			ID      int64 `json:"id"`
+			Overdue bool  `json:"overdue"`
+		} `json:"tasks"`
+	}
+	e.do("GET", "/api/v1/tasks?overdue=true", "", nil, nil, &list)
+	if len(list.Tasks) != 2 || !list.Tasks[0].Overdue || !list.Tasks[1].Overdue {
+		t.Errorf("overdue list: %+v", list.Tasks)
+	}
+	// As of the day before yesterday the past-due tasks were due only then…
+	// but they did not exist: the replay counts none of today's work.
+	e.do("GET", "/api/v1/stats?as_of="+time.Now().AddDate(0, 0, -2).Format(time.DateOnly), "", nil, nil, &st)
+	if st.Tasks.Total != 0 {
+		t.Errorf("as of two days ago: %+v, want no tasks", st.Tasks)
+	}
+}
+
+// TestLoginThrottleAndCookies: failed logins are throttled per account with
+// the same answer whether or not the account exists; a login rotates the
+// session; cross-site cookie writes are refused; a deactivated user's
+// session and token die at once.
+func TestLoginThrottleAndCookies(t *testing.T) {
+	e := newEnv(t, pgtest.Empty)
+	tok := e.staff()
+	var p1, p2 struct{ Detail string }
+	r1 := e.do("POST", "/api/v1/auth/login", "", map[string]string{"email": "engineer@test", "password": "wrong password"}, nil, &p1)
+	r2 := e.do("POST", "/api/v1/auth/login", "", map[string]string{"email": "nobody@test", "password": "wrong password"}, nil, &p2)
+	if r1.StatusCode != 401 || r2.StatusCode != 401 || p1.Detail != p2.Detail {
+		t.Errorf("unknown account and wrong password differ: %d %q / %d %q", r1.StatusCode, p1.Detail, r2.StatusCode, p2.Detail)
+	}
+	for range 4 {
+		e.do("POST", "/api/v1/auth/login", "", map[string]string{"email": "engineer@test", "password": "wrong password"}, nil, nil)
+	}
+	res := e.do("POST", "/api/v1/auth/login", "", map[string]string{"email": "engineer@test", "password": testPassword}, nil, nil)
+	if res.StatusCode != 429 || res.Header.Get("Retry-After") == "" {
+		t.Errorf("after 5 failures: %d, want 429 with Retry-After", res.StatusCode)
+	}
+	// Other accounts are not locked out.
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	res = e.doWith(c, "POST", "/api/v1/auth/login", "", map[string]string{"email": "inspector@test", "password": testPassword}, nil, nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("login: %d", res.StatusCode)
+	}
+	first := res.Cookies()[0]
+	if !first.HttpOnly || first.SameSite != http.SameSiteLaxMode {
+		t.Errorf("session cookie %+v is not HttpOnly and SameSite", first)
+	}
+	res = e.doWith(c, "POST", "/api/v1/auth/login", "", map[string]string{"email": "inspector@test", "password": testPassword}, nil, nil)
+	second := res.Cookies()[0]
+	if second.Value == first.Value {
+		t.Error("a new login kept the session id")
+	}
+	// The old session is gone.
+	req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/auth/me", nil)
+	req.AddCookie(first)
+	if res, _ := http.DefaultClient.Do(req); res.StatusCode != 401 {
+		t.Errorf("the replaced session still works: %d", res.StatusCode)
+	}
+	if res := e.doWith(c, "GET", "/api/v1/auth/me", "", nil, nil, nil); res.StatusCode != 200 {
+		t.Errorf("me with the session: %d", res.StatusCode)
+	}
+	// Cross-site forgery: refused.
+	res = e.doWith(c, "POST", "/api/v1/auth/logout", "", nil, map[string]string{"Sec-Fetch-Site": "cross-site"}, nil)
+	if res.StatusCode != 403 {
+		t.Errorf("cross-site logout: %d, want 403", res.StatusCode)
+	}
+	res = e.doWith(c, "POST", "/api/v1/auth/logout", "", nil, map[string]string{"Origin": "https://evil.example"}, nil)
+	if res.StatusCode != 403 {
+		t.Errorf("logout from another origin: %d, want 403", res.StatusCode)
+	}
+	// Deactivation ends the session and the token at once.
+	var u struct{ ID int64 }
+	e.db.Pool.QueryRow(t.Context(), `SELECT id FROM users WHERE email = 'inspector@test'`).Scan(&u.ID)
+	if res := e.do("PATCH", fmt.Sprintf("/api/v1/users/%d", u.ID), tok[maint.RoleAdmin], map[string]any{"active": false}, nil, nil); res.StatusCode != 200 {
+		t.Fatalf("deactivate: %d %s", res.StatusCode, body(res))
+	}
+	if res := e.doWith(c, "GET", "/api/v1/auth/me", "", nil, nil, nil); res.StatusCode != 401 {
+		t.Errorf("session of a deactivated user: %d", res.StatusCode)
+	}
+	if res := e.do("GET", "/api/v1/auth/me", tok[maint.RoleInspector], nil, nil, nil); res.StatusCode != 401 {
+		t.Errorf("token of a deactivated user: %d", res.StatusCode)
+	}
+	// The audit trail has the logins and the failures.
+	var audit struct {
+		Events []struct{ Action string } `json:"events"`
+	}
+	e.do("GET", "/api/v1/audit?limit=1000", tok[maint.RoleAdmin], nil, nil, &audit)
+	got := map[string]int{}
+	for _, ev := range audit.Events {
+		got[ev.Action]++
+	}
+	if got["login.failed"] < 6 || got["login.succeeded"] < 2 || got["user.updated"] != 1 || got["token.created"] != 3 {
+		t.Errorf("audit actions %v", got)
+	}
+}
+
+// TestTokens: tokens are listed and revocable.
+func TestTokens(t *testing.T) {
+	e := newEnv(t, pgtest.Empty)
+	tok := e.staff()
+	var list struct {
+		Tokens []struct {
+			ID    int64  `json:"id"`
+			Token string `json:"token"`
+		} `json:"tokens"`
+	}
+	e.do("GET", "/api/v1/auth/tokens", tok[maint.RoleEngineer], nil, nil, &list)
+	if len(list.Tokens) != 1 || list.Tokens[0].Token != "" {
+		t.Fatalf("tokens %+v (the secret must not be listed)", list)
+	}
+	if res := e.do("DELETE", fmt.Sprintf("/api/v1/auth/tokens/%d", list.Tokens[0].ID), tok[maint.RoleInspector], nil, nil, nil); res.StatusCode != 404 {
+		t.Errorf("revoking another's token: %d, want 404", res.StatusCode)
+	}
+	if res := e.do("DELETE", fmt.Sprintf("/api/v1/auth/tokens/%d", list.Tokens[0].ID), tok[maint.RoleEngineer], nil, nil, nil); res.StatusCode != 204 {
+		t.Errorf("revoke: %d", res.StatusCode)
+	}
+	if res := e.do("GET", "/api/v1/auth/me", tok[maint.RoleEngineer], nil, nil, nil); res.StatusCode != 401 {
+		t.Errorf("a revoked token still works: %d", res.StatusCode)
+	}
+}
+
+// TestAssetEdits checks the geometry rules of asset writes and their audit.
+func TestAssetEdits(t *testing.T) {
+	e := newEnv(t, pgtest.District)
+	tok := e.staff()
+	eng := tok[maint.RoleEngineer]
+	feature := func(geom any, props map[string]any) map[string]any {
+		return map[string]any{"type": "Feature", "geometry": geom, "properties": props}
+	}
+	road := map[string]any{"kind": "road_repair", "code": "DL-900", "name": "测试路段", "area_m2": 1200}
+	line := func(coords ...[]float64) map[string]any {
+		return map[string]any{"type": "LineString", "coordinates": coords}
+	}
+	cases := []struct {
+		name string
+		body any
+		want int
+		text string
+	}{
+		{"swapped lat/lon", feature(line([]float64{43.88, 125.27}, []float64{43.881, 125.271}), road), 400, "swapped"},
+		{"swapped inside the range", feature(line([]float64{43.88, 43.88}, []float64{43.881, 43.881}), road), 400, "outside the district"},
+		{"outside the district", feature(line([]float64{116.40, 39.90}, []float64{116.41, 39.91}), road), 400, "outside the district"},
+		{"wrong type for the kind", feature(map[string]any{"type": "Point", "coordinates": []float64{125.27, 43.88}}, road), 400, "LINESTRING"},
+		{"self-intersecting polygon", feature(map[string]any{"type": "Polygon", "coordinates": [][][]float64{{{125.27, 43.88}, {125.28, 43.89}, {125.28, 43.88}, {125.27, 43.89}, {125.27, 43.88}}}},
+			map[string]any{"kind": "parking_lot", "code": "TCC-90", "name": "测试停车场", "spaces": 10}), 400, "Self-intersection"},
+		{"unclosed ring", feature(map[string]any{"type": "Polygon", "coordinates": [][][]float64{{{125.27, 43.88}, {125.28, 43.89}, {125.28, 43.88}, {125.27, 43.885}}}},
+			map[string]any{"kind": "parking_lot", "code": "TCC-91", "name": "测试停车场", "spaces": 10}), 400, "not closed"},
+		{"missing area", feature(line([]float64{125.27, 43.88}, []float64{125.271, 43.881}), map[string]any{"kind": "road_repair", "code": "DL-901", "name": "x"}), 400, "area_m2"},
+		{"reserved attribute", feature(line([]float64{125.27, 43.88}, []float64{125.271, 43.881}), map[string]any{"kind": "road_repair", "code": "DL-902", "name": "x", "area_m2": 1, "subdistrict": "x"}), 400, "subdistrict"},
+		{"duplicate code", feature(line([]float64{125.27, 43.88}, []float64{125.271, 43.881}), map[string]any{"kind": "road_repair", "code": "DL-001", "name": "x", "area_m2": 1}), 409, "already exists"},
+		{"bad manhole code", feature(map[string]any{"type": "Point", "coordinates": []float64{125.27, 43.88}}, map[string]any{"kind": "manhole", "code": "M-1", "name": "x", "cover_category": "0103"}), 400, "16-digit"},
+		{"ok", feature(line([]float64{125.27, 43.88}, []float64{125.271, 43.881}), road), 201, "测试路段"},
+	}
+	many := make([][]float64, 10001)
+	for i := range many {
+		many[i] = []float64{125.2 + float64(i)*1e-6, 43.88}
+	}
+	cases = append(cases, struct {
+		name string
+		body any
+		want int
+		text string
+	}{"too many vertices", feature(map[string]any{"type": "LineString", "coordinates": many}, map[string]any{"kind": "road_repair", "code": "DL-903", "name": "x", "area_m2": 1}), 400, "10001 vertices"})
+	for _, c := range cases {
+		res := e.do("POST", "/api/v1/assets", eng, c.body, nil, nil)
+		raw := body(res)
+		if res.StatusCode != c.want || !strings.Contains(raw, c.text) {
+			t.Errorf("%s: %d %s, want %d mentioning %q", c.name, res.StatusCode, raw, c.want, c.text)
+		}
+	}
+	var created struct {
+		ID         int64          `json:"id"`
+		Properties map[string]any `json:"properties"`
+	}
+	e.do("GET", "/api/v1/assets?q=DL-900", "", nil, nil, nil)
+	e.db.Pool.QueryRow(t.Context(), `SELECT id FROM assets WHERE code = 'DL-900'`).Scan(&created.ID)
+	res := e.do("GET", fmt.Sprintf("/api/v1/assets/%d", created.ID), "", nil, nil, &created)
+	if created.Properties["subdistrict"] == "" || res.Header.Get("ETag") != `"1"` {
+		t.Errorf("created asset: %v, ETag %s", created.Properties, res.Header.Get("ETag"))
+	}
+	// Edits need If-Match and are audited with what changed.
+	path := fmt.Sprintf("/api/v1/assets/%d", created.ID)
+	if res := e.do("PATCH", path, eng, feature(nil, map[string]any{"area_m2": 1500}), nil, nil); res.StatusCode != 428 {
+		t.Errorf("patch without If-Match: %d", res.StatusCode)
+	}
+	newLine := line([]float64{125.27, 43.88}, []float64{125.272, 43.882})
+	if res := e.do("PATCH", path, eng, feature(newLine, map[string]any{"area_m2": 1500}), map[string]string{"If-Match": `"1"`}, nil); res.StatusCode != 200 {
+		t.Errorf("patch: %d %s", res.StatusCode, body(res))
+	}
+	if res := e.do("PATCH", path, eng, feature(nil, map[string]any{"area_m2": 1600}), map[string]string{"If-Match": `"1"`}, nil); res.StatusCode != 412 {
+		t.Errorf("stale patch: %d", res.StatusCode)
+	}
+	var audit struct {
+		Events []struct {
+			Action  string         `json:"action"`
+			Details map[string]any `json:"details"`
+		} `json:"events"`
+	}
+	e.do("GET", "/api/v1/audit?action=asset.updated", tok[maint.RoleAdmin], nil, nil, &audit)
+	if len(audit.Events) != 1 || !strings.Contains(fmt.Sprint(audit.Events[0].Details), "area_m2") || !strings.Contains(fmt.Sprint(audit.Events[0].Details), "geometry") {
+		t.Errorf("audit of the edit: %+v", audit.Events)
+	}
+}

@@ -1,0 +1,201 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"maps"
+
+	"github.com/jackc/pgx/v5"
+
+	"inframap/internal/maint"
+)
+
+// checkGeometry has PostGIS judge a geometry: valid in the OGC sense, and
+// inside the district when the check is on and a district is loaded. A
+// geometry outside whose swapped coordinates lie inside is named as swapped.
+func (db *DB) checkGeometry(ctx context.Context, tx pgx.Tx, ewkb []byte) error {
+	var valid bool
+	var reason string
+	var inside, swappedInside *bool
+	err := tx.QueryRow(ctx, `
+		WITH g AS (SELECT ST_GeomFromEWKB($1) AS geom),
+		     d AS (SELECT ST_Union(geom) AS geom FROM areas WHERE kind = 'district')
+		SELECT ST_IsValid(g.geom), ST_IsValidReason(g.geom),
+		       CASE WHEN d.geom IS NOT NULL THEN ST_CoveredBy(g.geom, d.geom) END,
+		       CASE WHEN d.geom IS NOT NULL THEN ST_CoveredBy(ST_FlipCoordinates(g.geom), d.geom) END
+		FROM g, d`, ewkb).Scan(&valid, &reason, &inside, &swappedInside)
+	if err != nil {
+		return translate(err, "check geometry")
+	}
+	if !valid {
+		return maint.Invalid("geometry", "the geometry is not valid: %s", reason)
+	}
+	if db.CheckBoundary && inside != nil && !*inside {
+		if swappedInside != nil && *swappedInside {
+			return maint.Invalid("geometry", "the geometry lies outside the district, but with latitude and longitude swapped it lies inside: GeoJSON puts longitude first ([lon, lat])")
+		}
+		return maint.Invalid("geometry", "the geometry lies outside the district boundary")
+	}
+	return nil
+}
+
+// checkParent makes sure a parking space sits in a parking lot, and that
+// only parking spaces have a parent.
+func checkParent(ctx context.Context, tx pgx.Tx, kind maint.Kind, parent *int64) error {
+	if kind != maint.KindParkingSpace {
+		if parent != nil {
+			return maint.Invalid("parent_id", "only parking spaces belong to a parent (their lot)")
+		}
+		return nil
+	}
+	if parent == nil {
+		return maint.Invalid("parent_id", "a parking space needs its lot (parent_id)")
+	}
+	var pk string
+	if err := tx.QueryRow(ctx, `SELECT kind FROM assets WHERE id = $1`, *parent).Scan(&pk); err != nil {
+		if maint.ErrorCode(translate(err, "")) == maint.CodeNotFound {
+			return maint.Invalid("parent_id", "asset %d does not exist", *parent)
+		}
+		return translate(err, "parent")
+	}
+	if maint.Kind(pk) != maint.KindParkingLot {
+		return maint.Invalid("parent_id", "asset %d is a %s, not a parking lot", *parent, pk)
+	}
+	return nil
+}
+
+// CreateAsset stores a new asset, audited. Its sub-district is that of the
+// zone it lies in.
+func (db *DB) CreateAsset(ctx context.Context, v maint.Viewer, ip string, in maint.NewAsset) (*maint.Asset, error) {
+	tx, err := db.Pool.Begin(ctx)
+	if err != nil {
+		return nil, translate(err, "create asset")
+	}
+	defer tx.Rollback(ctx)
+	if err := db.checkGeometry(ctx, tx, in.Geometry); err != nil {
+		return nil, err
+	}
+	if err := checkParent(ctx, tx, in.Kind, in.ParentID); err != nil {
+		return nil, err
+	}
+	attrs, err := json.Marshal(orEmpty(in.Attrs))
+	if err != nil {
+		return nil, err
+	}
+	var id int64
+	err = tx.QueryRow(ctx, `
+		INSERT INTO assets (kind, code, name, name_en, parent_id, attrs, geom, subdistrict)
+		SELECT $1, $2, $3, $4, $5, $6, g, subdistrict_of(g) FROM ST_GeomFromEWKB($7) AS g
+		RETURNING id`, string(in.Kind), in.Code, in.Name, in.NameEn, in.ParentID, attrs, in.Geometry).Scan(&id)
+	if err != nil {
+		err = translate(err, "create asset")
+		if maint.ErrorCode(err) == maint.CodeConflict {
+			return nil, maint.Invalid("code", "an asset with code %q already exists", in.Code).WithCode(maint.CodeConflict)
+		}
+		return nil, err
+	}
+	if err := audit(ctx, tx, v, ip, "asset.created", "asset", &id, map[string]any{"kind": in.Kind, "code": in.Code, "name": in.Name}); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, translate(err, "create asset")
+	}
+	return db.Asset(ctx, id, v)
+}
+
+func orEmpty(m map[string]any) map[string]any {
+	if m == nil {
+		return map[string]any{}
+	}
+	return m
+}
+
+// PatchAsset changes an asset under If-Match, audited with what changed.
+func (db *DB) PatchAsset(ctx context.Context, v maint.Viewer, ip string, id int64, version int, p maint.AssetPatch) (*maint.Asset, error) {
+	tx, err := db.Pool.Begin(ctx)
+	if err != nil {
+		return nil, translate(err, "update asset")
+	}
+	defer tx.Rollback(ctx)
+	var cur maint.Asset
+	sql := "SELECT " + replaceCut(replaceCut(assetColumns, "a.status"), "a.status_at") + " FROM assets a WHERE a.id = $1 FOR UPDATE"
+	if err := scanAsset(tx.QueryRow(ctx, sql, id), &cur); err != nil {
+		return nil, translate(err, "asset %d", id)
+	}
+	if cur.Version != version {
+		e := maint.Errorf(maint.CodePreconditionFailed, "asset %d has changed since version %d (now version %d): reload it and apply your change again", id, version, cur.Version)
+		e.CurrentVersion = cur.Version
+		return nil, e
+	}
+	var attrs map[string]any
+	if err := json.Unmarshal(cur.Attrs, &attrs); err != nil {
+		return nil, err
+	}
+	changes := map[string]any{}
+	merged := maps.Clone(attrs)
+	for k, val := range p.Attrs {
+		if val == nil {
+			delete(merged, k)
+		} else {
+			merged[k] = val
+		}
+		changes["properties."+k] = [2]any{attrs[k], val}
+	}
+	name, nameEn, code := cur.Name, cur.NameEn, cur.Code
+	if p.Name.Set && p.Name.V != name {
+		changes["name"] = [2]any{name, p.Name.V}
+		name = p.Name.V
+	}
+	if p.NameEn.Set && p.NameEn.V != nameEn {
+		changes["name_en"] = [2]any{nameEn, p.NameEn.V}
+		nameEn = p.NameEn.V
+	}
+	if p.Code.Set && p.Code.V != code {
+		changes["code"] = [2]any{code, p.Code.V}
+		code = p.Code.V
+	}
+	if err := maint.CheckAssetFields(cur.Kind, code, name); err != nil {
+		return nil, err
+	}
+	if err := maint.CheckAttrs(cur.Kind, code, merged); err != nil {
+		return nil, err
+	}
+	var geom any
+	if p.Geometry != nil {
+		if !cur.Kind.AllowsGeometry(p.GeometryType) {
+			return nil, maint.Invalid("geometry", "a %s has a %v geometry, not %s", cur.Kind, cur.Kind.GeometryTypes(), p.GeometryType)
+		}
+		if err := db.checkGeometry(ctx, tx, p.Geometry); err != nil {
+			return nil, err
+		}
+		geom = p.Geometry
+		changes["geometry"] = map[string]any{"before": json.RawMessage(cur.Geometry)}
+	}
+	if len(changes) == 0 {
+		return db.Asset(ctx, id, v)
+	}
+	a, err := json.Marshal(merged)
+	if err != nil {
+		return nil, err
+	}
+	_, err = tx.Exec(ctx, `
+		UPDATE assets SET name = $2, name_en = $3, code = $4, attrs = $5,
+		       geom = coalesce(ST_GeomFromEWKB($6), geom),
+		       subdistrict = CASE WHEN $6::bytea IS NULL THEN subdistrict ELSE subdistrict_of(ST_GeomFromEWKB($6)) END,
+		       version = version + 1, updated_at = now()
+		WHERE id = $1`, id, name, nameEn, code, a, geom)
+	if err != nil {
+		err = translate(err, "update asset %d", id)
+		if maint.ErrorCode(err) == maint.CodeConflict {
+			return nil, maint.Invalid("code", "an asset with code %q already exists", code).WithCode(maint.CodeConflict)
+		}
+		return nil, err
+	}
+	if err := audit(ctx, tx, v, ip, "asset.updated", "asset", &id, map[string]any{"code": code, "changes": changes}); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, translate(err, "update asset %d", id)
+	}
+	return db.Asset(ctx, id, v)
+}

@@ -1,0 +1,366 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"inframap/internal/maint"
+)
+
+// taskFrom is the FROM clause of task queries: a task with its asset's kind,
+// code and name when it has one.
+const taskFrom = ` FROM tasks t LEFT JOIN assets a ON a.id = t.asset_id`
+
+const taskAssetColumns = `, a.kind, a.code, a.name`
+
+func scanTaskRow(row pgx.Row, t *maint.Task, v maint.Viewer) error {
+	var kind, code, name *string
+	if err := scanTaskWith(row, t, v, &kind, &code, &name); err != nil {
+		return err
+	}
+	t.AssetKind, t.AssetCode, t.AssetName = maint.Kind(deref(kind)), deref(code), deref(name)
+	return nil
+}
+
+// Task returns one task with its history. The public sees no reporter
+// details, no internal notes and no staff names.
+func (db *DB) Task(ctx context.Context, id int64, v maint.Viewer) (*maint.Task, error) {
+	var t maint.Task
+	err := scanTaskRow(db.Pool.QueryRow(ctx, "SELECT "+taskColumns+taskAssetColumns+taskFrom+" WHERE t.id = $1", id), &t, v)
+	if err != nil {
+		return nil, translate(err, "task %d", id)
+	}
+	evs, err := db.events(ctx, []int64{id}, v)
+	if err != nil {
+		return nil, err
+	}
+	t.History = evs
+	return &t, nil
+}
+
+// ListTasks streams the tasks that match f in id order, fetching one beyond
+// the limit to learn whether more remain.
+func (db *DB) ListTasks(ctx context.Context, f maint.TaskFilter, v maint.Viewer, emit func(*maint.Task) error) (bool, error) {
+	var q query
+	if len(f.Statuses) > 0 {
+		q.and("t.status = ANY(" + q.arg(statusStrings(f.Statuses)) + ")")
+	}
+	if len(f.Kinds) > 0 {
+		q.and("a.kind = ANY(" + q.arg(kindStrings(f.Kinds)) + ")")
+	}
+	if f.Assignee != "" {
+		q.and("t.assignee = " + q.arg(f.Assignee))
+	}
+	if f.Overdue != nil {
+		q.and("(t.due_date < (now() AT TIME ZONE 'Asia/Shanghai')::date AND t.status = ANY(" +
+			q.arg(statusStrings(overdueStates())) + ")) = " + q.arg(*f.Overdue))
+	}
+	if f.BBox != nil {
+		b := f.BBox
+		env := "ST_MakeEnvelope(" + q.arg(b.MinLon) + ", " + q.arg(b.MinLat) + ", " + q.arg(b.MaxLon) + ", " + q.arg(b.MaxLat) + ", 4326)"
+		q.and("(ST_Intersects(a.geom, " + env + ") OR ST_Intersects(t.location, " + env + "))")
+	}
+	if f.AssetID != nil {
+		q.and("t.asset_id = " + q.arg(*f.AssetID))
+	}
+	if f.Programme != "" {
+		q.and("t.programme = " + q.arg(string(f.Programme)))
+	}
+	if f.Source != "" {
+		q.and("t.source = " + q.arg(string(f.Source)))
+	}
+	if f.After > 0 {
+		q.and("t.id > " + q.arg(f.After))
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = maint.DefaultLimit
+	}
+	rows, err := db.Pool.Query(ctx, "SELECT "+taskColumns+taskAssetColumns+taskFrom+q.whereClause()+
+		" ORDER BY t.id LIMIT "+q.arg(limit+1), q.args...)
+	if err != nil {
+		return false, translate(err, "list tasks")
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		if n++; n > limit {
+			return true, nil
+		}
+		var t maint.Task
+		if err := scanTaskRow(rows, &t, v); err != nil {
+			return false, translate(err, "list tasks")
+		}
+		if err := emit(&t); err != nil {
+			return false, err
+		}
+	}
+	return false, translate(rows.Err(), "list tasks")
+}
+
+// writeEvent appends a history row for a task change by v.
+func writeEvent(ctx context.Context, tx pgx.Tx, v maint.Viewer, taskID int64, from, to *maint.Status, changes map[string]any, note string, internal bool) error {
+	c := []byte("{}")
+	if len(changes) > 0 {
+		var err error
+		if c, err = json.Marshal(changes); err != nil {
+			return err
+		}
+	}
+	var actorID *int64
+	actor, role := v.Email, string(v.Role)
+	if v.UserID != 0 {
+		actorID = &v.UserID
+	}
+	if !v.Staff() {
+		actor, role = "resident", "resident"
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO task_events (task_id, actor_id, actor, actor_role, from_status, to_status, changes, note, internal)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		taskID, actorID, actor, role, (*string)(from), (*string)(to), c, note, internal)
+	return translate(err, "task %d: history", taskID)
+}
+
+// CreateTask stores a new task, reported, with the first row of its history.
+func (db *DB) CreateTask(ctx context.Context, v maint.Viewer, in maint.NewTask) (*maint.Task, error) {
+	tx, err := db.Pool.Begin(ctx)
+	if err != nil {
+		return nil, translate(err, "create task")
+	}
+	defer tx.Rollback(ctx)
+	id, err := createTask(ctx, tx, v, in)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, translate(err, "create task")
+	}
+	return db.Task(ctx, id, v)
+}
+
+func createTask(ctx context.Context, tx pgx.Tx, v maint.Viewer, in maint.NewTask) (int64, error) {
+	var id int64
+	var loc any
+	if len(in.Location) > 0 {
+		loc = in.Location
+	}
+	err := tx.QueryRow(ctx, `
+		INSERT INTO tasks (asset_id, location, programme, title, description, work_type, priority, due_date,
+		                   source, reporter_name, reporter_contact)
+		VALUES ($1, ST_GeomFromEWKB($2), $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		in.AssetID, loc, string(orDefault(in.Programme, maint.ProgrammeRoutine)), in.Title, in.Description, in.WorkType,
+		string(orDefault(in.Priority, maint.PriorityNormal)), in.DueDate, string(in.Source), in.ReporterName, in.ReporterContact).Scan(&id)
+	if err != nil {
+		return 0, translate(err, "create task")
+	}
+	to := maint.StatusReported
+	note := in.Note
+	if note == "" {
+		note = in.Title
+	}
+	return id, writeEvent(ctx, tx, v, id, nil, &to, nil, note, false)
+}
+
+// lockTask reads a task for update and checks the caller's If-Match version
+// before anything else: a stale version is a precondition failure that says
+// which version is current.
+func lockTask(ctx context.Context, tx pgx.Tx, id int64, version int, v maint.Viewer) (*maint.Task, error) {
+	var t maint.Task
+	if err := scanTaskRow(tx.QueryRow(ctx, "SELECT "+taskColumns+taskAssetColumns+taskFrom+" WHERE t.id = $1 FOR UPDATE OF t", id), &t, v); err != nil {
+		return nil, translate(err, "task %d", id)
+	}
+	if t.Version != version {
+		e := maint.Errorf(maint.CodePreconditionFailed, "task %d has changed since version %d (now version %d): reload it and apply your change again", id, version, t.Version)
+		e.CurrentVersion = t.Version
+		return nil, e
+	}
+	return &t, nil
+}
+
+// checkCrew refuses an assignee that is not an active crew.
+func checkCrew(ctx context.Context, tx pgx.Tx, name string) error {
+	var ok bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM crews WHERE name = $1 AND active)`, name).Scan(&ok); err != nil {
+		return translate(err, "crew")
+	}
+	if !ok {
+		return maint.Invalid("assignee", "%q is not an active crew or unit; admins keep the list", name)
+	}
+	return nil
+}
+
+func dateString(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return t.Format(time.DateOnly)
+}
+
+// TransitionTask moves a task along the workflow: If-Match first, then the
+// workflow's rules for v's role, then the step's own needs; the new state
+// and its history row are written in one transaction.
+func (db *DB) TransitionTask(ctx context.Context, v maint.Viewer, id int64, version int, tr maint.Transition) (*maint.Task, error) {
+	tx, err := db.Pool.Begin(ctx)
+	if err != nil {
+		return nil, translate(err, "transition task")
+	}
+	defer tx.Rollback(ctx)
+	t, err := lockTask(ctx, tx, id, version, v)
+	if err != nil {
+		return nil, err
+	}
+	if err := maint.CheckTransition(t.Status, tr.To, v.Role); err != nil {
+		return nil, err
+	}
+	if err := maint.CheckTransitionInput(t, tr); err != nil {
+		return nil, err
+	}
+	changes := map[string]any{}
+	assignee := t.Assignee
+	if tr.Assignee != "" && tr.Assignee != t.Assignee {
+		if err := checkCrew(ctx, tx, tr.Assignee); err != nil {
+			return nil, err
+		}
+		changes["assignee"] = [2]any{nullIfEmpty(t.Assignee), tr.Assignee}
+		assignee = tr.Assignee
+	}
+	due := t.DueDate
+	if tr.DueDate != nil {
+		changes["due_date"] = [2]any{dateString(t.DueDate), dateString(tr.DueDate)}
+		due = tr.DueDate
+	}
+	_, err = tx.Exec(ctx, `UPDATE tasks SET status = $2, status_at = now(), version = version + 1, updated_at = now(),
+			assignee = $3, due_date = $4, closed_at = CASE WHEN $2 = 'closed' THEN now() END
+		WHERE id = $1`, id, string(tr.To), nullIfEmpty(assignee), due)
+	if err != nil {
+		return nil, translate(err, "transition task %d", id)
+	}
+	from := t.Status
+	if err := writeEvent(ctx, tx, v, id, &from, &tr.To, changes, tr.Note, tr.Internal); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, translate(err, "transition task %d", id)
+	}
+	return db.Task(ctx, id, v)
+}
+
+func nullIfEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// PatchTask changes a task's fields under If-Match, recording what changed
+// from what to what in its history.
+func (db *DB) PatchTask(ctx context.Context, v maint.Viewer, id int64, version int, p maint.TaskPatch) (*maint.Task, error) {
+	tx, err := db.Pool.Begin(ctx)
+	if err != nil {
+		return nil, translate(err, "update task")
+	}
+	defer tx.Rollback(ctx)
+	t, err := lockTask(ctx, tx, id, version, v)
+	if err != nil {
+		return nil, err
+	}
+	if t.Status.Final() {
+		return nil, maint.Errorf(maint.CodeConflict, "task %d is %s (%s): it can no longer be changed", id, t.Status, t.Status.Name())
+	}
+	changes := map[string]any{}
+	sets := []string{}
+	var q query
+	q.arg(id)
+	set := func(col string, old, val any) {
+		changes[col] = [2]any{old, val}
+		sets = append(sets, col+" = "+q.arg(val))
+	}
+	if p.Title.Set && p.Title.V != t.Title {
+		set("title", t.Title, p.Title.V)
+	}
+	if p.Description.Set && p.Description.V != t.Description {
+		set("description", t.Description, p.Description.V)
+	}
+	if p.Priority.Set && p.Priority.V != t.Priority {
+		set("priority", string(t.Priority), string(p.Priority.V))
+	}
+	if p.Assignee.Set {
+		var val *string
+		if !p.Assignee.Null && p.Assignee.V != "" {
+			if p.Assignee.V != t.Assignee {
+				if err := checkCrew(ctx, tx, p.Assignee.V); err != nil {
+					return nil, err
+				}
+			}
+			val = &p.Assignee.V
+		}
+		if deref(val) != t.Assignee {
+			set("assignee", nullIfEmpty(t.Assignee), val)
+		}
+	}
+	if p.DueDate.Set {
+		var val *time.Time
+		if !p.DueDate.Null {
+			val = &p.DueDate.V
+		}
+		if dateString(val) != dateString(t.DueDate) {
+			changes["due_date"] = [2]any{dateString(t.DueDate), dateString(val)}
+			sets = append(sets, "due_date = "+q.arg(val))
+		}
+	}
+	optNum := func(col string, o maint.Opt[float64], old *float64) {
+		if !o.Set {
+			return
+		}
+		var val *float64
+		if !o.Null {
+			val = &o.V
+		}
+		if (val == nil) != (old == nil) || val != nil && *val != *old {
+			set(col, old, val)
+		}
+	}
+	optNum("qty_planned", p.QtyPlanned, t.QtyPlanned)
+	optNum("qty_done", p.QtyDone, t.QtyDone)
+	if p.QtyUnit.Set && p.QtyUnit.V != t.QtyUnit {
+		set("qty_unit", t.QtyUnit, p.QtyUnit.V)
+	}
+	if p.Phase.Set {
+		var val *string
+		if !p.Phase.Null {
+			s := string(p.Phase.V)
+			val = &s
+		}
+		if deref(val) != deref((*string)(t.Phase)) {
+			set("phase", (*string)(t.Phase), val)
+		}
+	}
+	if p.Percent.Set {
+		var val *int
+		if !p.Percent.Null {
+			val = &p.Percent.V
+		}
+		if (val == nil) != (t.Percent == nil) || val != nil && *val != *t.Percent {
+			set("percent", t.Percent, val)
+		}
+	}
+	if len(sets) == 0 && strings.TrimSpace(p.Note) == "" {
+		// Nothing changes: answer with the task as it is.
+		return t, nil
+	}
+	sets = append(sets, "version = version + 1", "updated_at = now()")
+	if _, err := tx.Exec(ctx, "UPDATE tasks SET "+strings.Join(sets, ", ")+" WHERE id = $1", q.args...); err != nil {
+		return nil, translate(err, "update task %d", id)
+	}
+	if err := writeEvent(ctx, tx, v, id, nil, nil, changes, p.Note, p.Internal); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, translate(err, "update task %d", id)
+	}
+	return db.Task(ctx, id, v)
+}
