@@ -27,6 +27,7 @@ Usage:
   inframap seed [-db URL] [-data-dir ./var]
   inframap user add -email E -role admin|engineer|inspector [-name N]   (password on stdin or prompted)
   inframap user list
+  inframap apikey add -name PARTNER                 (an Open311 api_key, printed once)
 
 Without a database URL (-db or DATABASE_URL) inframap runs its own
 PostgreSQL + PostGIS cluster in the data directory.
@@ -75,6 +76,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdSeed(ctx, rest, getenv, stdout, stderr)
 	case "user":
 		return cmdUser(ctx, rest, getenv, stdin, stdout, stderr)
+	case "apikey":
+		return cmdAPIKey(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -33,6 +33,11 @@ type env struct {
 
 func newEnv(t testing.TB, template string) *env {
 	t.Helper()
+	return newEnvConfig(t, template, httpapi.Config{BcryptCost: 4, ResidentReportBurst: 1000})
+}
+
+func newEnvConfig(t testing.TB, template string, cfg httpapi.Config) *env {
+	t.Helper()
 	db := pgtest.NewDB(t, template)
 	// The server's log is shown when a test fails.
 	var logs syncBuffer
@@ -42,7 +47,7 @@ func newEnv(t testing.TB, template string) *env {
 			t.Logf("server log:\n%s", logs.String())
 		}
 	})
-	srv := httptest.NewServer(httpapi.NewServer(httpapi.Config{BcryptCost: 4}, db, web.FS(), log))
+	srv := httptest.NewServer(httpapi.NewServer(cfg, db, web.FS(), log))
 	t.Cleanup(srv.Close)
 	return &env{t: t, db: db, srv: srv}
 }

@@ -53,6 +53,19 @@ func (s *Server) routes() http.Handler {
 	api.Handle("/areas", s.listAreas()).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/meta", s.getMeta()).Methods(http.MethodGet, http.MethodHead)
 
+	// Open311 GeoReport v2: the format is the path's extension (XML when
+	// none is given).
+	o := r.PathPrefix("/open311/v2").Subrouter()
+	for _, ext := range []string{"", ".{format:xml|json}"} {
+		o.Handle("/discovery"+ext, s.o311Discovery()).Methods(http.MethodGet)
+		o.Handle("/services"+ext, s.o311Services()).Methods(http.MethodGet)
+		o.Handle("/services/{code:[a-z0-9_]+}"+ext, s.o311Definition()).Methods(http.MethodGet)
+		o.Handle("/requests"+ext, s.o311List()).Methods(http.MethodGet)
+		o.Handle("/requests"+ext, s.o311Post()).Methods(http.MethodPost)
+		o.Handle("/requests/{id:[A-Za-z0-9-]+}"+ext, s.o311Get()).Methods(http.MethodGet)
+		o.Handle("/tokens/{token:[A-Za-z0-9]+}"+ext, s.o311Token()).Methods(http.MethodGet)
+	}
+
 	r.PathPrefix("/").Handler(s.pages()).Methods(http.MethodGet, http.MethodHead)
 	return r
 }

@@ -16,6 +16,7 @@ import (
 
 	"inframap/internal/maint"
 	"inframap/internal/password"
+	"inframap/internal/ratelimit"
 )
 
 // Config tunes the HTTP layer.
@@ -35,6 +36,10 @@ type Config struct {
 	SessionTTL time.Duration
 	// BcryptCost is the password hashing cost (default 12).
 	BcryptCost int
+	// Residents may file ResidentReportBurst reports at once per address,
+	// then one every ResidentReportEvery (default 5, then one per 2 min).
+	ResidentReportEvery time.Duration
+	ResidentReportBurst int
 }
 
 func (c *Config) defaults() {
@@ -52,6 +57,12 @@ func (c *Config) defaults() {
 	}
 	if c.BcryptCost == 0 {
 		c.BcryptCost = 12
+	}
+	if c.ResidentReportEvery == 0 {
+		c.ResidentReportEvery = 2 * time.Minute
+	}
+	if c.ResidentReportBurst == 0 {
+		c.ResidentReportBurst = 5
 	}
 }
 
@@ -93,7 +104,16 @@ type Store interface {
 	AssetStore
 	TaskStore
 	AccountStore
+	RequestStore
 	Ready(ctx context.Context) error
+}
+
+// RequestStore files and reads residents' service requests (Open311).
+type RequestStore interface {
+	CreateRequest(ctx context.Context, v maint.Viewer, svc maint.Service, in maint.NewRequest) (*maint.ServiceRequest, error)
+	ServiceRequests(ctx context.Context, f maint.RequestFilter) ([]maint.ServiceRequest, error)
+	RequestByToken(ctx context.Context, token string) (string, error)
+	CheckAPIKey(ctx context.Context, key string) (string, error)
 }
 
 // AssetStore reads and writes assets and the report card.
@@ -145,12 +165,17 @@ type Server struct {
 	h     http.Handler
 
 	passwords *password.Hasher
+	// Residents may post a few reports per address; partners more per key.
+	residentPosts *ratelimit.Limiter
+	partnerPosts  *ratelimit.Limiter
 }
 
 // NewServer returns the service's HTTP handler.
 func NewServer(cfg Config, store Store, web fs.FS, log *slog.Logger) *Server {
 	cfg.defaults()
-	s := &Server{cfg: cfg, store: store, log: log, web: web, passwords: password.New(cfg.BcryptCost)}
+	s := &Server{cfg: cfg, store: store, log: log, web: web, passwords: password.New(cfg.BcryptCost),
+		residentPosts: ratelimit.New(cfg.ResidentReportEvery, cfg.ResidentReportBurst),
+		partnerPosts:  ratelimit.New(100*time.Millisecond, 100)}
 	s.csp = strings.Join([]string{
 		"default-src 'self'",
 		"script-src 'self'",
@@ -167,6 +192,11 @@ func NewServer(cfg Config, store Store, web fs.FS, log *slog.Logger) *Server {
 	// Cookie-authenticated writes from other sites are refused: browsers
 	// say where a request comes from (Sec-Fetch-Site, Origin).
 	csrf := http.NewCrossOriginProtection()
+	// Open311 posts carry no cookie-based authority: other sites' report
+	// forms may post them.
+	for _, f := range []string{"", ".xml", ".json"} {
+		csrf.AddInsecureBypassPattern("POST /open311/v2/requests" + f)
+	}
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, maint.Errorf(maint.CodeForbidden, "cross-site requests may not change anything here"))
 	}))

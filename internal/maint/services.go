@@ -1,0 +1,101 @@
+package maint
+
+import "time"
+
+// Service is a kind of problem residents can report (an Open311 service).
+type Service struct {
+	Code        string
+	Name        string
+	NameEn      string
+	Description string
+	Group       string
+	// Kind is the kind of asset the problem is found on; a report is linked
+	// to the nearest such asset close by.
+	Kind       Kind
+	Attributes []ServiceAttribute
+}
+
+// ServiceAttribute is an extra question of a service's form.
+type ServiceAttribute struct {
+	Code        string
+	Datatype    string // string, number, text, singlevaluelist, …
+	Required    bool
+	Description string
+	Values      []Named
+}
+
+var severity = ServiceAttribute{Code: "hazard", Datatype: "singlevaluelist", Required: false,
+	Description: "是否影响安全通行 Does it endanger people or traffic?",
+	Values:      []Named{{"yes", "有危险，需尽快处理", "Dangerous, needs urgent attention"}, {"no", "暂无危险", "Not dangerous"}}}
+
+// Services are the problems residents can report.
+var Services = []Service{
+	{"manhole_missing", "井盖缺失", "Missing manhole cover", "井盖丢失，井口敞开 A manhole is open, its cover missing.", "窨井 Manholes", KindManhole, nil},
+	{"manhole_broken", "井盖破损", "Broken manhole cover", "井盖或井框破裂 A manhole cover or frame is broken.", "窨井 Manholes", KindManhole, []ServiceAttribute{severity}},
+	{"manhole_sunken", "井盖沉陷或凸起", "Sunken or raised manhole cover", "井盖与路面有高差、松动或有响声 A cover sits below or above the road, rocks or rattles.", "窨井 Manholes", KindManhole, []ServiceAttribute{severity}},
+	{"pothole", "路面坑槽", "Pothole", "道路上的坑洞 A hole in the road surface.", "道路 Roads", KindRoadRepair, []ServiceAttribute{severity,
+		{Code: "size", Datatype: "singlevaluelist", Description: "大小 Size", Values: []Named{{"small", "小于30厘米", "Under 30 cm"}, {"medium", "30厘米至1米", "30 cm to 1 m"}, {"large", "大于1米", "Over 1 m"}}}}},
+	{"road_surface", "路面破损", "Damaged road surface", "裂缝、沉陷、拥包等 Cracks, subsidence, shoving.", "道路 Roads", KindRoadRepair, []ServiceAttribute{severity}},
+	{"drain_blocked", "雨水口堵塞", "Blocked drain", "雨水箅子或雨水口堵塞 A gully grate or storm drain is blocked.", "排水 Drainage", KindManhole, nil},
+	{"flooding", "道路积水", "Flooding", "路面积水、排水不畅 Standing water on the road.", "排水 Drainage", KindSewerSeparation, []ServiceAttribute{severity}},
+	{"sewage_overflow", "污水外溢", "Sewage overflow", "污水从检查井或管道溢出 Sewage spilling from a manhole or pipe.", "排水 Drainage", KindManhole, nil},
+	{"parking_damage", "停车场设施损坏", "Parking facility damage", "停车场标线、照明、道闸或充电桩损坏 Markings, lighting, barrier or charger damaged.", "停车 Parking", KindParkingLot, nil},
+}
+
+// LookupService returns the service with the given code.
+func LookupService(code string) (Service, bool) {
+	for _, s := range Services {
+		if s.Code == code {
+			return s, true
+		}
+	}
+	return Service{}, false
+}
+
+// Open311Status maps a task's state to Open311's two: open or closed.
+func (s Status) Open311Status() string {
+	if s.Open() {
+		return "open"
+	}
+	return "closed"
+}
+
+// NewRequest is a resident's report filed as a service request.
+type NewRequest struct {
+	ServiceCode string
+	Lon, Lat    float64
+	Address     string
+	Description string
+	Reporter    string // name, private
+	Contact     string // e-mail and phone, private
+	Attributes  map[string]string
+	Source      Source
+}
+
+// ServiceRequest is a task seen as an Open311 service request.
+type ServiceRequest struct {
+	ID          int64
+	Ref         string // service_request_id
+	Token       string
+	ServiceCode string
+	Status      Status
+	StatusNotes string
+	Description string
+	Agency      string
+	RequestedAt time.Time
+	UpdatedAt   time.Time
+	ExpectedAt  *time.Time
+	Address     string
+	Lon, Lat    float64
+	AssetID     *int64
+	DuplicateOf string // ref of the open request this one repeats
+}
+
+// RequestFilter selects service requests.
+type RequestFilter struct {
+	Refs        []string
+	ServiceCode []string
+	From, To    *time.Time
+	Status      string // open or closed
+	Limit       int
+}

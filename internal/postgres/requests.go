@@ -1,0 +1,191 @@
+package postgres
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"inframap/internal/maint"
+)
+
+// Reports closer than these to an asset or to an open report of the same
+// service are linked to it.
+const (
+	assetLinkMetres     = 25
+	duplicateLinkMetres = 30
+)
+
+// CreateRequest files a resident's report as a task in state reported. It is
+// linked to the nearest asset of the service's kind within 25 m, and to an
+// open request of the same service within 30 m as its duplicate. Reports of
+// one service are filed one at a time, so two reports of the same pothole a
+// moment apart still find each other.
+func (db *DB) CreateRequest(ctx context.Context, v maint.Viewer, svc maint.Service, in maint.NewRequest) (*maint.ServiceRequest, error) {
+	tx, err := db.Pool.Begin(ctx)
+	if err != nil {
+		return nil, translate(err, "create request")
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('service_request:' || $1))`, svc.Code); err != nil {
+		return nil, translate(err, "create request")
+	}
+	if db.CheckBoundary {
+		var inside *bool
+		if err := tx.QueryRow(ctx, `SELECT ST_Covers(ST_Union(geom), ST_SetSRID(ST_MakePoint($1, $2), 4326)) FROM areas WHERE kind = 'district'`,
+			in.Lon, in.Lat).Scan(&inside); err != nil {
+			return nil, translate(err, "create request")
+		}
+		if inside != nil && !*inside {
+			return nil, maint.Invalid("lat", "the location %.5f, %.5f is outside the district this service covers", in.Lat, in.Lon)
+		}
+	}
+	var asset *int64
+	err = tx.QueryRow(ctx, `
+		WITH p AS (SELECT ST_SetSRID(ST_MakePoint($1, $2), 4326) AS pt)
+		SELECT a.id FROM assets a, p
+		WHERE a.kind = $3 AND a.geom && ST_Expand(p.pt, 0.001)
+		  AND ST_DWithin(a.geom::geography, p.pt::geography, $4)
+		ORDER BY ST_Distance(a.geom::geography, p.pt::geography), a.id LIMIT 1`,
+		in.Lon, in.Lat, string(svc.Kind), assetLinkMetres).Scan(&asset)
+	if err != nil && err != pgx.ErrNoRows {
+		return nil, translate(err, "create request: nearest asset")
+	}
+	var dupID *int64
+	var dupRef string
+	err = tx.QueryRow(ctx, `
+		WITH p AS (SELECT ST_SetSRID(ST_MakePoint($1, $2), 4326) AS pt)
+		SELECT t.id, t.ref FROM tasks t, p
+		WHERE t.service_code = $3 AND t.status IN ('reported', 'filed', 'dispatched', 'in_progress', 'done')
+		  AND t.location && ST_Expand(p.pt, 0.001)
+		  AND ST_DWithin(t.location::geography, p.pt::geography, $4)
+		ORDER BY coalesce(t.duplicate_of, t.id), t.id LIMIT 1`,
+		in.Lon, in.Lat, svc.Code, duplicateLinkMetres).Scan(&dupID, &dupRef)
+	if err != nil && err != pgx.ErrNoRows {
+		return nil, translate(err, "create request: duplicates")
+	}
+	attrs, err := json.Marshal(in.Attributes)
+	if err != nil || in.Attributes == nil {
+		attrs = []byte("{}")
+	}
+	token := rand.Text()
+	var id int64
+	var ref string
+	err = tx.QueryRow(ctx, `
+		INSERT INTO tasks (asset_id, location, programme, title, description, work_type, source,
+		                   reporter_name, reporter_contact, service_code, duplicate_of, address, attributes, request_token)
+		VALUES ($1, ST_SetSRID(ST_MakePoint($2, $3), 4326), 'routine', $4, $5, 'service_request', $6,
+		        $7, $8, $9, $10, $11, $12, $13) RETURNING id, ref`,
+		asset, in.Lon, in.Lat, svc.Name, in.Description, string(orDefault(in.Source, maint.SourceResident)),
+		in.Reporter, in.Contact, svc.Code, dupID, in.Address, attrs, token).Scan(&id, &ref)
+	if err != nil {
+		return nil, translate(err, "create request")
+	}
+	to := maint.StatusReported
+	note := "居民上报：" + svc.Name
+	if dupRef != "" {
+		note += "（疑似重复，已关联 " + dupRef + "）"
+	}
+	if err := writeEvent(ctx, tx, v, id, nil, &to, nil, note, false); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, translate(err, "create request")
+	}
+	reqs, err := db.ServiceRequests(ctx, maint.RequestFilter{Refs: []string{ref}})
+	if err != nil || len(reqs) == 0 {
+		return nil, translate(err, "read back request %d", id)
+	}
+	return &reqs[0], nil
+}
+
+// ServiceRequests lists the tasks filed as service requests, newest first.
+// Only public fields: the last public note is the status notes.
+func (db *DB) ServiceRequests(ctx context.Context, f maint.RequestFilter) ([]maint.ServiceRequest, error) {
+	var q query
+	q.and("t.service_code IS NOT NULL")
+	if len(f.Refs) > 0 {
+		q.and("t.ref = ANY(" + q.arg(f.Refs) + ")")
+	}
+	if len(f.ServiceCode) > 0 {
+		q.and("t.service_code = ANY(" + q.arg(f.ServiceCode) + ")")
+	}
+	if f.From != nil {
+		q.and("t.created_at >= " + q.arg(*f.From))
+	}
+	if f.To != nil {
+		q.and("t.created_at <= " + q.arg(*f.To))
+	}
+	switch f.Status {
+	case "open":
+		q.and("t.status IN ('reported', 'filed', 'dispatched', 'in_progress', 'done')")
+	case "closed":
+		q.and("t.status IN ('closed', 'rejected', 'cancelled')")
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > maint.MaxLimit {
+		limit = maint.MaxLimit
+	}
+	rows, err := db.Pool.Query(ctx, `
+		SELECT t.id, t.ref, coalesce(t.request_token, ''), t.service_code, t.status, t.description,
+		       coalesce(t.assignee, ''), t.created_at, t.updated_at, t.due_date, t.address,
+		       coalesce(ST_X(t.location), ST_X(ST_PointOnSurface(a.geom))), coalesce(ST_Y(t.location), ST_Y(ST_PointOnSurface(a.geom))),
+		       t.asset_id, coalesce(d.ref, ''),
+		       coalesce((SELECT e.note FROM task_events e WHERE e.task_id = t.id AND NOT e.internal AND e.note <> ''
+		                 ORDER BY e.at DESC, e.id DESC LIMIT 1), '')
+		FROM tasks t LEFT JOIN assets a ON a.id = t.asset_id LEFT JOIN tasks d ON d.id = t.duplicate_of`+
+		q.whereClause()+` ORDER BY t.created_at DESC, t.id DESC LIMIT `+q.arg(limit), q.args...)
+	if err != nil {
+		return nil, translate(err, "service requests")
+	}
+	reqs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (maint.ServiceRequest, error) {
+		var r maint.ServiceRequest
+		var status string
+		var due *time.Time
+		err := row.Scan(&r.ID, &r.Ref, &r.Token, &r.ServiceCode, &status, &r.Description, &r.Agency, &r.RequestedAt,
+			&r.UpdatedAt, &due, &r.Address, &r.Lon, &r.Lat, &r.AssetID, &r.DuplicateOf, &r.StatusNotes)
+		r.Status, r.ExpectedAt = maint.Status(status), due
+		return r, err
+	})
+	return reqs, translate(err, "service requests")
+}
+
+// RequestByToken finds a request by the token given when it was posted.
+func (db *DB) RequestByToken(ctx context.Context, token string) (string, error) {
+	var ref string
+	err := db.Pool.QueryRow(ctx, `SELECT ref FROM tasks WHERE request_token = $1`, token).Scan(&ref)
+	return ref, translate(err, "token")
+}
+
+// CheckAPIKey returns the name of the partner system a key belongs to.
+func (db *DB) CheckAPIKey(ctx context.Context, key string) (string, error) {
+	var name string
+	err := db.Pool.QueryRow(ctx, `SELECT name FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, hashSecret(key)).Scan(&name)
+	if err != nil {
+		if maint.ErrorCode(translate(err, "")) == maint.CodeNotFound {
+			return "", maint.Errorf(maint.CodeForbidden, "the api_key is not valid")
+		}
+		return "", translate(err, "api key")
+	}
+	return name, nil
+}
+
+// CreateAPIKey issues a key for a partner system; the secret is shown once.
+func (db *DB) CreateAPIKey(ctx context.Context, v maint.Viewer, name string) (string, error) {
+	tx, err := db.Pool.Begin(ctx)
+	if err != nil {
+		return "", translate(err, "api key")
+	}
+	defer tx.Rollback(ctx)
+	secret, hash := newSecret("imk_")
+	var id int64
+	if err := tx.QueryRow(ctx, `INSERT INTO api_keys (name, key_hash) VALUES ($1, $2) RETURNING id`, name, hash).Scan(&id); err != nil {
+		return "", translate(err, "api key")
+	}
+	if err := audit(ctx, tx, v, "", "api_key.created", "api_key", &id, map[string]string{"name": name}); err != nil {
+		return "", err
+	}
+	return secret, translate(tx.Commit(ctx), "api key")
+}
