@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/schollz/progressbar/v3"
+
 	"inframap/internal/httpapi"
 	"inframap/internal/postgres"
 	"inframap/internal/seed"
@@ -118,13 +120,44 @@ func cmdSeed(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	fs := newFlags("seed", &cfg, getenv, stderr)
+	scale := fs.String("scale", "district", "district (the published programme) or city (a million manholes over Changchun, for load work)")
+	manholes := fs.Int("manholes", seed.CityDefault.Manholes, "manholes at city scale")
+	roads := fs.Int("roads", seed.CityDefault.Roads, "street segments at city scale")
+	polygons := fs.Int("polygons", seed.CityDefault.Polygons, "compounds and car parks at city scale")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *scale != "district" && *scale != "city" {
+		return fmt.Errorf("seed: -scale is district or city, not %q", *scale)
 	}
 	db, _, closeDB, err := database(ctx, cfg, stderr)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	return loadDistrict(ctx, db, stderr)
+	if *scale == "district" {
+		return loadDistrict(ctx, db, stderr)
+	}
+	return loadCity(ctx, db, seed.CitySize{Manholes: *manholes, Roads: *roads, Polygons: *polygons}, stderr)
+}
+
+// loadCity loads the city-scale dataset with COPY, showing progress.
+func loadCity(ctx context.Context, db *postgres.DB, size seed.CitySize, progress io.Writer) error {
+	start := time.Now()
+	total := seed.CityCount(size)
+	bar := progressbar.NewOptions(total, progressbar.OptionSetWriter(progress), progressbar.OptionSetDescription("seed: city assets"),
+		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("rows"),
+		progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
+	n, err := db.LoadAssets(ctx, seed.City(size), func(n int) { bar.Set(n) })
+	bar.Finish()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(progress, "seed: %d city assets loaded in %s\n", n, elapsed(start))
+	t, err := db.AddCityTasks(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(progress, "seed: %d city tasks; done in %s\n", t, elapsed(start))
+	return nil
 }

@@ -278,7 +278,9 @@ func (c *Cluster) command(ctx context.Context, name string, args ...string) *exe
 func (c *Cluster) initdb(ctx context.Context) error {
 	fmt.Fprintf(c.log, "devdb: creating a PostgreSQL cluster in %s\n", c.pgdata)
 	cmd := c.command(ctx, "initdb", "-D", c.pgdata, "-U", "postgres", "--auth=trust",
-		"--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions")
+		// Byte-order collation: indexes on codes and kinds build and search
+		// several times faster than with a linguistic one.
+		"--encoding=UTF8", "--locale=C.UTF-8", "--lc-collate=C", "--no-instructions")
 	if c.opts.Throwaway {
 		cmd.Args = append(cmd.Args, "--no-sync")
 	}
@@ -300,6 +302,8 @@ func (c *Cluster) settings() []string {
 		"work_mem":                "16MB",
 		"maintenance_work_mem":    "256MB",
 		"jit":                     "off",
+		"max_wal_size":            "4GB",
+		"checkpoint_timeout":      "15min",
 		"log_min_messages":        "warning",
 		"timezone":                "UTC",
 	}
