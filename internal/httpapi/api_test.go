@@ -436,3 +436,22 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+func TestMetrics(t *testing.T) {
+	e := newEnv(t, pgtest.Empty)
+	e.get("/api/v1/assets?limit=1", nil)
+	e.get("/api/v1/assets/123", nil)
+	res, raw := e.getRaw("/metrics")
+	if res.StatusCode != 200 {
+		t.Fatalf("metrics: %d", res.StatusCode)
+	}
+	for _, want := range []string{
+		`http_request_duration_seconds_count{code="200",method="GET",route="/api/v1/assets"} 1`,
+		`http_request_duration_seconds_count{code="404",method="GET",route="/api/v1/assets/{id:[0-9]+}"} 1`,
+		"go_goroutines", "process_resident_memory_bytes", "http_requests_in_flight 1",
+	} {
+		if !strings.Contains(raw, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}

@@ -178,6 +178,7 @@ func (s *Server) checkCredentials(r *http.Request, c credentials) (*maint.User, 
 		return nil, err
 	}
 	if byEmail >= maxFailsAccount || byIP >= maxFailsAddress {
+		s.metrics.Login("throttled")
 		e := maint.Errorf(maint.CodeRateLimited, "too many failed sign-ins; try again in %d minutes", int(loginWindow.Minutes()))
 		e.RetryAfter = int(loginWindow.Seconds())
 		return nil, e
@@ -207,8 +208,10 @@ func (s *Server) checkCredentials(r *http.Request, c credentials) (*maint.User, 
 		if err := s.store.Audit(ctx, maint.Viewer{}, ip, "login.failed", "user", subject, map[string]string{"email": email, "reason": reason}); err != nil {
 			return nil, err
 		}
+		s.metrics.Login("failed")
 		return nil, maint.Errorf(maint.CodeUnauthorized, "the e-mail or password is wrong")
 	}
+	s.metrics.Login("succeeded")
 	return u, nil
 }
 

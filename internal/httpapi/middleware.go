@@ -93,7 +93,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		}
 		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
 		ctx = context.WithValue(ctx, loggerKey{}, s.log)
+		ctx, route := withRoute(ctx)
 		r = r.WithContext(ctx)
+		s.metrics.inFlight.Inc()
 		w.Header().Set("X-Request-ID", id)
 		rec := &statusRecorder{ResponseWriter: w}
 		defer func() {
@@ -106,13 +108,20 @@ func (s *Server) observe(next http.Handler) http.Handler {
 					writeError(rec, r, fmt.Errorf("panic: %v", v))
 				}
 			}
+			s.metrics.inFlight.Dec()
+			d := time.Since(start)
+			status := rec.status
+			if status == 0 {
+				status = 499 // the client went away before an answer
+			}
+			s.metrics.observe(route.template, r.Method, status, d)
 			level := slog.LevelInfo
 			if rec.status >= 500 {
 				level = slog.LevelWarn
 			}
 			s.log.Log(ctx, level, "request",
 				"method", r.Method, "path", r.URL.Path, "status", rec.status, "bytes", rec.bytes,
-				"duration_ms", float64(time.Since(start).Microseconds())/1000, "remote", s.clientIP(r))
+				"route", route.template, "duration_ms", float64(d.Microseconds())/1000, "remote", s.clientIP(r))
 		}()
 		next.ServeHTTP(rec, r)
 	})

@@ -11,6 +11,7 @@ import (
 // routes is every route of the service, in one place.
 func (s *Server) routes() http.Handler {
 	r := mux.NewRouter()
+	r.Use(recordRoute)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, maint.Errorf(maint.CodeNotFound, "no resource at %s", r.URL.Path))
 	})
@@ -20,6 +21,7 @@ func (s *Server) routes() http.Handler {
 
 	r.Handle("/healthz", s.healthz()).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/readyz", s.readyz()).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/metrics", s.metricsHandler()).Methods(http.MethodGet)
 	r.HandleFunc("/problems/{code}", problemTypes).Methods(http.MethodGet)
 
 	api := r.PathPrefix("/api/v1").Subrouter()

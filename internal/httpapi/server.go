@@ -36,6 +36,8 @@ type Config struct {
 	SessionTTL time.Duration
 	// BcryptCost is the password hashing cost (default 12).
 	BcryptCost int
+	// Metrics, when nil, are made afresh.
+	Metrics *Metrics
 	// Residents may file ResidentReportBurst reports at once per address,
 	// then one every ResidentReportEvery (default 5, then one per 2 min).
 	ResidentReportEvery time.Duration
@@ -165,6 +167,7 @@ type Server struct {
 	h     http.Handler
 
 	passwords *password.Hasher
+	metrics   *Metrics
 	// Residents may post a few reports per address; partners more per key.
 	residentPosts *ratelimit.Limiter
 	partnerPosts  *ratelimit.Limiter
@@ -173,7 +176,10 @@ type Server struct {
 // NewServer returns the service's HTTP handler.
 func NewServer(cfg Config, store Store, web fs.FS, log *slog.Logger) *Server {
 	cfg.defaults()
-	s := &Server{cfg: cfg, store: store, log: log, web: web, passwords: password.New(cfg.BcryptCost),
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewMetrics()
+	}
+	s := &Server{cfg: cfg, store: store, log: log, web: web, passwords: password.New(cfg.BcryptCost), metrics: cfg.Metrics,
 		residentPosts: ratelimit.New(cfg.ResidentReportEvery, cfg.ResidentReportBurst),
 		partnerPosts:  ratelimit.New(100*time.Millisecond, 100)}
 	s.csp = strings.Join([]string{

@@ -378,6 +378,9 @@ func (s *Server) transitionTask() http.Handler {
 			writeError(w, r, err)
 			return
 		}
+		if n := len(t.History); n > 0 && t.History[n-1].From != nil {
+			s.metrics.Transition(*t.History[n-1].From, tr.To)
+		}
 		s.writeTask(w, r, http.StatusOK, t)
 	})
 }

@@ -1,0 +1,28 @@
+package main
+
+import (
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// poolCollectors expose the database pool's state.
+func poolCollectors(pool *pgxpool.Pool) []prometheus.Collector {
+	gauge := func(name, help string, f func(*pgxpool.Stat) float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "inframap_db_pool_" + name, Help: help},
+			func() float64 { return f(pool.Stat()) })
+	}
+	counter := func(name, help string, f func(*pgxpool.Stat) float64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "inframap_db_pool_" + name, Help: help},
+			func() float64 { return f(pool.Stat()) })
+	}
+	return []prometheus.Collector{
+		gauge("acquired_conns", "Connections in use.", func(s *pgxpool.Stat) float64 { return float64(s.AcquiredConns()) }),
+		gauge("idle_conns", "Idle connections.", func(s *pgxpool.Stat) float64 { return float64(s.IdleConns()) }),
+		gauge("total_conns", "Open connections.", func(s *pgxpool.Stat) float64 { return float64(s.TotalConns()) }),
+		gauge("max_conns", "The pool's limit.", func(s *pgxpool.Stat) float64 { return float64(s.MaxConns()) }),
+		counter("acquires_total", "Connections handed out.", func(s *pgxpool.Stat) float64 { return float64(s.AcquireCount()) }),
+		counter("empty_acquires_total", "Acquires that had to wait for a connection.", func(s *pgxpool.Stat) float64 { return float64(s.EmptyAcquireCount()) }),
+		counter("canceled_acquires_total", "Acquires cancelled while waiting (a client went away).", func(s *pgxpool.Stat) float64 { return float64(s.CanceledAcquireCount()) }),
+		counter("acquire_wait_seconds_total", "Time spent waiting for connections.", func(s *pgxpool.Stat) float64 { return s.AcquireDuration().Seconds() }),
+	}
+}

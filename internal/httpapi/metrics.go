@@ -1,0 +1,125 @@
+package httpapi
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gorilla/mux"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"inframap/internal/maint"
+)
+
+// Metrics are the service's Prometheus metrics, on a registry of their own.
+type Metrics struct {
+	Registry        *prometheus.Registry
+	requestDuration *prometheus.HistogramVec
+	inFlight        prometheus.Gauge
+	transitions     *prometheus.CounterVec
+	logins          *prometheus.CounterVec
+	// Uploads counts photo uploads by result; UploadBytes their size.
+	Uploads     *prometheus.CounterVec
+	UploadBytes prometheus.Counter
+	// TileCache counts tile requests by cache result (hit, miss, not_modified).
+	TileCache *prometheus.CounterVec
+}
+
+// NewMetrics registers the metrics, Go's runtime and the process's, and any
+// extra collectors (the database pool's, from the caller that owns it).
+func NewMetrics(extra ...prometheus.Collector) *Metrics {
+	reg := prometheus.NewRegistry()
+	m := &Metrics{
+		Registry: reg,
+		requestDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "http_request_duration_seconds",
+			Help:    "Time to answer HTTP requests, by route template, method and status code.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
+		}, []string{"route", "method", "code"}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{Name: "http_requests_in_flight", Help: "Requests being served."}),
+		transitions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "inframap_task_transitions_total", Help: "Task state changes, by state left and state reached.",
+		}, []string{"from", "to"}),
+		logins: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "inframap_logins_total", Help: "Sign-in attempts by result.",
+		}, []string{"result"}),
+		Uploads: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "inframap_photo_uploads_total", Help: "Photo uploads by result.",
+		}, []string{"result"}),
+		UploadBytes: prometheus.NewCounter(prometheus.CounterOpts{Name: "inframap_photo_upload_bytes_total", Help: "Bytes of photos received."}),
+		TileCache: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "inframap_tile_cache_requests_total", Help: "Vector tile requests by cache result.",
+		}, []string{"result"}),
+	}
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.requestDuration, m.inFlight, m.transitions, m.logins, m.Uploads, m.UploadBytes, m.TileCache)
+	reg.MustRegister(extra...)
+	return m
+}
+
+type routeKey struct{}
+
+// routeHolder carries the matched route's template out of the router to
+// the middleware that times the request.
+type routeHolder struct{ template string }
+
+// recordRoute is router middleware: it notes the template of the route that
+// matched, so request metrics are labelled by route, not by raw path.
+func recordRoute(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h, ok := r.Context().Value(routeKey{}).(*routeHolder); ok {
+			if rt := mux.CurrentRoute(r); rt != nil {
+				h.template, _ = rt.GetPathTemplate()
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// withRoute prepares the context for recordRoute.
+func withRoute(ctx context.Context) (context.Context, *routeHolder) {
+	h := &routeHolder{template: "unmatched"}
+	return context.WithValue(ctx, routeKey{}, h), h
+}
+
+func (m *Metrics) observe(route, method string, status int, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.requestDuration.WithLabelValues(route, method, strconv.Itoa(status)).Observe(d.Seconds())
+}
+
+// Transition counts a task state change.
+func (m *Metrics) Transition(from, to maint.Status) {
+	if m != nil {
+		m.transitions.WithLabelValues(string(from), string(to)).Inc()
+	}
+}
+
+// Login counts a sign-in attempt.
+func (m *Metrics) Login(result string) {
+	if m != nil {
+		m.logins.WithLabelValues(result).Inc()
+	}
+}
+
+// metricsHandler serves /metrics to clients on this machine (a Prometheus
+// agent beside the service) or behind a trusted proxy; to others the path
+// does not exist. INFRAMAP_METRICS_ADDR serves them on a listener of their
+// own instead.
+func (s *Server) metricsHandler() http.Handler {
+	h := promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+		ip := net.ParseIP(host)
+		if ip == nil || !ip.IsLoopback() {
+			writeError(w, r, maint.Errorf(maint.CodeNotFound, "no resource at %s", r.URL.Path))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
