@@ -2,7 +2,12 @@
 GO ?= $(shell command -v go || echo /usr/local/go/bin/go)
 DATA_DIR ?= ./var
 
-.PHONY: help run test test-go bench lint build deps deps-test clean
+FUZZTIME ?= 60s
+# Fuzz targets, as package:target.
+FUZZ_TARGETS = ./gis:FuzzParseBBox ./gis:FuzzParseGeometry \
+	./internal/httpapi:FuzzCursor ./internal/httpapi:FuzzAssetFilter ./internal/httpapi:FuzzOpen311Form ./internal/httpapi:FuzzNewAsset
+
+.PHONY: help run test test-go bench lint build deps deps-test clean fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -25,6 +30,12 @@ test: deps-test ## run every test against a real PostgreSQL + PostGIS
 
 bench: deps ## run the Go benchmarks
 	$(GO) test -run '^$$' -bench . -benchtime 3s ./internal/httpapi/
+
+fuzz: ## run every fuzz target for FUZZTIME each (default 60s); the committed corpora also run in `make test`
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; echo "== $$name ($$pkg, $(FUZZTIME))"; \
+		$(GO) test $$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) || exit 1; \
+	done
 
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)

@@ -81,8 +81,22 @@ func encodeCursor(id int64) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(cursorPrefix + strconv.FormatInt(id, 10)))
 }
 
+// cursorChars is the base64url alphabet: the decoder skips line breaks,
+// which a cursor never has.
+func cursorChars(s string) bool {
+	for _, c := range s {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return s != ""
+}
+
 func decodeCursor(s string) (int64, error) {
-	b, err := base64.RawURLEncoding.DecodeString(s)
+	if !cursorChars(s) {
+		return 0, errors.New("bad cursor")
+	}
+	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
 	if err != nil || !strings.HasPrefix(string(b), cursorPrefix) {
 		return 0, errors.New("bad cursor")
 	}
@@ -126,7 +140,10 @@ func encodeAuditCursor(e maint.AuditEvent) string {
 }
 
 func decodeAuditCursor(c string) (*maint.AuditCursor, error) {
-	b, err := base64.RawURLEncoding.DecodeString(c)
+	if !cursorChars(c) {
+		return nil, errors.New("bad cursor")
+	}
+	b, err := base64.RawURLEncoding.Strict().DecodeString(c)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ package pgtest
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"net/url"
 	"os"
@@ -56,6 +57,12 @@ func Main(m *testing.M) {
 
 func run(m *testing.M) (int, error) {
 	ctx := context.Background()
+	flag.Parse()
+	if fuzzing() {
+		// A fuzzing run exercises parsers only: no database to start in
+		// every worker.
+		return m.Run(), nil
+	}
 	if u := os.Getenv(EnvURL); u != "" {
 		server = u
 	} else {
@@ -72,6 +79,16 @@ func run(m *testing.M) (int, error) {
 		dropAll(ctx)
 	}
 	return code, nil
+}
+
+// fuzzing reports whether the test binary runs a fuzz target (as the
+// coordinator with -run '^$', or as a worker).
+func fuzzing() bool {
+	worker := flag.Lookup("test.fuzzworker")
+	target := flag.Lookup("test.fuzz")
+	run := flag.Lookup("test.run")
+	return worker != nil && worker.Value.String() == "true" ||
+		target != nil && target.Value.String() != "" && run != nil && run.Value.String() == "^$"
 }
 
 // Cluster returns the throwaway cluster, or nil when EnvURL is in use.
