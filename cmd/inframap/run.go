@@ -28,6 +28,8 @@ Usage:
   inframap user add -email E -role admin|engineer|inspector [-name N]   (password on stdin or prompted)
   inframap user list
   inframap apikey add -name PARTNER                 (an Open311 api_key, printed once)
+  inframap backup -o DIR                             (database dump, photos, manifest with checksums)
+  inframap restore -from DIR                         (into an empty database; verified against the manifest)
 
 Without a database URL (-db or DATABASE_URL) inframap runs its own
 PostgreSQL + PostGIS cluster in the data directory.
@@ -78,6 +80,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdUser(ctx, rest, getenv, stdin, stdout, stderr)
 	case "apikey":
 		return cmdAPIKey(ctx, rest, getenv, stdout, stderr)
+	case "backup":
+		return cmdBackup(ctx, rest, getenv, stdout, stderr)
+	case "restore":
+		return cmdRestore(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -166,16 +172,23 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 // database opens the configured database, starting the embedded cluster
 // when no URL is given, and applies the migrations. close releases both.
 func database(ctx context.Context, cfg config, progress io.Writer) (db *postgres.DB, cluster *devdb.Cluster, close func(), err error) {
-	url := cfg.dbURL
+	db, cluster, _, close, err = openDatabase(ctx, cfg, progress, true)
+	return db, cluster, close, err
+}
+
+// openDatabase is database, also returning the URL, with the migrations
+// optional (a restore brings its own schema).
+func openDatabase(ctx context.Context, cfg config, progress io.Writer, migrate bool) (db *postgres.DB, cluster *devdb.Cluster, url string, close func(), err error) {
+	url = cfg.dbURL
 	if url == "" {
 		cluster, err = devdb.Start(ctx, devdb.Options{Dir: filepath.Join(cfg.dataDir, "postgres"), Log: progress})
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, nil, "", nil, err
 		}
 		url = cluster.URL(devdb.DBName)
 	}
 	db, err = postgres.Open(ctx, postgres.Config{URL: url, AllowOutsideDistrict: cfg.outsideOK})
-	if err == nil {
+	if err == nil && migrate {
 		err = db.Migrate(ctx)
 	}
 	close = func() {
@@ -188,9 +201,9 @@ func database(ctx context.Context, cfg config, progress io.Writer) (db *postgres
 	}
 	if err != nil {
 		close()
-		return nil, nil, nil, err
+		return nil, nil, "", nil, err
 	}
-	return db, cluster, close, nil
+	return db, cluster, url, close, nil
 }
 
 func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

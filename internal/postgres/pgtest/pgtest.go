@@ -31,6 +31,7 @@ const EnvURL = "INFRAMAP_TEST_DATABASE_URL"
 
 // Template names.
 const (
+	Bare     = "bare"     // a new database, not even migrated
 	Empty    = "empty"    // migrated, no data
 	District = "district" // migrated and loaded with the district dataset
 )
@@ -155,9 +156,12 @@ func NewURL(t testing.TB, kind string) string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	tmpl, err := template(ctx, kind)
-	if err != nil {
-		t.Fatalf("pgtest: template %s: %v", kind, err)
+	tmpl := "template0"
+	if kind != Bare {
+		var err error
+		if tmpl, err = template(ctx, kind); err != nil {
+			t.Fatalf("pgtest: template %s: %v", kind, err)
+		}
 	}
 	name := fmt.Sprintf("%sdb%d", prefix, counter.Add(1))
 	conn, err := admin(ctx)
