@@ -43,6 +43,7 @@ Environment:
   INFRAMAP_TRUSTED_PROXIES comma-separated CIDRs allowed to set X-Forwarded-For
   INFRAMAP_BCRYPT_COST    password hashing cost (default 12)
   INFRAMAP_BOUNDARY_CHECK on (default): new and edited geometries must lie inside the district
+  INFRAMAP_PII_RETENTION_DAYS  days reporters' contact details are kept after their report closes (default 180)
   INFRAMAP_LOG_FORMAT     json (default) or text
   INFRAMAP_LOG_LEVEL      debug, info (default), warn, error
 `
@@ -60,6 +61,9 @@ type config struct {
 	logLevel     slog.Level
 	bcryptCost   int
 	outsideOK    bool
+	// piiRetention is how long reporters' details are kept after their
+	// report closes.
+	piiRetention time.Duration
 }
 
 // run is the whole program: main only wires the process to it.
@@ -125,6 +129,14 @@ func loadConfig(getenv func(string) string) (config, error) {
 		cfg.bcryptCost = n
 	} else {
 		cfg.bcryptCost = 12
+	}
+	cfg.piiRetention = 180 * 24 * time.Hour
+	if v := getenv("INFRAMAP_PII_RETENTION_DAYS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return cfg, fmt.Errorf("INFRAMAP_PII_RETENTION_DAYS must be a number of days, not %q", v)
+		}
+		cfg.piiRetention = time.Duration(n) * 24 * time.Hour
 	}
 	switch v := getenv("INFRAMAP_BOUNDARY_CHECK"); v {
 	case "", "on":

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,12 +21,18 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 // function that stops it and returns run's error.
 func serve(t *testing.T, env map[string]string, args ...string) (string, func() error) {
 	t.Helper()
+	return serveLog(t, env, io.Discard, args...)
+}
+
+// serveLog is serve with the server's log written to log.
+func serveLog(t *testing.T, env map[string]string, log io.Writer, args ...string) (string, func() error) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	getenv := func(k string) string { return env[k] }
 	go func() {
-		done <- run(ctx, append([]string{"inframap", "serve", "-addr", "127.0.0.1:0"}, args...), getenv, strings.NewReader(""), pw, io.Discard)
+		done <- run(ctx, append([]string{"inframap", "serve", "-addr", "127.0.0.1:0"}, args...), getenv, strings.NewReader(""), pw, log)
 		pw.Close()
 	}()
 	sc := bufio.NewScanner(pr)
@@ -194,5 +201,84 @@ func TestBackupRestore(t *testing.T) {
 	res, err = http.Post(base+"/api/v1/auth/login", "application/json", strings.NewReader(`{"email":"ops@example.org","password":"backup test password"}`))
 	if err != nil || res.StatusCode != 200 {
 		t.Errorf("login after restore: %v %v", err, res.Status)
+	}
+}
+
+// lockedBuffer collects a server's log.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestNoSecretsInLogs signs in, makes and uses a token, fails a sign-in and
+// files a resident's report with contact details, then searches every log
+// line for the secrets and personal data involved.
+func TestNoSecretsInLogs(t *testing.T) {
+	url := pgtest.NewURL(t, pgtest.District)
+	const demoPassword = "Demo-Passw0rd-7f3a"
+	env := map[string]string{"DATABASE_URL": url, "INFRAMAP_BCRYPT_COST": "4", "INFRAMAP_DEMO_PASSWORD": demoPassword, "INFRAMAP_LOG_LEVEL": "debug"}
+	var logs lockedBuffer
+	base, stop := serveLog(t, env, &logs, "-demo")
+	defer stop()
+	post := func(path, ctype, body string, hdr ...string) *http.Response {
+		req, _ := http.NewRequest("POST", base+path, strings.NewReader(body))
+		req.Header.Set("Content-Type", ctype)
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	res := post("/api/v1/auth/login", "application/json", `{"email":"engineer@demo","password":"`+demoPassword+`"}`)
+	cookie := res.Header.Get("Set-Cookie")
+	if res.StatusCode != 200 || cookie == "" {
+		t.Fatalf("login: %d", res.StatusCode)
+	}
+	post("/api/v1/auth/login", "application/json", `{"email":"engineer@demo","password":"Wrong-Guess-91ab"}`)
+	res = post("/api/v1/auth/tokens", "application/json", `{"email":"admin@demo","password":"`+demoPassword+`","name":"ci"}`)
+	var tok struct{ Token string }
+	json.NewDecoder(res.Body).Decode(&tok)
+	if tok.Token == "" {
+		t.Fatal("no token")
+	}
+	req, _ := http.NewRequest("GET", base+"/api/v1/users", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.Token)
+	http.DefaultClient.Do(req)
+	req, _ = http.NewRequest("GET", base+"/api/v1/auth/me", nil)
+	req.Header.Set("Authorization", "Bearer imt_not-a-real-token-5d1e")
+	http.DefaultClient.Do(req)
+	post("/open311/v2/requests.json", "application/x-www-form-urlencoded",
+		"service_code=pothole&lat=43.8817&long=125.25&email=li.ming%40example.org&phone=13904310777&first_name=Ming&last_name=Li")
+	sessionValue := strings.TrimPrefix(strings.Split(cookie, ";")[0], "inframap_session=")
+	time.Sleep(100 * time.Millisecond)
+	out := logs.String()
+	if !strings.Contains(out, `"request_id"`) || !strings.Contains(out, "/api/v1/auth/login") {
+		t.Fatalf("the log has no request lines: %.500s", out)
+	}
+	for _, secret := range []string{demoPassword, "Wrong-Guess-91ab", tok.Token, sessionValue, "imt_not-a-real-token-5d1e",
+		"li.ming@example.org", "13904310777", "password_hash", "$2a$"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("the log contains %q", secret)
+		}
+	}
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if strings.HasPrefix(line, "{") && !strings.Contains(line, `"level"`) {
+			t.Errorf("not a structured log line: %s", line)
+		}
 	}
 }

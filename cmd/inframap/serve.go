@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
@@ -67,6 +68,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	go housekeeping(ctx, db, cfg, log)
 	select {
 	case err := <-errc:
 		return err
@@ -84,6 +86,27 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// housekeeping runs the periodic chores: now and then every hour, erase
+// reporters' details past their retention.
+func housekeeping(ctx context.Context, db *postgres.DB, cfg config, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		n, err := db.ErasePersonalData(ctx, cfg.piiRetention)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Warn("housekeeping: erase personal data", "err", err)
+		case n > 0:
+			log.Info("housekeeping: erased reporters' details", "tasks", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // loadDemo loads the district dataset into an empty database; a database

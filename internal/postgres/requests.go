@@ -189,3 +189,28 @@ func (db *DB) CreateAPIKey(ctx context.Context, v maint.Viewer, name string) (st
 	}
 	return secret, translate(tx.Commit(ctx), "api key")
 }
+
+// ErasePersonalData blanks the reporter's name and contact details of tasks
+// closed (or rejected, or cancelled) longer ago than retention, keeping the
+// record of the work itself. It returns how many tasks it cleaned.
+func (db *DB) ErasePersonalData(ctx context.Context, retention time.Duration) (int64, error) {
+	tx, err := db.Pool.Begin(ctx)
+	if err != nil {
+		return 0, translate(err, "erase personal data")
+	}
+	defer tx.Rollback(ctx)
+	tag, err := tx.Exec(ctx, `
+		UPDATE tasks SET reporter_name = '', reporter_contact = ''
+		WHERE status IN ('closed', 'rejected', 'cancelled') AND status_at < now() - $1::interval
+		  AND (reporter_name <> '' OR reporter_contact <> '')`, retention.String())
+	if err != nil {
+		return 0, translate(err, "erase personal data")
+	}
+	if tag.RowsAffected() > 0 {
+		if err := audit(ctx, tx, maint.Viewer{Email: "inframap"}, "", "privacy.erased", "task", nil,
+			map[string]any{"tasks": tag.RowsAffected(), "retention": retention.String()}); err != nil {
+			return 0, err
+		}
+	}
+	return tag.RowsAffected(), translate(tx.Commit(ctx), "erase personal data")
+}

@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"inframap/internal/postgres/pgtest"
 	"inframap/internal/seed"
@@ -99,5 +100,35 @@ func TestRoadRepairsFollowRoads(t *testing.T) {
 	}
 	if far != 0 {
 		t.Errorf("%d road repairs stray from the road lines", far)
+	}
+}
+
+// TestErasePersonalData: reporters' details go once their report has been
+// closed longer than the retention, and not before.
+func TestErasePersonalData(t *testing.T) {
+	db := pgtest.NewDB(t, pgtest.District)
+	ctx := context.Background()
+	var id, openID int64
+	if err := db.Pool.QueryRow(ctx, `SELECT id FROM tasks WHERE reporter_contact <> '' LIMIT 1`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	db.Pool.QueryRow(ctx, `SELECT id FROM tasks WHERE reporter_contact <> '' AND id <> $1 LIMIT 1`, id).Scan(&openID)
+	// Close one report 200 days ago.
+	if _, err := db.Pool.Exec(ctx, `UPDATE tasks SET status = 'closed', status_at = now() - interval '200 days' WHERE id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	n, err := db.ErasePersonalData(ctx, 365*24*time.Hour)
+	if err != nil || n != 0 {
+		t.Fatalf("a year's retention erased %d (%v)", n, err)
+	}
+	n, err = db.ErasePersonalData(ctx, 180*24*time.Hour)
+	if err != nil || n != 1 {
+		t.Fatalf("180 days' retention erased %d (%v), want 1", n, err)
+	}
+	var name, contact, openContact string
+	db.Pool.QueryRow(ctx, `SELECT reporter_name, reporter_contact FROM tasks WHERE id = $1`, id).Scan(&name, &contact)
+	db.Pool.QueryRow(ctx, `SELECT reporter_contact FROM tasks WHERE id = $1`, openID).Scan(&openContact)
+	if name != "" || contact != "" || openContact == "" {
+		t.Errorf("after erasure: %q %q, open report's contact %q", name, contact, openContact)
 	}
 }
