@@ -119,6 +119,18 @@ func (e *env) move(token string, id int64, to maint.Status, extra map[string]any
 	return e.do("POST", fmt.Sprintf("/api/v1/tasks/%d/transitions", id), token, b, map[string]string{"If-Match": fmt.Sprintf(`"%d"`, t.Version)}, nil)
 }
 
+// afterPhoto records an after photo of a task directly (the upload path has
+// tests of its own), so that it can be closed.
+func (e *env) afterPhoto(id int64) {
+	e.t.Helper()
+	_, err := e.db.Pool.Exec(e.t.Context(), `INSERT INTO photos (task_id, stage, sha256, media_type, bytes, width, height,
+		original_key, display_key, thumb_key, uploader_role) VALUES ($1::bigint, 'after', md5($1::bigint::text) || md5($1::bigint::text), 'image/jpeg', 1, 1, 1,
+		'k', 'k', 'k', 'inspector')`, id)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+}
+
 // driveTo moves a fresh task to state s along the main path.
 func (e *env) driveTo(tok map[maint.Role]string, asset int64, s maint.Status) int64 {
 	e.t.Helper()
@@ -131,6 +143,9 @@ func (e *env) driveTo(tok map[maint.Role]string, asset int64, s maint.Status) in
 		extra := map[string]any{}
 		if step == maint.StatusDispatched {
 			extra["assignee"] = "绿园区市政养护一队"
+		}
+		if step == maint.StatusClosed {
+			e.afterPhoto(t.ID)
 		}
 		res := e.move(tok[maint.RoleAdmin], t.ID, step, extra)
 		if res.StatusCode != 200 {
@@ -215,6 +230,7 @@ func TestPermissionMatrix(t *testing.T) {
 		}, [4]int{401, 403, 200, 200}},
 		{"verify and close (结案)", func(maint.Role) req {
 			id := e.driveTo(tok, asset, maint.StatusDone)
+			e.afterPhoto(id)
 			return req{"POST", fmt.Sprintf("/api/v1/tasks/%d/transitions", id), map[string]any{"to": "closed", "note": "核查通过"}, map[string]string{"If-Match": taskVersion(id)}}
 		}, [4]int{401, 200, 403, 200}},
 		{"me", func(maint.Role) req { return req{"GET", "/api/v1/auth/me", nil, nil} }, [4]int{401, 200, 200, 200}},
@@ -400,6 +416,17 @@ func TestTransitionRules(t *testing.T) {
 	if res.Header.Get("ETag") == "" {
 		t.Error("no ETag")
 	}
+	// 结案 needs a photo of the finished work.
+	e.move(eng, id, maint.StatusInProgress, nil)
+	e.move(eng, id, maint.StatusDone, nil)
+	res = e.move(tok[maint.RoleInspector], id, maint.StatusClosed, nil)
+	if raw := body(res); res.StatusCode != 422 || !strings.Contains(raw, "photo") {
+		t.Errorf("closing without an after photo: %d %s", res.StatusCode, raw)
+	}
+	e.afterPhoto(id)
+	if res := e.move(tok[maint.RoleInspector], id, maint.StatusClosed, nil); res.StatusCode != 200 {
+		t.Errorf("closing with an after photo: %d", res.StatusCode)
+	}
 }
 
 // TestPrivacy: an anonymous reader sees a task's status, dates and public
@@ -490,7 +517,10 @@ func TestOverdueStats(t *testing.T) {
 	cl := e.driveTo(tok, a.ID, maint.StatusInProgress)
 	due(cl, past)
 	e.move(tok[maint.RoleEngineer], cl, maint.StatusDone, nil)
-	e.move(tok[maint.RoleInspector], cl, maint.StatusClosed, nil)
+	e.afterPhoto(cl)
+	if res := e.move(tok[maint.RoleInspector], cl, maint.StatusClosed, nil); res.StatusCode != 200 {
+		t.Fatalf("close: %d %s", res.StatusCode, body(res))
+	}
 	e.driveTo(tok, a.ID, maint.StatusReported)
 
 	var st maint.Stats

@@ -29,21 +29,80 @@ func (db *DB) CreateRequest(ctx context.Context, v maint.Viewer, svc maint.Servi
 		return nil, translate(err, "create request")
 	}
 	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('service_request:' || $1))`, svc.Code); err != nil {
+	_, ref, err := db.createRequest(ctx, tx, v, svc, in)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
 		return nil, translate(err, "create request")
+	}
+	return db.requestByRef(ctx, ref)
+}
+
+func (db *DB) requestByRef(ctx context.Context, ref string) (*maint.ServiceRequest, error) {
+	reqs, err := db.ServiceRequests(ctx, maint.RequestFilter{Refs: []string{ref}})
+	if err != nil || len(reqs) == 0 {
+		return nil, translate(err, "read back request %s", ref)
+	}
+	return &reqs[0], nil
+}
+
+// CreateReport files a resident's report from the map with its photo, in
+// one transaction with its idempotency key: a report and its photo arrive
+// together or not at all, and a retry gets the first answer. The photo
+// stays hidden until an engineer files the report.
+func (db *DB) CreateReport(ctx context.Context, v maint.Viewer, svc maint.Service, in maint.NewRequest, np *maint.NewPhoto,
+	idem *maint.Idempotency, answer func(*maint.ServiceRequest, *maint.Photo) maint.Stored) (*maint.ServiceRequest, *maint.Photo, *maint.Stored, error) {
+	tx, err := db.Pool.Begin(ctx)
+	if err != nil {
+		return nil, nil, nil, translate(err, "create report")
+	}
+	defer tx.Rollback(ctx)
+	if s, err := replay(ctx, tx, idem); err != nil || s != nil {
+		return nil, nil, s, err
+	}
+	id, ref, err := db.createRequest(ctx, tx, v, svc, in)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	var photo *maint.Photo
+	if np != nil {
+		np.TaskID = &id
+		np.Visible = false
+		if photo, err = addPhoto(ctx, tx, v, *np); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	reqs, err := serviceRequests(ctx, tx, maint.RequestFilter{Refs: []string{ref}})
+	if err != nil || len(reqs) == 0 {
+		return nil, nil, nil, translate(err, "create report")
+	}
+	if err := remember(ctx, tx, idem, answer(&reqs[0], photo)); err != nil {
+		return nil, nil, nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, nil, nil, translate(err, "create report")
+	}
+	return &reqs[0], photo, nil, nil
+}
+
+// createRequest files a request in tx.
+func (db *DB) createRequest(ctx context.Context, tx pgx.Tx, v maint.Viewer, svc maint.Service, in maint.NewRequest) (int64, string, error) {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('service_request:' || $1))`, svc.Code); err != nil {
+		return 0, "", translate(err, "create request")
 	}
 	if db.CheckBoundary {
 		var inside *bool
 		if err := tx.QueryRow(ctx, `SELECT ST_Covers(ST_Union(geom), ST_SetSRID(ST_MakePoint($1, $2), 4326)) FROM areas WHERE kind = 'district'`,
 			in.Lon, in.Lat).Scan(&inside); err != nil {
-			return nil, translate(err, "create request")
+			return 0, "", translate(err, "create request")
 		}
 		if inside != nil && !*inside {
-			return nil, maint.Invalid("lat", "the location %.5f, %.5f is outside the district this service covers", in.Lat, in.Lon)
+			return 0, "", maint.Invalid("lat", "the location %.5f, %.5f is outside the district this service covers", in.Lat, in.Lon)
 		}
 	}
 	var asset *int64
-	err = tx.QueryRow(ctx, `
+	err := tx.QueryRow(ctx, `
 		WITH p AS (SELECT ST_SetSRID(ST_MakePoint($1, $2), 4326) AS pt)
 		SELECT a.id FROM assets a, p
 		WHERE a.kind = $3 AND a.geom && ST_Expand(p.pt, 0.001)
@@ -51,7 +110,7 @@ func (db *DB) CreateRequest(ctx context.Context, v maint.Viewer, svc maint.Servi
 		ORDER BY ST_Distance(a.geom::geography, p.pt::geography), a.id LIMIT 1`,
 		in.Lon, in.Lat, string(svc.Kind), assetLinkMetres).Scan(&asset)
 	if err != nil && err != pgx.ErrNoRows {
-		return nil, translate(err, "create request: nearest asset")
+		return 0, "", translate(err, "create request: nearest asset")
 	}
 	var dupID *int64
 	var dupRef string
@@ -64,7 +123,7 @@ func (db *DB) CreateRequest(ctx context.Context, v maint.Viewer, svc maint.Servi
 		ORDER BY coalesce(t.duplicate_of, t.id), t.id LIMIT 1`,
 		in.Lon, in.Lat, svc.Code, duplicateLinkMetres).Scan(&dupID, &dupRef)
 	if err != nil && err != pgx.ErrNoRows {
-		return nil, translate(err, "create request: duplicates")
+		return 0, "", translate(err, "create request: duplicates")
 	}
 	attrs, err := json.Marshal(in.Attributes)
 	if err != nil || in.Attributes == nil {
@@ -81,7 +140,7 @@ func (db *DB) CreateRequest(ctx context.Context, v maint.Viewer, svc maint.Servi
 		asset, in.Lon, in.Lat, svc.Name, in.Description, string(orDefault(in.Source, maint.SourceResident)),
 		in.Reporter, in.Contact, svc.Code, dupID, in.Address, attrs, token).Scan(&id, &ref)
 	if err != nil {
-		return nil, translate(err, "create request")
+		return 0, "", translate(err, "create request")
 	}
 	to := maint.StatusReported
 	note := "居民上报：" + svc.Name
@@ -89,21 +148,23 @@ func (db *DB) CreateRequest(ctx context.Context, v maint.Viewer, svc maint.Servi
 		note += "（疑似重复，已关联 " + dupRef + "）"
 	}
 	if err := writeEvent(ctx, tx, v, id, nil, &to, nil, note, false); err != nil {
-		return nil, err
+		return 0, "", err
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return nil, translate(err, "create request")
-	}
-	reqs, err := db.ServiceRequests(ctx, maint.RequestFilter{Refs: []string{ref}})
-	if err != nil || len(reqs) == 0 {
-		return nil, translate(err, "read back request %d", id)
-	}
-	return &reqs[0], nil
+	return id, ref, nil
 }
 
 // ServiceRequests lists the tasks filed as service requests, newest first.
 // Only public fields: the last public note is the status notes.
 func (db *DB) ServiceRequests(ctx context.Context, f maint.RequestFilter) ([]maint.ServiceRequest, error) {
+	return serviceRequests(ctx, db.Pool, f)
+}
+
+// querier runs queries on a pool or in a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+func serviceRequests(ctx context.Context, db querier, f maint.RequestFilter) ([]maint.ServiceRequest, error) {
 	var q query
 	q.and("t.service_code IS NOT NULL")
 	if len(f.Refs) > 0 {
@@ -128,7 +189,7 @@ func (db *DB) ServiceRequests(ctx context.Context, f maint.RequestFilter) ([]mai
 	if limit <= 0 || limit > maint.MaxLimit {
 		limit = maint.MaxLimit
 	}
-	rows, err := db.Pool.Query(ctx, `
+	rows, err := db.Query(ctx, `
 		SELECT t.id, t.ref, coalesce(t.request_token, ''), t.service_code, t.status, t.description,
 		       coalesce(t.assignee, ''), t.created_at, t.updated_at, t.due_date, t.address,
 		       coalesce(ST_X(t.location), ST_X(ST_PointOnSurface(a.geom))), coalesce(ST_Y(t.location), ST_Y(ST_PointOnSurface(a.geom))),

@@ -219,6 +219,22 @@ func (db *DB) TransitionTask(ctx context.Context, v maint.Viewer, id int64, vers
 	if err := maint.CheckTransitionInput(t, tr); err != nil {
 		return nil, err
 	}
+	if tr.To == maint.StatusClosed {
+		// 核查 is proved by a photo of the finished work.
+		var after int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM photos WHERE task_id = $1 AND stage = 'after' AND visible`, id).Scan(&after); err != nil {
+			return nil, translate(err, "transition task %d", id)
+		}
+		if after == 0 {
+			return nil, maint.Invalid("photos", "closing needs at least one visible photo of the finished work (stage after)").WithCode(maint.CodeUnprocessable)
+		}
+	}
+	if t.Status == maint.StatusReported && tr.To == maint.StatusFiled {
+		// A filed report's photos are shown to the public from now on.
+		if _, err := tx.Exec(ctx, `UPDATE photos SET visible = true WHERE task_id = $1 AND stage = 'report' AND hidden_reason = ''`, id); err != nil {
+			return nil, translate(err, "transition task %d", id)
+		}
+	}
 	changes := map[string]any{}
 	assignee := t.Assignee
 	if tr.Assignee != "" && tr.Assignee != t.Assignee {
