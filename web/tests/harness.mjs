@@ -174,6 +174,7 @@ export async function newPage(browser, opts = {}) {
   const page = await context.newPage();
   page.on('pageerror', (err) => { page.errors = (page.errors || []).concat(String(err)); });
   page.on('console', (m) => { if (m.type() === 'error') page.consoleErrors = (page.consoleErrors || []).concat(m.text()); });
+  page.on('response', (r) => { if (r.status() >= 400) page.failed = (page.failed || []).concat(`${r.status()} ${r.url()}`); });
   return page;
 }
 

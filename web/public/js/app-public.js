@@ -119,6 +119,7 @@ async function loadAssets() {
   if (asOf !== state.asOf) return false;
   for (const [kind, fs] of results) app.layers.setFeatures(kind, fs);
   refilter();
+  if (app.report.stats) app.report.render(); // it names the capital project from its feature
   if (state.id) app.layers.select(app.layers.find(state.id), { pan: false });
   map.dataset.loading = 'false';
   map.dataset.asOf = asOf || 'now';

@@ -56,6 +56,11 @@ export class ReportCard {
     return has(`unit.${unit}`) ? t(`unit.${unit}`, { n }) : `${n} ${unit}`;
   }
 
+  /** amount writes a programme quantity in its unit, m² the published way. */
+  amount(p, q) {
+    return this.unitName(p.unit, p.unit === 'm2' ? wan(q) : num(q));
+  }
+
   headline(p) {
     const corridor = (n) => (has(`road.${n}`) ? t(`road.${n}`) : n);
     switch (p.kind) {
@@ -96,7 +101,7 @@ export class ReportCard {
         bar,
         el('p', { class: 'progress-text', 'data-testid': `progress-${p.kind}` },
           t('report.percent', { p: num(p.percent_complete, 1) }), ' · ',
-          t('report.completed', { done: this.unitName(p.unit, p.kind === 'road_repair' ? wan(p.completed_quantity) : num(p.completed_quantity)), total: this.unitName(p.unit, p.kind === 'road_repair' ? wan(p.quantity) : num(p.quantity)) })),
+          t('report.completed', { done: this.amount(p, p.completed_quantity), total: this.amount(p, p.quantity) })),
         this.byStatus(p.by_status)));
     }
 
