@@ -298,3 +298,26 @@ test('parking bays load by bounding box at street zoom only', async () => {
   await page.waitForFunction(() => !document.querySelector('path[data-kind="parking_space"]'));
   await page.context().close();
 });
+
+test('on a phone the map, the panels and the details fit the screen', async () => {
+  const page = await open({}, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `no sideways scrolling (${overflow} px too wide)`);
+  const map = await page.locator('[data-testid="map"]').boundingBox();
+  const tabs = await page.locator('[data-testid="tab-list"]').boundingBox();
+  assert.ok(map.width >= 380 && map.height > 300, 'the map takes the width of the phone');
+  assert.ok(tabs.y > map.y + map.height - 1, 'the panels come below the map');
+  await page.tap('[data-testid="tab-list"]');
+  await page.locator('[data-testid="list-item"]').first().tap();
+  const sheet = page.locator('[data-testid="details"]');
+  await sheet.locator('[data-testid="details-history"]').waitFor();
+  const box = await sheet.boundingBox();
+  assert.ok(box.x <= 1 && box.width >= 388, 'details open as a sheet across the screen');
+  for (const b of await page.locator('[role=tab], [data-testid="details-close"], [data-testid^="lang-"]').all()) {
+    const r = await b.boundingBox();
+    assert.ok(r.height >= 32, 'touch targets are large enough');
+  }
+  await page.tap('[data-testid="details-close"]');
+  await sheet.waitFor({ state: 'hidden' });
+  await page.context().close();
+});

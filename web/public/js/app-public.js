@@ -44,7 +44,7 @@ function setupTabs() {
     state.tab = tab.dataset.tab === 'layers' ? '' : tab.dataset.tab;
     saveState();
     if (tab.dataset.tab === 'list') app.list?.show();
-    if (tab.dataset.tab === 'report') app.report?.drawChart && app.report.stats && app.report.drawChart();
+    if (tab.dataset.tab === 'report') app.report?.drawChart();
   };
   for (const tab of tabs) {
     tab.addEventListener('click', () => select(tab, false));
@@ -110,15 +110,23 @@ function refilter() {
   saveState();
 }
 
-/** loadAssets fetches every programme feature at the chosen date, a request per programme. */
-async function loadAssets() {
+/** fetchAssets asks for every programme feature at the chosen date, a request per programme. */
+function fetchAssets(asOf) {
+  return Promise.all(PROGRAMME_KINDS.map((kind) => api.assets({ kind, as_of: asOf }).then((fs) => [kind, fs])));
+}
+
+/** loadAssets draws the programme features at the chosen date (fetched already when given). */
+async function loadAssets(fetching) {
   const asOf = state.asOf;
   const map = $('#map');
   map.dataset.loading = 'true';
-  const results = await Promise.all(PROGRAMME_KINDS.map((kind) => api.assets({ kind, as_of: asOf }).then((fs) => [kind, fs])));
+  const results = await (fetching || fetchAssets(asOf));
   if (asOf !== state.asOf) return false;
+  performance.mark('inframap:data-loaded');
   for (const [kind, fs] of results) app.layers.setFeatures(kind, fs);
+  performance.mark('inframap:layers-built');
   refilter();
+  performance.mark('inframap:filtered');
   if (app.report.stats) app.report.render(); // it names the capital project from its feature
   if (state.id) app.layers.select(app.layers.find(state.id), { pan: false });
   map.dataset.loading = 'false';
@@ -126,9 +134,9 @@ async function loadAssets() {
   return true;
 }
 
-async function loadStats() {
+async function loadStats(fetching) {
   const asOf = state.asOf;
-  const st = await api.stats(asOf);
+  const st = await (fetching || api.stats(asOf));
   if (asOf === state.asOf) app.report.setStats(st);
 }
 
@@ -192,6 +200,11 @@ function showError(err) {
 }
 
 async function main() {
+  // Ask for everything at once; the map is set up while the answers come.
+  const early = {
+    meta: api.meta(), areas: api.areas(), assets: fetchAssets(state.asOf), stats: api.stats(state.asOf),
+  };
+  for (const p of Object.values(early)) p.catch(() => {}); // reported where awaited
   setupLanguage();
   app.notices = new Notices($('#notices'));
   app.proj = new Projection(PROVIDERS[providerName(state)].crs);
@@ -205,7 +218,7 @@ async function main() {
   const onSelect = (f) => openDetails(f.id, $('#map'));
   app.layers = new ProgrammeLayers(app.map, { proj: app.proj, onSelect, statusName });
 
-  const [meta, areas] = await Promise.all([api.meta(), api.areas()]);
+  const [meta, areas] = await Promise.all([early.meta, early.areas]);
   app.meta = meta;
   app.layers.setAreas(areas);
   const zones = areas.features.filter((f) => f.properties.kind === 'subdistrict').map((f) => f.properties)
@@ -246,9 +259,11 @@ async function main() {
     app.list.focusActive();
   });
 
-  await Promise.all([loadAssets(), loadStats()]);
+  const stats = loadStats(early.stats); // the report card need not hold up the map
+  await loadAssets(early.assets);
   await nextFrame();
   performance.mark('inframap:layers-drawn');
+  await stats;
   document.body.dataset.ready = 'true';
   if (state.id) app.details.open(state.id, { returnFocus: $('#map') });
 }

@@ -154,6 +154,7 @@ export class ReportCard {
   }
 
   async drawChart() {
+    if (!this.stats || !this.chartEl) return;
     const { p, months, qty, cum } = this.series();
     const unit = this.unitName(p.unit, '').trim();
     this.chartEl.setAttribute('aria-label', `${t('report.chart')}: ${name(p)}`);
@@ -167,6 +168,8 @@ export class ReportCard {
     table.append(tb);
     this.tableEl.replaceChildren(table);
 
+    // The chart library loads when the report is first looked at, not before.
+    if (this.root.hidden) return;
     let uPlot;
     try {
       uPlot = await loadUPlot();
