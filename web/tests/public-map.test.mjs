@@ -296,6 +296,11 @@ test('parking bays load by bounding box at street zoom only', async () => {
   assert.ok(drawn > 0 && drawn < 944);
   await page.click('.leaflet-control-zoom-out');
   await page.waitForFunction(() => !document.querySelector('path[data-kind="parking_space"]'));
+  // A link that opens at street zoom shows the bays straight away.
+  await page.goto(`${server.url}/?tile_origin=${encodeURIComponent(tiles.origin)}&lat=${lat}&lon=${lon}&z=18`);
+  await waitReady(page);
+  await page.locator('path[data-kind="parking_space"]').first().waitFor();
+  assert.ok(number(await text(page, 'count-parking_space')) > 0, 'the legend counts the bays in view');
   await page.context().close();
 });
 

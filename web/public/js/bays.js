@@ -21,6 +21,7 @@ export class BayLayer {
     this.enabled = true;
     this.pending = null;
     map.on('moveend', () => this.update());
+    this.update(); // a link may open at street zoom
   }
 
   /** reset forgets what was loaded: a new as-of date or projection. */
