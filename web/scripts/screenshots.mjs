@@ -17,7 +17,12 @@ try {
   await waitReady(page);
   await page.waitForTimeout(500);
   await page.screenshot({ path: join(out, 'map.png') });
-  await page.click('[data-testid=tab-report]');
+  await page.context().close();
+
+  // The report card is long: a tall window shows it whole, chart included.
+  page = await newPage(browser, { viewport: { width: 1280, height: 1640 } });
+  await page.goto(`${server.url}/?${q}&tab=report`);
+  await waitReady(page);
   await page.waitForSelector('[data-testid=chart] canvas');
   await page.waitForTimeout(300);
   await page.screenshot({ path: join(out, 'report-card.png') });
