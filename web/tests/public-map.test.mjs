@@ -104,8 +104,27 @@ test('filtering by status shows the database\'s counts', async () => {
     assert.equal(await page.locator(`path[data-testid="feature"]:not([data-status="${status}"])`).count(), 0, 'only that status drawn');
     assert.match(page.url(), new RegExp(`status=${status}(&|$)`));
   }
-  // Sub-district narrows further, as the API's subdistrict filter does.
+  // The search box finds by name or code, as the API's q does.
   await setStatuses(page, ['reported', 'filed', 'dispatched', 'in_progress', 'done', 'closed', 'rejected', 'cancelled']);
+  await page.fill('[data-testid="search"]', '景阳大路');
+  const wantQ = {};
+  for (const k of PROGRAMMES) wantQ[k] = await countAssets(server.url, { kind: k, q: '景阳大路' });
+  await page.waitForFunction((n) => document.querySelector('[data-testid="count-road_repair"]').textContent === String(n), wantQ.road_repair);
+  assert.deepEqual(await legendCounts(page), wantQ);
+  await page.fill('[data-testid="search"]', '');
+  // Completion dates keep what was closed (Beijing time) between them.
+  const from = '2024-05-01', to = '2024-05-31';
+  await page.fill('[data-testid="completed-from"]', from);
+  await page.fill('[data-testid="completed-to"]', to);
+  const all = await getJSON(server.url, '/api/v1/assets?kind=road_repair&limit=1000');
+  const beijingDay = (iso) => new Date(Date.parse(iso) + 8 * 3600e3).toISOString().slice(0, 10);
+  const closedInMay = all.features.filter((f) => f.properties.status === 'closed' && beijingDay(f.properties.status_at) >= from && beijingDay(f.properties.status_at) <= to).length;
+  assert.ok(closedInMay > 0);
+  await page.waitForFunction((n) => document.querySelector('[data-testid="count-road_repair"]').textContent === String(n), closedInMay);
+  assert.match(page.url(), /from=2024-05-01&to=2024-05-31/);
+  await page.click('[data-testid="reset-filters"]');
+  assert.equal((await legendCounts(page)).road_repair, 140);
+  // Sub-district narrows further, as the API's subdistrict filter does.
   await page.selectOption('[data-testid="subdistrict"]', '城西镇');
   assert.equal((await legendCounts(page)).manhole, await countAssets(server.url, { kind: 'manhole', subdistrict: '城西镇' }));
   await page.context().close();
@@ -190,6 +209,7 @@ test('switching to English changes the labels and is remembered', async () => {
   assert.match(await text(page, 'legend-road_repair'), /Road minor repair/);
   assert.match(await text(page, 'status-legend'), /Closed/);
   assert.equal(await text(page, 'tab-report'), 'Report card');
+  assert.equal(await page.getAttribute('.leaflet-control-zoom-in', 'title'), 'Zoom in');
   await page.click('[data-testid="tab-report"]');
   assert.equal(await text(page, 'figure-road_repair'), '140 roads · 511,200 m²');
   assert.equal(await text(page, 'figure-manhole'), '1,300 manhole defects');

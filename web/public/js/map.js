@@ -1,6 +1,7 @@
 // map.js: the Leaflet map itself: initial view (from the address or the
 // district's extent), zoom and scale controls, and the view written back to
 // the address as it moves.
+import { t, onLangChange } from './i18n.js';
 
 /* global L */
 
@@ -10,7 +11,7 @@ export const DISTRICT_BOUNDS = [[43.766, 125.055], [44.005, 125.308]];
 /** createMap makes the map in el; view is {lat, lon, z} in WGS84 or nulls. */
 export function createMap(el, view, proj) {
   const map = L.map(el, {
-    zoomControl: true,
+    zoomControl: false,
     minZoom: 9,
     maxZoom: 19,
     preferCanvas: false,
@@ -22,6 +23,14 @@ export function createMap(el, view, proj) {
   const zoomClass = () => el.classList.toggle('zoom-low', map.getZoom() < 12);
   map.on('zoomend', zoomClass);
   map.attributionControl.setPrefix('<a href="https://leafletjs.com/">Leaflet</a>');
+  // Leaflet's own button titles are English: ours come from the message table.
+  let zoom;
+  const addZoom = () => {
+    zoom?.remove();
+    zoom = L.control.zoom({ zoomInTitle: t('map.zoomIn'), zoomOutTitle: t('map.zoomOut') }).addTo(map);
+  };
+  addZoom();
+  onLangChange(addZoom);
   L.control.scale({ imperial: false }).addTo(map);
   setView(map, view, proj);
   zoomClass();

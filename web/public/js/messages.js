@@ -24,6 +24,8 @@ export const messages = {
     'map.asOf': '显示 {date} 当日结束时的状态',
     'map.asOfClear': '回到今天',
     'map.bayZoom': '放大到 17 级以上显示停车泊位',
+    'map.zoomIn': '放大',
+    'map.zoomOut': '缩小',
     'cluster.label': ' 处窨井病害，点击放大',
 
     'basemap.label': '底图',
@@ -196,6 +198,8 @@ export const messages = {
     'map.asOf': 'Showing the state at the end of {date}',
     'map.asOfClear': 'Back to today',
     'map.bayZoom': 'Zoom in to level 17 or closer to see the parking bays',
+    'map.zoomIn': 'Zoom in',
+    'map.zoomOut': 'Zoom out',
     'cluster.label': ' manhole defects: select to zoom in',
 
     'basemap.label': 'Basemap',
