@@ -32,10 +32,10 @@ web: web/node_modules/.package-lock.json ## refresh web/public/vendor from the n
 	cd web && node scripts/vendor.mjs
 
 test-web: web/node_modules/.package-lock.json ## run the browser tests (headless Chromium against serve -demo)
-	cd web && node --test --test-concurrency=1 tests/
+	cd web && GO=$(GO) node --test --test-concurrency=1 tests/
 
 screenshots: web/node_modules/.package-lock.json ## write docs/screenshots/*.png of the public map (desktop and phone)
-	cd web && node scripts/screenshots.mjs
+	cd web && GO=$(GO) node scripts/screenshots.mjs
 
 bench: deps ## run the Go benchmarks
 	$(GO) test -run '^$$' -bench . -benchtime 3s ./internal/httpapi/
