@@ -7,7 +7,7 @@ FUZZTIME ?= 60s
 FUZZ_TARGETS = ./gis:FuzzParseBBox ./gis:FuzzParseGeometry \
 	./internal/httpapi:FuzzCursor ./internal/httpapi:FuzzAssetFilter ./internal/httpapi:FuzzOpen311Form ./internal/httpapi:FuzzNewAsset
 
-.PHONY: help run test test-go bench lint build deps deps-test clean fuzz
+.PHONY: help run test test-go test-web web screenshots bench lint build deps deps-test clean fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -24,9 +24,23 @@ build: ## build bin/inframap
 run: deps build ## serve the demo district on http://127.0.0.1:8080 (embedded PostgreSQL in ./var)
 	./bin/inframap serve -demo -data-dir $(DATA_DIR)
 
-test: deps-test ## run every test against a real PostgreSQL + PostGIS
+test: deps-test ## run every test: Go against a real PostgreSQL + PostGIS, then the browser tests
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+	$(MAKE) test-web
+
+web/node_modules/.package-lock.json: web/package.json web/package-lock.json
+	cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
+	@touch $@
+
+web: web/node_modules/.package-lock.json ## refresh web/public/vendor from the npm packages pinned in web/package.json
+	cd web && node scripts/vendor.mjs
+
+test-web: web/node_modules/.package-lock.json ## run the browser tests (headless Chromium against serve -demo)
+	cd web && GO=$(GO) node --test --test-concurrency=1 tests/
+
+screenshots: web/node_modules/.package-lock.json ## write docs/screenshots/*.png of the public map (desktop and phone)
+	cd web && GO=$(GO) node scripts/screenshots.mjs
 
 bench: deps ## run the Go benchmarks
 	$(GO) test -run '^$$' -bench . -benchtime 3s ./internal/httpapi/

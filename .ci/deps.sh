@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what inframap needs on Debian, when it is missing:
 #   .ci/deps.sh run   PostgreSQL 15 with PostGIS 3 (for `make run`)
-#   .ci/deps.sh test  also Chromium, a CJK font, GDAL and exiftool (for `make test`)
+#   .ci/deps.sh test  also Chromium, Node and npm, a CJK font, GDAL and exiftool (for `make test`)
 set -euo pipefail
 what=${1:-run}
 
@@ -15,6 +15,7 @@ have_postgis() { ls /usr/share/postgresql/*/extension/postgis.control >/dev/null
 have_postgis || need+=(postgresql-15-postgis-3 postgresql-contrib)
 if [ "$what" = test ]; then
   command -v chromium >/dev/null || need+=(chromium)
+  command -v npm >/dev/null || need+=(nodejs npm)
   fc-list 2>/dev/null | grep -qi "noto sans cjk" || need+=(fonts-noto-cjk)
   command -v ogrinfo >/dev/null || need+=(gdal-bin)
   command -v exiftool >/dev/null || need+=(libimage-exiftool-perl)

@@ -1,0 +1,271 @@
+// app-public.js: the public map page (/). Wires the shared modules together:
+// state in the address, the map with its basemap and layers, the panels
+// (filters and legend, report card, list) and the details of one feature.
+import { api } from './api.js';
+import { t, name, lang, setLang, onLangChange, applyI18n } from './i18n.js';
+import { readState, writeState } from './state.js';
+import { createMap, viewOf } from './map.js';
+import { Projection } from './projection.js';
+import { Basemap, PROVIDERS, providerName } from './basemap.js';
+import { ProgrammeLayers, createPanes } from './layers.js';
+import { BayLayer } from './bays.js';
+import { PROGRAMME_KINDS } from './symbols.js';
+import { FilterPanel, matcher } from './filters.js';
+import { DetailsPanel } from './details.js';
+import { ListView } from './list.js';
+import { ReportCard } from './report.js';
+import { Notices } from './notice.js';
+
+const $ = (sel) => document.querySelector(sel);
+const state = readState();
+const app = {};
+const nextFrame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+
+function statusName(code) {
+  const s = app.meta?.statuses.find((x) => x.code === code);
+  return s ? name(s) : t('filters.noStatus');
+}
+
+function saveState() {
+  writeState(state);
+}
+
+// Tabs: one panel at a time; arrow keys move between the tabs.
+function setupTabs() {
+  const tabs = [...document.querySelectorAll('[role=tab]')];
+  const select = (tab, focus) => {
+    for (const t of tabs) {
+      const on = t === tab;
+      t.setAttribute('aria-selected', String(on));
+      t.tabIndex = on ? 0 : -1;
+      document.getElementById(t.getAttribute('aria-controls')).hidden = !on;
+    }
+    if (focus) tab.focus();
+    state.tab = tab.dataset.tab === 'layers' ? '' : tab.dataset.tab;
+    saveState();
+    if (tab.dataset.tab === 'list') app.list?.show();
+    if (tab.dataset.tab === 'report') app.report?.drawChart();
+  };
+  for (const tab of tabs) {
+    tab.addEventListener('click', () => select(tab, false));
+    tab.addEventListener('keydown', (e) => {
+      const i = tabs.indexOf(tab);
+      const to = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[e.key];
+      if (to === undefined) return;
+      e.preventDefault();
+      select(tabs[(to + tabs.length) % tabs.length], true);
+    });
+  }
+  app.selectTab = (name, focus) => select(tabs.find((x) => x.dataset.tab === name), focus);
+  const initial = tabs.find((x) => x.dataset.tab === state.tab);
+  if (initial) select(initial, false);
+}
+
+function setupLanguage() {
+  const buttons = document.querySelectorAll('[data-lang]');
+  const mark = () => buttons.forEach((b) => b.setAttribute('aria-pressed', String(b.dataset.lang === lang())));
+  buttons.forEach((b) => b.addEventListener('click', () => setLang(b.dataset.lang)));
+  mark();
+  onLangChange(() => {
+    mark();
+    document.title = `${t('app.title')} · inframap`;
+    app.filters?.render();
+    app.report?.render();
+    app.list?.render();
+    app.details?.rerender();
+    app.layers?.rebuild();
+    refilter();
+    showAsOf();
+  });
+  applyI18n(document);
+  document.title = `${t('app.title')} · inframap`;
+}
+
+function showAsOf() {
+  const b = $('[data-testid="as-of-banner"]');
+  b.hidden = !state.asOf;
+  b.querySelector('.asof-text').textContent = state.asOf ? t('map.asOf', { date: state.asOf }) : '';
+}
+
+/** refilter applies the filters to the map, the legend counts and the list. */
+function refilter() {
+  if (!app.layers || !app.filters) return;
+  const keep = matcher(state);
+  const kinds = app.filters.kindsShown();
+  const counts = app.layers.filter(keep, kinds);
+  // Status counts ignore the status filter, so the legend says what each box would add.
+  const keepAnyStatus = matcher(state, { ignoreStatus: true });
+  const statusCounts = {};
+  const shown = [];
+  for (const f of app.layers.all()) {
+    if (!kinds.has(f.properties.kind)) continue;
+    if (keepAnyStatus(f)) {
+      const s = f.properties.status || 'none';
+      statusCounts[s] = (statusCounts[s] || 0) + 1;
+    }
+    if (keep(f)) shown.push(f);
+  }
+  app.filters.setCounts(counts, statusCounts);
+  app.list.setFeatures(shown);
+  saveState();
+}
+
+/** fetchAssets asks for every programme feature at the chosen date, a request per programme. */
+function fetchAssets(asOf) {
+  return Promise.all(PROGRAMME_KINDS.map((kind) => api.assets({ kind, as_of: asOf }).then((fs) => [kind, fs])));
+}
+
+/** loadAssets draws the programme features at the chosen date (fetched already when given). */
+async function loadAssets(fetching) {
+  const asOf = state.asOf;
+  const map = $('#map');
+  map.dataset.loading = 'true';
+  const results = await (fetching || fetchAssets(asOf));
+  if (asOf !== state.asOf) return false;
+  performance.mark('inframap:data-loaded');
+  for (const [kind, fs] of results) app.layers.setFeatures(kind, fs);
+  performance.mark('inframap:layers-built');
+  refilter();
+  performance.mark('inframap:filtered');
+  if (app.report.stats) app.report.render(); // it names the capital project from its feature
+  if (state.id) app.layers.select(app.layers.find(state.id), { pan: false });
+  map.dataset.loading = 'false';
+  map.dataset.asOf = asOf || 'now';
+  return true;
+}
+
+async function loadStats(fetching) {
+  const asOf = state.asOf;
+  const st = await (fetching || api.stats(asOf));
+  if (asOf === state.asOf) app.report.setStats(st);
+}
+
+async function setAsOf(d) {
+  state.asOf = d;
+  saveState();
+  showAsOf();
+  app.report.render();
+  app.bays.reset({ asOf: d });
+  await Promise.all([loadAssets(), loadStats()]).catch(showError);
+  app.details.rerender();
+}
+
+function openDetails(id, returnFocus) {
+  state.id = String(id);
+  saveState();
+  const f = app.layers.find(id);
+  if (f) app.layers.select(f);
+  app.details.open(id, { returnFocus });
+}
+
+function setBasemap(provider) {
+  state.basemap = provider === 'osm' ? '' : provider;
+  saveState();
+  const center = viewOf(app.map, app.proj);
+  app.basemap.remove();
+  app.basemap = newBasemap();
+  const crs = PROVIDERS[providerName(state)].crs;
+  if (crs !== app.proj.crs) {
+    app.proj = new Projection(crs);
+    app.map.setView(app.proj.toLatLng([center.lon, center.lat]), center.z, { animate: false });
+    app.layers.rebuild(app.proj);
+    app.bays.reset({ proj: app.proj });
+    refilter();
+    if (state.id) app.layers.select(app.layers.find(state.id), { pan: false });
+  }
+}
+
+function newBasemap() {
+  return new Basemap(app.map, state, {
+    onUnreachable: () => app.notices.say('basemap.unreachable'),
+    onNeedsKey: () => app.notices.say('basemap.needsKey'),
+  });
+}
+
+function showError(err) {
+  console.error(err);
+  const box = document.createElement('div');
+  box.className = 'notice error';
+  box.setAttribute('role', 'alert');
+  box.setAttribute('data-testid', 'load-error');
+  const p = document.createElement('p');
+  p.textContent = t('app.loadFailed', { detail: err.message }) + (err.requestId ? ` (${t('app.requestId', { id: err.requestId })})` : '');
+  const retry = document.createElement('button');
+  retry.type = 'button';
+  retry.className = 'btn';
+  retry.textContent = t('app.retry');
+  retry.addEventListener('click', () => location.reload());
+  box.append(p, retry);
+  $('#notices').append(box);
+}
+
+async function main() {
+  // Ask for everything at once; the map is set up while the answers come.
+  const early = {
+    meta: api.meta(), areas: api.areas(), assets: fetchAssets(state.asOf), stats: api.stats(state.asOf),
+  };
+  for (const p of Object.values(early)) p.catch(() => {}); // reported where awaited
+  setupLanguage();
+  app.notices = new Notices($('#notices'));
+  app.proj = new Projection(PROVIDERS[providerName(state)].crs);
+  app.map = createMap($('#map'), state, app.proj);
+  createPanes(app.map);
+  app.basemap = newBasemap();
+  app.map.on('moveend', () => {
+    Object.assign(state, viewOf(app.map, app.proj));
+    saveState();
+  });
+  const onSelect = (f) => openDetails(f.id, $('#map'));
+  app.layers = new ProgrammeLayers(app.map, { proj: app.proj, onSelect, statusName });
+
+  const [meta, areas] = await Promise.all([early.meta, early.areas]);
+  app.meta = meta;
+  app.layers.setAreas(areas);
+  const zones = areas.features.filter((f) => f.properties.kind === 'subdistrict').map((f) => f.properties)
+    .sort((a, b) => a.name.localeCompare(b.name, 'zh-CN'));
+
+  app.filters = new FilterPanel($('#panel-layers'), {
+    meta, zones, state,
+    onChange: refilter,
+    onContext: (key, on) => {
+      const layer = { boundary: app.layers.areas, zones: app.layers.zones }[key];
+      if (layer) (on ? layer.addTo(app.map) : layer.remove());
+      if (key === 'bays') app.bays.setEnabled(on);
+    },
+    onBasemap: setBasemap,
+  });
+  app.list = new ListView($('#panel-list'), { meta, onOpen: (f, btn) => openDetails(f.id, btn) });
+  app.details = new DetailsPanel($('#details'), {
+    meta, areas: zones,
+    getAsOf: () => state.asOf,
+    onOpen: () => {},
+    onClose: () => { state.id = ''; saveState(); app.layers.select(null); },
+  });
+  app.report = new ReportCard($('#panel-report'), {
+    meta, state, onAsOf: setAsOf,
+    projectName: () => { const p = app.layers.features.capital_project?.[0]; return p ? name(p.properties) : ''; },
+  });
+  app.report.render();
+  app.bays = new BayLayer(app.map, {
+    proj: app.proj, onSelect, asOf: state.asOf,
+    onChange: (n) => app.filters.setBays(n),
+  });
+  setupTabs();
+  showAsOf();
+  $('[data-testid="as-of-banner"] button').addEventListener('click', () => setAsOf(''));
+  $('.skip').addEventListener('click', (e) => {
+    e.preventDefault();
+    app.selectTab('list', false);
+    app.list.focusActive();
+  });
+
+  const stats = loadStats(early.stats); // the report card need not hold up the map
+  await loadAssets(early.assets);
+  await nextFrame();
+  performance.mark('inframap:layers-drawn');
+  await stats;
+  document.body.dataset.ready = 'true';
+  if (state.id) app.details.open(state.id, { returnFocus: $('#map') });
+}
+
+main().catch(showError);

@@ -1,0 +1,210 @@
+// details.js: the panel of one feature: its attributes with translated
+// labels and code names, its status, its tasks with their dated history
+// (Beijing time) and a place for the public before/after photos.
+import { api } from './api.js';
+import { t, has, name, num, wan, yuan, dateTime, day, isZh } from './i18n.js';
+import { statusColor } from './symbols.js';
+import { el } from './filters.js';
+
+// Attributes shown per kind, in this order; anything else the service adds
+// appears after them with its key as label.
+const ORDER = {
+  road_repair: ['road', 'section', 'area_m2', 'length_m', 'width_m', 'work_type', 'distresses', 'pci_before', 'pci_after'],
+  sewer_separation: ['site_type', 'road', 'area_m2', 'households', 'pipe_length_m', 'length_m', 'corridor', 'placeholder'],
+  parking_lot: ['address', 'road', 'spaces', 'space_types', 'accessible_spaces', 'chargers', 'tariff', 'opening_hours'],
+  parking_space: ['lot', 'number', 'space_type'],
+  manhole: ['cover_category', 'defect_type', 'defect_grade', 'load_class', 'road'],
+  capital_project: ['area_m2', 'investment_yuan', 'purpose', 'completed', 'handed_over'],
+};
+const SKIP = new Set(['kind', 'code', 'name', 'name_en', 'subdistrict', 'status', 'status_at', 'version', 'updated_at',
+  'created_at', 'parent_id', 'tasks', 'space_type_name']);
+
+export class DetailsPanel {
+  constructor(root, { meta, areas, onClose, onOpen, getAsOf }) {
+    this.root = root;
+    this.meta = meta;
+    this.areas = areas;
+    this.onClose = onClose;
+    this.onOpen = onOpen;
+    this.getAsOf = getAsOf;
+    this.current = null;
+    this.returnFocus = null;
+    root.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') { e.preventDefault(); this.close(); }
+    });
+  }
+
+  vocab(table, code) {
+    const e = (this.meta[table] || []).find((x) => String(x.code) === String(code));
+    return e ? name(e) : String(code);
+  }
+
+  statusName(code) {
+    if (!code) return t('filters.noStatus');
+    return this.vocab('statuses', code);
+  }
+
+  /** value formats one attribute for people. */
+  value(key, v, p) {
+    if (v === null || v === undefined || v === '') return null;
+    const code = (prefix) => (has(`${prefix}.${v}`) ? t(`${prefix}.${v}`) : String(v));
+    switch (key) {
+      case 'area_m2': return t('unit.m2', { n: isZh() ? wan(v) : num(v) });
+      case 'length_m': case 'width_m': case 'pipe_length_m': return t('unit.m', { n: num(v, 1) });
+      case 'households': return t('unit.households', { n: num(v) });
+      case 'investment_yuan': return `${yuan(v)} (${t('unit.yuan', { n: num(v) })})`;
+      case 'work_type': return code('work_type');
+      case 'site_type': return code('site_type');
+      case 'distresses': return v.map((d) => this.vocab('road_distresses', d)).join(isZh() ? '、' : ', ');
+      case 'cover_category': return `${this.vocab('cover_categories', v)} (${v})`;
+      case 'defect_type': return this.vocab('manhole_defects', v);
+      case 'defect_grade': return `${v} · ${this.vocab('defect_grades', v)}`;
+      case 'load_class': return `${v} · ${this.vocab('load_classes', v)}`;
+      case 'space_type': return this.vocab('space_types', v);
+      case 'space_types': return Object.entries(v).map(([k, n]) => `${this.vocab('space_types', k)} ${num(n)}`).join(isZh() ? '、' : ', ');
+      case 'road': return isZh() ? v : p.road_en || v;
+      case 'tariff': return isZh() ? v : p.tariff_en || v;
+      case 'purpose': return isZh() ? v : p.purpose_en || v;
+      case 'placeholder': return v ? t('details.placeholder') : null;
+      default:
+        if (typeof v === 'boolean') return v ? t('details.yes') : t('details.no');
+        if (typeof v === 'number') return num(v, 2);
+        if (typeof v === 'object') return JSON.stringify(v);
+        return String(v);
+    }
+  }
+
+  /** open shows the feature with this id; f is its list feature, shown while the details load. */
+  async open(id, { returnFocus } = {}) {
+    this.returnFocus = returnFocus || document.activeElement;
+    this.current = String(id);
+    this.root.hidden = false;
+    this.root.replaceChildren(this.header(null), el('p', { class: 'muted', text: t('details.loading') }));
+    this.root.querySelector('h2').focus();
+    let a;
+    try {
+      a = await api.asset(id);
+    } catch (err) {
+      if (this.current !== String(id)) return;
+      this.root.replaceChildren(this.header(null), el('p', { class: 'error', role: 'alert', text: t('app.loadFailed', { detail: err.message }) }));
+      return;
+    }
+    if (this.current !== String(id)) return;
+    this.asset = a;
+    this.render();
+    this.root.querySelector('h2').focus();
+    this.onOpen(a);
+  }
+
+  /** rerender redraws the open panel (language change). */
+  rerender() {
+    if (!this.root.hidden && this.asset && this.current === String(this.asset.id)) this.render();
+  }
+
+  header(a) {
+    const close = el('button', { type: 'button', class: 'icon-btn', 'data-testid': 'details-close', 'aria-label': t('details.close'), title: t('details.close'), text: '×' });
+    close.addEventListener('click', () => this.close());
+    const h = el('h2', { id: 'details-title', tabindex: '-1', 'data-testid': 'details-title', text: a ? name(a.properties) : t('app.loading') });
+    return el('header', { class: 'details-head' }, h, close);
+  }
+
+  render() {
+    const a = this.asset;
+    const p = a.properties;
+    const kind = this.meta.kinds.find((k) => k.code === p.kind);
+    const zone = this.areas.find((z) => z.name === p.subdistrict);
+    const root = this.root;
+    const chip = el('span', { class: 'status', 'data-testid': 'details-status' });
+    const dot = el('span', { class: 'dot', 'aria-hidden': 'true' });
+    dot.style.background = statusColor(p.status);
+    chip.append(dot, this.statusName(p.status));
+
+    const dl = el('dl', { class: 'attrs', 'data-testid': 'details-attributes' });
+    const row = (label, value, key) => {
+      if (value === null || value === undefined) return;
+      dl.append(el('div', { 'data-attr': key || null }, el('dt', { text: label }), el('dd', { text: value })));
+    };
+    row(t('details.kind'), name(kind), 'kind');
+    row(t('details.code'), p.code, 'code');
+    row(t('details.status'), this.statusName(p.status), 'status');
+    if (p.status_at) row(t('details.statusAt'), dateTime(p.status_at), 'status_at');
+    row(t('details.subdistrict'), zone ? name(zone) : p.subdistrict, 'subdistrict');
+    const keys = [...(ORDER[p.kind] || [])];
+    for (const k of Object.keys(p)) if (!keys.includes(k) && !SKIP.has(k) && !k.endsWith('_en')) keys.push(k);
+    for (const k of keys) {
+      if (!(k in p)) continue;
+      row(has(`attr.${k}`) ? t(`attr.${k}`) : k, this.value(k, p[k], p), k);
+    }
+
+    const parts = [this.header(a), chip, dl];
+    if (p.parent_id) {
+      const b = el('button', { type: 'button', class: 'btn link', text: t('details.openParent') });
+      b.addEventListener('click', () => this.open(p.parent_id, { returnFocus: this.returnFocus }));
+      parts.push(b);
+    }
+    parts.push(this.photos(), this.history(p.tasks || []));
+    root.replaceChildren(...parts);
+  }
+
+  photos() {
+    // Public photos arrive with the photo API; the before/after pair has its place already.
+    const fig = (key) => el('figure', { class: 'photo', 'data-stage': key },
+      el('div', { class: 'photo-empty', text: t('details.noPhotos') }),
+      el('figcaption', { text: t(`details.${key}`) }));
+    return el('section', { class: 'photos', 'data-testid': 'details-photos', 'aria-labelledby': 'photos-h' },
+      el('h3', { id: 'photos-h', text: t('details.photos') }),
+      el('div', { class: 'pair' }, fig('before'), fig('after')));
+  }
+
+  history(tasks) {
+    const sec = el('section', { class: 'history', 'data-testid': 'details-history', 'aria-labelledby': 'history-h' },
+      el('h3', { id: 'history-h', text: t('details.history') }),
+      el('p', { class: 'muted', text: t('details.timesNote') }));
+    if (!tasks.length) {
+      sec.append(el('p', { text: t('details.noTasks') }));
+      return sec;
+    }
+    const asOf = this.getAsOf();
+    // Most recent task first: the one that gives the asset its status.
+    const sorted = [...tasks].sort((x, y) => (y.created_at < x.created_at ? -1 : 1));
+    for (const task of sorted) {
+      const dl = el('dl', { class: 'task-meta' });
+      const add = (label, v) => { if (v) dl.append(el('div', {}, el('dt', { text: label }), el('dd', { text: v }))); };
+      add(t('details.programme'), has(`programme.${task.programme}`) ? t(`programme.${task.programme}`) : task.programme);
+      add(t('details.workType'), has(`work_type.${task.work_type}`) ? t(`work_type.${task.work_type}`) : task.work_type);
+      add(t('details.status'), this.statusName(task.status));
+      add(t('details.assignee'), task.assignee);
+      add(t('details.dueDate'), task.due_date && (task.due_date + (task.overdue ? ` · ${t('details.overdue')}` : '')));
+      if (task.quantity && (task.quantity.planned !== null || task.quantity.done !== null)) {
+        const u = (n) => (n === null || n === undefined ? '–' : t(`unit.${task.quantity.unit}`) !== `unit.${task.quantity.unit}` ? t(`unit.${task.quantity.unit}`, { n: num(n) }) : num(n));
+        add(t('details.quantity'), t('details.quantityDone', { done: u(task.quantity.done), planned: u(task.quantity.planned) }));
+      }
+      const ol = el('ol', { class: 'events' });
+      for (const e of task.history) {
+        const later = asOf && day(e.at) > asOf;
+        const step = e.from ? t('details.event', { from: this.statusName(e.from), to: this.statusName(e.to) })
+          : t('details.eventNew', { to: this.statusName(e.to) });
+        const li = el('li', { class: later ? 'later' : null, 'data-testid': 'history-event' },
+          el('time', { datetime: e.at, text: dateTime(e.at) }),
+          el('span', { class: 'step', text: step }),
+          e.note ? el('span', { class: 'note', text: e.note }) : null,
+          later ? el('span', { class: 'muted', text: t('details.afterAsOf') }) : null);
+        ol.append(li);
+      }
+      sec.append(el('article', { class: 'task', 'data-testid': 'details-task' },
+        el('h4', { text: `${task.title} · ${t('details.task', { ref: task.ref })}` }), dl, ol));
+    }
+    return sec;
+  }
+
+  close() {
+    if (this.root.hidden) return;
+    this.root.hidden = true;
+    this.current = null;
+    this.asset = null;
+    this.onClose();
+    const back = this.returnFocus;
+    this.returnFocus = null;
+    if (back && document.contains(back)) back.focus();
+  }
+}

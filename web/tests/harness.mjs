@@ -1,0 +1,184 @@
+// harness.mjs: what the browser tests share. It builds inframap, starts
+// `inframap serve -demo` on a throwaway data directory at 127.0.0.1:0, waits
+// for /healthz, serves basemap tiles itself over HTTPS on loopback (the CSP
+// allows https: images only), launches Debian's Chromium headless through
+// playwright-core (which downloads nothing), and tears it all down.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, chmodSync, readFileSync, existsSync } from 'node:fs';
+import { createServer } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { deflateSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+
+export const WEB = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const ROOT = resolve(WEB, '..');
+
+function goBinary() {
+  if (process.env.GO) return process.env.GO;
+  for (const dir of (process.env.PATH || '').split(':')) {
+    if (dir && existsSync(join(dir, 'go'))) return join(dir, 'go');
+  }
+  return '/usr/local/go/bin/go';
+}
+
+/** startServer builds and starts the demo service; stop() ends it and removes its data. */
+export async function startServer() {
+  const tmp = mkdtempSync(join(tmpdir(), 'inframap-web-'));
+  chmodSync(tmp, 0o755); // the embedded PostgreSQL runs as postgres when we are root
+  const bin = join(tmp, 'inframap');
+  execFileSync(goBinary(), ['build', '-o', bin, './cmd/inframap'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  const dataDir = join(tmp, 'data');
+  const child = spawn(bin, ['serve', '-demo', '-data-dir', dataDir, '-addr', '127.0.0.1:0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, INFRAMAP_DEMO_PASSWORD: 'web-tests-demo-password', INFRAMAP_LOG_LEVEL: 'warn', INFRAMAP_LOG_FORMAT: 'text' },
+  });
+  let log = '';
+  child.stderr.on('data', (b) => { log += b; });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.on('exit', killOnExit);
+  const url = await new Promise((resolveUrl, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`inframap did not start in 120 s:\n${out}\n${log}`)), 120_000);
+    child.stdout.on('data', (b) => {
+      out += b;
+      const m = out.match(/serving on (http:\/\/\S+)/);
+      if (m) { clearTimeout(timer); resolveUrl(m[1]); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`inframap exited with ${code}:\n${out}\n${log}`)); });
+  });
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(url + '/healthz')).ok) break;
+    } catch { /* not yet */ }
+    if (i > 100) throw new Error('no /healthz');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const stop = async () => {
+    process.off('exit', killOnExit);
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    rmSync(tmp, { recursive: true, force: true });
+  };
+  return { url, stop, log: () => log };
+}
+
+/** api fetches JSON from the running service. */
+export async function getJSON(base, path) {
+  const r = await fetch(base + path);
+  if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+  return r.json();
+}
+
+/** countAssets counts what the API returns for a query, following every page. */
+export async function countAssets(base, params) {
+  let path = '/api/v1/assets?' + new URLSearchParams({ limit: '1000', ...params });
+  let n = 0;
+  while (path) {
+    const page = await getJSON(base, path);
+    n += page.features.length;
+    const next = page.links.find((l) => l.rel === 'next');
+    path = next ? next.href.replace(/^https?:\/\/[^/]+/, '') : null;
+  }
+  return n;
+}
+
+// ---- tiles -------------------------------------------------------------
+
+const crcTable = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(buf) {
+  let c = 0xffffffff;
+  for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+function chunk(type, data) {
+  const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+  const td = Buffer.concat([Buffer.from(type), data]);
+  const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(td));
+  return Buffer.concat([len, td, crc]);
+}
+/** tilePNG is a 256×256 tile of one colour with a darker grid line, enough to see it is a basemap. */
+export function tilePNG([r, g, b]) {
+  const row = Buffer.alloc(1 + 256 * 3);
+  const raw = [];
+  for (let y = 0; y < 256; y++) {
+    for (let x = 0; x < 256; x++) {
+      const edge = x === 0 || y === 0;
+      row[1 + x * 3] = edge ? r - 40 : r; row[2 + x * 3] = edge ? g - 40 : g; row[3 + x * 3] = edge ? b - 40 : b;
+    }
+    raw.push(Buffer.from(row));
+  }
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(256, 0); ihdr.writeUInt32BE(256, 4); ihdr[8] = 8; ihdr[9] = 2;
+  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(Buffer.concat(raw))), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/**
+ * startTiles serves tiles on https://127.0.0.1:<port> with a throwaway
+ * self-signed certificate. Paths starting /down/ answer 503, as a basemap
+ * that is unreachable would. requests lists every path asked for.
+ */
+export async function startTiles() {
+  const dir = mkdtempSync(join(tmpdir(), 'inframap-tiles-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'),
+    '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  const png = tilePNG([232, 236, 226]);
+  const requests = [];
+  const server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
+    requests.push(req.url);
+    if (req.url.startsWith('/down/')) {
+      res.writeHead(503, { 'Content-Type': 'text/plain' });
+      res.end('unavailable');
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'image/png', 'Cache-Control': 'no-store', 'Access-Control-Allow-Origin': '*' });
+    res.end(png);
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const origin = `https://127.0.0.1:${server.address().port}`;
+  return {
+    origin,
+    requests,
+    stop: () => new Promise((r) => { server.close(() => r()); server.closeAllConnections(); rmSync(dir, { recursive: true, force: true }); }),
+  };
+}
+
+// ---- browser -----------------------------------------------------------
+
+/**
+ * launchBrowser starts /usr/bin/chromium headless. Playwright gives each
+ * launch a fresh temporary --user-data-dir of its own and removes it on close.
+ */
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** newPage opens a context that trusts the tile server's certificate. */
+export async function newPage(browser, opts = {}) {
+  const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 860 }, ...opts });
+  const page = await context.newPage();
+  page.on('pageerror', (err) => { page.errors = (page.errors || []).concat(String(err)); });
+  page.on('console', (m) => { if (m.type() === 'error') page.consoleErrors = (page.consoleErrors || []).concat(m.text()); });
+  page.on('response', (r) => { if (r.status() >= 400) page.failed = (page.failed || []).concat(`${r.status()} ${r.url()}`); });
+  return page;
+}
+
+/** waitReady waits for the page's layers-drawn mark. */
+export async function waitReady(page) {
+  await page.waitForFunction(() => performance.getEntriesByName('inframap:layers-drawn').length > 0, null, { timeout: 60_000 });
+}
