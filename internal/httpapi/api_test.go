@@ -129,6 +129,9 @@ func TestAssetFilters(t *testing.T) {
 		{"subdistrict=正阳街道", `SELECT count(*) FROM assets WHERE subdistrict = '正阳街道'`},
 		{"kind=manhole&subdistrict=春城街道&status=closed", `SELECT count(*) FROM assets WHERE kind = 'manhole' AND subdistrict = '春城街道' AND status = 'closed'`},
 		{"q=100%25", `SELECT 0`}, // LIKE wildcards are literal
+		{"completed_from=2024-05-01&completed_to=2024-05-31&kind=road_repair", `SELECT count(*) FROM assets a WHERE a.kind = 'road_repair' AND EXISTS (
+			SELECT 1 FROM tasks t WHERE t.asset_id = a.id AND t.programme = '2023-2024' AND t.status = 'closed'
+			AND (t.closed_at AT TIME ZONE 'Asia/Shanghai')::date BETWEEN '2024-05-01' AND '2024-05-31')`},
 		{"as_of=2023-06-30&kind=road_repair&status=closed", `SELECT count(DISTINCT t.asset_id) FROM tasks t JOIN task_events e ON e.task_id = t.id
 			JOIN assets a ON a.id = t.asset_id WHERE a.kind = 'road_repair' AND e.to_status = 'closed' AND e.at < '2023-07-01 00:00+08'`},
 	}

@@ -50,7 +50,7 @@ func (s *Server) listAssets() http.Handler {
 
 func assetFilter(r *http.Request) (maint.AssetFilter, error) {
 	var f maint.AssetFilter
-	p, err := readParams(r, "kind", "status", "bbox", "q", "subdistrict", "limit", "cursor", "as_of", "parent")
+	p, err := readParams(r, "kind", "status", "bbox", "q", "subdistrict", "limit", "cursor", "as_of", "parent", "completed_from", "completed_to")
 	if err != nil {
 		return f, err
 	}
@@ -81,6 +81,18 @@ func assetFilter(r *http.Request) (maint.AssetFilter, error) {
 			return f, err
 		}
 		f.AsOf = &d
+	}
+	for _, d := range []struct {
+		name string
+		dst  **time.Time
+	}{{"completed_from", &f.CompletedFrom}, {"completed_to", &f.CompletedTo}} {
+		if s := p.str(d.name); s != "" {
+			day, err := maint.ParseDate(d.name, s)
+			if err != nil {
+				return f, err
+			}
+			*d.dst = &day
+		}
 	}
 	if s := p.str("parent"); s != "" {
 		id, err := strconv.ParseInt(s, 10, 64)

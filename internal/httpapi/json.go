@@ -142,6 +142,12 @@ func appendAssetProperties(b []byte, a *maint.Asset) []byte {
 		b = append(b, `,"parent_id":`...)
 		b = strconv.AppendInt(b, *a.ParentID, 10)
 	}
+	b = append(b, `,"completed_at":`...)
+	if a.CompletedAt != nil {
+		b = appendTime(b, *a.CompletedAt)
+	} else {
+		b = append(b, "null"...)
+	}
 	b = append(b, `,"version":`...)
 	b = strconv.AppendInt(b, int64(a.Version), 10)
 	b = append(b, `,"updated_at":`...)

@@ -23,11 +23,14 @@ type Asset struct {
 	// Geometry is GeoJSON (RFC 7946, WGS84).
 	Geometry json.RawMessage
 	// Status is that of the asset's latest task; nil when it has none.
-	Status    *Status
-	StatusAt  *time.Time
-	Version   int
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	Status   *Status
+	StatusAt *time.Time
+	// CompletedAt is when the asset's case of the published programme
+	// closed (结案), if it has.
+	CompletedAt *time.Time
+	Version     int
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 	// Tasks holds the asset's tasks with their history, newest first, when
 	// asked for.
 	Tasks []Task
@@ -43,6 +46,9 @@ type AssetFilter struct {
 	ParentID    *int64
 	// AsOf replays statuses at the end of that day (Asia/Shanghai).
 	AsOf *time.Time
+	// CompletedFrom and CompletedTo select assets whose programme case
+	// closed within those days (inclusive, Asia/Shanghai).
+	CompletedFrom, CompletedTo *time.Time
 	// After is the keyset cursor: only ids greater than After.
 	After int64
 	Limit int

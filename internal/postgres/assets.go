@@ -67,7 +67,8 @@ const asOfStatus = `
 
 // assetColumns are the columns of a listed asset, in scan order.
 const assetColumns = `a.id, a.kind, a.code, a.name, a.name_en, a.subdistrict, a.parent_id, a.attrs::text,
-	ST_AsGeoJSON(a.geom, 7)::text, %s, %s, a.version, a.created_at, a.updated_at`
+	ST_AsGeoJSON(a.geom, 7)::text, %s, %s, a.version, a.created_at, a.updated_at,
+	(SELECT min(t.closed_at) FROM tasks t WHERE t.asset_id = a.id AND t.programme = '2023-2024' AND t.closed_at IS NOT NULL)`
 
 // ListAssets streams the assets that match f, in id order, to emit, reusing
 // one Asset value for every row: its Attrs and Geometry point into the
@@ -100,6 +101,16 @@ func (db *DB) ListAssets(ctx context.Context, f maint.AssetFilter, emit func(*ma
 	}
 	if f.ParentID != nil {
 		q.and("a.parent_id = " + q.arg(*f.ParentID))
+	}
+	if f.CompletedFrom != nil || f.CompletedTo != nil {
+		cond := "EXISTS (SELECT 1 FROM tasks t WHERE t.asset_id = a.id AND t.programme = '2023-2024' AND t.closed_at IS NOT NULL"
+		if f.CompletedFrom != nil {
+			cond += " AND t.closed_at >= " + q.arg(*f.CompletedFrom)
+		}
+		if f.CompletedTo != nil {
+			cond += " AND t.closed_at < " + q.arg(maint.EndOfDay(*f.CompletedTo))
+		}
+		q.and(cond + ")")
 	}
 	if f.After > 0 {
 		q.and("a.id > " + q.arg(f.After))
@@ -137,7 +148,7 @@ func scanAssetRaw(row pgx.Row, a *maint.Asset) error {
 	var kind string
 	var status *string
 	err := row.Scan(&a.ID, &kind, &a.Code, &a.Name, &a.NameEn, &a.Subdistrict, &a.ParentID, (*pgtype.DriverBytes)(&a.Attrs),
-		(*pgtype.DriverBytes)(&a.Geometry), &status, &a.StatusAt, &a.Version, &a.CreatedAt, &a.UpdatedAt)
+		(*pgtype.DriverBytes)(&a.Geometry), &status, &a.StatusAt, &a.Version, &a.CreatedAt, &a.UpdatedAt, &a.CompletedAt)
 	a.Kind = maint.Kind(kind)
 	a.Status = (*maint.Status)(status)
 	return err
@@ -147,7 +158,7 @@ func scanAsset(row pgx.Row, a *maint.Asset) error {
 	var kind string
 	var status *string
 	err := row.Scan(&a.ID, &kind, &a.Code, &a.Name, &a.NameEn, &a.Subdistrict, &a.ParentID, (*[]byte)(&a.Attrs),
-		(*[]byte)(&a.Geometry), &status, &a.StatusAt, &a.Version, &a.CreatedAt, &a.UpdatedAt)
+		(*[]byte)(&a.Geometry), &status, &a.StatusAt, &a.Version, &a.CreatedAt, &a.UpdatedAt, &a.CompletedAt)
 	a.Kind = maint.Kind(kind)
 	a.Status = (*maint.Status)(status)
 	return err

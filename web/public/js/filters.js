@@ -20,8 +20,9 @@ export function matcher(s, { ignoreStatus = false } = {}) {
     if (q && !(p.name.toLowerCase().includes(q) || (p.name_en || '').toLowerCase().includes(q) ||
       p.code.toLowerCase().includes(q))) return false;
     if (s.from || s.to) {
-      if (p.status !== 'closed') return false;
-      const d = day(p.status_at);
+      // The day the asset's case of the published programme closed (结案).
+      if (!p.completed_at) return false;
+      const d = day(p.completed_at);
       if (s.from && d < s.from) return false;
       if (s.to && d > s.to) return false;
     }
