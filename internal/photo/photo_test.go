@@ -51,8 +51,8 @@ func summarize(r *Result) summary {
 }
 
 func TestProcessFixtures(t *testing.T) {
-	jpegLandscape := summary{MediaType: "image/jpeg", Width: 480, Height: 360, Orientation: 1,
-		DisplayW: 480, DisplayH: 360, ThumbW: 320, ThumbH: 240, DisplayType: "image/jpeg", ThumbTyp: "image/jpeg"}
+	jpegLandscape := summary{MediaType: "image/jpeg", Width: 240, Height: 180, Orientation: 1,
+		DisplayW: 240, DisplayH: 180, ThumbW: 240, ThumbH: 180, DisplayType: "image/jpeg", ThumbTyp: "image/jpeg"}
 	with := func(s summary, f func(*summary)) summary { f(&s); return s }
 	tests := []struct {
 		file string
@@ -192,7 +192,7 @@ func TestProcessRejects(t *testing.T) {
 		{"two bytes", Options{}, []byte{0xFF, 0xD8}, maint.CodeUnsupportedMedia},
 		{"over MaxBytes", Options{MaxBytes: int64(len(gps)) - 1}, gps, maint.CodeTooLarge},
 		{"30000x30000 PNG", Options{}, readFixture(t, "huge.png"), maint.CodeUnprocessable},
-		{"over MaxPixels", Options{MaxPixels: 480*360 - 1}, gps, maint.CodeUnprocessable},
+		{"over MaxPixels", Options{MaxPixels: 240*180 - 1}, gps, maint.CodeUnprocessable},
 		{"truncated scan", Options{}, readFixture(t, "truncated.jpg"), maint.CodeUnprocessable},
 		{"JPEG cut in its header", Options{}, gps[:300], maint.CodeUnprocessable},
 		{"PNG cut in its data", Options{}, png[:len(png)/2], maint.CodeUnprocessable},

@@ -10,14 +10,14 @@ et() { exiftool -q -overwrite_original "$@"; }
 
 # A street-like picture with GPS at Changchun (Lüyuan District), taken
 # 2024-06-15 10:30:00.25 at UTC+8.
-gen photo 480 360 gps-ne.jpg
+gen photo 240 180 gps-ne.jpg
 et -GPSVersionID=2.3.0.0 -GPSLatitude=43.88 -GPSLatitudeRef=N -GPSLongitude=125.27 -GPSLongitudeRef=E \
    -DateTimeOriginal='2024:06:15 10:30:00' -SubSecTimeOriginal=25 -OffsetTimeOriginal='+08:00' \
    -Make=inframap -Model=fixture gps-ne.jpg
 
 # Southern and western hemispheres (Rio de Janeiro), with an offset that is
 # not the district's, so that a reader which ignores the offset fails.
-gen photo 480 360 gps-sw.jpg
+gen photo 240 180 gps-sw.jpg
 et -GPSLatitude=22.9068 -GPSLatitudeRef=S -GPSLongitude=43.1729 -GPSLongitudeRef=W \
    -DateTimeOriginal='2023:12:01 08:00:00' -OffsetTimeOriginal='-03:00' gps-sw.jpg
 
@@ -27,11 +27,11 @@ gen photo 400 300 orient6.jpg
 et -Orientation#=6 orient6.jpg
 
 # No EXIF at all (image/jpeg writes none; -all= makes sure).
-gen photo 480 360 noexif.jpg
+gen photo 240 180 noexif.jpg
 et -all= noexif.jpg
 
 # A taken-at time without offset: the district's zone applies.
-gen photo 480 360 nooffset.jpg
+gen photo 240 180 nooffset.jpg
 et -DateTimeOriginal='2024:03:08 14:15:16' nooffset.jpg
 
 # DateTimeOriginal claims 2^31-16 bytes: the photo must be accepted, without EXIF.
