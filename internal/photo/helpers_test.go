@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"image/jpeg"
+	"io"
 	"math"
 	"os"
 	"testing"
@@ -72,10 +73,15 @@ func photoLike(w, h int) *image.RGBA {
 func encodeTestJPEG(t testing.TB, m image.Image) []byte {
 	t.Helper()
 	var b bytes.Buffer
-	if err := jpeg.Encode(&b, m, &jpeg.Options{Quality: 90}); err != nil {
+	if err := encodeTestJPEGTo(&b, m); err != nil {
 		t.Fatal(err)
 	}
 	return b.Bytes()
+}
+
+// encodeTestJPEGTo encodes at quality 90, about what phones write.
+func encodeTestJPEGTo(w io.Writer, m image.Image) error {
+	return jpeg.Encode(w, m, &jpeg.Options{Quality: 90})
 }
 
 // jpegAppSegments lists the APPn markers (0xE0–0xEF) of a JPEG before its
