@@ -2,7 +2,7 @@
 GO ?= $(shell command -v go || echo /usr/local/go/bin/go)
 DATA_DIR ?= ./var
 
-.PHONY: help run test test-go bench lint build deps deps-test clean
+.PHONY: help run test test-go bench lint build deps deps-test clean fixtures
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -25,6 +25,10 @@ test: deps-test ## run every test against a real PostgreSQL + PostGIS
 
 bench: deps ## run the Go benchmarks
 	$(GO) test -run '^$$' -bench . -benchtime 3s ./internal/httpapi/
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./internal/photo/
+
+fixtures: ## regenerate the photo fixtures and fuzz seeds (needs exiftool and cwebp)
+	bash internal/photo/testdata/make-fixtures.sh
 
 lint: ## gofmt and go vet
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)
