@@ -177,6 +177,7 @@ func (p *Processor) Process(ctx context.Context, r io.Reader) (_ *Result, err er
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	r = ctxReader{ctx, r}
 	// The first bytes decide the type, so a 25 MB text file is refused
 	// before it is spooled.
 	head := make([]byte, sniffLen)
@@ -200,7 +201,7 @@ func (p *Processor) Process(ctx context.Context, r io.Reader) (_ *Result, err er
 			res.Close()
 		}
 	}()
-	if err := p.spool(ctx, res, io.MultiReader(bytes.NewReader(head), r)); err != nil {
+	if err := p.spool(res, io.MultiReader(bytes.NewReader(head), r)); err != nil {
 		return nil, err
 	}
 
@@ -244,7 +245,7 @@ func (p *Processor) Process(ctx context.Context, r io.Reader) (_ *Result, err er
 }
 
 // spool copies r to an unnamed temporary file, hashing it on the way.
-func (p *Processor) spool(ctx context.Context, res *Result, r io.Reader) error {
+func (p *Processor) spool(res *Result, r io.Reader) error {
 	f, err := os.CreateTemp(p.opts.TempDir, "inframap-photo-*")
 	if err != nil {
 		return fmt.Errorf("spool photo: %w", err)
@@ -256,7 +257,7 @@ func (p *Processor) spool(ctx context.Context, res *Result, r io.Reader) error {
 	res.removed = os.Remove(f.Name()) == nil
 
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(ctxReader{ctx, r}, p.opts.MaxBytes+1))
+	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(r, p.opts.MaxBytes+1))
 	if err != nil {
 		return fmt.Errorf("spool photo: %w", err)
 	}
