@@ -146,7 +146,12 @@ func (b *Bucket) Close() error {
 // '_' and '-', not starting with '.', joined by single slashes.
 var keyRE = regexp.MustCompile(`^[a-z0-9_-][a-z0-9._-]*(/[a-z0-9_-][a-z0-9._-]*)*$`)
 
-const maxKeyLen = 512
+// Limits on keys. A segment is a file name for fileblob, which adds up to
+// 22 bytes to it for its temporary file, and file names stop at 255 bytes.
+const (
+	maxKeyLen     = 512
+	maxSegmentLen = 200
+)
 
 // CheckKey returns an error wrapping ErrInvalidKey unless key is a valid key.
 func CheckKey(key string) error {
@@ -160,6 +165,11 @@ func CheckKey(key string) error {
 	case strings.HasSuffix(key, ".tmp"), strings.HasSuffix(key, ".attrs"):
 		// fileblob's temporary files and attribute sidecars.
 		return fmt.Errorf("%w %q: .tmp and .attrs are the store's own", ErrInvalidKey, key)
+	}
+	for seg := range strings.SplitSeq(key, "/") {
+		if len(seg) > maxSegmentLen {
+			return fmt.Errorf("%w: a segment of %d bytes, over %d", ErrInvalidKey, len(seg), maxSegmentLen)
+		}
 	}
 	return nil
 }

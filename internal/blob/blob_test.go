@@ -116,12 +116,12 @@ func TestMissing(t *testing.T) {
 func TestCheckKey(t *testing.T) {
 	valid := []string{
 		"a", "photos/ab/0123abcd.jpg", "photos/2024/06/15/x_y-z.thumb.jpg", "_a/-b/c.d",
-		strings.Repeat("a", maxKeyLen),
+		strings.Repeat("a", maxSegmentLen) + "/" + strings.Repeat("b", maxSegmentLen) + "/c",
 	}
 	invalid := []string{
 		"", "/", "/etc/passwd", "a/", "a//b", ".", "..", "../a", "a/../b", "a/..", "./a", "a/./b",
 		".hidden", "a/.hidden", "a..b", "A.jpg", "a b", "a\\b", "..\\a", "é.jpg", "a\x00b", "a:b", "a?b", "a%2fb",
-		"x.jpg.tmp", "x.jpg.attrs", strings.Repeat("a", maxKeyLen+1),
+		"x.jpg.tmp", "x.jpg.attrs", strings.Repeat("a/", maxKeyLen/2) + "a", "a/" + strings.Repeat("b", maxSegmentLen+1),
 	}
 	for _, k := range valid {
 		if err := CheckKey(k); err != nil {
@@ -378,5 +378,19 @@ func TestOpenURLs(t *testing.T) {
 			b.Close()
 			t.Errorf("Open(%q) succeeded", bad)
 		}
+	}
+}
+
+// TestLongestSegment: the longest key segment still leaves fileblob room
+// for its temporary and sidecar file names.
+func TestLongestSegment(t *testing.T) {
+	ctx := context.Background()
+	b, _ := openTemp(t)
+	key := "photos/" + strings.Repeat("a", maxSegmentLen-4) + ".jpg"
+	if err := b.Put(ctx, key, strings.NewReader("x"), "image/jpeg"); err != nil {
+		t.Fatalf("Put(%d-byte segment): %v", maxSegmentLen, err)
+	}
+	if got, err := b.Get(ctx, key); string(got) != "x" || err != nil {
+		t.Errorf("Get = %q, %v", got, err)
 	}
 }
