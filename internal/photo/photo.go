@@ -230,7 +230,9 @@ func (p *Processor) Process(ctx context.Context, r io.Reader) (_ *Result, err er
 	defer p.release()
 	img, err := decode(mediaType, bufio.NewReader(res.Original()))
 	if err != nil {
-		return nil, maint.Errorf(maint.CodeUnprocessable, "the image is truncated or corrupt")
+		// Also a JPEG variant image/jpeg does not support (12-bit,
+		// arithmetic coding), which phones do not write.
+		return nil, maint.Errorf(maint.CodeUnprocessable, "the image is truncated, corrupt or of an unsupported kind")
 	}
 	if b := img.Bounds(); b.Dx() != cfg.Width || b.Dy() != cfg.Height {
 		// The decoders agree with their headers today; this keeps the

@@ -6,12 +6,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"image"
 	"image/jpeg"
 	"io"
 	"os"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -471,5 +473,34 @@ func TestNewRejectsBadOptions(t *testing.T) {
 	got := p.Options()
 	if got.MaxBytes != 25<<20 || got.MaxPixels != 50_000_000 || got.DisplaySize != 1600 || got.ThumbSize != 320 || got.Concurrency != runtime.NumCPU() {
 		t.Errorf("defaults = %+v", got)
+	}
+}
+
+// TestConcurrentProcess: one Processor serves many uploads at once (run
+// with -race: go-exif's tag index is shared).
+func TestConcurrentProcess(t *testing.T) {
+	p := newProcessor(t, Options{Concurrency: 2})
+	names := []string{"gps-ne.jpg", "gps-sw.jpg", "orient6.jpg", "photo.png", "photo.webp", "corrupt-exif.jpg", "text.jpg", "huge.png"}
+	errs := make(chan error, 4*len(names))
+	var wg sync.WaitGroup
+	for range 4 {
+		for _, name := range names {
+			data := readFixture(t, name)
+			wg.Go(func() {
+				res, err := p.Process(context.Background(), bytes.NewReader(data))
+				if err == nil {
+					res.Close()
+					return
+				}
+				if c := maint.ErrorCode(err); c == maint.CodeInternal {
+					errs <- fmt.Errorf("%s: %w", name, err)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
