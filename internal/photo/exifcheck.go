@@ -15,13 +15,15 @@ const (
 // checkTIFF refuses an EXIF block that points outside itself, before go-exif
 // reads it. go-exif v3.0.1 trusts the block: it allocates a tag's unit count
 // × unit size before reading the value (a corrupt count asks for
-// gigabytes), allocates the thumbnail's declared length the same way, and
-// queues child IFDs without remembering the ones it has seen (a child that
-// points back at its parent never ends). This walks every IFD that go-exif
-// would walk — the 0th chain and the Exif, GPS and interoperability IFDs,
-// followed wherever they appear — and checks every entry's value, every
-// IFD and the thumbnail against len(b). It reads no value beyond the
-// 4-byte fields, so it is itself bounded by len(b).
+// gigabytes), and allocates the thumbnail's declared length the same way.
+// This walks every IFD that go-exif would walk — the 0th chain and the Exif,
+// GPS and interoperability IFDs, followed wherever they appear — and checks
+// every entry's value, every IFD and the thumbnail against len(b). It also
+// refuses an IFD linked twice and more IFDs or entries than a camera
+// writes, so that go-exif's work stays in proportion to a real block (it
+// remembers the next-IFD links it has followed, not the child links). It
+// reads no value beyond the 4-byte fields, so it is itself bounded by
+// len(b).
 func checkTIFF(b []byte) error {
 	if len(b) < 8 {
 		return fmt.Errorf("exif: block of %d bytes has no TIFF header", len(b))
