@@ -55,7 +55,7 @@ rm webp-src.png
 et -DateTimeOriginal='2024:05:01 09:00:00' -OffsetTimeOriginal='+08:00' photo.png photo.webp
 
 # Seed corpora for go test -fuzz.
-rm -rf fuzz/FuzzProcess fuzz/FuzzReadEXIF
+rm -f fuzz/FuzzProcess/seed-* fuzz/FuzzReadEXIF/seed-*  # found crashers stay
 gen corpus fuzz/FuzzProcess gps-ne.jpg gps-sw.jpg orient6.jpg noexif.jpg nooffset.jpg \
   corrupt-exif.jpg truncated.jpg huge.png text.jpg photo.png photo.webp
 gen corpus-exif fuzz/FuzzReadEXIF gps-ne.jpg gps-sw.jpg orient6.jpg nooffset.jpg corrupt-exif.jpg
