@@ -7,7 +7,7 @@ FUZZTIME ?= 60s
 FUZZ_TARGETS = ./gis:FuzzParseBBox ./gis:FuzzParseGeometry \
 	./internal/httpapi:FuzzCursor ./internal/httpapi:FuzzAssetFilter ./internal/httpapi:FuzzOpen311Form ./internal/httpapi:FuzzNewAsset
 
-.PHONY: help run test test-go test-web web screenshots bench lint build deps deps-test clean fuzz
+.PHONY: help run test test-go test-web web screenshots bench lint build deps deps-test clean fuzz fixtures
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -44,6 +44,10 @@ screenshots: web/node_modules/.package-lock.json ## write docs/screenshots/*.png
 
 bench: deps ## run the Go benchmarks
 	$(GO) test -run '^$$' -bench . -benchtime 3s ./internal/httpapi/
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./internal/photo/
+
+fixtures: ## regenerate the photo fixtures and fuzz seeds (needs exiftool and cwebp)
+	bash internal/photo/testdata/make-fixtures.sh
 
 fuzz: ## run every fuzz target for FUZZTIME each (default 60s); the committed corpora also run in `make test`
 	@for t in $(FUZZ_TARGETS); do \
