@@ -42,7 +42,8 @@ CREATE TABLE idempotency_keys (
     key          text NOT NULL CHECK (length(key) BETWEEN 1 AND 255),
     request_hash text NOT NULL,
     status       integer NOT NULL,
-    response     jsonb NOT NULL,
+    -- The exact bytes of the first answer, replayed as they were.
+    response     bytea NOT NULL,
     created_at   timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (scope, key)
 );

@@ -36,7 +36,7 @@ type blobSum struct {
 const (
 	dumpFile     = "database.dump"
 	manifestFile = "manifest.json"
-	blobsDir     = "blobs"
+	blobsDir     = "photos" // the file store's directory under the data directory
 )
 
 // pgTool finds pg_dump or pg_restore: beside the embedded cluster's server,

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"inframap/internal/blob"
 	"inframap/internal/devdb"
 	"inframap/internal/httpapi"
 	"inframap/internal/postgres"
@@ -28,6 +29,7 @@ Usage:
   inframap user add -email E -role admin|engineer|inspector [-name N]   (password on stdin or prompted)
   inframap user list
   inframap apikey add -name PARTNER                 (an Open311 api_key, printed once)
+  inframap gc                                        (remove photo files no row refers to)
   inframap backup -o DIR                             (database dump, photos, manifest with checksums)
   inframap restore -from DIR                         (into an empty database; verified against the manifest)
 
@@ -43,6 +45,7 @@ Environment:
   INFRAMAP_TRUSTED_PROXIES comma-separated CIDRs allowed to set X-Forwarded-For
   INFRAMAP_BCRYPT_COST    password hashing cost (default 12)
   INFRAMAP_BOUNDARY_CHECK on (default): new and edited geometries must lie inside the district
+  INFRAMAP_BLOB_URL       where photos are kept: file:///dir or s3://bucket?region=… (default file://<data-dir>/photos)
   INFRAMAP_PII_RETENTION_DAYS  days reporters' contact details are kept after their report closes (default 180)
   INFRAMAP_LOG_FORMAT     json (default) or text
   INFRAMAP_LOG_LEVEL      debug, info (default), warn, error
@@ -64,6 +67,8 @@ type config struct {
 	// piiRetention is how long reporters' details are kept after their
 	// report closes.
 	piiRetention time.Duration
+	// blobURL is where photo bytes live (default file://<data-dir>/photos).
+	blobURL string
 }
 
 // run is the whole program: main only wires the process to it.
@@ -88,6 +93,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdBackup(ctx, rest, getenv, stdout, stderr)
 	case "restore":
 		return cmdRestore(ctx, rest, getenv, stdout, stderr)
+	case "gc":
+		return cmdGC(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -130,6 +137,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	} else {
 		cfg.bcryptCost = 12
 	}
+	cfg.blobURL = getenv("INFRAMAP_BLOB_URL")
 	cfg.piiRetention = 180 * 24 * time.Hour
 	if v := getenv("INFRAMAP_PII_RETENTION_DAYS"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -238,3 +246,15 @@ func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, 
 
 // elapsed formats a duration for progress lines.
 func elapsed(since time.Time) string { return time.Since(since).Round(10 * time.Millisecond).String() }
+
+// openBlobs opens the photo store.
+func openBlobs(ctx context.Context, cfg config) (*blob.Bucket, error) {
+	u := cfg.blobURL
+	if u == "" {
+		var err error
+		if u, err = blob.DefaultURL(cfg.dataDir); err != nil {
+			return nil, err
+		}
+	}
+	return blob.Open(ctx, u)
+}

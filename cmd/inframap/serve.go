@@ -12,6 +12,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"inframap/internal/blob"
 	"inframap/internal/httpapi"
 	"inframap/internal/postgres"
 	"inframap/internal/seed"
@@ -46,9 +47,14 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 
+	blobs, err := openBlobs(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer blobs.Close()
 	metrics := httpapi.NewMetrics(poolCollectors(db.Pool)...)
 	srv := httpapi.NewServer(httpapi.Config{TrustedProxies: cfg.proxies, PublicURL: cfg.publicURL, BcryptCost: cfg.bcryptCost,
-		Metrics: metrics}, db, web.FS(), log)
+		Metrics: metrics, Blobs: blobs}, db, web.FS(), log)
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -68,7 +74,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
-	go housekeeping(ctx, db, cfg, log)
+	go housekeeping(ctx, db, blobs, cfg, log)
 	select {
 	case err := <-errc:
 		return err
@@ -89,11 +95,16 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 }
 
 // housekeeping runs the periodic chores: now and then every hour, erase
-// reporters' details past their retention.
-func housekeeping(ctx context.Context, db *postgres.DB, cfg config, log *slog.Logger) {
+// reporters' details past their retention and sweep orphaned photo files.
+func housekeeping(ctx context.Context, db *postgres.DB, blobs *blob.Bucket, cfg config, log *slog.Logger) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
+		if st, err := collectGarbage(ctx, db, blobs, time.Hour); err != nil && ctx.Err() == nil {
+			log.Warn("housekeeping: photo sweep", "err", err)
+		} else if st.removed > 0 {
+			log.Info("housekeeping: removed orphaned photo files", "files", st.removed, "bytes", st.bytes)
+		}
 		n, err := db.ErasePersonalData(ctx, cfg.piiRetention)
 		switch {
 		case err != nil && ctx.Err() == nil:

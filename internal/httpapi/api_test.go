@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"inframap/internal/blob"
 	"inframap/internal/httpapi"
 	"inframap/internal/maint"
 	"inframap/internal/postgres"
@@ -38,6 +39,15 @@ func newEnv(t testing.TB, template string) *env {
 
 func newEnvConfig(t testing.TB, template string, cfg httpapi.Config) *env {
 	t.Helper()
+	if cfg.Blobs == nil {
+		dir := t.TempDir()
+		b, err := blob.Open(t.Context(), "file://"+dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { b.Close() })
+		cfg.Blobs = b
+	}
 	db := pgtest.NewDB(t, template)
 	// The server's log is shown when a test fails.
 	var logs syncBuffer

@@ -16,6 +16,7 @@ import (
 
 	"inframap/internal/maint"
 	"inframap/internal/password"
+	"inframap/internal/photo"
 	"inframap/internal/ratelimit"
 )
 
@@ -38,6 +39,13 @@ type Config struct {
 	BcryptCost int
 	// Metrics, when nil, are made afresh.
 	Metrics *Metrics
+	// Photos processes uploads (default: photo.New with its defaults);
+	// Blobs keeps their bytes (nil: uploads answer 503).
+	Photos *photo.Processor
+	Blobs  Blobs
+	// FarFromAssetMetres flags photos taken farther than this from their
+	// asset (default 50).
+	FarFromAssetMetres float64
 	// Residents may file ResidentReportBurst reports at once per address,
 	// then one every ResidentReportEvery (default 5, then one per 2 min).
 	ResidentReportEvery time.Duration
@@ -65,6 +73,9 @@ func (c *Config) defaults() {
 	}
 	if c.ResidentReportBurst == 0 {
 		c.ResidentReportBurst = 5
+	}
+	if c.FarFromAssetMetres == 0 {
+		c.FarFromAssetMetres = 50
 	}
 }
 
@@ -107,6 +118,7 @@ type Store interface {
 	TaskStore
 	AccountStore
 	RequestStore
+	PhotoStore
 	Ready(ctx context.Context) error
 }
 
@@ -168,6 +180,10 @@ type Server struct {
 
 	passwords *password.Hasher
 	metrics   *Metrics
+	photos    *photo.Processor
+	blobs     Blobs
+	// Staff uploads are limited per account, to catch a runaway sync.
+	staffUploads *ratelimit.Limiter
 	// Residents may post a few reports per address; partners more per key.
 	residentPosts *ratelimit.Limiter
 	partnerPosts  *ratelimit.Limiter
@@ -179,7 +195,15 @@ func NewServer(cfg Config, store Store, web fs.FS, log *slog.Logger) *Server {
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics()
 	}
+	if cfg.Photos == nil {
+		p, err := photo.New(photo.Options{})
+		if err != nil {
+			panic(err) // the defaults are valid
+		}
+		cfg.Photos = p
+	}
 	s := &Server{cfg: cfg, store: store, log: log, web: web, passwords: password.New(cfg.BcryptCost), metrics: cfg.Metrics,
+		photos: cfg.Photos, blobs: cfg.Blobs, staffUploads: ratelimit.New(time.Second, 60),
 		residentPosts: ratelimit.New(cfg.ResidentReportEvery, cfg.ResidentReportBurst),
 		partnerPosts:  ratelimit.New(100*time.Millisecond, 100)}
 	s.csp = strings.Join([]string{
@@ -213,7 +237,8 @@ func NewServer(cfg Config, store Store, web fs.FS, log *slog.Logger) *Server {
 // ServeHTTP serves a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.h.ServeHTTP(w, r) }
 
-// isUpload reports whether r is a photo upload, which may be large and slow.
+// isUpload reports whether r is a photo upload, which may be large and slow
+// and has its own body limit.
 func (s *Server) isUpload(r *http.Request) bool {
-	return r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/photos")
+	return r.Method == http.MethodPost && (strings.HasSuffix(r.URL.Path, "/photos") || r.URL.Path == "/api/v1/reports")
 }

@@ -1,0 +1,151 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"math"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"inframap/internal/maint"
+)
+
+// reportJSON is a resident's report as the map shows it.
+type reportJSON struct {
+	Ref         string     `json:"ref"`
+	Status      string     `json:"status"`
+	StatusName  string     `json:"status_name"`
+	Open        bool       `json:"open"`
+	ServiceCode string     `json:"service_code"`
+	ServiceName string     `json:"service_name"`
+	Description string     `json:"description"`
+	StatusNotes string     `json:"status_notes"`
+	RequestedAt time.Time  `json:"requested_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	DuplicateOf string     `json:"duplicate_of,omitempty"`
+	Location    [2]float64 `json:"location"`
+	AssetID     *int64     `json:"asset_id"`
+	Photo       *photoJSON `json:"photo,omitempty"`
+	FollowURL   string     `json:"follow_url"`
+}
+
+func reportView(q *maint.ServiceRequest, p *maint.Photo) reportJSON {
+	svc, _ := maint.LookupService(q.ServiceCode)
+	j := reportJSON{Ref: q.Ref, Status: string(q.Status), StatusName: q.Status.Name(), Open: q.Status.Open(), ServiceCode: q.ServiceCode,
+		ServiceName: svc.Name, Description: q.Description, StatusNotes: q.StatusNotes, RequestedAt: q.RequestedAt, UpdatedAt: q.UpdatedAt,
+		DuplicateOf: q.DuplicateOf, Location: [2]float64{q.Lon, q.Lat}, AssetID: q.AssetID,
+		FollowURL: "/api/v1/reports/" + url.PathEscape(q.Ref)}
+	if p != nil {
+		pv := photoView(p, maint.Viewer{})
+		j.Photo = &pv
+	}
+	return j
+}
+
+// createReport serves POST /api/v1/reports: a resident's report from the
+// map — what (service_code), where (lat, lon, accuracy_m), a description,
+// optional contact details (kept private) and one optional photo (hidden
+// until an engineer files the report). Rate-limited per address; retried
+// safely with an Idempotency-Key.
+func (s *Server) createReport() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ok, wait := s.residentPosts.Allow("ip:" + s.clientIP(r)); !ok {
+			e := maint.Errorf(maint.CodeRateLimited, "too many reports from this address; try again in %d s", int(math.Ceil(wait.Seconds())))
+			e.RetryAfter = int(math.Ceil(wait.Seconds()))
+			writeError(w, r, e)
+			return
+		}
+		u, err := s.readUpload(w, r, false)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		defer u.res.Close()
+		svc, ok := maint.LookupService(u.fields["service_code"])
+		if !ok {
+			writeError(w, r, maint.Invalid("service_code", "say what is wrong: service_code is one of the services at /open311/v2/services.json"))
+			return
+		}
+		lon, _, _, _, err := u.position()
+		if err == nil && lon == nil {
+			err = maint.Invalid("lat", "say where: lat and lon (pick the place on the map or use the device's location)")
+		}
+		if err == nil {
+			err = checkText("description", u.fields["description"], false, 4000)
+		}
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		// Open311's form rules check the contact details.
+		form := url.Values{"service_code": {svc.Code}, "lat": {u.fields["lat"]}, "long": {u.fields["lon"]},
+			"description": {u.fields["description"]}, "email": {u.fields["email"]}, "phone": {u.fields["phone"]}, "first_name": {u.fields["name"]}}
+		fr := &http.Request{PostForm: form}
+		in, _, err := parseO311Request(fr)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		var np *maint.NewPhoto
+		sha := ""
+		if u.res != nil {
+			if np, err = s.newPhoto(r.Context(), u, maint.StageReport); err != nil {
+				writeError(w, r, err)
+				return
+			}
+			sha = u.res.SHA256
+		}
+		idem, err := idempotency(r, "ip:"+s.clientIP(r), svc.Code, u.fields["lat"], u.fields["lon"], u.fields["description"], sha)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		q, p, replayed, err := s.store.CreateReport(r.Context(), maint.Viewer{}, svc, in, np, idem,
+			func(q *maint.ServiceRequest, p *maint.Photo) maint.Stored {
+				b, _ := json.Marshal(reportView(q, p))
+				return maint.Stored{Status: http.StatusCreated, Body: b}
+			})
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if replayed != nil {
+			writeStored(w, *replayed, true)
+			return
+		}
+		w.Header().Set("Location", "/api/v1/reports/"+url.PathEscape(q.Ref))
+		b, _ := json.Marshal(reportView(q, p))
+		writeStored(w, maint.Stored{Status: http.StatusCreated, Body: b}, false)
+	})
+}
+
+// getReport serves GET /api/v1/reports/{ref}: where a report stands, for
+// the resident who quotes its case number.
+func (s *Server) getReport() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ref := strings.TrimSpace(mux.Vars(r)["ref"])
+		reqs, err := s.store.ServiceRequests(r.Context(), maint.RequestFilter{Refs: []string{ref}})
+		if err == nil && len(reqs) == 0 {
+			err = maint.Errorf(maint.CodeNotFound, "no report %q", ref)
+		}
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		j := reportView(&reqs[0], nil)
+		ps, err := s.store.Photos(r.Context(), &reqs[0].ID, nil, maint.Viewer{})
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if len(ps) > 0 {
+			pv := photoView(&ps[0], maint.Viewer{})
+			j.Photo = &pv
+		}
+		w.Header().Set("Cache-Control", "no-cache")
+		writeJSON(w, r, http.StatusOK, j)
+	})
+}
