@@ -84,6 +84,7 @@ type Store interface {
 	Stats(ctx context.Context, asOf *time.Time) (*maint.Stats, error)
 	Areas(ctx context.Context) ([]maint.Area, error)
 	Ready(ctx context.Context) error
+	StandardsStore
 }
 
 // Server holds the dependencies of the handlers.
