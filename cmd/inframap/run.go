@@ -24,6 +24,7 @@ Usage:
   inframap serve [-demo] [-addr 127.0.0.1:8080] [-db URL] [-data-dir ./var]
   inframap migrate [-db URL] [-data-dir ./var]
   inframap seed [-db URL] [-data-dir ./var]
+  inframap export [-kind manhole,…] [-format geojson|csv|kml] [-o file] [-db URL] [-data-dir ./var]
 
 Without a database URL (-db or DATABASE_URL) inframap runs its own
 PostgreSQL + PostGIS cluster in the data directory.
@@ -66,6 +67,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdMigrate(ctx, rest, getenv, stdout, stderr)
 	case "seed":
 		return cmdSeed(ctx, rest, getenv, stdout, stderr)
+	case "export":
+		return cmdExport(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
