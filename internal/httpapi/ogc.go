@@ -307,8 +307,15 @@ func (s *Server) featureQuery(r *http.Request, k maint.Kind) (maint.FeatureQuery
 		}
 		q.HasTime = true
 	}
-	if q.Limit, err = p.limit(ogcDefaultLimit, ogcMaxLimit); err != nil {
-		return q, err
+	// A limit above the maximum is not an error: OGC API Features has the
+	// server answer with at most its maximum and a next link.
+	q.Limit = ogcDefaultLimit
+	if s := p.str("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			return q, maint.Invalid("limit", "limit must be a positive integer (at most %d are returned), got %q", ogcMaxLimit, s)
+		}
+		q.Limit = min(n, ogcMaxLimit)
 	}
 	if s := p.str("offset"); s != "" {
 		n, err := strconv.Atoi(s)

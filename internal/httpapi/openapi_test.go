@@ -191,6 +191,7 @@ func TestOGCMatchesOpenAPI(t *testing.T) {
 	for _, ct := range []string{"application/geo+json", "application/problem+json", "application/vnd.oai.openapi+json;version=3.0"} {
 		openapi3filter.RegisterBodyDecoder(ct, openapi3filter.JSONBodyDecoder)
 	}
+	covered := map[string]bool{}
 	for _, c := range ogcCases {
 		t.Run(c.path, func(t *testing.T) {
 			path := e.resolve(c.path)
@@ -203,6 +204,7 @@ func TestOGCMatchesOpenAPI(t *testing.T) {
 			if err != nil {
 				t.Fatalf("GET %s: no route in /ogc/api: %v", path, err)
 			}
+			covered[route.Path] = true
 			in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
 				Options: &openapi3filter.Options{MultiError: true}}
 			if c.status < 300 {
@@ -217,5 +219,10 @@ func TestOGCMatchesOpenAPI(t *testing.T) {
 				t.Errorf("GET %s: response does not match /ogc/api: %v", path, err)
 			}
 		})
+	}
+	for _, p := range doc.Paths.InMatchingOrder() {
+		if !covered[p] {
+			t.Errorf("%s is documented but no case in ogcCases requests it", p)
+		}
 	}
 }
