@@ -260,24 +260,23 @@ var itemParams = []string{"f", "bbox", "bbox-crs", "crs", "datetime", "limit", "
 func (s *Server) featureQuery(r *http.Request, k maint.Kind) (maint.FeatureQuery, error) {
 	q := maint.FeatureQuery{Kind: k}
 	allowed := append(slices.Clone(itemParams), maint.FeatureProperties...)
-	var attrs []string
+	attrsRead := false
 	for name := range r.URL.Query() {
 		if slices.Contains(allowed, name) {
 			continue
 		}
-		if attrs == nil {
+		if !attrsRead {
 			keys, err := s.store.AttributeKeys(r.Context(), []maint.Kind{k})
 			if err != nil {
 				return q, err
 			}
-			attrs = append(keys, "")
+			allowed, attrsRead = append(allowed, keys...), true
 		}
-		if !slices.Contains(attrs, name) || name == "" {
+		if !slices.Contains(allowed, name) {
 			return q, maint.Invalid(name, "unknown parameter %q; items take %s, and the properties %s",
-				name, strings.Join(itemParams, ", "), strings.Join(append(slices.Clone(maint.FeatureProperties), attrs[:len(attrs)-1]...), ", "))
+				name, strings.Join(itemParams, ", "), strings.Join(allowed[len(itemParams):], ", "))
 		}
 	}
-	allowed = append(allowed, attrs...)
 	p, err := readParams(r, allowed...)
 	if err != nil {
 		return q, err
@@ -379,6 +378,10 @@ func parseDatetime(s string) (from, to *time.Time, err error) {
 // parseInstant returns the first and last microsecond an instant covers: a
 // date-time covers itself, a date its whole day.
 func parseInstant(s string) (first, last time.Time, err error) {
+	// An offset's "+" left unescaped in a URL arrives as a space.
+	if n := len(s); n > 6 && s[n-6] == ' ' && s[n-3] == ':' {
+		s = s[:n-6] + "+" + s[n-5:]
+	}
 	if t, err := time.Parse(time.RFC3339Nano, strings.ToUpper(s)); err == nil {
 		return t, t, nil
 	}

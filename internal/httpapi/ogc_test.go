@@ -493,8 +493,14 @@ func TestOGCDatetimeBoundaries(t *testing.T) {
 	}
 	day := at.In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
 	ts := at.UTC().Format(time.RFC3339Nano)
-	for _, dt := range []string{ts, ts + "/" + ts, ts + "/..", "../" + ts, day, day + "/" + day} {
-		fs, _ := e.items(t, "/ogc/collections/manhole/items?limit=10000&datetime="+url.QueryEscape(dt))
+	local := at.In(time.FixedZone("CST", 8*3600)).Format(time.RFC3339Nano)
+	var queries []string
+	for _, dt := range []string{ts, ts + "/" + ts, ts + "/..", "../" + ts, day, day + "/" + day, local} {
+		queries = append(queries, url.QueryEscape(dt))
+	}
+	queries = append(queries, local) // the offset's "+" unescaped, as people type it
+	for _, dt := range queries {
+		fs, _ := e.items(t, "/ogc/collections/manhole/items?limit=10000&datetime="+dt)
 		found := false
 		for _, f := range fs {
 			found = found || f.ID == id

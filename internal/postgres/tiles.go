@@ -24,7 +24,7 @@ const (
 const tileSQL = `
 	WITH env AS (
 		SELECT ST_TileEnvelope($1, $2, $3) AS merc,
-		       ST_Transform(ST_TileEnvelope($1, $2, $3, margin => $5::float8 / $6::int), 4326) AS q
+		       ST_Transform(ST_TileEnvelope($1, $2, $3, margin => $5::int / $6::int::float8), 4326) AS q
 	), features AS (
 		SELECT a.kind, a.id AS fid, a.id, a.code, a.name, a.status,
 		       ST_AsMVTGeom(ST_Transform(a.geom, 3857), env.merc, $6::int, $5::int, true) AS geom
