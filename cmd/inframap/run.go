@@ -32,6 +32,7 @@ Usage:
   inframap gc                                        (remove photo files no row refers to)
   inframap backup -o DIR                             (database dump, photos, manifest with checksums)
   inframap restore -from DIR                         (into an empty database; verified against the manifest)
+  inframap export [-kind manhole,…] [-format geojson|csv|kml] [-o file] [-db URL] [-data-dir ./var]
 
 Without a database URL (-db or DATABASE_URL) inframap runs its own
 PostgreSQL + PostGIS cluster in the data directory.
@@ -95,6 +96,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdRestore(ctx, rest, getenv, stdout, stderr)
 	case "gc":
 		return cmdGC(ctx, rest, getenv, stdout, stderr)
+	case "export":
+		return cmdExport(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -79,6 +79,21 @@ func (s *Server) routes() http.Handler {
 		o.Handle("/tokens/{token:[A-Za-z0-9]+}"+ext, s.o311Token()).Methods(http.MethodGet)
 	}
 
+	// Standards: OGC API – Features, vector tiles, exports, API descriptions.
+	api.Handle("/export", s.export()).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/api/openapi.json", openData(serveOpenAPI(false, "application/vnd.oai.openapi+json;version=3.1"))).Methods(http.MethodGet, http.MethodHead)
+	ogc := r.PathPrefix("/ogc").Subrouter()
+	ogc.Handle("", openData(s.ogcLanding())).Methods(http.MethodGet, http.MethodHead)
+	ogc.Handle("/", openData(s.ogcLanding())).Methods(http.MethodGet, http.MethodHead)
+	ogc.Handle("/api", openData(serveOpenAPI(true, mediaOAS30))).Methods(http.MethodGet, http.MethodHead)
+	ogc.Handle("/conformance", openData(s.ogcConformancePage())).Methods(http.MethodGet, http.MethodHead)
+	ogc.Handle("/collections", openData(s.ogcCollections())).Methods(http.MethodGet, http.MethodHead)
+	ogc.Handle("/collections/{collectionId}", openData(s.ogcCollectionPage())).Methods(http.MethodGet, http.MethodHead)
+	ogc.Handle("/collections/{collectionId}/items", openData(s.ogcItems())).Methods(http.MethodGet, http.MethodHead)
+	ogc.Handle("/collections/{collectionId}/items/{featureId}", openData(s.ogcItem())).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/tiles/{layer}.json", openData(s.tileJSON())).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/tiles/{layer}/{z}/{x}/{y}.mvt", openData(s.getTile(storeTiles{s.store}))).Methods(http.MethodGet, http.MethodHead)
+
 	r.PathPrefix("/").Handler(s.pages()).Methods(http.MethodGet, http.MethodHead)
 	return r
 }

@@ -119,6 +119,7 @@ type Store interface {
 	AccountStore
 	RequestStore
 	PhotoStore
+	StandardsStore
 	Ready(ctx context.Context) error
 }
 

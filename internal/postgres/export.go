@@ -1,0 +1,89 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"inframap/internal/maint"
+)
+
+// exportGeometry is the geometry column of each export encoding. Seven
+// decimals of a degree are about a centimetre.
+var exportGeometry = map[maint.GeometryEncoding]string{
+	maint.GeometryGeoJSON: "ST_AsGeoJSON(a.geom, 7)::text",
+	maint.GeometryWKT:     "ST_AsText(a.geom, 7)",
+	maint.GeometryEWKB:    "ST_AsEWKB(a.geom)",
+}
+
+// exportTimeout bounds an export's statements instead of the pool's short
+// default: a whole district streams to a slow client for a while.
+const exportTimeout = 5 * time.Minute
+
+// ExportAssets streams the assets of f.Kinds in one snapshot: first the
+// attribute names they carry, to start, then each asset, parents before
+// their children (kinds in order, then id), to emit. The Asset passed to
+// emit is reused; its JSON and geometry bytes are valid only until emit
+// returns.
+func (db *DB) ExportAssets(ctx context.Context, f maint.ExportFilter, start func(attrKeys []string) error, emit func(*maint.ExportedAsset) error) error {
+	// Kinds in their own order, so lots come before their bays.
+	kinds := f.Kinds
+	if len(kinds) == 0 {
+		kinds = maint.Kinds
+	}
+	kinds = slices.Clone(kinds)
+	slices.SortFunc(kinds, func(a, b maint.Kind) int { return slices.Index(maint.Kinds, a) - slices.Index(maint.Kinds, b) })
+	geom, ok := exportGeometry[f.Geometry]
+	if !ok {
+		return fmt.Errorf("export: unknown geometry encoding %d", f.Geometry)
+	}
+	// One snapshot, so the header names every attribute the rows carry.
+	tx, err := db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return translate(err, "export: begin")
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SELECT set_config('statement_timeout', $1, true)", fmt.Sprint(exportTimeout.Milliseconds())); err != nil {
+		return translate(err, "export")
+	}
+	keys, err := attributeKeys(ctx, tx, kinds)
+	if err != nil {
+		return err
+	}
+	if err := start(keys); err != nil {
+		return err
+	}
+	rows, err := tx.Query(ctx, `
+		SELECT a.id, a.kind, a.code, a.name, a.name_en, a.subdistrict, a.parent_id, a.attrs::text, `+geom+`,
+		       a.status, a.status_at, a.version, a.created_at, a.updated_at, coalesce(p.code, ''),
+		       CASE WHEN GeometryType(a.geom) = 'POINT' THEN ST_X(a.geom) END,
+		       CASE WHEN GeometryType(a.geom) = 'POINT' THEN ST_Y(a.geom) END
+		FROM assets a LEFT JOIN assets p ON p.id = a.parent_id
+		WHERE a.kind = ANY($1)
+		ORDER BY array_position($1, a.kind), a.id`, kindStrings(kinds))
+	if err != nil {
+		return translate(err, "export")
+	}
+	defer rows.Close()
+	var e maint.ExportedAsset
+	for rows.Next() {
+		var kind string
+		var status *string
+		a := &e.Asset
+		err := rows.Scan(&a.ID, &kind, &a.Code, &a.Name, &a.NameEn, &a.Subdistrict, &a.ParentID, (*pgtype.DriverBytes)(&a.Attrs),
+			(*pgtype.DriverBytes)(&a.Geometry), &status, &a.StatusAt, &a.Version, &a.CreatedAt, &a.UpdatedAt,
+			&e.ParentCode, &e.Lon, &e.Lat)
+		if err != nil {
+			return translate(err, "export")
+		}
+		a.Kind, a.Status = maint.Kind(kind), (*maint.Status)(status)
+		if err := emit(&e); err != nil {
+			return err
+		}
+	}
+	return translate(rows.Err(), "export")
+}
