@@ -335,7 +335,7 @@ func TestOGCPublicProperties(t *testing.T) {
 	if _, err := e.db.Pool.Exec(t.Context(), `UPDATE tasks SET reporter_name = '张三', reporter_contact = '13900000000'`); err != nil {
 		t.Fatal(err)
 	}
-	fixed := []string{"kind", "code", "name", "name_en", "subdistrict", "status", "status_at", "parent_id", "version", "updated_at"}
+	fixed := []string{"kind", "code", "name", "name_en", "subdistrict", "status", "status_at", "completed_at", "parent_id", "version", "updated_at"}
 	for _, kind := range []string{"manhole", "parking_space", "road_repair"} {
 		rows, err := e.db.Pool.Query(t.Context(), `SELECT DISTINCT jsonb_object_keys(attrs) FROM assets WHERE kind = $1`, kind)
 		if err != nil {

@@ -67,8 +67,10 @@ const asOfStatus = `
 
 // assetColumns are the columns of a listed asset, in scan order.
 const assetColumns = `a.id, a.kind, a.code, a.name, a.name_en, a.subdistrict, a.parent_id, a.attrs::text,
-	ST_AsGeoJSON(a.geom, 7)::text, %s, %s, a.version, a.created_at, a.updated_at,
-	(SELECT min(t.closed_at) FROM tasks t WHERE t.asset_id = a.id AND t.programme = '2023-2024' AND t.closed_at IS NOT NULL)`
+	ST_AsGeoJSON(a.geom, 7)::text, %s, %s, a.version, a.created_at, a.updated_at, ` + completedAt
+
+// completedAt is when an asset's case of the published programme closed.
+const completedAt = `(SELECT min(t.closed_at) FROM tasks t WHERE t.asset_id = a.id AND t.programme = '2023-2024' AND t.closed_at IS NOT NULL)`
 
 // ListAssets streams the assets that match f, in id order, to emit, reusing
 // one Asset value for every row: its Attrs and Geometry point into the

@@ -22,7 +22,7 @@ const featureGeometry = `ST_AsGeoJSON(CASE WHEN %[2]s THEN ST_FlipCoordinates(ST
 func featureColumns(q *query, crs gis.CRS) string {
 	geom := strings.NewReplacer("%[1]s", q.arg(crs.SRID), "%[2]s", q.arg(crs.LatLon)).Replace(featureGeometry)
 	return `a.id, a.kind, a.code, a.name, a.name_en, a.subdistrict, a.parent_id, a.attrs::text, ` + geom +
-		`, a.status, a.status_at, a.version, a.created_at, a.updated_at`
+		`, a.status, a.status_at, a.version, a.created_at, a.updated_at, ` + completedAt
 }
 
 // featureProperty maps the asset fields a property filter may name to their
