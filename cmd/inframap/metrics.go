@@ -3,6 +3,8 @@ package main
 import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"inframap/internal/cache"
 )
 
 // poolCollectors expose the database pool's state.
@@ -24,5 +26,20 @@ func poolCollectors(pool *pgxpool.Pool) []prometheus.Collector {
 		counter("empty_acquires_total", "Acquires that had to wait for a connection.", func(s *pgxpool.Stat) float64 { return float64(s.EmptyAcquireCount()) }),
 		counter("canceled_acquires_total", "Acquires cancelled while waiting (a client went away).", func(s *pgxpool.Stat) float64 { return float64(s.CanceledAcquireCount()) }),
 		counter("acquire_wait_seconds_total", "Time spent waiting for connections.", func(s *pgxpool.Stat) float64 { return s.AcquireDuration().Seconds() }),
+	}
+}
+
+// cacheCollectors expose the response cache's size.
+func cacheCollectors(c *cache.Cache) []prometheus.Collector {
+	if c == nil {
+		return nil
+	}
+	return []prometheus.Collector{
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "inframap_cache_bytes", Help: "Bytes held by the response cache."},
+			func() float64 { return float64(c.Stats().Bytes) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "inframap_cache_entries", Help: "Responses held by the response cache."},
+			func() float64 { return float64(c.Stats().Entries) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "inframap_cache_invalidations_total", Help: "Change notices applied to the cache."},
+			func() float64 { return float64(c.Stats().Invalidations) }),
 	}
 }

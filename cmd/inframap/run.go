@@ -47,6 +47,7 @@ Environment:
   INFRAMAP_BCRYPT_COST    password hashing cost (default 12)
   INFRAMAP_BOUNDARY_CHECK on (default): new and edited geometries must lie inside the district
   INFRAMAP_BLOB_URL       where photos are kept: file:///dir or s3://bucket?region=… (default file://<data-dir>/photos)
+  INFRAMAP_CACHE_MB       size of the response cache (tiles, GeoJSON, report card); 0 turns it off (default 256)
   INFRAMAP_PII_RETENTION_DAYS  days reporters' contact details are kept after their report closes (default 180)
   INFRAMAP_LOG_FORMAT     json (default) or text
   INFRAMAP_LOG_LEVEL      debug, info (default), warn, error
@@ -70,6 +71,8 @@ type config struct {
 	piiRetention time.Duration
 	// blobURL is where photo bytes live (default file://<data-dir>/photos).
 	blobURL string
+	// cacheBytes bounds the response cache; 0 turns it off.
+	cacheBytes int
 }
 
 // run is the whole program: main only wires the process to it.
@@ -141,6 +144,14 @@ func loadConfig(getenv func(string) string) (config, error) {
 		cfg.bcryptCost = 12
 	}
 	cfg.blobURL = getenv("INFRAMAP_BLOB_URL")
+	cfg.cacheBytes = 256 << 20
+	if v := getenv("INFRAMAP_CACHE_MB"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return cfg, fmt.Errorf("INFRAMAP_CACHE_MB must be a number of megabytes (0 turns the cache off), not %q", v)
+		}
+		cfg.cacheBytes = n << 20
+	}
 	cfg.piiRetention = 180 * 24 * time.Hour
 	if v := getenv("INFRAMAP_PII_RETENTION_DAYS"); v != "" {
 		n, err := strconv.Atoi(v)

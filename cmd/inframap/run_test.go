@@ -4,12 +4,16 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
 
 	"inframap/internal/maint"
 	"inframap/internal/postgres/pgtest"
@@ -280,5 +284,86 @@ func TestNoSecretsInLogs(t *testing.T) {
 		if strings.HasPrefix(line, "{") && !strings.Contains(line, `"level"`) {
 			t.Errorf("not a structured log line: %s", line)
 		}
+	}
+}
+
+// TestCacheAcrossCopies runs two copies of the service on one database, warms
+// their caches with a tile and the report card, edits the asset in the tile
+// through one copy, and checks that the next requests on both show the edit.
+func TestCacheAcrossCopies(t *testing.T) {
+	url := pgtest.NewURL(t, pgtest.District)
+	env := map[string]string{"DATABASE_URL": url, "INFRAMAP_BCRYPT_COST": "4", "INFRAMAP_DEMO_PASSWORD": "cache test password"}
+	a, stopA := serve(t, env, "-demo")
+	defer stopA()
+	b, stopB := serve(t, env)
+	defer stopB()
+	// The manhole and the z16 tile it lies in.
+	var id int64
+	var lon, lat float64
+	conn := pgtest.Conn(t, url)
+	if err := conn.QueryRow(context.Background(), `SELECT id, ST_X(geom), ST_Y(geom) FROM assets WHERE code = '2201060103000001'`).Scan(&id, &lon, &lat); err != nil {
+		t.Fatal(err)
+	}
+	tile := maptile.At(orb.Point{lon, lat}, 16)
+	tilePath := fmt.Sprintf("/tiles/manhole/%d/%d/%d.mvt", tile.Z, tile.X, tile.Y)
+	get := func(base, path string) (string, string) {
+		res, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		if res.StatusCode != 200 {
+			t.Fatalf("GET %s%s: %d %s", base, path, res.StatusCode, body)
+		}
+		return string(body), res.Header.Get("X-Cache")
+	}
+	var before [2]string
+	for i, base := range []string{a, b} {
+		get(base, tilePath)
+		body, hit := get(base, tilePath)
+		if hit != "hit" {
+			t.Errorf("copy %d: the second request of a tile was not a cache hit", i)
+		}
+		before[i] = body
+		get(base, "/api/v1/stats")
+	}
+	// Rename the manhole through copy A, as an engineer.
+	res, err := http.Post(a+"/api/v1/auth/tokens", "application/json", strings.NewReader(`{"email":"engineer@demo","password":"cache test password","name":"t"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok struct{ Token string }
+	json.NewDecoder(res.Body).Decode(&tok)
+	req, _ := http.NewRequest("PATCH", fmt.Sprintf("%s/api/v1/assets/%d", a, id), strings.NewReader(`{"type":"Feature","properties":{"name":"改名的雨水井"}}`))
+	req.Header.Set("Authorization", "Bearer "+tok.Token)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("If-Match", `"1"`)
+	res, err = http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("rename: %v %v", err, res.Status)
+	}
+	// The copy that took the write shows it on the very next request.
+	if body, _ := get(a, tilePath); body == before[0] || !strings.Contains(body, "改名的雨水井") {
+		t.Error("copy A served the old tile after the edit")
+	}
+	// The other copy learns of it through NOTIFY, within milliseconds.
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		body, _ := get(b, tilePath)
+		if strings.Contains(body, "改名的雨水井") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("copy B still served the old tile 2 s after the edit")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// A tile elsewhere stays cached on both.
+	far := maptile.At(orb.Point{125.16, 43.83}, 16)
+	farPath := fmt.Sprintf("/tiles/manhole/%d/%d/%d.mvt", far.Z, far.X, far.Y)
+	get(b, farPath)
+	if _, hit := get(b, farPath); hit != "hit" {
+		t.Error("an unrelated tile was not cached")
 	}
 }

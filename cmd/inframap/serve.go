@@ -13,6 +13,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"inframap/internal/blob"
+	"inframap/internal/cache"
 	"inframap/internal/httpapi"
 	"inframap/internal/postgres"
 	"inframap/internal/seed"
@@ -52,9 +53,16 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer blobs.Close()
-	metrics := httpapi.NewMetrics(poolCollectors(db.Pool)...)
+	var respCache *cache.Cache
+	if cfg.cacheBytes > 0 {
+		respCache = cache.New(cfg.cacheBytes)
+		feed := newChangeFeed(respCache, db, log)
+		db.AfterChange = feed.Sync
+		go db.ListenChanges(ctx, db.URL(), feed, func(err error) { log.Warn("cache: change feed", "err", err) })
+	}
+	metrics := httpapi.NewMetrics(append(poolCollectors(db.Pool), cacheCollectors(respCache)...)...)
 	srv := httpapi.NewServer(httpapi.Config{TrustedProxies: cfg.proxies, PublicURL: cfg.publicURL, BcryptCost: cfg.bcryptCost,
-		Metrics: metrics, Blobs: blobs}, db, web.FS(), log)
+		Metrics: metrics, Blobs: blobs, Cache: respCache}, db, web.FS(), log)
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,

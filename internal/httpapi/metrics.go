@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -25,8 +26,9 @@ type Metrics struct {
 	// Uploads counts photo uploads by result; UploadBytes their size.
 	Uploads     *prometheus.CounterVec
 	UploadBytes prometheus.Counter
-	// TileCache counts tile requests by cache result (hit, miss, not_modified).
-	TileCache *prometheus.CounterVec
+	// Cache counts cacheable requests by what they ask for (tile or
+	// response) and how the cache answered (hit, shared, miss).
+	Cache *prometheus.CounterVec
 }
 
 // NewMetrics registers the metrics, Go's runtime and the process's, and any
@@ -51,12 +53,12 @@ func NewMetrics(extra ...prometheus.Collector) *Metrics {
 			Name: "inframap_photo_uploads_total", Help: "Photo uploads by result.",
 		}, []string{"result"}),
 		UploadBytes: prometheus.NewCounter(prometheus.CounterOpts{Name: "inframap_photo_upload_bytes_total", Help: "Bytes of photos received."}),
-		TileCache: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "inframap_tile_cache_requests_total", Help: "Vector tile requests by cache result.",
-		}, []string{"result"}),
+		Cache: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "inframap_cache_requests_total", Help: "Cacheable requests (tiles and other responses) by cache result: hit, shared (waited for a render) or miss.",
+		}, []string{"what", "result"}),
 	}
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.requestDuration, m.inFlight, m.transitions, m.logins, m.Uploads, m.UploadBytes, m.TileCache)
+		m.requestDuration, m.inFlight, m.transitions, m.logins, m.Uploads, m.UploadBytes, m.Cache)
 	reg.MustRegister(extra...)
 	return m
 }
@@ -98,6 +100,18 @@ func (m *Metrics) Transition(from, to maint.Status) {
 	if m != nil {
 		m.transitions.WithLabelValues(string(from), string(to)).Inc()
 	}
+}
+
+// cacheResult counts how the cache answered a request.
+func (m *Metrics) cacheResult(r *http.Request, result string) {
+	if m == nil {
+		return
+	}
+	what := "response"
+	if strings.HasSuffix(r.URL.Path, ".mvt") {
+		what = "tile"
+	}
+	m.Cache.WithLabelValues(what, result).Inc()
 }
 
 // Login counts a sign-in attempt.

@@ -11,7 +11,7 @@ import (
 // routes is every route of the service, in one place.
 func (s *Server) routes() http.Handler {
 	r := mux.NewRouter()
-	r.Use(recordRoute)
+	r.Use(recordRoute, s.cacheResponses)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, maint.Errorf(maint.CodeNotFound, "no resource at %s", r.URL.Path))
 	})

@@ -4,6 +4,7 @@
 package httpapi
 
 import (
+	"compress/gzip"
 	"context"
 	"io/fs"
 	"log/slog"
@@ -11,9 +12,13 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"runtime"
 	"strings"
 	"time"
 
+	"github.com/klauspost/compress/gzhttp"
+
+	"inframap/internal/cache"
 	"inframap/internal/maint"
 	"inframap/internal/password"
 	"inframap/internal/photo"
@@ -46,6 +51,14 @@ type Config struct {
 	// FarFromAssetMetres flags photos taken farther than this from their
 	// asset (default 50).
 	FarFromAssetMetres float64
+	// Cache holds rendered responses; nil serves every request afresh. Its
+	// entries must be dropped on change notices by whoever owns it.
+	Cache *cache.Cache
+	// RenderSlots bounds the expensive renders (tiles, GeoJSON pages, the
+	// report card) running at once (default 2 per core); a request waits at
+	// most RenderQueueWait (default 5 s) for a slot, then gets a 503.
+	RenderSlots     int
+	RenderQueueWait time.Duration
 	// Residents may file ResidentReportBurst reports at once per address,
 	// then one every ResidentReportEvery (default 5, then one per 2 min).
 	ResidentReportEvery time.Duration
@@ -76,6 +89,12 @@ func (c *Config) defaults() {
 	}
 	if c.FarFromAssetMetres == 0 {
 		c.FarFromAssetMetres = 50
+	}
+	if c.RenderSlots == 0 {
+		c.RenderSlots = 2 * runtime.NumCPU()
+	}
+	if c.RenderQueueWait == 0 {
+		c.RenderQueueWait = 5 * time.Second
 	}
 }
 
@@ -183,6 +202,8 @@ type Server struct {
 	metrics   *Metrics
 	photos    *photo.Processor
 	blobs     Blobs
+	cache     *cache.Cache
+	renders   chan struct{}
 	// Staff uploads are limited per account, to catch a runaway sync.
 	staffUploads *ratelimit.Limiter
 	// Residents may post a few reports per address; partners more per key.
@@ -204,7 +225,7 @@ func NewServer(cfg Config, store Store, web fs.FS, log *slog.Logger) *Server {
 		cfg.Photos = p
 	}
 	s := &Server{cfg: cfg, store: store, log: log, web: web, passwords: password.New(cfg.BcryptCost), metrics: cfg.Metrics,
-		photos: cfg.Photos, blobs: cfg.Blobs, staffUploads: ratelimit.New(time.Second, 60),
+		photos: cfg.Photos, blobs: cfg.Blobs, cache: cfg.Cache, renders: make(chan struct{}, cfg.RenderSlots), staffUploads: ratelimit.New(time.Second, 60),
 		residentPosts: ratelimit.New(cfg.ResidentReportEvery, cfg.ResidentReportBurst),
 		partnerPosts:  ratelimit.New(100*time.Millisecond, 100)}
 	s.csp = strings.Join([]string{
@@ -231,7 +252,13 @@ func NewServer(cfg Config, store Store, web fs.FS, log *slog.Logger) *Server {
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, maint.Errorf(maint.CodeForbidden, "cross-site requests may not change anything here"))
 	}))
-	s.h = s.observe(s.secure(s.limitBody(s.deadline(csrf.Handler(s.authenticate(s.routes()))))))
+	// Responses are compressed as they stream (gzip or zstd, as the client
+	// takes); cached ones arrive compressed already and pass through.
+	compress, err := gzhttp.NewWrapper(gzhttp.MinSize(1024), gzhttp.CompressionLevel(gzip.BestSpeed))
+	if err != nil {
+		panic(err) // constant options
+	}
+	s.h = s.observe(s.secure(compress(s.limitBody(s.deadline(csrf.Handler(s.authenticate(s.routes())))))))
 	return s
 }
 

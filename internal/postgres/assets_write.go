@@ -100,6 +100,7 @@ func (db *DB) CreateAsset(ctx context.Context, v maint.Viewer, ip string, in mai
 	if err := tx.Commit(ctx); err != nil {
 		return nil, translate(err, "create asset")
 	}
+	db.changed(ctx)
 	return db.Asset(ctx, id, v)
 }
 
@@ -197,5 +198,6 @@ func (db *DB) PatchAsset(ctx context.Context, v maint.Viewer, ip string, id int6
 	if err := tx.Commit(ctx); err != nil {
 		return nil, translate(err, "update asset %d", id)
 	}
+	db.changed(ctx)
 	return db.Asset(ctx, id, v)
 }

@@ -38,6 +38,21 @@ type DB struct {
 	Pool *pgxpool.Pool
 	// CheckBoundary refuses geometries outside the district.
 	CheckBoundary bool
+	// AfterChange, when set, runs after a write to assets or tasks has
+	// committed and before the write returns: the service uses it to wait
+	// until its own cache has seen the change notice, so a client reads its
+	// own writes.
+	AfterChange func(ctx context.Context)
+	url         string
+}
+
+// URL is the database URL the pool was opened with.
+func (db *DB) URL() string { return db.url }
+
+func (db *DB) changed(ctx context.Context) {
+	if db.AfterChange != nil {
+		db.AfterChange(ctx)
+	}
 }
 
 // Open connects to PostgreSQL. The sessions it opens turn JIT and parallel
@@ -76,7 +91,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
-	return &DB{Pool: pool, CheckBoundary: !cfg.AllowOutsideDistrict}, nil
+	return &DB{Pool: pool, CheckBoundary: !cfg.AllowOutsideDistrict, url: cfg.URL}, nil
 }
 
 // Close closes the pool.

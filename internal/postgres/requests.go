@@ -36,6 +36,7 @@ func (db *DB) CreateRequest(ctx context.Context, v maint.Viewer, svc maint.Servi
 	if err := tx.Commit(ctx); err != nil {
 		return nil, translate(err, "create request")
 	}
+	db.changed(ctx)
 	return db.requestByRef(ctx, ref)
 }
 
@@ -83,6 +84,7 @@ func (db *DB) CreateReport(ctx context.Context, v maint.Viewer, svc maint.Servic
 	if err := tx.Commit(ctx); err != nil {
 		return nil, nil, nil, translate(err, "create report")
 	}
+	db.changed(ctx)
 	return &reqs[0], photo, nil, nil
 }
 

@@ -139,6 +139,7 @@ func (db *DB) CreateTask(ctx context.Context, v maint.Viewer, in maint.NewTask) 
 	if err := tx.Commit(ctx); err != nil {
 		return nil, translate(err, "create task")
 	}
+	db.changed(ctx)
 	return db.Task(ctx, id, v)
 }
 
@@ -262,6 +263,7 @@ func (db *DB) TransitionTask(ctx context.Context, v maint.Viewer, id int64, vers
 	if err := tx.Commit(ctx); err != nil {
 		return nil, translate(err, "transition task %d", id)
 	}
+	db.changed(ctx)
 	return db.Task(ctx, id, v)
 }
 
@@ -378,5 +380,6 @@ func (db *DB) PatchTask(ctx context.Context, v maint.Viewer, id int64, version i
 	if err := tx.Commit(ctx); err != nil {
 		return nil, translate(err, "update task %d", id)
 	}
+	db.changed(ctx)
 	return db.Task(ctx, id, v)
 }

@@ -211,3 +211,14 @@ func dropAll(ctx context.Context) {
 		conn.Exec(ctx, "DROP DATABASE IF EXISTS "+n+" WITH (FORCE)")
 	}
 }
+
+// Conn opens a connection to url, closed when the test ends.
+func Conn(t testing.TB, url string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatalf("pgtest: connect: %v", err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
