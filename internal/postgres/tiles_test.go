@@ -1,0 +1,67 @@
+package postgres_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/maptile"
+
+	"inframap/internal/maint"
+	"inframap/internal/postgres"
+	"inframap/internal/postgres/pgtest"
+	"inframap/internal/seed"
+)
+
+// TestTileClusters loads a dense patch of city and checks that a tile too
+// full to draw one by one carries clusters whose counts add up to what the
+// tile holds, within a bounded size, while a sparse tile keeps its features.
+func TestTileClusters(t *testing.T) {
+	db := pgtest.NewDB(t, pgtest.Empty)
+	ctx := context.Background()
+	if _, err := db.LoadAssets(ctx, seed.City(seed.CitySize{Manholes: 60000, Roads: 3000, Polygons: 10}), nil); err != nil {
+		t.Fatal(err)
+	}
+	var lon, lat float64
+	db.Pool.QueryRow(ctx, `SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(ST_Collect(geom)) AS c FROM assets WHERE kind = 'manhole') x`).Scan(&lon, &lat)
+	for _, z := range []maptile.Zoom{12, 18} {
+		tile := maptile.At(orb.Point{lon, lat}, z)
+		b, err := db.Tile(ctx, []maint.Kind{maint.KindManhole}, tile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		layers, err := mvt.Unmarshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want int
+		db.Pool.QueryRow(ctx, `SELECT count(*) FROM assets WHERE kind = 'manhole'
+			AND geom && ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326)`, int(z), int(tile.X), int(tile.Y)).Scan(&want)
+		if len(layers) != 1 {
+			t.Fatalf("z%d: %d layers", z, len(layers))
+		}
+		feats := layers[0].Features
+		total := 0
+		clustered := false
+		for _, f := range feats {
+			if c, ok := f.Properties["count"]; ok {
+				clustered = true
+				total += int(c.(float64))
+			} else {
+				total++
+			}
+		}
+		t.Logf("z%d: %d assets in the tile, %d features, %d bytes, clustered %v", z, want, len(feats), len(b), clustered)
+		if want > postgres.TileFeatureLimit {
+			if !clustered || len(feats) > 64*64 || len(b) > 256<<10 {
+				t.Errorf("z%d: %d features, %d bytes, clustered %v", z, len(feats), len(b), clustered)
+			}
+		} else if clustered || len(feats) != want {
+			t.Errorf("z%d: a sparse tile was clustered or lost features: %d of %d", z, len(feats), want)
+		}
+		if total != want {
+			t.Errorf("z%d: the tile accounts for %d assets, want %d", z, total, want)
+		}
+	}
+}
