@@ -69,6 +69,12 @@ func policyFor(r *http.Request) (cachePolicy, bool) {
 		}
 		b := t.Bound(1.0 / 16) // the tile with a margin for the features drawn across its edge
 		return cachePolicy{kinds: kindStrings(kinds), area: gis.BBoxOf(b), heavy: true}, true
+	case "/api/v1/clusters/{kind}/{z}/{x}/{y}":
+		t, err := gis.ParseTile(vars["z"], vars["x"], vars["y"])
+		if err != nil || r.URL.RawQuery != "" {
+			return cachePolicy{}, false
+		}
+		return cachePolicy{kinds: []string{vars["kind"]}, area: gis.BBoxOf(t.Bound()), heavy: true}, true
 	case "/tiles/{layer}.json", "/ogc/collections", "/ogc/collections/{collectionId}":
 		return cachePolicy{kinds: assetKinds(), area: cache.World}, true
 	case "/api/v1/assets", "/ogc/collections/{collectionId}/items", "/api/v1/export":

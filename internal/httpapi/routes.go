@@ -64,6 +64,7 @@ func (s *Server) routes() http.Handler {
 
 	api.Handle("/stats", s.getStats()).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/areas", s.listAreas()).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/clusters/{kind}/{z}/{x}/{y}", s.clusterTile()).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/meta", s.getMeta()).Methods(http.MethodGet, http.MethodHead)
 
 	// Open311 GeoReport v2: the format is the path's extension (XML when

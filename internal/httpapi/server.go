@@ -139,6 +139,7 @@ type Store interface {
 	RequestStore
 	PhotoStore
 	StandardsStore
+	ClusterStore
 	Ready(ctx context.Context) error
 }
 

@@ -99,3 +99,11 @@ type Area struct {
 	Source      string
 	Geometry    json.RawMessage
 }
+
+// Cluster is a group of assets drawn as one point on a map at low zoom.
+type Cluster struct {
+	Lon, Lat float64
+	Count    int
+	// ByStatus counts the members by status ("none" for no task).
+	ByStatus map[string]int
+}
