@@ -7,7 +7,7 @@ FUZZTIME ?= 60s
 FUZZ_TARGETS = ./gis:FuzzParseBBox ./gis:FuzzParseGeometry \
 	./internal/httpapi:FuzzCursor ./internal/httpapi:FuzzAssetFilter ./internal/httpapi:FuzzOpen311Form ./internal/httpapi:FuzzNewAsset
 
-.PHONY: help run test test-go test-web web screenshots bench lint build deps deps-test clean fuzz fixtures
+.PHONY: help run test test-go test-web web screenshots bench lint build deps deps-test clean fuzz fixtures gobench soak
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -42,9 +42,18 @@ test-web: web/node_modules/.package-lock.json ## run the browser tests (headless
 screenshots: web/node_modules/.package-lock.json ## write docs/screenshots/*.png of the public map (desktop and phone)
 	cd web && GO=$(GO) node scripts/screenshots.mjs
 
-bench: deps ## run the Go benchmarks
+bench: build ## load harness: reads and writes on loopback vs pgbench ceilings, district and city scale; writes docs/benchmarks.md
+	@bash .ci/deps.sh bench
+	$(GO) run ./cmd/inframap-bench bench -bin bin/inframap $(BENCHFLAGS)
+
+gobench: deps ## run the Go micro-benchmarks (handlers, photo pipeline)
 	$(GO) test -run '^$$' -bench . -benchtime 3s ./internal/httpapi/
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./internal/photo/
+
+SOAKTIME ?= 10m
+soak: build ## mixed traffic for SOAKTIME (default 10m) with a PostgreSQL and a server restart; checks nothing acknowledged was lost
+	@bash .ci/deps.sh bench
+	$(GO) run ./cmd/inframap-bench soak -bin bin/inframap -duration $(SOAKTIME)
 
 fixtures: ## regenerate the photo fixtures and fuzz seeds (needs exiftool and cwebp)
 	bash internal/photo/testdata/make-fixtures.sh

@@ -13,6 +13,9 @@ fi
 need=()
 have_postgis() { ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1; }
 have_postgis || need+=(postgresql-15-postgis-3 postgresql-contrib)
+if [ "$what" = bench ]; then
+  command -v wrk >/dev/null || need+=(wrk)
+fi
 if [ "$what" = test ]; then
   command -v chromium >/dev/null || need+=(chromium)
   command -v npm >/dev/null || need+=(nodejs npm)

@@ -76,7 +76,9 @@ const completedAt = `(SELECT min(t.closed_at) FROM tasks t WHERE t.asset_id = a.
 // one Asset value for every row: its Attrs and Geometry point into the
 // driver's buffer and are valid only until emit returns. It fetches one row
 // beyond f.Limit to learn whether more remain, and reports that.
-func (db *DB) ListAssets(ctx context.Context, f maint.AssetFilter, emit func(*maint.Asset) error) (more bool, err error) {
+// listAssetsSQL is the statement of ListAssets (one row beyond the limit),
+// its arguments and the limit.
+func listAssetsSQL(f maint.AssetFilter) (string, []any, int) {
 	var q query
 	status, statusAt, join := "a.status", "a.status_at", ""
 	if f.AsOf != nil {
@@ -123,7 +125,12 @@ func (db *DB) ListAssets(ctx context.Context, f maint.AssetFilter, emit func(*ma
 	}
 	sql := "SELECT " + strings.Replace(strings.Replace(assetColumns, "%s", status, 1), "%s", statusAt, 1) +
 		" FROM assets a" + join + q.whereClause() + " ORDER BY a.id LIMIT " + q.arg(limit+1)
-	rows, err := db.Pool.Query(ctx, sql, q.args...)
+	return sql, q.args, limit
+}
+
+func (db *DB) ListAssets(ctx context.Context, f maint.AssetFilter, emit func(*maint.Asset) error) (more bool, err error) {
+	sql, args, limit := listAssetsSQL(f)
+	rows, err := db.Pool.Query(ctx, sql, args...)
 	if err != nil {
 		return false, translate(err, "list assets")
 	}
