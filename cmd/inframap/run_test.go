@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/signal"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -19,7 +22,21 @@ import (
 	"inframap/internal/postgres/pgtest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) {
+	// A test that needs the server as a process of its own runs this test
+	// binary again with INFRAMAP_TEST_CHILD set: it then serves and nothing
+	// else, so the test can kill it or read its memory.
+	if args := os.Getenv("INFRAMAP_TEST_CHILD"); args != "" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		if err := run(ctx, append([]string{"inframap"}, strings.Fields(args)...), os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	pgtest.Main(m)
+}
 
 // serve runs `inframap serve` on a free port and returns its base URL and a
 // function that stops it and returns run's error.
