@@ -69,8 +69,9 @@ const asOfStatus = `
 const assetColumns = `a.id, a.kind, a.code, a.name, a.name_en, a.subdistrict, a.parent_id, a.attrs::text,
 	ST_AsGeoJSON(a.geom, 7)::text, %s, %s, a.version, a.created_at, a.updated_at, ` + completedAt
 
-// completedAt is when an asset's case of the published programme closed.
-const completedAt = `(SELECT min(t.closed_at) FROM tasks t WHERE t.asset_id = a.id AND t.programme = '2023-2024' AND t.closed_at IS NOT NULL)`
+// completedAt is when an asset's case of the published programme closed,
+// kept on the asset by the trigger on tasks.
+const completedAt = `a.completed_at`
 
 // ListAssets streams the assets that match f, in id order, to emit, reusing
 // one Asset value for every row: its Attrs and Geometry point into the
@@ -106,15 +107,11 @@ func listAssetsSQL(f maint.AssetFilter) (string, []any, int) {
 	if f.ParentID != nil {
 		q.and("a.parent_id = " + q.arg(*f.ParentID))
 	}
-	if f.CompletedFrom != nil || f.CompletedTo != nil {
-		cond := "EXISTS (SELECT 1 FROM tasks t WHERE t.asset_id = a.id AND t.programme = '2023-2024' AND t.closed_at IS NOT NULL"
-		if f.CompletedFrom != nil {
-			cond += " AND t.closed_at >= " + q.arg(*f.CompletedFrom)
-		}
-		if f.CompletedTo != nil {
-			cond += " AND t.closed_at < " + q.arg(maint.EndOfDay(*f.CompletedTo))
-		}
-		q.and(cond + ")")
+	if f.CompletedFrom != nil {
+		q.and("a.completed_at >= " + q.arg(*f.CompletedFrom))
+	}
+	if f.CompletedTo != nil {
+		q.and("a.completed_at < " + q.arg(maint.EndOfDay(*f.CompletedTo)))
 	}
 	if f.After > 0 {
 		q.and("a.id > " + q.arg(f.After))

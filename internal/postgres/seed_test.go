@@ -70,6 +70,8 @@ func TestDistrictInvariants(t *testing.T) {
 		{"open routine tasks", `SELECT count(*) FROM tasks WHERE programme = 'routine' AND status IN ('reported','filed','dispatched','in_progress','done')
 			AND created_at >= '2024-09-01 00:00+08'`, 60},
 		{"open states covered", `SELECT count(DISTINCT status) FROM tasks WHERE programme = 'routine'`, 5},
+		{"completed_at is when the programme case closed", `SELECT count(*) FROM assets a WHERE a.completed_at IS DISTINCT FROM
+			(SELECT min(closed_at) FROM tasks WHERE asset_id = a.id AND programme = '2023-2024')`, 0},
 		{"asset status is that of the latest task", `SELECT count(*) FROM assets a WHERE a.status IS DISTINCT FROM
 			(SELECT status FROM tasks WHERE asset_id = a.id ORDER BY created_at DESC, id DESC LIMIT 1)`, 0},
 	}
