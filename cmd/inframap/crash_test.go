@@ -222,3 +222,60 @@ func TestUploadsSurviveACrash(t *testing.T) {
 		t.Errorf("%d photos after the retry, want 3", count)
 	}
 }
+
+// TestGracefulShutdown: SIGTERM during an upload lets it finish and be
+// answered before the process exits.
+func TestGracefulShutdown(t *testing.T) {
+	url := pgtest.NewURL(t, pgtest.District)
+	dir := t.TempDir()
+	env := []string{"DATABASE_URL=" + url, "INFRAMAP_DATA_DIR=" + dir, "INFRAMAP_DEMO_PASSWORD=drain test password", "INFRAMAP_BCRYPT_COST=4",
+		"INFRAMAP_LOG_LEVEL=warn"}
+	c := startChild(t, env, "serve -demo -addr 127.0.0.1:0")
+	var tok struct{ Token string }
+	res, err := http.Post(c.base+"/api/v1/auth/tokens", "application/json", strings.NewReader(`{"email":"inspector@demo","password":"drain test password","name":"t"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	json.NewDecoder(res.Body).Decode(&tok)
+	body, ctype := multipartPhoto(noisyJPEG(800, 600), "after")
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest("POST", c.base+"/api/v1/tasks/2/photos", pr)
+	req.Header.Set("Content-Type", ctype)
+	req.Header.Set("Authorization", "Bearer "+tok.Token)
+	req.ContentLength = int64(body.Len())
+	type answer struct {
+		code int
+		err  error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			done <- answer{0, err}
+			return
+		}
+		res.Body.Close()
+		done <- answer{res.StatusCode, nil}
+	}()
+	all := body.Bytes()
+	pw.Write(all[:len(all)/2])
+	time.Sleep(200 * time.Millisecond)
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	time.Sleep(300 * time.Millisecond)
+	pw.Write(all[len(all)/2:])
+	pw.Close()
+	a := <-done
+	if a.err != nil || a.code != 201 {
+		t.Errorf("the upload in flight at SIGTERM: %d %v, want 201", a.code, a.err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- c.cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("the server exited with %v", err)
+		}
+	case <-time.After(35 * time.Second):
+		t.Error("the server did not exit after draining")
+	}
+}
