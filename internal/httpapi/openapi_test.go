@@ -2,56 +2,33 @@ package httpapi_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/jackc/pgx/v5"
 	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
+	"github.com/pb33f/libopenapi-validator/config"
+	"github.com/pb33f/libopenapi-validator/content"
 	verrors "github.com/pb33f/libopenapi-validator/errors"
+	"github.com/pb33f/libopenapi-validator/helpers"
+	"github.com/pb33f/libopenapi-validator/paths"
+	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 
+	"inframap/internal/httpapi"
 	"inframap/internal/postgres/pgtest"
 )
-
-// apiCases are requests to /api/v1 whose responses must match the OpenAPI
-// 3.1 description served at /api/openapi.json. A new endpoint (or a new
-// kind of answer) is one more line. In path, "{code}" is replaced by the id
-// of the asset with that code.
-var apiCases = []struct {
-	path   string
-	status int
-}{
-	{"/api/v1/assets", 200},
-	{"/api/v1/assets?kind=manhole&status=closed&limit=5", 200},
-	{"/api/v1/assets?kind=parking_space&limit=3", 200},
-	{"/api/v1/assets?bbox=125.264,43.8755,125.276,43.8845&limit=1000", 200},
-	{"/api/v1/assets?as_of=2023-06-30&kind=road_repair", 200},
-	{"/api/v1/assets?q=" + url.QueryEscape("景阳大路") + "&subdistrict=" + url.QueryEscape("正阳街道"), 200},
-	{"/api/v1/assets?limit=0", 400},
-	{"/api/v1/assets?colour=red", 400},
-	{"/api/v1/assets/{DL-001}", 200},
-	{"/api/v1/assets/{YWFL-YBL}", 200},
-	{"/api/v1/assets/{XHB-1-1}", 200},
-	{"/api/v1/assets/{2201060103000001}", 200},
-	{"/api/v1/assets/999999", 404},
-	{"/api/v1/stats", 200},
-	{"/api/v1/stats?as_of=2023-09-30", 200},
-	{"/api/v1/stats?as_of=yesterday", 400},
-	{"/api/v1/areas", 200},
-	{"/api/v1/meta", 200},
-	{"/api/v1/export", 200},
-	{"/api/v1/export?kind=manhole&format=geojson", 200},
-	{"/api/v1/export?kind=parking_lot,parking_space&format=csv", 200},
-	{"/api/v1/export?format=kml", 200},
-	{"/api/v1/export?format=shp", 400},
-}
 
 // ogcCases are requests to /ogc whose responses must match the OpenAPI 3.0
 // description served at /ogc/api.
@@ -74,37 +51,157 @@ var ogcCases = []struct {
 	{"/ogc/collections/manholes", 404},
 }
 
-// resolve replaces "{code}" in path by the id of the asset with that code.
-func (e *env) resolve(path string) string {
+// resolve replaces each "{code}" in s by the id of the asset with that code.
+func (e *env) resolve(s string) string {
 	e.t.Helper()
-	m := regexp.MustCompile(`\{([^}]+)\}`).FindStringSubmatch(path)
-	if m == nil {
-		return path
-	}
-	var id int64
-	if err := e.db.Pool.QueryRow(e.t.Context(), `SELECT id FROM assets WHERE code = $1`, m[1]).Scan(&id); err != nil {
-		e.t.Fatalf("asset %s: %v", m[1], err)
-	}
-	return strings.Replace(path, m[0], fmt.Sprint(id), 1)
+	return placeholder.ReplaceAllStringFunc(s, func(m string) string {
+		var id int64
+		code := m[1 : len(m)-1]
+		if err := e.db.Pool.QueryRow(e.t.Context(), `SELECT id FROM assets WHERE code = $1`, code).Scan(&id); err != nil {
+			e.t.Fatalf("asset %s: %v", code, err)
+		}
+		return strconv.FormatInt(id, 10)
+	})
 }
 
-// TestAPIMatchesOpenAPI validates real responses of every /api/v1 endpoint
-// against /api/openapi.json with libopenapi-validator (OpenAPI 3.1, JSON
-// Schema 2020-12).
+// placeholder is a {name} in a case's path, body or headers. It cannot be
+// mistaken for JSON: a JSON object's keys are quoted.
+var placeholder = regexp.MustCompile(`\{[A-Za-z0-9_.+-]+\}`)
+
+// apiCase is one request to /api/v1 and the status it must get. Its response
+// must match /api/openapi.json, with that status documented for the
+// operation; so must the request, unless refused says the case breaks the
+// document on purpose (a parameter out of range, a missing If-Match, no
+// credentials): then the document must refuse it too, so that its limits
+// are the code's. A request answered 413 is not validated: its body was
+// never read.
+type apiCase struct {
+	method string // GET when empty
+	// path, JSON bodies and header values name fixtures as {name} (see
+	// apiFixtures); any other {name} is the id of the asset with that code.
+	path string
+	as   string            // who asks: "" (a resident), a role, "cookie" (the engineer's session) or "bad" (an unknown token)
+	body any               // JSON text, or a form
+	hdr  map[string]string // "If-Match": "current" sends the resource's ETag as it is now
+	want int
+	// field: the input the problem names first (errors[0].field).
+	field string
+	// refused: the document must refuse the request.
+	refused bool
+	// until: send the request again until the answer is want (a rate limit
+	// fills up), at most 100 times.
+	until bool
+}
+
+// form is a multipart/form-data body: the fields, then the part named photo
+// holding a file of internal/photo/testdata (none when file is empty)
+// followed by pad zero bytes.
+type form struct {
+	fields map[string]string
+	file   string
+	pad    int
+}
+
+func (c apiCase) name() string {
+	m := c.method
+	if m == "" {
+		m = http.MethodGet
+	}
+	as := c.as
+	if as == "" {
+		as = "resident"
+	}
+	return fmt.Sprintf("%s %s as %s %d", m, c.path, as, c.want)
+}
+
+// request builds the case's request; each call gives a fresh one (with its
+// body), for the server and for the validator.
+func (e *env) request(c apiCase, fx *apiFixtures) func() *http.Request {
+	e.t.Helper()
+	method := c.method
+	if method == "" {
+		method = http.MethodGet
+	}
+	path := fx.expand(e, c.path)
+	var body []byte
+	ctype := ""
+	switch b := c.body.(type) {
+	case nil:
+	case string:
+		body, ctype = []byte(fx.expand(e, b)), "application/json"
+	case form:
+		var photo []byte
+		if b.file != "" {
+			photo = append(fixture(e.t, b.file), make([]byte, b.pad)...)
+		}
+		buf, ct := multipartBody(b.fields, "photo.jpg", photo)
+		body, ctype = buf.Bytes(), ct
+	default:
+		e.t.Fatalf("%s: body of type %T", c.name(), c.body)
+	}
+	hdr := http.Header{}
+	if ctype != "" {
+		hdr.Set("Content-Type", ctype)
+	}
+	switch c.as {
+	case "":
+	case "cookie":
+		hdr.Set("Cookie", "inframap_session="+fx.session)
+	default:
+		tok, ok := fx.auth[c.as]
+		if !ok {
+			e.t.Fatalf("%s: no credentials for %q", c.name(), c.as)
+		}
+		hdr.Set("Authorization", tok)
+	}
+	for k, v := range c.hdr {
+		if k == "If-Match" && v == "current" {
+			v = e.currentETag(path)
+		}
+		hdr.Set(k, fx.expand(e, v))
+	}
+	return func() *http.Request {
+		req, err := http.NewRequest(method, e.srv.URL+path, bytes.NewReader(body))
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if body == nil {
+			req.Body = http.NoBody
+		}
+		req.Header = hdr.Clone()
+		return req
+	}
+}
+
+// currentETag is the ETag of the task or asset at path as it is now.
+func (e *env) currentETag(path string) string {
+	e.t.Helper()
+	// The pattern admits the two tables and nothing else.
+	m := regexp.MustCompile(`^/api/v1/(tasks|assets)/([0-9]+)`).FindStringSubmatch(path)
+	if m == nil {
+		e.t.Fatalf("If-Match current: %s is no task or asset", path)
+	}
+	var v int
+	if err := e.db.Pool.QueryRow(e.t.Context(), "SELECT version FROM "+pgx.Identifier{m[1]}.Sanitize()+" WHERE id = $1", m[2]).Scan(&v); err != nil {
+		e.t.Fatalf("version of %s: %v", path, err)
+	}
+	return fmt.Sprintf(`"%d"`, v)
+}
+
+// TestAPIMatchesOpenAPI sends every case of apiCases and validates the
+// request and the response against /api/openapi.json with
+// libopenapi-validator (OpenAPI 3.1, JSON Schema 2020-12): bodies,
+// parameters, headers, security and status codes. Every documented
+// operation needs a case.
 func TestAPIMatchesOpenAPI(t *testing.T) {
-	e := newEnv(t, pgtest.District)
+	// Residents' reports refill slowly here, so that their rate limit is
+	// reached by a handful of requests and does not refill mid-test.
+	e := newEnvConfig(t, pgtest.District, httpapi.Config{BcryptCost: 4, ResidentReportBurst: 20, ResidentReportEvery: time.Hour})
 	res, spec := e.fetch("/api/openapi.json")
 	if res.StatusCode != 200 {
 		t.Fatalf("/api/openapi.json: %d", res.StatusCode)
 	}
-	doc, err := libopenapi.NewDocument(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, errs := validator.NewValidator(doc)
-	if len(errs) > 0 {
-		t.Fatalf("validator: %v", errs)
-	}
+	v, model := apiValidator(t, spec)
 	if ok, verrs := v.ValidateDocument(); !ok {
 		for _, ve := range verrs {
 			t.Errorf("the document is not valid OpenAPI 3.1: %s: %s", ve.Message, ve.Reason)
@@ -113,57 +210,146 @@ func TestAPIMatchesOpenAPI(t *testing.T) {
 			}
 		}
 	}
+	fx := e.apiFixtures()
 	covered := map[string]bool{}
+	type answer struct {
+		req  *http.Request
+		res  *http.Response
+		body []byte
+	}
+	var taskAnswer *answer
 	for _, c := range apiCases {
-		t.Run(c.path, func(t *testing.T) {
-			path := e.resolve(c.path)
-			req, _ := http.NewRequest(http.MethodGet, e.srv.URL+path, nil)
-			res, body := e.fetch(path)
-			if res.StatusCode != c.status {
-				t.Fatalf("GET %s: %d, want %d: %s", path, res.StatusCode, c.status, body)
-			}
-			res.Body = io.NopCloser(bytes.NewReader(body))
-			var ok bool
-			var verrs []*verrors.ValidationError
-			if c.status < 300 {
-				// The request too: every parameter used is documented.
-				ok, verrs = v.ValidateHttpRequestResponse(req, res)
-			} else {
-				ok, verrs = v.ValidateHttpResponse(req, res)
-			}
-			if !ok {
-				for _, ve := range verrs {
-					t.Errorf("GET %s: %s: %s", path, ve.Message, ve.Reason)
-					for _, se := range ve.SchemaValidationErrors {
-						t.Errorf("  %s: %s", se.FieldPath, se.Reason)
-					}
+		t.Run(c.name(), func(t *testing.T) {
+			newReq := e.request(c, fx)
+			var res *http.Response
+			var body []byte
+			for range 100 {
+				var err error
+				if res, err = http.DefaultClient.Do(newReq()); err != nil {
+					t.Fatal(err)
+				}
+				body, _ = io.ReadAll(res.Body)
+				res.Body.Close()
+				if !c.until || res.StatusCode == c.want {
+					break
 				}
 			}
+			req := newReq()
+			pathItem, _, tmpl := paths.FindPath(req, model, nil)
+			op := (*v3.Operation)(nil)
+			if pathItem != nil {
+				op = helpers.ExtractOperation(req, pathItem)
+			}
+			if op == nil {
+				t.Fatalf("%s %s is not in the document", req.Method, req.URL.Path)
+			}
+			covered[req.Method+" "+tmpl] = true
+			if res.StatusCode != c.want {
+				t.Fatalf("%s %s: %d, want %d: %.500s", req.Method, req.URL.Path, res.StatusCode, c.want, body)
+			}
+			res.Body = io.NopCloser(bytes.NewReader(body))
+			if req.Method == http.MethodHead {
+				res.Body = http.NoBody
+			}
+			if op.Responses.Codes.GetOrZero(strconv.Itoa(c.want)) == nil {
+				t.Errorf("%s %s: %d is not documented", req.Method, tmpl, c.want)
+			}
+			if c.field != "" {
+				var p httpapi.Problem
+				json.Unmarshal(body, &p)
+				if len(p.Errors) == 0 || p.Errors[0].Field != c.field {
+					t.Errorf("%s %s: the problem names %+v, want %q", req.Method, req.URL.Path, p.Errors, c.field)
+				}
+			}
+			// A body too large is refused before it is read: what it holds
+			// is beside the point, and costly to validate.
+			ok, verrs := true, []*verrors.ValidationError(nil)
+			if c.want != http.StatusRequestEntityTooLarge {
+				ok, verrs = v.ValidateHttpRequest(newReq())
+			}
+			switch {
+			case c.refused && ok:
+				t.Errorf("%s %s: the document accepts a request the service refuses (%d)", req.Method, req.URL, c.want)
+			case c.refused:
+				for _, ve := range verrs {
+					t.Logf("the document refuses it too: %s", ve.Message)
+				}
+			case !c.refused && !ok:
+				reportValidation(t, "request", req, verrs)
+			}
+			if ok, verrs := v.ValidateHttpResponse(req, res); !ok {
+				reportValidation(t, "response", req, verrs)
+			}
+			if op.OperationId == "getTask" && c.want == 200 && taskAnswer == nil {
+				taskAnswer = &answer{req, res, body}
+			}
 		})
-		covered[specPathOf(c.path)] = true
 	}
-	// Every documented path has a case.
-	for _, p := range documentedPaths(t, spec) {
-		if !covered["/api/v1"+p] {
-			t.Errorf("%s is documented but no case in apiCases requests it", p)
+	// Every documented operation has a case.
+	for path, item := range model.Paths.PathItems.FromOldest() {
+		for method := range item.GetOperations().FromOldest() {
+			if !covered[strings.ToUpper(method)+" "+path] {
+				t.Errorf("%s %s is documented but no case in apiCases requests it", strings.ToUpper(method), path)
+			}
 		}
 	}
+	// The validator notices a document that does not match: the same
+	// answer fails once the task's ref is documented as a number.
+	t.Run("a broken schema is noticed", func(t *testing.T) {
+		if taskAnswer == nil {
+			t.Fatal("no case answered GET /tasks/{id}")
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(spec, &doc); err != nil {
+			t.Fatal(err)
+		}
+		task := doc["components"].(map[string]any)["schemas"].(map[string]any)["Task"].(map[string]any)
+		task["properties"].(map[string]any)["ref"] = map[string]any{"type": "integer"}
+		broken, err := json.Marshal(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bv, _ := apiValidator(t, broken)
+		taskAnswer.res.Body = io.NopCloser(bytes.NewReader(taskAnswer.body))
+		if ok, _ := bv.ValidateHttpResponse(taskAnswer.req, taskAnswer.res); ok {
+			t.Error("a task whose ref is a string passes a document that says it is an integer")
+		}
+	})
 }
 
-// specPathOf turns a case's path into its OpenAPI template (ids → {id}).
-func specPathOf(path string) string {
-	path, _, _ = strings.Cut(path, "?")
-	path = regexp.MustCompile(`/\{[^}]+\}|/[0-9]+`).ReplaceAllString(path, "/{id}")
-	return path
-}
-
-func documentedPaths(t *testing.T, spec []byte) []string {
+// apiValidator builds the validator of the document spec. Formats (date,
+// date-time, e-mail …) are asserted; multipart bodies are decoded so that
+// upload forms are checked; images and KML are read as strings.
+func apiValidator(t *testing.T, spec []byte) (validator.Validator, *v3.Document) {
 	t.Helper()
-	doc, err := openapi3.NewLoader().LoadFromData(bytes.ReplaceAll(spec, []byte(`"openapi": "3.1.0"`), []byte(`"openapi": "3.0.3"`)))
+	doc, err := libopenapi.NewDocument(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return doc.Paths.InMatchingOrder()
+	model, err := doc.BuildV3Model()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, errs := validator.NewValidator(doc,
+		config.WithFormatAssertions(),
+		config.WithStandardBodyDecoders(),
+		config.WithBodyDecoder("image/*", content.BinaryDecoder()),
+		config.WithBodyDecoder("application/vnd.google-earth.kml+xml", content.TextDecoder()),
+		config.WithRejectUnsupportedBodyContent())
+	if len(errs) > 0 {
+		t.Fatalf("validator: %v", errs)
+	}
+	return v, &model.Model
+}
+
+func reportValidation(t *testing.T, what string, req *http.Request, verrs []*verrors.ValidationError) {
+	t.Helper()
+	for _, ve := range verrs {
+		t.Errorf("%s %s: %s: %s: %s", req.Method, req.URL.RequestURI(), what, ve.Message, ve.Reason)
+		for _, se := range ve.SchemaValidationErrors {
+			t.Errorf("  %s: %s", se.FieldPath, se.Reason)
+		}
+	}
 }
 
 // TestOGCMatchesOpenAPI validates real responses of /ogc against /ogc/api

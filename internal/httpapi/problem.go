@@ -41,7 +41,7 @@ type Problem struct {
 	Instance       string             `json:"instance,omitempty"`
 	RequestID      string             `json:"request_id,omitempty"`
 	Errors         []maint.FieldError `json:"errors,omitempty"`
-	Allowed        []maint.Status     `json:"allowed,omitempty"`
+	Allowed        []maint.Status     `json:"allowed,omitzero"` // nil is left out, empty is [] (no next state)
 	CurrentVersion int                `json:"current_version,omitempty"`
 }
 

@@ -76,6 +76,11 @@ func (s *Server) createReport() http.Handler {
 		if err == nil {
 			err = checkText("description", u.fields["description"], false, 4000)
 		}
+		if err == nil {
+			// Checked here too, so that the problem names this form's
+			// field, not Open311's first_name.
+			err = checkText("name", u.fields["name"], false, 100)
+		}
 		if err != nil {
 			writeError(w, r, err)
 			return

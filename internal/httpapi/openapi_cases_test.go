@@ -1,0 +1,554 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"inframap/internal/maint"
+)
+
+// apiFixtures are what the cases of apiCases act on, made before they run.
+type apiFixtures struct {
+	ids     map[string]string // {name} → its value
+	auth    map[string]string // who → Authorization
+	session string            // the engineer's session cookie
+}
+
+// expand replaces each {name} in s by its fixture, or by the id of the
+// asset with that code.
+func (f *apiFixtures) expand(e *env, s string) string {
+	e.t.Helper()
+	return placeholder.ReplaceAllStringFunc(s, func(m string) string {
+		if v, ok := f.ids[m[1:len(m)-1]]; ok {
+			return v
+		}
+		return e.resolve(m)
+	})
+}
+
+// apiFixtures makes the accounts, tasks in each state, photos, a report,
+// a token, a session and cursors that the cases name.
+func (e *env) apiFixtures() *apiFixtures {
+	t := e.t
+	t.Helper()
+	tok := e.staff()
+	f := &apiFixtures{ids: map[string]string{}, auth: map[string]string{"bad": "Bearer imt_not-a-token"}}
+	for role, s := range tok {
+		f.auth[string(role)] = "Bearer " + s
+	}
+	set := func(name string, v any) { f.ids[name] = fmt.Sprint(v) }
+	var manhole int64
+	if err := e.db.Pool.QueryRow(t.Context(), `SELECT id FROM assets WHERE kind = 'manhole'
+		ORDER BY geom <-> ST_SetSRID(ST_MakePoint(125.27, 43.88), 4326) LIMIT 1`).Scan(&manhole); err != nil {
+		t.Fatal(err)
+	}
+	set("manhole", manhole)
+	set("lot", e.anyAsset(maint.KindParkingLot))
+
+	// Tasks in the states the cases need, each case its own where it
+	// changes the task.
+	for _, s := range []struct {
+		name string
+		to   maint.Status
+	}{
+		{"open", maint.StatusReported}, {"reported", maint.StatusReported}, {"filed", maint.StatusFiled},
+		{"done", maint.StatusDone}, {"verified", maint.StatusDone}, {"closed", maint.StatusClosed},
+	} {
+		set(s.name, e.driveTo(tok, manhole, s.to))
+	}
+	verified, _ := strconv.ParseInt(f.ids["verified"], 10, 64)
+	e.afterPhoto(verified)
+	var private int64
+	if err := e.db.Pool.QueryRow(t.Context(), `SELECT t.id FROM tasks t JOIN task_events e ON e.task_id = t.id
+		WHERE t.reporter_contact <> '' AND e.internal LIMIT 1`).Scan(&private); err != nil {
+		t.Fatalf("the dataset has no resident report with an internal note: %v", err)
+	}
+	set("private", private)
+
+	// Photos: one visible on a task, one hidden and one to hide on the
+	// manhole.
+	upload := func(path, role, file string) int64 {
+		res, p, raw := e.upload(path, tok[maint.Role(role)], map[string]string{"stage": "before"}, "a.jpg", fixture(t, file), nil)
+		if res.StatusCode != 201 {
+			t.Fatalf("upload %s to %s: %d %s", file, path, res.StatusCode, raw)
+		}
+		return p.ID
+	}
+	photo := upload("/api/v1/tasks/"+f.ids["open"]+"/photos", "inspector", "gps-ne.jpg")
+	set("photo", photo)
+	hidden := upload("/api/v1/assets/"+f.ids["manhole"]+"/photos", "engineer", "gps-sw.jpg")
+	set("hidden", hidden)
+	if res := e.do("PATCH", fmt.Sprintf("/api/v1/photos/%d", hidden), tok[maint.RoleEngineer], map[string]any{"visible": false, "reason": "人脸"}, nil, nil); res.StatusCode != 200 {
+		t.Fatalf("hide photo: %d %s", res.StatusCode, body(res))
+	}
+	set("toggle", upload("/api/v1/assets/"+f.ids["manhole"]+"/photos", "engineer", "orient6.jpg"))
+	res := e.do("GET", fmt.Sprintf("/api/v1/photos/%d/thumb", photo), "", nil, nil, nil)
+	if res.StatusCode != 200 || res.Header.Get("ETag") == "" {
+		t.Fatalf("thumb: %d", res.StatusCode)
+	}
+	set("thumb_etag", res.Header.Get("ETag"))
+	set("display_etag", strings.Replace(res.Header.Get("ETag"), "-thumb", "-display", 1))
+	set("original_etag", strings.Replace(res.Header.Get("ETag"), "-thumb", "-original", 1))
+
+	// A resident's report.
+	b, ctype := multipartBody(map[string]string{"service_code": "pothole", "lat": "43.8802", "lon": "125.2705", "description": "路面有坑"}, "", nil)
+	req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/reports", b)
+	req.Header.Set("Content-Type", ctype)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct{ Ref string }
+	json.NewDecoder(res.Body).Decode(&rep)
+	res.Body.Close()
+	if res.StatusCode != 201 || rep.Ref == "" {
+		t.Fatalf("report: %d", res.StatusCode)
+	}
+	set("report", rep.Ref)
+
+	// Accounts, a crew, a token to revoke and a session.
+	u, err := e.db.CreateUser(t.Context(), maint.Viewer{}, "", maint.User{Email: "chen@test", Name: "陈工", Role: maint.RoleInspector}, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set("user", u.ID)
+	var admin int64
+	e.db.Pool.QueryRow(t.Context(), `SELECT id FROM users WHERE email = 'admin@test'`).Scan(&admin)
+	set("admin", admin)
+	set("crew", url.PathEscape("绿园区市政养护一队"))
+	var token struct{ ID int64 }
+	if res := e.do("POST", "/api/v1/auth/tokens", "", map[string]string{"email": "engineer@test", "password": testPassword, "name": "to revoke"}, nil, &token); res.StatusCode != 201 {
+		t.Fatalf("token: %d", res.StatusCode)
+	}
+	set("token", token.ID)
+	res = e.do("POST", "/api/v1/auth/login", "", map[string]string{"email": "engineer@test", "password": testPassword}, nil, nil)
+	for _, c := range res.Cookies() {
+		if c.Name == "inframap_session" {
+			f.session = c.Value
+		}
+	}
+	if f.session == "" {
+		t.Fatalf("login: %d, no session cookie", res.StatusCode)
+	}
+
+	// Cursors of second pages.
+	for name, path := range map[string]string{"assets_cursor": "/api/v1/assets?kind=manhole&limit=2",
+		"tasks_cursor": "/api/v1/tasks?limit=2", "audit_cursor": "/api/v1/audit?limit=2"} {
+		var page struct {
+			Links []struct{ Rel, Href string }
+		}
+		e.do("GET", path, tok[maint.RoleAdmin], nil, nil, &page)
+		for _, l := range page.Links {
+			if l.Rel == "next" {
+				u, _ := url.Parse(l.Href)
+				set(name, u.Query().Get("cursor"))
+			}
+		}
+		if f.ids[name] == "" {
+			t.Fatalf("%s has no next page", path)
+		}
+	}
+	return f
+}
+
+// Bodies the cases send.
+const (
+	engineerLogin = `{"email": "engineer@test", "password": "correct horse battery"}`
+	newManhole    = `{"type": "Feature", "geometry": {"type": "Point", "coordinates": [125.2701, 43.8801]},
+		"properties": {"kind": "manhole", "code": "2201060103999001", "name": "新井", "name_en": "New manhole", "cover_category": "0103", "defect_grade": 2}}`
+	newBay = `{"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[[125.27, 43.88], [125.27003, 43.88], [125.27003, 43.88005], [125.27, 43.88005], [125.27, 43.88]]]},
+		"properties": {"kind": "parking_space", "code": "TCC-X-001", "name": "新车位", "parent_id": {lot}, "space_type": "ev_charging"}}`
+	newRoad = `{"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[125.27, 43.88], [125.271, 43.881]]},
+		"properties": {"kind": "road_repair", "code": "DL-9%d", "name": "测试路段", "area_m2": %s}}`
+)
+
+var (
+	jpeg    = func(fields map[string]string) form { return form{fields: fields, file: "noexif.jpg"} }
+	before  = map[string]string{"stage": "before"}
+	ifMatch = func(v string) map[string]string { return map[string]string{"If-Match": v} }
+	current = ifMatch("current")
+	stale   = ifMatch(`"999"`)
+	plain   = map[string]string{"Content-Type": "text/plain"}
+	// If-Match with a body that is not JSON.
+	currentPlain = map[string]string{"If-Match": "current", "Content-Type": "text/plain"}
+	// JSON bodies over the 1 MiB limit.
+	hugeLogin = `{"email": "` + strings.Repeat("x", 2<<20) + `@test", "password": "x"}`
+	huge      = `{"note": "` + strings.Repeat("x", 2<<20) + `"}`
+	crossSite = map[string]string{"Origin": "https://evil.example"}
+)
+
+// apiCases are requests to every /api/v1 operation: its answers, and the
+// main ways it fails. A new endpoint (or a new kind of answer) is one more
+// line.
+var apiCases = []apiCase{
+	// Sign-in, sessions and tokens.
+	{method: "POST", path: "/api/v1/auth/login", body: engineerLogin, want: 200},
+	{method: "POST", path: "/api/v1/auth/login", body: `{"email": "engineer@test", "password": "wrong password"}`, want: 401},
+	{method: "POST", path: "/api/v1/auth/login", body: `{"email": "engineer@test"}`, want: 400, refused: true},
+	{method: "POST", path: "/api/v1/auth/login", body: `{"email": "engineer@test", "password": "x", "remember": true}`, want: 400, field: "remember", refused: true},
+	{method: "POST", path: "/api/v1/auth/login", body: engineerLogin, hdr: plain, want: 415, refused: true},
+	{method: "POST", path: "/api/v1/auth/login", body: hugeLogin, want: 413},
+	{method: "POST", path: "/api/v1/auth/login", body: engineerLogin, as: "bad", want: 401},
+	{method: "POST", path: "/api/v1/auth/login", body: engineerLogin, as: "cookie", hdr: crossSite, want: 403},
+	{method: "POST", path: "/api/v1/auth/login", body: `{"email": "throttled@test", "password": "guess"}`, want: 429, until: true},
+	{method: "POST", path: "/api/v1/auth/logout", want: 204},
+	{method: "POST", path: "/api/v1/auth/logout", as: "engineer", want: 204},
+	{method: "POST", path: "/api/v1/auth/logout", as: "cookie", hdr: map[string]string{"Sec-Fetch-Site": "cross-site"}, want: 403},
+	{method: "POST", path: "/api/v1/auth/logout", as: "bad", want: 401},
+	{path: "/api/v1/auth/me", as: "engineer", want: 200},
+	{path: "/api/v1/auth/me", as: "cookie", want: 200},
+	{path: "/api/v1/auth/me", want: 401, refused: true},
+	{path: "/api/v1/auth/me", as: "bad", want: 401},
+	{method: "POST", path: "/api/v1/auth/tokens", body: `{"email": "inspector@test", "password": "correct horse battery", "name": "nightly sync"}`, want: 201},
+	{method: "POST", path: "/api/v1/auth/tokens", body: `{"email": "inspector@test", "password": "correct horse battery"}`, want: 400, refused: true},
+	{method: "POST", path: "/api/v1/auth/tokens", body: `{"email": "inspector@test", "password": "wrong password", "name": "x"}`, want: 401},
+	{method: "POST", path: "/api/v1/auth/tokens", body: `{"email": "inspector@test", "password": "x", "name": "x"}`, hdr: plain, want: 415, refused: true},
+	{method: "POST", path: "/api/v1/auth/tokens", body: huge, want: 413},
+	{method: "POST", path: "/api/v1/auth/tokens", as: "cookie", hdr: crossSite, body: `{"email": "inspector@test", "password": "x", "name": "x"}`, want: 403},
+	{method: "POST", path: "/api/v1/auth/tokens", body: `{"email": "throttled@test", "password": "guess", "name": "x"}`, want: 429, until: true},
+	{path: "/api/v1/auth/tokens", as: "engineer", want: 200},
+	{path: "/api/v1/auth/tokens?all=true", as: "admin", want: 200},
+	{path: "/api/v1/auth/tokens?all=true", as: "engineer", want: 403},
+	{path: "/api/v1/auth/tokens?every=true", as: "engineer", want: 400},
+	{path: "/api/v1/auth/tokens", want: 401, refused: true},
+	{method: "DELETE", path: "/api/v1/auth/tokens/{token}", as: "inspector", want: 404},
+	{method: "DELETE", path: "/api/v1/auth/tokens/{token}", as: "engineer", want: 204},
+	{method: "DELETE", path: "/api/v1/auth/tokens/999999", as: "engineer", want: 404},
+	{method: "DELETE", path: "/api/v1/auth/tokens/{token}", want: 401, refused: true},
+	{method: "DELETE", path: "/api/v1/auth/tokens/{token}", as: "cookie", hdr: crossSite, want: 403},
+
+	// Assets.
+	{path: "/api/v1/assets", want: 200},
+	{path: "/api/v1/assets?kind=manhole&status=closed&limit=5", want: 200},
+	{path: "/api/v1/assets?kind=parking_space&limit=3", want: 200},
+	{path: "/api/v1/assets?bbox=125.264,43.8755,125.276,43.8845&limit=1000", want: 200},
+	{path: "/api/v1/assets?as_of=2023-06-30&kind=road_repair", want: 200},
+	{path: "/api/v1/assets?completed_from=2024-05-01&completed_to=2024-05-31&kind=road_repair,manhole", want: 200},
+	{path: "/api/v1/assets?parent={lot}", want: 200},
+	{path: "/api/v1/assets?kind=manhole&limit=2&cursor={assets_cursor}", want: 200},
+	{path: "/api/v1/assets?q=" + url.QueryEscape("景阳大路") + "&subdistrict=" + url.QueryEscape("正阳街道"), want: 200},
+	{path: "/api/v1/assets?limit=5", as: "engineer", want: 200},
+	{path: "/api/v1/assets?limit=0", want: 400, refused: true},
+	{path: "/api/v1/assets?limit=1001", want: 400, refused: true},
+	{path: "/api/v1/assets?kind=manholes", want: 400, refused: true},
+	{path: "/api/v1/assets?status=finished", want: 400, refused: true},
+	{path: "/api/v1/assets?bbox=1,2,3", want: 400, field: "bbox", refused: true},
+	{path: "/api/v1/assets?as_of=2024-13-01", want: 400, refused: true},
+	{path: "/api/v1/assets?parent=0", want: 400, refused: true},
+	{path: "/api/v1/assets?cursor=abc!", want: 400, refused: true},
+	{path: "/api/v1/assets?colour=red", want: 400, field: "colour"},
+	{path: "/api/v1/assets", as: "bad", want: 401},
+	{method: "HEAD", path: "/api/v1/assets?kind=manhole&limit=1", want: 200},
+	{method: "HEAD", path: "/api/v1/assets?limit=0", want: 400, refused: true},
+	{method: "HEAD", path: "/api/v1/assets", as: "bad", want: 401},
+	{method: "POST", path: "/api/v1/assets", as: "engineer", body: newManhole, want: 201},
+	{method: "POST", path: "/api/v1/assets", as: "engineer", body: newBay, want: 201},
+	{method: "POST", path: "/api/v1/assets", as: "engineer", body: fmt.Sprintf(newRoad, 1, "1200"), want: 201},
+	{method: "POST", path: "/api/v1/assets", as: "engineer", body: fmt.Sprintf(newRoad, 1, "1200"), want: 409},
+	{method: "POST", path: "/api/v1/assets", as: "engineer", body: `{"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[116.40, 39.90], [116.41, 39.91]]},
+		"properties": {"kind": "road_repair", "code": "DL-902", "name": "北京", "area_m2": 10}}`, want: 400, field: "geometry"},
+	{method: "POST", path: "/api/v1/assets", as: "engineer", body: `{"type": "Feature", "geometry": {"type": "Point", "coordinates": [125.27, 43.88]},
+		"properties": {"kind": "road_repair", "code": "DL-903", "name": "点", "area_m2": 10}}`, want: 400},
+	{method: "POST", path: "/api/v1/assets", as: "engineer", body: `{"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[125.27, 43.88], [125.271, 43.881]]},
+		"properties": {"kind": "road_repair", "code": "DL-904", "name": "缺面积"}}`, want: 400, field: "properties.area_m2", refused: true},
+	{method: "POST", path: "/api/v1/assets", as: "engineer", body: `{"type": "Feature", "geometry": {"type": "Point", "coordinates": [125.27, 43.88]},
+		"properties": {"kind": "manhole", "code": "M-1", "name": "x", "cover_category": "0103"}}`, want: 400, refused: true},
+	{method: "POST", path: "/api/v1/assets", as: "engineer", body: `{"type": "Feature", "geometry": {"type": "Point", "coordinates": [125.27, 43.88]},
+		"properties": {"kind": "manhole", "code": "2201060103999002", "name": "x", "cover_category": "0103", "status": "closed"}}`, want: 400, refused: true},
+	{method: "POST", path: "/api/v1/assets", as: "engineer", body: `{"type": "FeatureCollection", "features": []}`, want: 400, refused: true},
+	{method: "POST", path: "/api/v1/assets", as: "engineer", body: newManhole, hdr: plain, want: 415, refused: true},
+	{method: "POST", path: "/api/v1/assets", as: "engineer", body: huge, want: 413},
+	{method: "POST", path: "/api/v1/assets", as: "inspector", body: newManhole, want: 403},
+	{method: "POST", path: "/api/v1/assets", body: newManhole, want: 401, refused: true},
+	{path: "/api/v1/assets/{DL-001}", want: 200},
+	{path: "/api/v1/assets/{YWFL-YBL}", want: 200},
+	{path: "/api/v1/assets/{XHB-1-1}", want: 200},
+	{path: "/api/v1/assets/{2201060103000001}", want: 200},
+	{path: "/api/v1/assets/{manhole}", as: "engineer", want: 200},
+	{path: "/api/v1/assets/{DL-001}?with=tasks", want: 400},
+	{path: "/api/v1/assets/999999", want: 404},
+	{path: "/api/v1/assets/{DL-001}", as: "bad", want: 401},
+	{method: "HEAD", path: "/api/v1/assets/{DL-001}", want: 200},
+	{method: "HEAD", path: "/api/v1/assets/999999", want: 404},
+	{method: "HEAD", path: "/api/v1/assets/{DL-001}?with=tasks", want: 400},
+	{method: "PATCH", path: "/api/v1/assets/{DL-002}", as: "engineer", hdr: current, body: `{"type": "Feature", "properties": {"area_m2": 1500, "name_en": "Test", "surface": "asphalt"}}`, want: 200},
+	{method: "PATCH", path: "/api/v1/assets/{DL-003}", as: "engineer", hdr: current,
+		body: `{"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[125.27, 43.88], [125.272, 43.882]]}}`, want: 200},
+	{method: "PATCH", path: "/api/v1/assets/{DL-002}", as: "engineer", body: `{"properties": {"area_m2": 1600}}`, want: 428, refused: true},
+	{method: "PATCH", path: "/api/v1/assets/{DL-002}", as: "engineer", hdr: ifMatch("*"), body: `{"properties": {"area_m2": 1600}}`, want: 428, refused: true},
+	{method: "PATCH", path: "/api/v1/assets/{DL-002}", as: "engineer", hdr: stale, body: `{"properties": {"area_m2": 1600}}`, want: 412},
+	{method: "PATCH", path: "/api/v1/assets/{DL-002}", as: "engineer", hdr: current, body: `{"properties": {"code": "DL-001"}}`, want: 409},
+	{method: "PATCH", path: "/api/v1/assets/{DL-002}", as: "engineer", hdr: current, body: `{"properties": {"kind": "manhole"}}`, want: 400, refused: true},
+	{method: "PATCH", path: "/api/v1/assets/{DL-002}", as: "engineer", hdr: current, body: `{"type": "Feature"}`, want: 400, refused: true},
+	{method: "PATCH", path: "/api/v1/assets/{DL-002}", as: "engineer", hdr: current, body: `{"properties": {"area_m2": "big"}}`, want: 400, refused: true},
+	{method: "PATCH", path: "/api/v1/assets/{DL-002}", as: "engineer", hdr: currentPlain, body: `{"properties": {"area_m2": 1}}`, want: 415, refused: true},
+	{method: "PATCH", path: "/api/v1/assets/999999", as: "engineer", hdr: ifMatch(`"1"`), body: `{"properties": {"area_m2": 1}}`, want: 404},
+	{method: "PATCH", path: "/api/v1/assets/{DL-002}", as: "inspector", hdr: current, body: `{"properties": {"area_m2": 1}}`, want: 403},
+	{method: "PATCH", path: "/api/v1/assets/{DL-002}", hdr: current, body: `{"properties": {"area_m2": 1}}`, want: 401, refused: true},
+	{method: "PATCH", path: "/api/v1/assets/{DL-002}", as: "engineer", hdr: current, body: `{"properties": {"note": "` + strings.Repeat("很长", 200000) + `"}}`, want: 413},
+
+	// Photos of assets.
+	{method: "POST", path: "/api/v1/assets/{manhole}/photos", as: "engineer", body: form{fields: map[string]string{"stage": "before", "lat": "43.8801", "lon": "125.2702"}, file: "photo.png"}, want: 201},
+	{method: "POST", path: "/api/v1/assets/{manhole}/photos", as: "engineer", body: form{fields: before, file: "gps-sw.jpg"}, want: 200},
+	{method: "POST", path: "/api/v1/assets/{manhole}/photos", as: "engineer", body: form{fields: before, file: "text.jpg"}, want: 415},
+	{method: "POST", path: "/api/v1/assets/{manhole}/photos", as: "engineer", body: form{fields: before, file: "corrupt-exif.jpg", pad: 26 << 20}, want: 413},
+	{method: "POST", path: "/api/v1/assets/{manhole}/photos", as: "engineer", body: form{fields: before, file: "truncated.jpg"}, want: 422},
+	{method: "POST", path: "/api/v1/assets/{manhole}/photos", as: "engineer", body: jpeg(map[string]string{"stage": "before", "accuracy_m": "-1"}), want: 400, refused: true},
+	{method: "POST", path: "/api/v1/assets/{manhole}/photos", as: "cookie", hdr: crossSite, body: jpeg(before), want: 403},
+	{method: "POST", path: "/api/v1/assets/999999/photos", as: "engineer", body: jpeg(before), want: 404},
+	{method: "POST", path: "/api/v1/assets/{manhole}/photos", body: jpeg(before), want: 401, refused: true},
+	{path: "/api/v1/assets/{manhole}/photos", want: 200},
+	{path: "/api/v1/assets/{manhole}/photos", as: "engineer", want: 200},
+	{path: "/api/v1/assets/{manhole}/photos", as: "bad", want: 401},
+
+	// Tasks.
+	{path: "/api/v1/tasks", want: 200},
+	{path: "/api/v1/tasks?status=reported,filed&kind=manhole&limit=5", want: 200},
+	{path: "/api/v1/tasks?overdue=true&programme=routine&limit=5", want: 200},
+	{path: "/api/v1/tasks?source=resident&assignee=" + url.QueryEscape("绿园区市政养护一队") + "&bbox=125.2,43.85,125.3,43.9", want: 200},
+	{path: "/api/v1/tasks?asset={DL-001}", want: 200},
+	{path: "/api/v1/tasks?limit=2&cursor={tasks_cursor}", want: 200},
+	{path: "/api/v1/tasks?source=resident&limit=20", as: "engineer", want: 200},
+	{path: "/api/v1/tasks?status=finished", want: 400, refused: true},
+	{path: "/api/v1/tasks?overdue=maybe", want: 400, refused: true},
+	{path: "/api/v1/tasks?programme=2025", want: 400, refused: true},
+	{path: "/api/v1/tasks?source=twitter", want: 400, refused: true},
+	{path: "/api/v1/tasks?asset=0", want: 400, refused: true},
+	{path: "/api/v1/tasks?limit=1001", want: 400, refused: true},
+	{path: "/api/v1/tasks?crew=a", want: 400},
+	{path: "/api/v1/tasks", as: "bad", want: 401},
+	{method: "HEAD", path: "/api/v1/tasks?limit=1", want: 200},
+	{method: "HEAD", path: "/api/v1/tasks?limit=0", want: 400, refused: true},
+	{method: "HEAD", path: "/api/v1/tasks", as: "bad", want: 401},
+	{method: "POST", path: "/api/v1/tasks", as: "inspector", body: `{"asset_id": {manhole}, "title": "井盖松动", "priority": "high", "due_date": "2030-01-31", "work_type": "manhole_remediation"}`, want: 201},
+	{method: "POST", path: "/api/v1/tasks", as: "engineer", body: `{"location": {"type": "Point", "coordinates": [125.2703, 43.8803]}, "title": "路面坑槽", "description": "约 40 厘米"}`, want: 201},
+	{method: "POST", path: "/api/v1/tasks", as: "engineer", body: `{"title": "在哪里"}`, want: 400, field: "asset_id", refused: true},
+	{method: "POST", path: "/api/v1/tasks", as: "engineer", body: `{"asset_id": 999999, "title": "不存在的设施"}`, want: 400},
+	{method: "POST", path: "/api/v1/tasks", as: "engineer", body: `{"asset_id": {manhole}, "title": "   "}`, want: 400, refused: true},
+	{method: "POST", path: "/api/v1/tasks", as: "engineer", body: `{"asset_id": {manhole}, "title": "x", "priority": "asap"}`, want: 400, refused: true},
+	{method: "POST", path: "/api/v1/tasks", as: "engineer", body: `{"asset_id": {manhole}, "title": "x", "due_date": "tomorrow"}`, want: 400, refused: true},
+	{method: "POST", path: "/api/v1/tasks", as: "engineer", body: `{"location": {"type": "LineString", "coordinates": [[125.27, 43.88], [125.28, 43.89]]}, "title": "x"}`, want: 400, refused: true},
+	{method: "POST", path: "/api/v1/tasks", as: "engineer", body: `{"asset_id": {manhole}, "title": "x", "status": "closed"}`, want: 400, refused: true},
+	{method: "POST", path: "/api/v1/tasks", as: "engineer", body: `{"asset_id": {manhole}, "title": "x"}`, hdr: plain, want: 415, refused: true},
+	{method: "POST", path: "/api/v1/tasks", as: "engineer", body: `{"asset_id": {manhole}, "title": "x", "description": "` + strings.Repeat("x", 2<<20) + `"}`, want: 413},
+	{method: "POST", path: "/api/v1/tasks", body: `{"asset_id": {manhole}, "title": "x"}`, want: 401, refused: true},
+	{method: "POST", path: "/api/v1/tasks", as: "cookie", hdr: map[string]string{"Sec-Fetch-Site": "cross-site"}, body: `{"asset_id": {manhole}, "title": "x"}`, want: 403},
+	{path: "/api/v1/tasks/{open}", want: 200},
+	{path: "/api/v1/tasks/{open}", as: "engineer", want: 200},
+	{path: "/api/v1/tasks/{private}", as: "engineer", want: 200},
+	{path: "/api/v1/tasks/{private}", want: 200},
+	{path: "/api/v1/tasks/{closed}", as: "inspector", want: 200},
+	{path: "/api/v1/tasks/{open}?history=false", want: 400},
+	{path: "/api/v1/tasks/999999", want: 404},
+	{path: "/api/v1/tasks/{open}", as: "bad", want: 401},
+	{method: "HEAD", path: "/api/v1/tasks/{open}", want: 200},
+	{method: "HEAD", path: "/api/v1/tasks/999999", want: 404},
+	{method: "HEAD", path: "/api/v1/tasks/{open}?history=false", want: 400},
+	{method: "PATCH", path: "/api/v1/tasks/{filed}", as: "engineer", hdr: current, body: `{"priority": "urgent", "qty_planned": 120, "qty_done": 30, "qty_unit": "m2",
+		"phase": "excavation", "percent": 25, "due_date": "2030-06-30", "note": "内部：勿外传", "internal": true}`, want: 200},
+	{method: "PATCH", path: "/api/v1/tasks/{filed}", as: "engineer", hdr: current, body: `{"phase": null, "percent": null, "due_date": null, "description": null}`, want: 200},
+	{method: "PATCH", path: "/api/v1/tasks/{filed}", as: "engineer", body: `{"priority": "low"}`, want: 428, refused: true},
+	{method: "PATCH", path: "/api/v1/tasks/{filed}", as: "engineer", hdr: stale, body: `{"priority": "low"}`, want: 412},
+	{method: "PATCH", path: "/api/v1/tasks/{filed}", as: "engineer", hdr: current, body: `{"status": "closed"}`, want: 400, refused: true},
+	{method: "PATCH", path: "/api/v1/tasks/{filed}", as: "engineer", hdr: current, body: `{}`, want: 400, refused: true},
+	{method: "PATCH", path: "/api/v1/tasks/{filed}", as: "engineer", hdr: current, body: `{"percent": 150}`, want: 400, refused: true},
+	{method: "PATCH", path: "/api/v1/tasks/{filed}", as: "engineer", hdr: current, body: `{"priority": null}`, want: 400, refused: true},
+	{method: "PATCH", path: "/api/v1/tasks/{filed}", as: "engineer", hdr: current, body: `{"assignee": "不存在的队伍"}`, want: 400, field: "assignee"},
+	{method: "PATCH", path: "/api/v1/tasks/{filed}", as: "engineer", hdr: currentPlain, body: `{"priority": "low"}`, want: 415, refused: true},
+	{method: "PATCH", path: "/api/v1/tasks/{filed}", as: "engineer", hdr: current, body: huge, want: 413},
+	{method: "PATCH", path: "/api/v1/tasks/{closed}", as: "engineer", hdr: current, body: `{"priority": "low"}`, want: 409},
+	{method: "PATCH", path: "/api/v1/tasks/999999", as: "engineer", hdr: ifMatch(`"1"`), body: `{"priority": "low"}`, want: 404},
+	{method: "PATCH", path: "/api/v1/tasks/{filed}", as: "inspector", hdr: current, body: `{"priority": "low"}`, want: 403},
+	{method: "PATCH", path: "/api/v1/tasks/{filed}", hdr: current, body: `{"priority": "low"}`, want: 401, refused: true},
+	{method: "POST", path: "/api/v1/tasks/{reported}/transitions", as: "engineer", hdr: current, body: `{"to": "filed", "note": "立案"}`, want: 200},
+	{method: "POST", path: "/api/v1/tasks/{filed}/transitions", as: "engineer", hdr: current,
+		body: `{"to": "dispatched", "assignee": "绿园区市政养护二队", "due_date": "2030-01-31", "note": "派遣", "internal": false}`, want: 200},
+	{method: "POST", path: "/api/v1/tasks/{verified}/transitions", as: "inspector", hdr: current, body: `{"to": "closed", "note": "核查通过"}`, want: 200},
+	{method: "POST", path: "/api/v1/tasks/{open}/transitions", as: "engineer", hdr: current, body: `{"to": "closed"}`, want: 409},
+	{method: "POST", path: "/api/v1/tasks/{closed}/transitions", as: "admin", hdr: current, body: `{"to": "filed"}`, want: 409},
+	{method: "POST", path: "/api/v1/tasks/{open}/transitions", as: "inspector", hdr: current, body: `{"to": "filed"}`, want: 403},
+	{method: "POST", path: "/api/v1/tasks/{done}/transitions", as: "engineer", hdr: current, body: `{"to": "closed"}`, want: 403},
+	{method: "POST", path: "/api/v1/tasks/{done}/transitions", as: "inspector", hdr: current, body: `{"to": "closed"}`, want: 422},
+	{method: "POST", path: "/api/v1/tasks/{open}/transitions", as: "engineer", hdr: current, body: `{"to": "rejected"}`, want: 400, field: "note"},
+	{method: "POST", path: "/api/v1/tasks/{open}/transitions", as: "engineer", hdr: current, body: `{"to": "finished"}`, want: 400, refused: true},
+	{method: "POST", path: "/api/v1/tasks/{open}/transitions", as: "engineer", body: `{"to": "filed"}`, want: 428, refused: true},
+	{method: "POST", path: "/api/v1/tasks/{open}/transitions", as: "engineer", hdr: stale, body: `{"to": "closed"}`, want: 412},
+	{method: "POST", path: "/api/v1/tasks/{open}/transitions", as: "engineer", hdr: currentPlain, body: `{"to": "filed"}`, want: 415, refused: true},
+	{method: "POST", path: "/api/v1/tasks/{open}/transitions", as: "engineer", hdr: current, body: huge, want: 413},
+	{method: "POST", path: "/api/v1/tasks/999999/transitions", as: "engineer", hdr: ifMatch(`"1"`), body: `{"to": "filed"}`, want: 404},
+	{method: "POST", path: "/api/v1/tasks/{open}/transitions", hdr: current, body: `{"to": "filed"}`, want: 401, refused: true},
+
+	// Photos of tasks.
+	{method: "POST", path: "/api/v1/tasks/{open}/photos", as: "inspector", hdr: map[string]string{"Idempotency-Key": "upload-7f1c"},
+		body: jpeg(map[string]string{"stage": "during", "lat": "43.8801", "lon": "125.2702", "accuracy_m": "8.5", "captured_at": "2024-07-01T09:00:00+08:00"}), want: 201},
+	{method: "POST", path: "/api/v1/tasks/{open}/photos", as: "inspector", hdr: map[string]string{"Idempotency-Key": "upload-7f1c"},
+		body: jpeg(map[string]string{"stage": "during", "lat": "43.8801", "lon": "125.2702", "accuracy_m": "8.5", "captured_at": "2024-07-01T09:00:00+08:00"}), want: 201},
+	{method: "POST", path: "/api/v1/tasks/{open}/photos", as: "inspector", hdr: map[string]string{"Idempotency-Key": "upload-7f1c"},
+		body: form{fields: map[string]string{"stage": "during"}, file: "photo.webp"}, want: 422},
+	{method: "POST", path: "/api/v1/tasks/{open}/photos", as: "inspector", body: form{fields: before, file: "gps-ne.jpg"}, want: 200},
+	{method: "POST", path: "/api/v1/tasks/{open}/photos", as: "inspector", body: form{fields: before, file: "text.jpg"}, want: 415},
+	{method: "POST", path: "/api/v1/tasks/{open}/photos", as: "inspector", body: form{fields: before, file: "truncated.jpg"}, want: 422},
+	{method: "POST", path: "/api/v1/tasks/{open}/photos", as: "inspector", body: form{fields: before, file: "noexif.jpg", pad: 26 << 20}, want: 413},
+	{method: "POST", path: "/api/v1/tasks/{open}/photos", as: "inspector", body: jpeg(map[string]string{"stage": "later"}), want: 400, field: "stage", refused: true},
+	{method: "POST", path: "/api/v1/tasks/{open}/photos", as: "inspector", body: jpeg(map[string]string{"stage": "before", "lat": "43.88"}), want: 400, refused: true},
+	{method: "POST", path: "/api/v1/tasks/{open}/photos", as: "inspector", body: jpeg(map[string]string{"stage": "before", "colour": "red"}), want: 400, field: "colour", refused: true},
+	{method: "POST", path: "/api/v1/tasks/{open}/photos", as: "inspector", body: form{fields: before}, want: 400, refused: true},
+	{method: "POST", path: "/api/v1/tasks/{open}/photos", as: "inspector", hdr: map[string]string{"Idempotency-Key": strings.Repeat("k", 300)}, body: jpeg(before), want: 400, refused: true},
+	{method: "POST", path: "/api/v1/tasks/{open}/photos", as: "inspector", body: `{"stage": "before"}`, want: 415, refused: true},
+	{method: "POST", path: "/api/v1/tasks/999999/photos", as: "inspector", body: jpeg(before), want: 404},
+	{method: "POST", path: "/api/v1/tasks/{open}/photos", body: jpeg(before), want: 401, refused: true},
+	{method: "POST", path: "/api/v1/tasks/{open}/photos", as: "cookie", hdr: crossSite, body: jpeg(before), want: 403},
+	{method: "POST", path: "/api/v1/tasks/999999/photos", as: "admin", body: jpeg(before), want: 429, until: true},
+	{method: "POST", path: "/api/v1/assets/999999/photos", as: "admin", body: jpeg(before), want: 429, until: true},
+	{path: "/api/v1/tasks/{open}/photos", want: 200},
+	{path: "/api/v1/tasks/{open}/photos", as: "engineer", want: 200},
+	{path: "/api/v1/tasks/{open}/photos", as: "bad", want: 401},
+
+	// Photos.
+	{path: "/api/v1/photos/{photo}", want: 200},
+	{path: "/api/v1/photos/{hidden}", as: "engineer", want: 200},
+	{path: "/api/v1/photos/{hidden}", want: 404},
+	{path: "/api/v1/photos/999999", want: 404},
+	{path: "/api/v1/photos/{photo}", as: "bad", want: 401},
+	{method: "HEAD", path: "/api/v1/photos/{photo}", want: 200},
+	{method: "HEAD", path: "/api/v1/photos/{hidden}", want: 404},
+	{method: "PATCH", path: "/api/v1/photos/{toggle}", as: "engineer", body: `{"visible": false, "reason": "车牌可见"}`, want: 200},
+	{method: "PATCH", path: "/api/v1/photos/{toggle}", as: "engineer", body: `{"visible": true}`, want: 200},
+	{method: "PATCH", path: "/api/v1/photos/{toggle}", as: "engineer", body: `{"visible": false}`, want: 400, field: "reason", refused: true},
+	{method: "PATCH", path: "/api/v1/photos/{toggle}", as: "engineer", body: `{"visible": false, "reason": " "}`, want: 400, refused: true},
+	{method: "PATCH", path: "/api/v1/photos/{toggle}", as: "engineer", body: `{"reason": "x"}`, want: 400, refused: true},
+	{method: "PATCH", path: "/api/v1/photos/{toggle}", as: "engineer", body: `{"visible": true}`, hdr: plain, want: 415, refused: true},
+	{method: "PATCH", path: "/api/v1/photos/999999", as: "engineer", body: `{"visible": true}`, want: 404},
+	{method: "PATCH", path: "/api/v1/photos/{toggle}", as: "inspector", body: `{"visible": true}`, want: 403},
+	{method: "PATCH", path: "/api/v1/photos/{toggle}", body: `{"visible": true}`, want: 401, refused: true},
+	{method: "PATCH", path: "/api/v1/photos/{toggle}", as: "engineer", body: `{"visible": true, "reason": "` + strings.Repeat("x", 2<<20) + `"}`, want: 413},
+	{path: "/api/v1/photos/{photo}/thumb", want: 200},
+	{path: "/api/v1/photos/{photo}/thumb", hdr: map[string]string{"If-None-Match": "{thumb_etag}"}, want: 304},
+	{path: "/api/v1/photos/{hidden}/thumb", want: 404},
+	{path: "/api/v1/photos/{photo}/thumb", as: "bad", want: 401},
+	{method: "HEAD", path: "/api/v1/photos/{photo}/thumb", want: 200},
+	{method: "HEAD", path: "/api/v1/photos/{photo}/thumb", hdr: map[string]string{"If-None-Match": "{thumb_etag}"}, want: 304},
+	{path: "/api/v1/photos/{photo}/display", want: 200},
+	{path: "/api/v1/photos/{hidden}/display", as: "engineer", want: 200},
+	{path: "/api/v1/photos/{photo}/display", hdr: map[string]string{"If-None-Match": "{display_etag}"}, want: 304},
+	{path: "/api/v1/photos/{photo}/display", hdr: map[string]string{"If-None-Match": "{thumb_etag}"}, want: 200},
+	{path: "/api/v1/photos/999999/display", want: 404},
+	{path: "/api/v1/photos/{photo}/display", as: "bad", want: 401},
+	{method: "HEAD", path: "/api/v1/photos/{photo}/display", want: 200},
+	{path: "/api/v1/photos/{photo}/original", as: "engineer", want: 200},
+	{path: "/api/v1/photos/{photo}/original", as: "inspector", want: 403},
+	{path: "/api/v1/photos/{photo}/original", want: 401, refused: true},
+	{path: "/api/v1/photos/{photo}/original", as: "engineer", hdr: map[string]string{"If-None-Match": "{original_etag}"}, want: 304},
+	{path: "/api/v1/photos/999999/original", as: "engineer", want: 404},
+	{method: "HEAD", path: "/api/v1/photos/{photo}/original", as: "engineer", want: 200},
+	{method: "HEAD", path: "/api/v1/photos/{photo}/original", as: "inspector", want: 403},
+
+	// Residents' reports. Each POST counts against the address's limit, so
+	// the one that fills it comes last.
+	{method: "POST", path: "/api/v1/reports", hdr: map[string]string{"Idempotency-Key": "report-1"}, body: form{fields: map[string]string{
+		"service_code": "manhole_broken", "lat": "43.8800", "lon": "125.2700", "accuracy_m": "15", "description": "井盖裂了",
+		"name": "王女士", "email": "wang@example.cn", "phone": "13904310555"}, file: "gps-ne.jpg"}, want: 201},
+	{method: "POST", path: "/api/v1/reports", hdr: map[string]string{"Idempotency-Key": "report-1"}, body: form{fields: map[string]string{
+		"service_code": "manhole_broken", "lat": "43.8800", "lon": "125.2700", "accuracy_m": "15", "description": "井盖裂了",
+		"name": "王女士", "email": "wang@example.cn", "phone": "13904310555"}, file: "gps-ne.jpg"}, want: 201},
+	{method: "POST", path: "/api/v1/reports", body: form{fields: map[string]string{"service_code": "flooding", "lat": "43.8790", "lon": "125.2650"}}, want: 201},
+	{method: "POST", path: "/api/v1/reports", body: form{fields: map[string]string{"service_code": "ufo", "lat": "43.88", "lon": "125.27"}}, want: 400, refused: true},
+	{method: "POST", path: "/api/v1/reports", body: form{fields: map[string]string{"service_code": "pothole"}}, want: 400, refused: true},
+	{method: "POST", path: "/api/v1/reports", body: form{fields: map[string]string{"service_code": "pothole", "lat": "43.88", "lon": "125.27", "phone": "call me"}}, want: 400, field: "phone", refused: true},
+	{method: "POST", path: "/api/v1/reports", body: form{fields: map[string]string{"service_code": "pothole", "lat": "43.88", "lon": "125.27", "name": strings.Repeat("名", 101)}}, want: 400, field: "name", refused: true},
+	{method: "POST", path: "/api/v1/reports", body: form{fields: map[string]string{"service_code": "pothole", "lat": "39.90", "lon": "116.40"}}, want: 400, field: "lat"},
+	{method: "POST", path: "/api/v1/reports", body: form{fields: map[string]string{"service_code": "pothole", "lat": "43.88", "lon": "125.27"}, file: "text.jpg"}, want: 415},
+	{method: "POST", path: "/api/v1/reports", body: `{"service_code": "pothole"}`, want: 415, refused: true},
+	{method: "POST", path: "/api/v1/reports", body: form{fields: map[string]string{"service_code": "pothole", "lat": "43.88", "lon": "125.27"}, file: "truncated.jpg"}, want: 422},
+	{method: "POST", path: "/api/v1/reports", body: form{fields: map[string]string{"service_code": "pothole", "lat": "43.88", "lon": "125.27"}, file: "noexif.jpg", pad: 26 << 20}, want: 413},
+	{method: "POST", path: "/api/v1/reports", hdr: map[string]string{"Sec-Fetch-Site": "cross-site"}, body: form{fields: map[string]string{"service_code": "pothole", "lat": "43.88", "lon": "125.27"}}, want: 403},
+	{method: "POST", path: "/api/v1/reports", as: "bad", body: form{fields: map[string]string{"service_code": "pothole", "lat": "43.88", "lon": "125.27"}}, want: 401},
+	{method: "POST", path: "/api/v1/reports", body: form{fields: map[string]string{"service_code": "ufo"}}, want: 429, until: true, refused: true},
+	{path: "/api/v1/reports/{report}", want: 200},
+	{path: "/api/v1/reports/LY-1999-000000", want: 404},
+	{path: "/api/v1/reports/{report}", as: "bad", want: 401},
+
+	// Accounts, crews and the audit trail.
+	{path: "/api/v1/users", as: "admin", want: 200},
+	{path: "/api/v1/users", as: "engineer", want: 403},
+	{path: "/api/v1/users", want: 401, refused: true},
+	{method: "POST", path: "/api/v1/users", as: "admin", body: `{"email": "Zhao@Example.org", "name": "赵工", "role": "engineer", "password": "a long password"}`, want: 201},
+	{method: "POST", path: "/api/v1/users", as: "admin", body: `{"email": "engineer@test", "role": "engineer", "password": "a long password"}`, want: 409},
+	{method: "POST", path: "/api/v1/users", as: "admin", body: `{"email": "not-an-address", "role": "engineer", "password": "a long password"}`, want: 400, refused: true},
+	{method: "POST", path: "/api/v1/users", as: "admin", body: `{"email": "li@example.org", "role": "boss", "password": "a long password"}`, want: 400, refused: true},
+	{method: "POST", path: "/api/v1/users", as: "admin", body: `{"email": "li@example.org", "role": "engineer", "password": "short"}`, want: 400, refused: true},
+	{method: "POST", path: "/api/v1/users", as: "admin", body: `{"email": "li@example.org", "role": "engineer"}`, want: 400, refused: true},
+	{method: "POST", path: "/api/v1/users", as: "admin", body: `{"email": "li@example.org", "role": "engineer", "password": "a long password"}`, hdr: plain, want: 415, refused: true},
+	{method: "POST", path: "/api/v1/users", as: "admin", body: huge, want: 413},
+	{method: "POST", path: "/api/v1/users", as: "engineer", body: `{"email": "li@example.org", "role": "engineer", "password": "a long password"}`, want: 403},
+	{method: "POST", path: "/api/v1/users", body: `{"email": "li@example.org", "role": "engineer", "password": "a long password"}`, want: 401, refused: true},
+	{method: "PATCH", path: "/api/v1/users/{user}", as: "admin", body: `{"name": "陈工程师", "role": "engineer", "password": "another long one"}`, want: 200},
+	{method: "PATCH", path: "/api/v1/users/{user}", as: "admin", body: `{"active": false}`, want: 200},
+	{method: "PATCH", path: "/api/v1/users/{admin}", as: "admin", body: `{"role": "engineer"}`, want: 409},
+	{method: "PATCH", path: "/api/v1/users/{user}", as: "admin", body: `{"role": "boss"}`, want: 400, refused: true},
+	{method: "PATCH", path: "/api/v1/users/{user}", as: "admin", body: `{"email": "new@test"}`, want: 400, refused: true},
+	{method: "PATCH", path: "/api/v1/users/{user}", as: "admin", body: `{"active": true}`, hdr: plain, want: 415, refused: true},
+	{method: "PATCH", path: "/api/v1/users/{user}", as: "admin", body: huge, want: 413},
+	{method: "PATCH", path: "/api/v1/users/999999", as: "admin", body: `{"name": "x"}`, want: 404},
+	{method: "PATCH", path: "/api/v1/users/{user}", as: "engineer", body: `{"name": "x"}`, want: 403},
+	{method: "PATCH", path: "/api/v1/users/{user}", body: `{"name": "x"}`, want: 401, refused: true},
+	{path: "/api/v1/crews", as: "inspector", want: 200},
+	{path: "/api/v1/crews", want: 401, refused: true},
+	{method: "POST", path: "/api/v1/crews", as: "admin", body: `{"name": "绿园区排水抢修队"}`, want: 200},
+	{method: "POST", path: "/api/v1/crews", as: "admin", body: `{"name": "绿园区排水抢修队", "active": false}`, want: 200},
+	{method: "POST", path: "/api/v1/crews", as: "admin", body: `{"name": " "}`, want: 400, refused: true},
+	{method: "POST", path: "/api/v1/crews", as: "admin", body: `{"name": "x"}`, hdr: plain, want: 415, refused: true},
+	{method: "POST", path: "/api/v1/crews", as: "admin", body: huge, want: 413},
+	{method: "POST", path: "/api/v1/crews", as: "engineer", body: `{"name": "x"}`, want: 403},
+	{method: "POST", path: "/api/v1/crews", body: `{"name": "x"}`, want: 401, refused: true},
+	{method: "PATCH", path: "/api/v1/crews/{crew}", as: "admin", body: `{"active": true}`, want: 200},
+	{method: "PATCH", path: "/api/v1/crews/{crew}", as: "admin", body: `{"name": "绿园区市政养护三队"}`, want: 400, field: "name"},
+	{method: "PATCH", path: "/api/v1/crews/{crew}", as: "admin", body: `{"active": "yes"}`, want: 400, refused: true},
+	{method: "PATCH", path: "/api/v1/crews/{crew}", as: "admin", body: `{"active": true}`, hdr: plain, want: 415, refused: true},
+	{method: "PATCH", path: "/api/v1/crews/{crew}", as: "admin", body: huge, want: 413},
+	{method: "PATCH", path: "/api/v1/crews/{crew}", as: "engineer", body: `{"active": true}`, want: 403},
+	{method: "PATCH", path: "/api/v1/crews/{crew}", body: `{"active": true}`, want: 401, refused: true},
+	{path: "/api/v1/audit", as: "admin", want: 200},
+	{path: "/api/v1/audit?actor=engineer@test&action=task.transition&from=2024-01-01&to=2030-12-31T00:00:00Z&limit=5", as: "admin", want: 200},
+	{path: "/api/v1/audit?task={reported}", as: "admin", want: 200},
+	{path: "/api/v1/audit?actor={admin}&action=user.updated", as: "admin", want: 200},
+	{path: "/api/v1/audit?limit=2&cursor={audit_cursor}", as: "admin", want: 200},
+	{path: "/api/v1/audit?from=yesterday", as: "admin", want: 400, refused: true},
+	{path: "/api/v1/audit?task=abc", as: "admin", want: 400, refused: true},
+	{path: "/api/v1/audit?limit=0", as: "admin", want: 400, refused: true},
+	{path: "/api/v1/audit?cursor={tasks_cursor}", as: "admin", want: 400, field: "cursor"},
+	{path: "/api/v1/audit?user=3", as: "admin", want: 400},
+	{path: "/api/v1/audit", as: "engineer", want: 403},
+	{path: "/api/v1/audit", want: 401, refused: true},
+
+	// The report card, reference data and exports.
+	{path: "/api/v1/stats", want: 200},
+	{path: "/api/v1/stats?as_of=2023-09-30", want: 200},
+	{path: "/api/v1/stats?as_of=yesterday", want: 400, refused: true},
+	{path: "/api/v1/stats?from=2023-01-01", want: 400},
+	{path: "/api/v1/stats", as: "bad", want: 401},
+	{method: "HEAD", path: "/api/v1/stats", want: 200},
+	{method: "HEAD", path: "/api/v1/stats?as_of=yesterday", want: 400, refused: true},
+	{path: "/api/v1/areas", want: 200},
+	{path: "/api/v1/areas?kind=district", want: 400},
+	{path: "/api/v1/areas", as: "bad", want: 401},
+	{method: "HEAD", path: "/api/v1/areas", want: 200},
+	{method: "HEAD", path: "/api/v1/areas?kind=district", want: 400},
+	{path: "/api/v1/meta", want: 200},
+	{path: "/api/v1/meta", as: "bad", want: 401},
+	{method: "HEAD", path: "/api/v1/meta", want: 200},
+	{method: "HEAD", path: "/api/v1/meta", as: "bad", want: 401},
+	{path: "/api/v1/export", want: 200},
+	{path: "/api/v1/export?kind=manhole&format=geojson", want: 200},
+	{path: "/api/v1/export?kind=parking_lot,parking_space&format=csv", want: 200},
+	{path: "/api/v1/export?format=kml", want: 200},
+	{path: "/api/v1/export?format=shp", want: 400, refused: true},
+	{path: "/api/v1/export?kind=manholes", want: 400, refused: true},
+	{path: "/api/v1/export?format=csv", as: "bad", want: 401},
+	{method: "HEAD", path: "/api/v1/export?kind=capital_project", want: 200},
+	{method: "HEAD", path: "/api/v1/export?format=shp", want: 400, refused: true},
+}
