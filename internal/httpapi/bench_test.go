@@ -71,3 +71,10 @@ func runParallelGets(b *testing.B, urls []string) {
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "rounds/s")
 	b.ReportMetric(float64(bytes.Load())/float64(b.N), "bytes/round")
 }
+
+// BenchmarkEmptyTile measures the service's own cost per request: a z16
+// tile with nothing in it, rendered afresh (no cache).
+func BenchmarkEmptyTile(b *testing.B) {
+	e := newEnv(b, pgtest.District)
+	runParallelGets(b, []string{e.srv.URL + "/tiles/all/16/53000/24000.mvt"})
+}
