@@ -733,3 +733,17 @@ func TestAssetEdits(t *testing.T) {
 		t.Errorf("audit of the edit: %+v", audit.Events)
 	}
 }
+
+// TestTaskForMissingAsset: a task on an asset that does not exist is a 400
+// naming asset_id.
+func TestTaskForMissingAsset(t *testing.T) {
+	e := newEnv(t, pgtest.Empty)
+	tok := e.staff()
+	var p struct {
+		Errors []maint.FieldError `json:"errors"`
+	}
+	res := e.do("POST", "/api/v1/tasks", tok[maint.RoleEngineer], map[string]any{"asset_id": 99999, "title": "x"}, nil, &p)
+	if res.StatusCode != 400 || len(p.Errors) != 1 || p.Errors[0].Field != "asset_id" {
+		t.Errorf("%d %+v", res.StatusCode, p)
+	}
+}

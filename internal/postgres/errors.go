@@ -39,7 +39,9 @@ func translate(err error, format string, args ...any) error {
 		case pe.Code == "23505":
 			e = maint.Errorf(maint.CodeConflict, "%s already exists", constraintSubject(pe))
 		case pe.Code == "23503":
-			e = maint.Errorf(maint.CodeInvalid, "%s refers to a record that does not exist", constraintSubject(pe))
+			// Constraints are named table_column_fkey: name the column.
+			field := strings.TrimSuffix(strings.TrimPrefix(pe.ConstraintName, pe.TableName+"_"), "_fkey")
+			e = maint.Invalid(field, "%s refers to a record that does not exist", field)
 		case pe.Code == "23514" || pe.Code == "23502":
 			e = maint.Errorf(maint.CodeInvalid, "%s is not allowed (%s)", constraintSubject(pe), pe.ConstraintName)
 		case strings.HasPrefix(pe.Code, "22"), pe.Code == "XX000" && strings.Contains(pe.Message, "geometry"):
