@@ -131,6 +131,14 @@ func (c *csvReader) Next() (*maint.ImportRow, error) {
 }
 
 func (c *csvReader) row(rec []string, line int) *maint.ImportRow {
+	// CSV with CRLF line ends carries no carriage return in a cell: the
+	// export's csv.Writer drops them, so the reader does too (encoding/csv
+	// already reads a quoted CRLF as LF) and reads what was written.
+	for i, s := range rec {
+		if strings.IndexByte(s, '\r') >= 0 {
+			rec[i] = strings.ReplaceAll(s, "\r", "")
+		}
+	}
 	cell := func(name string) string {
 		if i, ok := c.col[name]; ok && i < len(rec) {
 			return rec[i]
