@@ -57,18 +57,25 @@ func cmdImport(ctx context.Context, args []string, getenv func(string) string, s
 	defer closeDB()
 
 	start := time.Now()
+	base := filepath.Base(name)
 	bar := progressbar.NewOptions64(size, progressbar.OptionSetWriter(stderr),
-		progressbar.OptionSetDescription("import "+filepath.Base(name)), progressbar.OptionShowBytes(true),
+		progressbar.OptionSetDescription("import "+base), progressbar.OptionShowBytes(true),
 		progressbar.OptionSetWidth(30), progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionOnCompletion(func() { fmt.Fprintln(stderr) }))
 	pr := progressbar.NewReader(in, bar)
 	src, err := exchange.NewReader(f, &pr)
 	if err != nil {
 		bar.Exit()
+		fmt.Fprintln(stderr)
 		return importFailed(err, stderr)
 	}
-	res, err := db.ImportAssets(ctx, cliActor, "", src, maint.ImportOptions{DryRun: *dryRun, Format: string(f), Name: filepath.Base(name)})
-	bar.Finish()
+	res, err := db.ImportAssets(ctx, cliActor, "", src, maint.ImportOptions{DryRun: *dryRun, Format: string(f), Name: base})
+	// The bar completes (and ends its line) when the whole file has been
+	// read; a file that stops being read leaves it where it stopped.
+	if !bar.IsFinished() {
+		bar.Exit()
+		fmt.Fprintln(stderr)
+	}
 	if err != nil {
 		return importFailed(err, stderr)
 	}

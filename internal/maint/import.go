@@ -203,9 +203,6 @@ type ImportOptions struct {
 	// Format and Name describe the file for the audit trail.
 	Format string
 	Name   string
-	// Progress, when set, is called with the number of rows read so far,
-	// every 1000 rows and at the end of the file.
-	Progress func(rows int)
 }
 
 // ImportCounts are what an import did (or, dry, would do) to assets.

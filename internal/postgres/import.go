@@ -63,12 +63,9 @@ func (db *DB) ImportAssets(ctx context.Context, v maint.Viewer, ip string, src m
 	if _, err := tx.Exec(ctx, stagingTable); err != nil {
 		return nil, translate(err, "import: staging table")
 	}
-	st := &stager{src: src, progress: opt.Progress}
+	st := &stager{src: src}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_rows"}, stagingColumns, pgx.CopyFromFunc(st.next)); err != nil {
 		return nil, translate(err, "import: copy")
-	}
-	if opt.Progress != nil {
-		opt.Progress(st.rows)
 	}
 	what := "nothing was imported"
 	if opt.DryRun {
@@ -157,7 +154,6 @@ func (db *DB) ImportAssets(ctx context.Context, v maint.Viewer, ip string, src m
 // file that cannot be read further ends the COPY cleanly; fatal keeps why.
 type stager struct {
 	src      maint.RowSource
-	progress func(int)
 	rows     int
 	problems problemList
 	fatal    error
@@ -174,9 +170,6 @@ func (s *stager) next() ([]any, error) {
 			return nil, nil
 		}
 		s.rows++
-		if s.progress != nil && s.rows%1000 == 0 {
-			s.progress(s.rows)
-		}
 		s.problems.add(row.Problems...)
 		if row.Code == "" {
 			continue // nothing can refer to it
