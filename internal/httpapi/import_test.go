@@ -1,11 +1,13 @@
 package httpapi_test
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -98,7 +100,7 @@ func (e *env) export(t *testing.T, format, kind string) []byte {
 // copyAreas gives dst the district and sub-districts of src, so that the
 // boundary check and sub-districts work in a database loaded only by
 // imports.
-func copyAreas(t *testing.T, src, dst *env) {
+func copyAreas(t testing.TB, src, dst *env) {
 	t.Helper()
 	rows, err := src.db.Pool.Query(t.Context(), `SELECT kind, name, name_en, approximate, source, ST_AsEWKB(geom) FROM areas ORDER BY id`)
 	if err != nil {
@@ -527,6 +529,18 @@ func TestImportRequests(t *testing.T) {
 	}
 	if n := e.count(`SELECT count(*) FROM assets`); n != 1 {
 		t.Errorf("%d assets, want the engineer's one", n)
+	}
+	// A file announced as larger than 200 MB is refused before it is sent.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(e.srv.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /api/v1/import HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: text/csv\r\nContent-Length: %d\r\n\r\n",
+		tok[maint.RoleEngineer], 201<<20)
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil || res.StatusCode != 413 {
+		t.Errorf("a 201 MB file: %v %v", res, err)
 	}
 }
 
