@@ -76,7 +76,8 @@ func newCSVReader(r io.Reader) (*csvReader, error) {
 			c.col[name] = i
 		default:
 			if err := maint.CheckAttrName(name); err != nil {
-				bad(name, "%s", err.(*maint.Error).Message)
+				e, _ := maint.AsError(err)
+				bad(name, "%s", e.Message)
 				continue
 			}
 			c.attrs = append(c.attrs, attrColumn{name, i})

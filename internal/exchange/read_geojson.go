@@ -120,7 +120,7 @@ func (g *geojsonReader) Next() (*maint.ImportRow, error) {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) { // the decoder has read past the value
 			row := &maint.ImportRow{RowRef: maint.RowRef{Feature: g.n, GeometryField: "geometry"}}
-			row.Add("", "a feature is a JSON object, not %s", te.Value)
+			row.Add("", "a feature is a JSON object, not a JSON %s", te.Value)
 			return row, nil
 		}
 		return nil, g.fail(err)
