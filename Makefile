@@ -6,7 +6,8 @@ FUZZTIME ?= 60s
 # Fuzz targets, as package:target.
 FUZZ_TARGETS = ./gis:FuzzParseBBox ./gis:FuzzParseGeometry \
 	./internal/httpapi:FuzzCursor ./internal/httpapi:FuzzAssetFilter ./internal/httpapi:FuzzOpen311Form ./internal/httpapi:FuzzNewAsset \
-	./internal/photo:FuzzProcess ./internal/photo:FuzzReadEXIF
+	./internal/photo:FuzzProcess ./internal/photo:FuzzReadEXIF \
+	./internal/exchange:FuzzReadCSV ./internal/exchange:FuzzReadGeoJSON
 
 .PHONY: help run test test-go test-web web screenshots bench lint build deps deps-test clean fuzz fixtures gobench soak
 

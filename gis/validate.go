@@ -28,28 +28,10 @@ func ParseGeometry(raw json.RawMessage, maxVertices int) (orb.Geometry, error) {
 	if g.Coordinates == nil {
 		return nil, fmt.Errorf("geometry type %q is not supported; use Point, LineString, Polygon or their Multi types", g.Type)
 	}
-	geom := g.Coordinates
-	if _, ok := geom.(orb.Collection); ok {
-		return nil, fmt.Errorf("GeometryCollection is not supported")
-	}
-	n := 0
-	var bad error
-	visit(geom, func(p orb.Point) {
-		n++
-		if bad == nil {
-			bad = checkPoint(p)
-		}
-	})
-	if bad != nil {
-		return nil, bad
-	}
-	if n > maxVertices {
-		return nil, fmt.Errorf("the geometry has %d vertices; at most %d are accepted", n, maxVertices)
-	}
-	if err := checkParts(geom); err != nil {
+	if err := CheckGeometry(g.Coordinates, maxVertices); err != nil {
 		return nil, err
 	}
-	return geom, nil
+	return g.Coordinates, nil
 }
 
 func checkPoint(p orb.Point) error {

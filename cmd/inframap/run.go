@@ -33,6 +33,7 @@ Usage:
   inframap backup -o DIR                             (database dump, photos, manifest with checksums)
   inframap restore -from DIR                         (into an empty database; verified against the manifest)
   inframap export [-kind manhole,…] [-format geojson|csv|kml] [-o file] [-db URL] [-data-dir ./var]
+  inframap import [-dry-run] [-format geojson|csv] FILE   (all rows or none, matched on code)
 
 Without a database URL (-db or DATABASE_URL) inframap runs its own
 PostgreSQL + PostGIS cluster in the data directory.
@@ -101,6 +102,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdGC(ctx, rest, getenv, stdout, stderr)
 	case "export":
 		return cmdExport(ctx, rest, getenv, stdout, stderr)
+	case "import":
+		return cmdImport(ctx, rest, getenv, stdin, stdout, stderr)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -82,6 +82,7 @@ func (s *Server) routes() http.Handler {
 
 	// Standards: OGC API – Features, vector tiles, exports, API descriptions.
 	api.Handle("/export", s.export()).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/import", s.importAssets()).Methods(http.MethodPost)
 	r.Handle("/api/openapi.json", openData(serveOpenAPI(false, "application/vnd.oai.openapi+json;version=3.1"))).Methods(http.MethodGet, http.MethodHead)
 	ogc := r.PathPrefix("/ogc").Subrouter()
 	ogc.Handle("", openData(s.ogcLanding())).Methods(http.MethodGet, http.MethodHead)

@@ -140,6 +140,7 @@ type Store interface {
 	PhotoStore
 	StandardsStore
 	ClusterStore
+	ImportStore
 	Ready(ctx context.Context) error
 }
 
@@ -266,8 +267,8 @@ func NewServer(cfg Config, store Store, web fs.FS, log *slog.Logger) *Server {
 // ServeHTTP serves a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.h.ServeHTTP(w, r) }
 
-// isUpload reports whether r is a photo upload, which may be large and slow
-// and has its own body limit.
+// isUpload reports whether r is a photo upload or an import, which may be
+// large and slow and have their own body limits and deadlines.
 func (s *Server) isUpload(r *http.Request) bool {
-	return r.Method == http.MethodPost && (strings.HasSuffix(r.URL.Path, "/photos") || r.URL.Path == "/api/v1/reports")
+	return r.Method == http.MethodPost && (strings.HasSuffix(r.URL.Path, "/photos") || r.URL.Path == "/api/v1/reports" || r.URL.Path == "/api/v1/import")
 }

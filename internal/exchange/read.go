@@ -1,0 +1,105 @@
+package exchange
+
+import (
+	"io"
+	"mime"
+	"path/filepath"
+	"strings"
+
+	"inframap/internal/maint"
+)
+
+// ImportFormats are the formats an import reads (KML is export only).
+var ImportFormats = []Format{GeoJSON, CSV}
+
+// NewReader starts reading a file in format f — a CSV file's header, a
+// GeoJSON file up to its first feature — and returns its rows one at a
+// time. Each row is checked as an API write is checked (kind, code, name,
+// attributes, geometry and its type for the kind, the parent rule) and
+// carries its problems; what needs the database is the store's to check.
+// The file is read as it streams: nothing but the current row is held.
+func NewReader(f Format, r io.Reader) (maint.RowSource, error) {
+	switch f {
+	case CSV:
+		return newCSVReader(r)
+	case GeoJSON:
+		return newGeoJSONReader(r)
+	}
+	return nil, maint.Errorf(maint.CodeUnsupportedMedia, "%s files cannot be imported; import GeoJSON or CSV", f)
+}
+
+// FormatOfMediaType returns the import format a Content-Type names. CSV
+// comes as text/csv, or as application/vnd.ms-excel from browsers on
+// Windows; GeoJSON as application/geo+json or application/json.
+func FormatOfMediaType(contentType string) (Format, bool) {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return "", false
+	}
+	switch mt {
+	case "text/csv", "application/csv", "application/vnd.ms-excel":
+		return CSV, true
+	case "application/geo+json", "application/vnd.geo+json", "application/json":
+		return GeoJSON, true
+	case "application/vnd.google-earth.kml+xml":
+		return KML, true
+	}
+	return "", false
+}
+
+// FormatOfName returns the format a file name's extension names.
+func FormatOfName(name string) (Format, bool) {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".csv":
+		return CSV, true
+	case ".geojson", ".json":
+		return GeoJSON, true
+	case ".kml":
+		return KML, true
+	}
+	return "", false
+}
+
+// ignoredOnImport are exported fields the service derives itself.
+var ignoredOnImport = []string{"subdistrict", "status", "status_at"}
+
+var kindList = func() string {
+	names := make([]string, len(maint.Kinds))
+	for i, k := range maint.Kinds {
+		names[i] = string(k)
+	}
+	return strings.Join(names, ", ")
+}()
+
+// checkRow runs the checks of an API write on a row whose fields are read.
+// Checks that depend on the kind wait for a known kind; the geometry was
+// judged as it was read.
+func checkRow(row *maint.ImportRow) {
+	if !row.Kind.Valid() {
+		if row.Kind == "" {
+			row.Add("kind", "kind is required: one of %s", kindList)
+		} else {
+			row.Add("kind", "unknown kind %q; known kinds: %s", row.Kind, kindList)
+		}
+	} else if err := maint.CheckAssetFields(row.Kind, row.Code, row.Name); err != nil {
+		row.AddError(err)
+	}
+	if len([]rune(row.NameEn)) > 200 {
+		row.Add("name_en", "name_en is limited to 200 characters")
+	}
+	if !row.Kind.Valid() {
+		return
+	}
+	if err := maint.CheckAttrs(row.Kind, row.Code, row.Attrs); err != nil {
+		row.AddError(err)
+	}
+	switch {
+	case row.Kind == maint.KindParkingSpace && row.ParentCode == "":
+		row.Add("parent_code", "a parking space needs the code of its lot (parent_code)")
+	case row.Kind != maint.KindParkingSpace && row.ParentCode != "":
+		row.Add("parent_code", "only parking spaces belong to a parent (their lot); leave parent_code empty for a %s", row.Kind)
+	}
+	if row.Geometry != nil && !row.Kind.AllowsGeometry(row.Geometry.GeoJSONType()) {
+		row.Add("geometry", "a %s has a %v geometry, not %s", row.Kind, row.Kind.GeometryTypes(), row.Geometry.GeoJSONType())
+	}
+}

@@ -1,0 +1,154 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"mime"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"inframap/internal/exchange"
+	"inframap/internal/maint"
+)
+
+// maxImportBytes caps an imported file. The whole district is 1.2 MB of
+// GeoJSON; this leaves room for a city's worth of manholes in one file.
+const maxImportBytes = 200 << 20
+
+// importTimeout bounds an import request — the file read as it arrives,
+// the checks and the write — in place of the short deadline of other
+// requests and the server's read and write timeouts.
+const importTimeout = 15 * time.Minute
+
+// ImportStore imports exchange files.
+type ImportStore interface {
+	ImportAssets(ctx context.Context, v maint.Viewer, ip string, src maint.RowSource, opt maint.ImportOptions) (*maint.ImportResult, error)
+}
+
+// importAssets serves POST /api/v1/import: a GeoJSON or CSV file as the
+// export writes it, as the request body (the format from Content-Type or
+// ?format=). Every row is checked; a file with any problem imports nothing
+// and the answer lists them all (problem+json, errors with line or feature
+// and column). ?dry_run=true checks and counts without writing.
+func (s *Server) importAssets() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		v := viewerFrom(r.Context())
+		if err := maint.Require(v, maint.PermEditAsset); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		format, dryRun, err := importParams(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if r.ContentLength > maxImportBytes {
+			writeError(w, r, maint.Errorf(maint.CodeTooLarge, "an imported file may have at most %d MB; split it (by kind, say)", maxImportBytes>>20))
+			return
+		}
+		// A large file takes longer than the server's timeouts allow other
+		// requests; the middleware leaves imports their own (isUpload).
+		deadline := time.Now().Add(importTimeout)
+		rc := http.NewResponseController(w)
+		rc.SetReadDeadline(deadline)
+		rc.SetWriteDeadline(deadline)
+		ctx, cancel := context.WithDeadline(r.Context(), deadline)
+		defer cancel()
+
+		src, err := exchange.NewReader(format, http.MaxBytesReader(w, r.Body, maxImportBytes))
+		if err != nil {
+			writeImportError(w, r, err)
+			return
+		}
+		opt := maint.ImportOptions{DryRun: dryRun, Format: string(format), Name: uploadName(r)}
+		res, err := s.store.ImportAssets(ctx, v, s.clientIP(r), src, opt)
+		if err != nil {
+			writeImportError(w, r, err)
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		writeJSON(w, r, http.StatusOK, importView{DryRun: res.DryRun, Format: format, Rows: res.Rows, ImportCounts: res.Total, Kinds: res.Kinds})
+	})
+}
+
+// importParams reads dry_run and the file's format: ?format= when given,
+// else the Content-Type.
+func importParams(r *http.Request) (exchange.Format, bool, error) {
+	p, err := readParams(r, "dry_run", "format")
+	if err != nil {
+		return "", false, err
+	}
+	dryRun := false
+	if s := p.str("dry_run"); s != "" {
+		if dryRun, err = strconv.ParseBool(s); err != nil {
+			return "", false, maint.Invalid("dry_run", "dry_run is true or false, not %q", s)
+		}
+	}
+	var format exchange.Format
+	if p.has("format") {
+		if format, err = exchange.ParseFormat("format", p.str("format")); err != nil {
+			return "", false, err
+		}
+	} else {
+		var ok bool
+		if format, ok = exchange.FormatOfMediaType(r.Header.Get("Content-Type")); !ok {
+			return "", false, maint.Errorf(maint.CodeUnsupportedMedia,
+				"send the file as CSV (Content-Type: text/csv) or GeoJSON (application/geo+json), or name its format: ?format=csv, not %q", r.Header.Get("Content-Type"))
+		}
+	}
+	if format == exchange.KML {
+		return "", false, maint.Errorf(maint.CodeUnsupportedMedia, "KML is exported, not imported: import GeoJSON or CSV")
+	}
+	return format, dryRun, nil
+}
+
+// uploadName is the file name a client gives in Content-Disposition, for
+// the audit trail.
+func uploadName(r *http.Request) string {
+	_, p, err := mime.ParseMediaType(r.Header.Get("Content-Disposition"))
+	if err != nil {
+		return ""
+	}
+	return filepath.Base(p["filename"])
+}
+
+// importView is the answer to an import: what it did (or, dry, would do).
+type importView struct {
+	DryRun bool            `json:"dry_run"`
+	Format exchange.Format `json:"format"`
+	Rows   int             `json:"rows"`
+	maint.ImportCounts
+	Kinds map[maint.Kind]maint.ImportCounts `json:"kinds"`
+}
+
+// importProblem is the problem body of a file with problems: errors carry
+// each problem's line (CSV) or feature (GeoJSON), column and asset code
+// besides field and message, and error_count counts them all (at most
+// maint.MaxImportProblems are listed).
+type importProblem struct {
+	Problem
+	Errors     []maint.ImportProblem `json:"errors"`
+	ErrorCount int                   `json:"error_count"`
+}
+
+// writeImportError answers an import's error: its problems in full when
+// the file had problems, a 413 when it was too large, else as any error.
+func writeImportError(w http.ResponseWriter, r *http.Request, err error) {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		err = maint.Errorf(maint.CodeTooLarge, "an imported file may have at most %d MB; split it (by kind, say)", mbe.Limit>>20)
+	}
+	var ie *maint.ImportError
+	if !errors.As(err, &ie) {
+		writeError(w, r, err)
+		return
+	}
+	p, _ := problemFor(r, err)
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	json.NewEncoder(w).Encode(importProblem{Problem: p, Errors: ie.Problems, ErrorCount: ie.Total})
+}
