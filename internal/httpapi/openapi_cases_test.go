@@ -539,6 +539,15 @@ var apiCases = []apiCase{
 	{path: "/api/v1/clusters/pipes/14/13893/5965", want: 404, refused: true},
 	{path: "/api/v1/clusters/manhole/5/99/1", want: 404},
 	{method: "HEAD", path: "/api/v1/clusters/road_repair/12/3473/1491", want: 200},
+	{method: "POST", path: "/api/v1/import?dry_run=true", as: "engineer", body: importGeoJSON, want: 200},
+	{method: "POST", path: "/api/v1/import", as: "engineer", body: importGeoJSON, want: 200},
+	{method: "POST", path: "/api/v1/import", as: "engineer", body: importCSV, hdr: map[string]string{"Content-Type": "text/csv"}, want: 200},
+	{method: "POST", path: "/api/v1/import", as: "engineer", body: importBad, want: 422},
+	{method: "POST", path: "/api/v1/import", as: "engineer", body: importGeoJSON, hdr: map[string]string{"Content-Type": "text/plain"}, want: 415, refused: true},
+	{method: "POST", path: "/api/v1/import?dry_run=maybe", as: "engineer", body: importGeoJSON, want: 400, field: "dry_run", refused: true},
+	{method: "POST", path: "/api/v1/import", as: "inspector", body: importGeoJSON, want: 403},
+	{method: "POST", path: "/api/v1/import", body: importGeoJSON, want: 401, refused: true},
+	{method: "POST", path: "/api/v1/import", as: "bad", body: importGeoJSON, want: 401},
 	{path: "/api/v1/areas", want: 200},
 	{path: "/api/v1/areas?kind=district", want: 400},
 	{path: "/api/v1/areas", as: "bad", want: 401},
@@ -558,3 +567,14 @@ var apiCases = []apiCase{
 	{method: "HEAD", path: "/api/v1/export?kind=capital_project", want: 200},
 	{method: "HEAD", path: "/api/v1/export?format=shp", want: 400, refused: true},
 }
+
+// Import bodies: a manhole as the export writes it, the same as CSV, and a
+// feature with its coordinates swapped.
+const (
+	importGeoJSON = `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[125.27,43.88]},` +
+		`"properties":{"kind":"manhole","code":"2201060103900001","name":"导入的雨水井","cover_category":"0103"}}]}`
+	importCSV = "code,kind,name,name_en,parent_code,subdistrict,status,status_at,lon,lat,wkt,cover_category\r\n" +
+		"2201060103900002,manhole,导入的雨水井,,,,,,125.271,43.881,POINT(125.271 43.881),0103\r\n"
+	importBad = `{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[43.88,125.27]},` +
+		`"properties":{"kind":"manhole","code":"2201060103900003","name":"x","cover_category":"0103"}}]}`
+)

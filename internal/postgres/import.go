@@ -147,6 +147,9 @@ func (db *DB) ImportAssets(ctx context.Context, v maint.Viewer, ip string, src m
 	if err := tx.Commit(ctx); err != nil {
 		return nil, translate(err, "import: commit")
 	}
+	if !opt.DryRun {
+		db.changed(ctx)
+	}
 	return res, nil
 }
 
