@@ -82,7 +82,7 @@ export class ProblemPanel {
     const preview = el('div', { class: 'preview', 'data-testid': 'problem-preview' });
     this.previewEl = preview;
     photo.addEventListener('change', () => this.takePhoto(photo.files[0]));
-    const contact = el('details', { class: 'contact', open: !!(v.name || v.phone || v.email) },
+    const contact = el('details', { class: 'contact', 'data-testid': 'problem-contact', open: !!(v.name || v.phone || v.email) },
       el('summary', { text: t('problem.contact') }),
       el('p', { class: 'hint', text: t('problem.contactHint') }),
       field(t('problem.name'), el('input', { name: 'name', autocomplete: 'name', maxlength: '100', value: v.name || '', 'data-testid': 'problem-name' })),
