@@ -26,11 +26,12 @@ export class AdminPanel {
       return;
     }
     this.render();
-    this.loadAudit(true);
   }
 
+  /** render draws the three parts; the audit trail is read again (the change just made is in it). */
   render() {
     this.root.replaceChildren(this.usersSection(), this.crewsSection(), this.auditSection());
+    this.loadAudit(true);
   }
 
   // ---- users -------------------------------------------------------------
@@ -179,7 +180,7 @@ export class AdminPanel {
     this.auditMore.addEventListener('click', () => this.loadAudit(false));
     this.auditStatus = el('p', { class: 'form-status', role: 'status', hidden: true });
     return el('section', { class: 'admin-sec', 'aria-labelledby': 'audit-h' }, el('h3', { id: 'audit-h', text: t('admin.audit.heading') }),
-      form, this.auditStatus, el('div', { class: 'table-scroll' }, table), this.auditMore);
+      form, this.auditStatus, el('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'audit-h' }, table), this.auditMore);
   }
 
   async loadAudit(fresh) {

@@ -242,6 +242,7 @@ async function start(me) {
     onAsset: (id) => editAsset(id, $('[data-testid="task-edit-asset"]')),
     onClose: () => { setAddress({ task: '' }); app.highlight?.remove(); },
     onShow: (task) => showOnMap(task),
+    focusAfterClose: (id) => app.queueList.querySelector(`[data-id="${id}"]`) || app.queueList.querySelector('button') || app.queueList,
   });
   setupTabs();
   renderQueueShell();

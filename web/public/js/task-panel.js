@@ -13,8 +13,8 @@ const PRIORITIES = ['low', 'normal', 'high', 'urgent'];
 
 export class TaskPanel {
   /** root: the panel element; meta: the vocabulary; crews(): the crews; onChanged(task), onAsset(id), onClose(). */
-  constructor(root, { meta, crews, onChanged, onAsset, onClose, onShow }) {
-    Object.assign(this, { root, meta, crews, onChanged, onAsset, onClose, onShow });
+  constructor(root, { meta, crews, onChanged, onAsset, onClose, onShow, focusAfterClose }) {
+    Object.assign(this, { root, meta, crews, onChanged, onAsset, onClose, onShow, focusAfterClose });
     this.task = null;
     root.addEventListener('keydown', (e) => {
       if (e.key === 'Escape' && !e.target.closest('dialog')) { e.preventDefault(); this.close(); }
@@ -296,11 +296,14 @@ export class TaskPanel {
 
   close() {
     if (this.root.hidden) return;
+    const id = this.task?.id;
     this.root.hidden = true;
     this.task = null;
     this.onClose?.();
-    const back = this.returnFocus;
+    // The element it was opened from may have been redrawn (the queue refreshes after a change).
+    let back = this.returnFocus;
     this.returnFocus = null;
-    if (back && document.contains(back)) back.focus();
+    if (!back || !document.contains(back)) back = this.focusAfterClose?.(id);
+    back?.focus();
   }
 }
