@@ -6,7 +6,7 @@
 // outbox (IndexedDB), so nothing is lost without signal; a service worker
 // keeps the page itself available offline.
 import { getJSON, send, query, ApiError } from './api.js';
-import { t, name, dateTime, onLangChange } from './i18n.js';
+import { t, name, dateTime } from './i18n.js';
 import { el, field, option, say, problemText, showFieldErrors, clearFieldErrors } from './dom.js';
 import { whoami, loginForm, logout, setupLanguage } from './session.js';
 import { bboxAround, locate, nearestDistance, distance } from './geo.js';
@@ -195,7 +195,8 @@ async function renderTask(id) {
   if (app.taskId !== String(id)) return;
   app.task = res.data;
   app.photos = photos;
-  drawTask();
+  app.photoMsg = null;
+  await drawTask();
   focusHeading('task');
 }
 
@@ -230,6 +231,7 @@ async function drawTask() {
     ['before', 'during', 'after'].map((s) => option(s, t(`stage.${s}`), s === defaultStage(k))));
   const input = el('input', { type: 'file', accept: 'image/*', capture: 'environment', multiple: true, name: 'photo', 'data-testid': 'photo-input' });
   const pstatus = el('p', { class: 'form-status', role: 'status', 'data-testid': 'photo-status', hidden: true });
+  if (app.photoMsg) say(pstatus, app.photoMsg.text, app.photoMsg.kind);
   input.addEventListener('change', async () => {
     const files = [...input.files];
     input.value = '';
@@ -271,7 +273,7 @@ async function queuePhoto(file, stage, status) {
     fields.lon = exif.lon;
   } else {
     try {
-      const p = await locate({ timeout: 8000, maximumAge: 60000 });
+      const p = await locate({ timeout: 5000, maximumAge: 60000 });
       app.position = p;
       fields.lat = p.lat.toFixed(7);
       fields.lon = p.lon.toFixed(7);
@@ -280,7 +282,9 @@ async function queuePhoto(file, stage, status) {
   }
   if (exif.capturedAt) fields.captured_at = exif.capturedAt;
   await app.outbox.add({ kind: 'photo', taskId: app.task.id, taskRef: app.task.ref, taskTitle: app.task.title, fields, blob: img.blob, width: img.width, height: img.height });
-  say(status, navigator.onLine ? t('field.photoQueued') : t('field.photoQueuedOffline'), 'ok');
+  // Said after the redraw too: the view is drawn again with the photo waiting in it.
+  app.photoMsg = { text: navigator.onLine ? t('field.photoQueued') : t('field.photoQueuedOffline'), kind: 'ok' };
+  say(status, app.photoMsg.text, 'ok');
   await drawTask();
 }
 
@@ -531,12 +535,29 @@ async function main() {
       return;
     }
     await logout();
+    localStorage.removeItem('inframap.field.me');
     if (window.caches) await caches.delete('inframap-api').catch(() => {});
     location.replace('/field');
   });
-  const [me, meta] = await Promise.all([whoami(), getJSON('/api/v1/meta')]);
+  // Without signal the page still opens: who was signed in and the
+  // vocabulary are kept from the last time (the service worker keeps the rest).
+  const [me, meta] = await Promise.all([remembered('inframap.field.me', whoami), remembered('inframap.field.meta', () => getJSON('/api/v1/meta'))]);
   app.meta = meta;
   if (me) await start(me); else showLogin();
+}
+
+/** remembered answers from fetch() and keeps its answer; offline, the kept one. */
+async function remembered(key, fetch) {
+  try {
+    const v = await fetch();
+    try { if (v) localStorage.setItem(key, JSON.stringify(v)); else localStorage.removeItem(key); } catch { /* not kept */ }
+    return v;
+  } catch (err) {
+    if (!(err instanceof ApiError && err.offline)) throw err;
+    const kept = localStorage.getItem(key);
+    if (!kept) throw err;
+    return JSON.parse(kept);
+  }
 }
 
 main().catch(showError);

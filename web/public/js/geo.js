@@ -27,9 +27,12 @@ export function locate({ timeout = 15000, maximumAge = 30000 } = {}) {
       reject(Object.assign(new Error('no geolocation'), { code: 2 }));
       return;
     }
+    // The API's own timeout starts only once permission is given: a prompt
+    // left unanswered would wait for ever, so the page keeps its own clock.
+    const timer = setTimeout(() => reject(Object.assign(new Error('no answer'), { code: 3 })), timeout + 1000);
     navigator.geolocation.getCurrentPosition(
-      (p) => resolve({ lon: p.coords.longitude, lat: p.coords.latitude, accuracy: p.coords.accuracy }),
-      reject, { enableHighAccuracy: true, timeout, maximumAge });
+      (p) => { clearTimeout(timer); resolve({ lon: p.coords.longitude, lat: p.coords.latitude, accuracy: p.coords.accuracy }); },
+      (err) => { clearTimeout(timer); reject(err); }, { enableHighAccuracy: true, timeout, maximumAge });
   });
 }
 

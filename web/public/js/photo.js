@@ -15,10 +15,14 @@ export async function readExif(file) {
   const out = { lat: null, lon: null, capturedAt: null };
   let tags;
   try {
+    // Picks per block: a global pick would reach the interop block, which
+    // the lite build has no dictionary for. Raw values: the time is read
+    // here with the district's zone, not the browser's.
     tags = await exifr.parse(file, {
-      tiff: true, exif: true, gps: true, ifd1: false, interop: false, xmp: false, icc: false, iptc: false, jfif: false,
-      reviveValues: false, translateValues: false, translateKeys: true,
-      pick: ['DateTimeOriginal', 'OffsetTimeOriginal', 'GPSLatitude', 'GPSLatitudeRef', 'GPSLongitude', 'GPSLongitudeRef', 'SubSecTimeOriginal'],
+      tiff: true, ifd0: false, ifd1: false, interop: false, xmp: false, icc: false, iptc: false, jfif: false,
+      exif: { pick: ['DateTimeOriginal', 'OffsetTimeOriginal', 'SubSecTimeOriginal'] },
+      gps: { pick: ['GPSLatitude', 'GPSLatitudeRef', 'GPSLongitude', 'GPSLongitudeRef'] },
+      reviveValues: false, translateValues: false,
     });
   } catch {
     return out; // no EXIF, or none exifr can read: the device's position will do
