@@ -104,6 +104,8 @@ async function loadQueue() {
   const more = (page.links || []).some((l) => l.rel === 'next');
   app.queueCount.textContent = t(more ? 'console.countMore' : 'console.count', { n: tasks.length });
   app.queueCount.dataset.count = String(tasks.length);
+  // Redrawn under the person's focus: keep it on the same task, or the first.
+  const focused = app.queueList.contains(document.activeElement) ? document.activeElement.dataset.id || '' : null;
   app.queueList.replaceChildren(...tasks.map((k) => {
     const dot = el('span', { class: 'dot', 'aria-hidden': 'true' });
     dot.style.background = statusColor(k.status);
@@ -116,6 +118,7 @@ async function loadQueue() {
     return el('li', {}, b);
   }));
   if (!tasks.length) app.queueList.append(el('li', { class: 'muted', text: t('console.empty') }));
+  if (focused !== null) (app.queueList.querySelector(`[data-id="${focused}"]`) || app.queueList.querySelector('button') || app.queueList).focus();
 }
 
 function statusName(code) {
