@@ -149,7 +149,26 @@ async function showOnMap(task) {
   if (layer.setStyle && !(layer instanceof L.CircleMarker) && g.type !== 'Point') layer.setStyle({ color: '#e8590c', weight: 5, fillOpacity: 0.15 });
   app.highlight = layer.addTo(app.map);
   const b = layer.getBounds ? layer.getBounds() : L.latLngBounds([layer.getLatLng()]);
-  app.map.fitBounds(b, { maxZoom: 18, padding: [60, 60], animate: false });
+  // Keep it clear of the task panel over the right of the map.
+  const panel = $('#task-panel').hidden ? 0 : $('#task-panel').offsetWidth;
+  app.map.fitBounds(b, { maxZoom: 18, paddingTopLeft: [60, 60], paddingBottomRight: [panel + 60, 60], animate: false });
+  showContext();
+}
+
+/** showContext draws the assets around what is shown, coloured by status, for orientation. */
+async function showContext() {
+  let page;
+  try {
+    page = await getJSON(query('/api/v1/assets', { bbox: app.proj.bbox(app.map.getBounds()), kind: 'road_repair,sewer_separation,parking_lot,manhole,capital_project', limit: 300 }));
+  } catch { return; }
+  app.context?.remove();
+  app.context = L.geoJSON(page, {
+    coordsToLatLng: (c) => app.proj.toLatLng(c), pmIgnore: true,
+    style: (f) => ({ color: statusColor(f.properties.status), weight: 2, opacity: 0.7, fillOpacity: 0.1 }),
+    pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 4, color: statusColor(f.properties.status), weight: 1, fillOpacity: 0.6, pmIgnore: true }),
+    onEachFeature: (f, layer) => layer.bindTooltip(`${name(f.properties)} · ${f.properties.code}`),
+  }).addTo(app.map);
+  app.highlight?.bringToFront?.();
 }
 
 // ---- assets ---------------------------------------------------------------
