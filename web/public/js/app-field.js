@@ -220,7 +220,9 @@ async function drawTask() {
   if (waiting.length) {
     const ul = el('ul', { class: 'strip pending', 'data-testid': 'pending-photos' });
     for (const r of waiting) {
-      ul.append(el('li', {}, el('img', { src: pendingUrl(r), alt: t('field.pendingPhoto', { stage: t(`stage.${r.fields.stage}`) }), class: 'thumb', width: '160', height: '120' }),
+      ul.append(el('li', { 'data-id': String(r.id) }, el('img', { src: pendingUrl(r), alt: t('field.pendingPhoto', { stage: t(`stage.${r.fields.stage}`) }), class: 'thumb', width: '160', height: '120' }),
+        el('progress', { max: '1', value: String(app.outbox.progress.get(r.id) || 0), 'data-testid': 'pending-progress',
+          'aria-label': t('outbox.progress', { what: describe(r) }) }),
         el('span', { class: 'cap', text: `${t(`stage.${r.fields.stage}`)} · ${t(`outbox.state.${r.state}`)}` })));
     }
     phot.append(ul);
@@ -477,8 +479,8 @@ async function start(me) {
     if (app.view === 'outbox') renderOutbox();
   });
   app.outbox.addEventListener('progress', (e) => {
-    const bar = document.querySelector(`[data-testid="outbox-item"][data-id="${e.detail.id}"] progress`);
-    if (bar) bar.value = e.detail.f;
+    // The same upload's bar in the outbox and under the task's photos.
+    for (const bar of document.querySelectorAll(`[data-testid="outbox-item"][data-id="${e.detail.id}"] progress, [data-testid="pending-photos"] [data-id="${e.detail.id}"] progress`)) bar.value = e.detail.f;
   });
   app.outbox.addEventListener('sent', async (e) => {
     const { rec } = e.detail;

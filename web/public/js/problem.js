@@ -8,7 +8,6 @@ import { api, upload, newKey, ApiError } from './api.js';
 import { t, name, dateTime, onLangChange } from './i18n.js';
 import { el, field, option, showFieldErrors, clearFieldErrors, problemText, waitText, say } from './dom.js';
 import { bboxAround, locate } from './geo.js';
-import { resize } from './photo.js';
 
 /* global L */
 
@@ -211,6 +210,8 @@ export class ProblemPanel {
     this.key = null;
     if (!file) { this.showPhoto(); return; }
     try {
+      // Loaded when a photo is chosen: most visitors of the map never need it.
+      const { resize } = await import('./photo.js');
       const { blob } = await resize(file);
       this.photo = { blob, url: URL.createObjectURL(blob) };
     } catch {
