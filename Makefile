@@ -41,7 +41,7 @@ web: web/node_modules/.package-lock.json ## refresh web/public/vendor from the n
 test-web: web/node_modules/.package-lock.json ## run the browser tests (headless Chromium against serve -demo)
 	cd web && GO=$(GO) node --test --test-concurrency=1 tests/
 
-screenshots: web/node_modules/.package-lock.json ## write docs/screenshots/*.png of the public map (desktop and phone)
+screenshots: web/node_modules/.package-lock.json ## write docs/screenshots/*.png: the public map (desktop and phone), the console, the field page (phone)
 	cd web && GO=$(GO) node scripts/screenshots.mjs
 
 bench: build ## load harness: reads and writes on loopback vs pgbench ceilings, district and city scale; writes docs/benchmarks.md

@@ -32,6 +32,24 @@ const files = {
     ['dist/uPlot.min.css', 'uplot/uPlot.min.css'],
     ['LICENSE', 'uplot/LICENSE'],
   ],
+  // Drawing and editing asset geometry in the console (a classic script on L).
+  '@geoman-io/leaflet-geoman-free': [
+    ['dist/leaflet-geoman.min.js', 'leaflet-geoman/leaflet-geoman.min.js'],
+    ['dist/leaflet-geoman.css', 'leaflet-geoman/leaflet-geoman.css'],
+    ['LICENSE', 'leaflet-geoman/LICENSE'],
+  ],
+  // EXIF of the field page's photos, read before the browser resizes them
+  // (the canvas drops it). ES modules, renamed .js so every server gives them
+  // a JavaScript type.
+  exifr: [
+    ['dist/lite.esm.mjs', 'exifr/lite.esm.js'],
+    ['LICENSE', 'exifr/LICENSE'],
+  ],
+  // The field page's offline queue in IndexedDB.
+  idb: [
+    ['build/index.js', 'idb/index.js'],
+    ['LICENSE', 'idb/LICENSE'],
+  ],
 };
 
 rmSync(out, { recursive: true, force: true });

@@ -14,6 +14,10 @@ import { chromium } from 'playwright-core';
 
 export const WEB = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const ROOT = resolve(WEB, '..');
+/** PASSWORD is the demo accounts' password (admin@demo, engineer@demo, inspector@demo). */
+export const PASSWORD = 'web-tests-demo-password';
+/** Photo fixtures of internal/photo: gps-ne.jpg has EXIF GPS 43.88 N 125.27 E, taken 2024-06-15 10:30:00.25 +08:00. */
+export const PHOTOS = join(ROOT, 'internal', 'photo', 'testdata');
 
 function goBinary() {
   if (process.env.GO) return process.env.GO;
@@ -32,7 +36,8 @@ export async function startServer() {
   const dataDir = join(tmp, 'data');
   const child = spawn(bin, ['serve', '-demo', '-data-dir', dataDir, '-addr', '127.0.0.1:0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, INFRAMAP_DEMO_PASSWORD: 'web-tests-demo-password', INFRAMAP_LOG_LEVEL: 'warn', INFRAMAP_LOG_FORMAT: 'text' },
+    // A low bcrypt cost keeps the many sign-ins of the tests fast.
+    env: { ...process.env, INFRAMAP_DEMO_PASSWORD: PASSWORD, INFRAMAP_BCRYPT_COST: '4', INFRAMAP_LOG_LEVEL: 'warn', INFRAMAP_LOG_FORMAT: 'text' },
   });
   let log = '';
   child.stderr.on('data', (b) => { log += b; });
@@ -176,6 +181,57 @@ export async function newPage(browser, opts = {}) {
   page.on('console', (m) => { if (m.type() === 'error') page.consoleErrors = (page.consoleErrors || []).concat(m.text()); });
   page.on('response', (r) => { if (r.status() >= 400) page.failed = (page.failed || []).concat(`${r.status()} ${r.url()}`); });
   return page;
+}
+
+/** token signs in through the API and returns a bearer token, for changes made behind a page's back. */
+export async function token(base, email) {
+  const r = await fetch(base + '/api/v1/auth/tokens', {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email, password: PASSWORD, name: `web test ${Date.now()}` }),
+  });
+  if (!r.ok) throw new Error(`token for ${email}: ${r.status} ${await r.text()}`);
+  return (await r.json()).token;
+}
+
+/** call makes an API request with a bearer token: {status, headers, body}. */
+export async function call(base, tok, method, path, { json, headers = {} } = {}) {
+  const h = { Authorization: `Bearer ${tok}`, ...headers };
+  if (json !== undefined) h['Content-Type'] = 'application/json';
+  const r = await fetch(base + path, { method, headers: h, body: json === undefined ? undefined : JSON.stringify(json) });
+  const text = await r.text();
+  let body = text;
+  try { body = JSON.parse(text); } catch { /* not JSON */ }
+  return { status: r.status, headers: r.headers, body };
+}
+
+/** uploadPhoto posts a fixture photo to a task through the API. */
+export async function uploadPhoto(base, tok, taskId, file, stage) {
+  const fd = new FormData();
+  fd.append('stage', stage);
+  fd.append('photo', new Blob([readFileSync(join(PHOTOS, file))], { type: 'image/jpeg' }), file);
+  const r = await fetch(`${base}/api/v1/tasks/${taskId}/photos`, { method: 'POST', headers: { Authorization: `Bearer ${tok}` }, body: fd });
+  if (r.status >= 300) throw new Error(`upload: ${r.status} ${await r.text()}`);
+  return r.json();
+}
+
+/** signIn fills a staff page's sign-in form as a person would and waits for the page. */
+export async function signIn(page, email) {
+  await page.locator('[data-testid="login-email"]').waitFor();
+  await page.fill('[data-testid="login-email"]', email);
+  await page.fill('[data-testid="login-password"]', PASSWORD);
+  await page.click('[data-testid="login-submit"]');
+  await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 30_000 });
+}
+
+/** expectedErrors drops what a staff page logs before sign-in: GET /auth/me answers 401. */
+export const unexpected = (list = []) => list.filter((m) => !/401 \(Unauthorized\)|\/api\/v1\/auth\/me/.test(m));
+
+/** axeCheck runs axe-core on the page and fails on serious or critical violations. */
+export async function axeCheck(page, what, assert) {
+  if (!(await page.evaluate(() => !!window.axe))) await page.addScriptTag({ path: join(WEB, 'node_modules/axe-core/axe.min.js') });
+  const res = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }));
+  const bad = res.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(bad.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`), [], what);
 }
 
 /** waitReady waits for the page's layers-drawn mark. */

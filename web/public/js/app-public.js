@@ -15,6 +15,8 @@ import { DetailsPanel } from './details.js';
 import { ListView } from './list.js';
 import { ReportCard } from './report.js';
 import { Notices } from './notice.js';
+import { ProblemPanel } from './problem.js';
+import { centreOf } from './geo.js';
 
 const $ = (sel) => document.querySelector(sel);
 const state = readState();
@@ -45,6 +47,7 @@ function setupTabs() {
     saveState();
     if (tab.dataset.tab === 'list') app.list?.show();
     if (tab.dataset.tab === 'report') app.report?.drawChart();
+    $('#map').classList.toggle('picking', tab.dataset.tab === 'problem');
   };
   for (const tab of tabs) {
     tab.addEventListener('click', () => select(tab, false));
@@ -235,8 +238,23 @@ async function main() {
     onBasemap: setBasemap,
   });
   app.list = new ListView($('#panel-list'), { meta, onOpen: (f, btn) => openDetails(f.id, btn) });
+  app.problem = new ProblemPanel($('#panel-problem'), { map: app.map, getProj: () => app.proj, meta });
+  // While the report form is open, a click on the map says where the problem is.
+  app.map.on('click', (e) => {
+    if (state.tab === 'problem') {
+      const [lon, lat] = app.proj.toLonLat(e.latlng);
+      app.problem.setLocation({ lon, lat, accuracy: null, source: 'map' });
+    }
+  });
   app.details = new DetailsPanel($('#details'), {
     meta, areas: zones,
+    onReport: (a) => {
+      const [lon, lat] = a.geometry.type === 'Point' ? a.geometry.coordinates : centreOf(a.geometry);
+      app.details.close();
+      app.selectTab('problem', false);
+      app.problem.setLocation({ lon, lat, accuracy: null, source: 'map' });
+      $('#panel-problem select').focus();
+    },
     getAsOf: () => state.asOf,
     onOpen: () => {},
     onClose: () => { state.id = ''; saveState(); app.layers.select(null); },

@@ -4,7 +4,8 @@
 import { api } from './api.js';
 import { t, has, name, num, wan, yuan, dateTime, day, isZh } from './i18n.js';
 import { statusColor } from './symbols.js';
-import { el } from './filters.js';
+import { el } from './dom.js';
+import { pair, strip } from './gallery.js';
 
 // Attributes shown per kind, in this order; anything else the service adds
 // appears after them with its key as label.
@@ -20,7 +21,8 @@ const SKIP = new Set(['kind', 'code', 'name', 'name_en', 'subdistrict', 'status'
   'created_at', 'parent_id', 'tasks', 'space_type_name']);
 
 export class DetailsPanel {
-  constructor(root, { meta, areas, onClose, onOpen, getAsOf }) {
+  constructor(root, { meta, areas, onClose, onOpen, getAsOf, onReport }) {
+    this.onReport = onReport;
     this.root = root;
     this.meta = meta;
     this.areas = areas;
@@ -142,18 +144,37 @@ export class DetailsPanel {
       b.addEventListener('click', () => this.open(p.parent_id, { returnFocus: this.returnFocus }));
       parts.push(b);
     }
+    if (this.onReport) {
+      const b = el('button', { type: 'button', class: 'btn', 'data-testid': 'details-report', text: t('problem.reportHere') });
+      b.addEventListener('click', () => this.onReport(a));
+      parts.push(b);
+    }
     parts.push(this.photos(), this.history(p.tasks || []));
     root.replaceChildren(...parts);
+    this.loadPhotos(a.id);
   }
 
+  /** photos is the place of the public photos: the before/after pair first, every photo below. */
   photos() {
-    // Public photos arrive with the photo API; the before/after pair has its place already.
-    const fig = (key) => el('figure', { class: 'photo', 'data-stage': key },
-      el('div', { class: 'photo-empty', text: t('details.noPhotos') }),
-      el('figcaption', { text: t(`details.${key}`) }));
-    return el('section', { class: 'photos', 'data-testid': 'details-photos', 'aria-labelledby': 'photos-h' },
-      el('h3', { id: 'photos-h', text: t('details.photos') }),
-      el('div', { class: 'pair' }, fig('before'), fig('after')));
+    const sec = el('section', { class: 'photos', 'data-testid': 'details-photos', 'aria-labelledby': 'photos-h' },
+      el('h3', { id: 'photos-h', text: t('details.photos') }), pair(this.photoList || []));
+    if (this.photoList?.length) sec.append(strip(this.photoList));
+    return sec;
+  }
+
+  async loadPhotos(id) {
+    if (this.photoFor !== String(id)) {
+      this.photoList = [];
+      this.photoFor = String(id);
+      try {
+        this.photoList = (await api.assetPhotos(id)).photos.filter((p) => p.visible);
+      } catch {
+        this.photoList = []; // photos are extra: the details stand without them
+      }
+    }
+    if (this.current !== String(id)) return;
+    const old = this.root.querySelector('[data-testid="details-photos"]');
+    if (old) old.replaceWith(this.photos());
   }
 
   history(tasks) {
@@ -201,6 +222,7 @@ export class DetailsPanel {
     if (this.root.hidden) return;
     this.root.hidden = true;
     this.current = null;
+    this.photoFor = null;
     this.asset = null;
     this.onClose();
     const back = this.returnFocus;

@@ -5,6 +5,7 @@
 import { t, name, num, day } from './i18n.js';
 import { PROGRAMME_KINDS, statusColor, swatch } from './symbols.js';
 import { PROVIDERS, providerName } from './basemap.js';
+import { el } from './dom.js';
 
 /**
  * matcher is the filter of the map and the list. The completion range keeps
@@ -30,16 +31,6 @@ export function matcher(s, { ignoreStatus = false } = {}) {
   };
 }
 
-const el = (tag, attrs = {}, ...kids) => {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'text') e.textContent = v;
-    else e.setAttribute(k, v === true ? '' : v);
-  }
-  e.append(...kids.filter(Boolean));
-  return e;
-};
 export { el };
 
 export class FilterPanel {

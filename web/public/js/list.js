@@ -3,7 +3,7 @@
 // Home, End, PageUp and PageDown move through the items, Enter opens one.
 import { t, name, num } from './i18n.js';
 import { statusColor, PROGRAMME_KINDS } from './symbols.js';
-import { el } from './filters.js';
+import { el } from './dom.js';
 
 export class ListView {
   constructor(root, { meta, onOpen }) {

@@ -5,7 +5,7 @@
 // both the figures and the map.
 import { t, name, num, wan, yuan, has, isZh, today } from './i18n.js';
 import { statusColor, PROGRAMME_KINDS, swatch } from './symbols.js';
-import { el } from './filters.js';
+import { el } from './dom.js';
 
 let uplotReady = null;
 /** loadUPlot adds the chart library on first use: most visits never open the report. */

@@ -1,0 +1,329 @@
+// app-manage.js: the engineers' console (/manage). After sign-in: the
+// queues (reports to triage, overdue, open work, done work awaiting
+// verification), a task's panel with its next steps, progress edits and
+// photos, the asset editor on the map, and for admins users, crews and the
+// audit trail. The open task and asset are in the address (?task=, ?asset=).
+import { getJSON, query, ApiError } from './api.js';
+import { t, name, dateTime, onLangChange } from './i18n.js';
+import { el, option, problemText } from './dom.js';
+import { whoami, loginForm, logout, setupLanguage, can } from './session.js';
+import { readState } from './state.js';
+import { createMap } from './map.js';
+import { Projection } from './projection.js';
+import { Basemap, PROVIDERS, providerName } from './basemap.js';
+import { Notices } from './notice.js';
+import { TaskPanel } from './task-panel.js';
+import { AssetEditor } from './asset-editor.js';
+import { AdminPanel } from './admin.js';
+import { statusColor } from './symbols.js';
+
+/* global L */
+
+const $ = (sel) => document.querySelector(sel);
+const app = { crews: [], queue: 'reported' };
+const QUEUES = {
+  reported: { status: 'reported' },
+  overdue: { overdue: 'true' },
+  open: { status: 'filed,dispatched,in_progress' },
+  done: { status: 'done' },
+};
+
+function address() {
+  const p = new URLSearchParams(location.search);
+  return { task: p.get('task') || '', asset: p.get('asset') || '', tab: p.get('tab') || '', queue: p.get('queue') || '' };
+}
+
+function setAddress(changes) {
+  const p = new URLSearchParams(location.search);
+  for (const [k, v] of Object.entries(changes)) {
+    if (v) p.set(k, v); else p.delete(k);
+  }
+  const qs = p.toString();
+  history.replaceState(null, '', location.pathname + (qs ? `?${qs}` : ''));
+}
+
+// ---- tabs -----------------------------------------------------------------
+
+function setupTabs() {
+  const tabs = [...document.querySelectorAll('[role=tab]')];
+  const visible = () => tabs.filter((x) => !x.hidden);
+  const select = (tab, focus) => {
+    for (const x of tabs) {
+      const on = x === tab;
+      x.setAttribute('aria-selected', String(on));
+      x.tabIndex = on ? 0 : -1;
+      document.getElementById(x.getAttribute('aria-controls')).hidden = !on;
+    }
+    if (focus) tab.focus();
+    setAddress({ tab: tab.dataset.tab === 'queue' ? '' : tab.dataset.tab });
+    if (tab.dataset.tab === 'admin' && !app.adminLoaded) { app.adminLoaded = true; app.admin.load(); }
+  };
+  for (const tab of tabs) {
+    tab.addEventListener('click', () => select(tab, false));
+    tab.addEventListener('keydown', (e) => {
+      const v = visible();
+      const i = v.indexOf(tab);
+      const to = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: v.length - 1 }[e.key];
+      if (to === undefined) return;
+      e.preventDefault();
+      select(v[(to + v.length) % v.length], true);
+    });
+  }
+  app.selectTab = (n, focus) => select(tabs.find((x) => x.dataset.tab === n), focus);
+}
+
+// ---- queue ----------------------------------------------------------------
+
+function renderQueueShell() {
+  const root = $('#panel-queue');
+  const group = el('div', { class: 'segmented', role: 'group', 'aria-label': t('console.queues') });
+  for (const q of Object.keys(QUEUES)) {
+    const b = el('button', { type: 'button', class: 'seg', 'data-queue': q, 'data-testid': `queue-${q}`, 'aria-pressed': String(q === app.queue), text: t(`console.queue.${q}`) });
+    b.addEventListener('click', () => { app.queue = q; setAddress({ queue: q === 'reported' ? '' : q }); renderQueueShell(); loadQueue(); });
+    group.append(b);
+  }
+  const refresh = el('button', { type: 'button', class: 'btn', 'data-testid': 'queue-refresh', text: t('console.refresh') });
+  refresh.addEventListener('click', () => loadQueue());
+  app.queueCount = el('p', { class: 'shown', role: 'status', 'data-testid': 'queue-count' });
+  app.queueList = el('ul', { class: 'queue', id: 'queue-list', tabindex: '-1', 'data-testid': 'queue-list', 'aria-label': t(`console.queue.${app.queue}`) });
+  root.replaceChildren(el('h2', { class: 'panel-h', text: t('console.queueHeading') }), group, el('div', { class: 'btn-row' }, refresh), app.queueCount, app.queueList);
+}
+
+async function loadQueue() {
+  const q = app.queue;
+  app.queueCount.textContent = t('app.loading');
+  let page;
+  try {
+    page = await getJSON(query('/api/v1/tasks', { ...QUEUES[q], limit: 200 }));
+  } catch (err) {
+    app.queueCount.textContent = problemText(err);
+    return;
+  }
+  if (q !== app.queue) return;
+  const tasks = page.tasks.sort((a, b) => (b.created_at < a.created_at ? -1 : 1));
+  const more = (page.links || []).some((l) => l.rel === 'next');
+  app.queueCount.textContent = t(more ? 'console.countMore' : 'console.count', { n: tasks.length });
+  app.queueCount.dataset.count = String(tasks.length);
+  // Redrawn under the person's focus: keep it on the same task, or the first.
+  const focused = app.queueList.contains(document.activeElement) ? document.activeElement.dataset.id || '' : null;
+  app.queueList.replaceChildren(...tasks.map((k) => {
+    const dot = el('span', { class: 'dot', 'aria-hidden': 'true' });
+    dot.style.background = statusColor(k.status);
+    const b = el('button', { type: 'button', class: 'item', 'data-testid': 'queue-item', 'data-id': String(k.id), 'data-ref': k.ref },
+      dot, el('span', { class: 'item-name', text: k.title }),
+      el('span', { class: 'item-meta', text: [k.ref, statusName(k.status), t(`priority.${k.priority}`),
+        k.assignee, k.due_date && `${t('details.dueDate')} ${k.due_date}`, k.overdue && t('details.overdue'), t(`source.${k.source}`), dateTime(k.created_at)].filter(Boolean).join(' · ') }));
+    if (k.overdue) b.classList.add('overdue');
+    b.addEventListener('click', () => openTask(k.id, b));
+    return el('li', {}, b);
+  }));
+  if (!tasks.length) app.queueList.append(el('li', { class: 'muted', text: t('console.empty') }));
+  if (focused !== null) (app.queueList.querySelector(`[data-id="${focused}"]`) || app.queueList.querySelector('button') || app.queueList).focus();
+}
+
+function statusName(code) {
+  const s = app.meta.statuses.find((x) => x.code === code);
+  return s ? name(s) : code;
+}
+
+// ---- task -----------------------------------------------------------------
+
+function openTask(id, from) {
+  setAddress({ task: String(id) });
+  app.task.open(id, { returnFocus: from || document.activeElement });
+}
+
+/** showOnMap highlights where the task is: its asset's shape or its reported point. */
+async function showOnMap(task) {
+  app.highlight?.remove();
+  let g = task.location;
+  if (task.asset_id) {
+    try { g = (await getJSON(`/api/v1/assets/${task.asset_id}`)).geometry; } catch { /* the point, if any */ }
+  }
+  if (!g || !app.task.task || app.task.task.id !== task.id) return;
+  const layer = L.GeoJSON.geometryToLayer({ type: 'Feature', geometry: g, properties: {} }, {
+    coordsToLatLng: (c) => app.proj.toLatLng(c),
+    pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 9, color: '#e8590c', weight: 3, fillOpacity: 0.3 }),
+    color: '#e8590c', weight: 5, fillOpacity: 0.15,
+  });
+  if (layer.setStyle && !(layer instanceof L.CircleMarker) && g.type !== 'Point') layer.setStyle({ color: '#e8590c', weight: 5, fillOpacity: 0.15 });
+  app.highlight = layer.addTo(app.map);
+  const b = layer.getBounds ? layer.getBounds() : L.latLngBounds([layer.getLatLng()]);
+  // Keep it clear of the task panel over the right of the map.
+  const panel = $('#task-panel').hidden ? 0 : $('#task-panel').offsetWidth;
+  app.map.fitBounds(b, { maxZoom: 18, paddingTopLeft: [60, 60], paddingBottomRight: [panel + 60, 60], animate: false });
+  showContext();
+}
+
+/** showContext draws the assets around what is shown, coloured by status, for orientation. */
+async function showContext() {
+  let page;
+  try {
+    page = await getJSON(query('/api/v1/assets', { bbox: app.proj.bbox(app.map.getBounds()), kind: 'road_repair,sewer_separation,parking_lot,manhole,capital_project', limit: 300 }));
+  } catch { return; }
+  app.context?.remove();
+  app.context = L.geoJSON(page, {
+    coordsToLatLng: (c) => app.proj.toLatLng(c), pmIgnore: true,
+    style: (f) => ({ color: statusColor(f.properties.status), weight: 2, opacity: 0.7, fillOpacity: 0.1 }),
+    pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 4, color: statusColor(f.properties.status), weight: 1, fillOpacity: 0.6, pmIgnore: true }),
+    onEachFeature: (f, layer) => layer.bindTooltip(`${name(f.properties)} · ${f.properties.code}`),
+  }).addTo(app.map);
+  app.highlight?.bringToFront?.();
+}
+
+// ---- assets ---------------------------------------------------------------
+
+function renderAssetsPanel() {
+  const root = $('#panel-assets');
+  const q = el('input', { type: 'search', id: 'a-q', 'data-testid': 'asset-search', autocomplete: 'off', placeholder: t('filters.searchPlaceholder') });
+  const kind = el('select', { id: 'a-kind', 'data-testid': 'asset-kind' }, option('', t('console.allKinds')),
+    app.meta.kinds.map((k) => option(k.code, name(k))));
+  const search = el('form', { class: 'inline-form', 'data-testid': 'asset-search-form', role: 'search' },
+    el('div', { class: 'field' }, el('label', { for: 'a-q', text: t('filters.search') }), q),
+    el('div', { class: 'field' }, el('label', { for: 'a-kind', text: t('details.kind') }), kind),
+    el('button', { type: 'submit', class: 'btn', text: t('console.find') }));
+  const results = el('ul', { class: 'queue', 'data-testid': 'asset-results' });
+  const status = el('p', { class: 'muted', role: 'status' });
+  search.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    status.textContent = t('app.loading');
+    try {
+      const page = await getJSON(query('/api/v1/assets', { q: q.value.trim(), kind: kind.value, limit: 50 }));
+      status.textContent = t('console.found', { n: page.features.length });
+      results.replaceChildren(...page.features.map((f) => {
+        const b = el('button', { type: 'button', class: 'item', 'data-testid': 'asset-result', 'data-id': String(f.id) },
+          el('span', { class: 'item-name', text: name(f.properties) }),
+          el('span', { class: 'item-meta', text: `${f.properties.code} · ${name(app.meta.kinds.find((k) => k.code === f.properties.kind))}` }));
+        b.addEventListener('click', () => editAsset(f.id, b));
+        return el('li', {}, b);
+      }));
+    } catch (err) {
+      status.textContent = problemText(err);
+    }
+  });
+  const newKind = el('select', { id: 'a-new-kind', 'data-testid': 'new-asset-kind' },
+    app.meta.kinds.map((k) => option(k.code, name(k))));
+  const newBtn = el('button', { type: 'button', class: 'btn', 'data-testid': 'new-asset', text: t('console.newAsset') });
+  newBtn.addEventListener('click', () => { setAddress({ asset: '' }); app.editor.create(newKind.value, { returnFocus: newBtn }); });
+  const editorRoot = el('section', { class: 'asset-editor', 'data-testid': 'asset-editor', 'aria-labelledby': 'asset-h', hidden: true });
+  root.replaceChildren(
+    el('h2', { class: 'panel-h', text: t('console.assetsHeading') }),
+    search, status, results,
+    el('div', { class: 'inline-form' }, el('div', { class: 'field' }, el('label', { for: 'a-new-kind', text: t('console.newAssetKind') }), newKind), newBtn),
+    editorRoot);
+  return editorRoot;
+}
+
+function editAsset(id, from) {
+  app.selectTab('assets', false);
+  setAddress({ asset: String(id) });
+  app.editor.edit(id, { returnFocus: from || document.activeElement });
+}
+
+// ---- start ----------------------------------------------------------------
+
+function newBasemap(state) {
+  return new Basemap(app.map, state, {
+    onUnreachable: () => app.notices.say('basemap.unreachable'),
+    onNeedsKey: () => app.notices.say('basemap.needsKey'),
+  });
+}
+
+async function start(me) {
+  app.me = me;
+  $('#login').hidden = true;
+  $('#console').hidden = false;
+  const who = $('[data-testid="whoami"]');
+  who.hidden = false;
+  who.textContent = t('console.signedInAs', { name: me.user.name || me.user.email, role: t(`role.${me.user.role}`) });
+  $('[data-testid="logout"]').hidden = false;
+  $('[data-testid="tab-admin"]').hidden = !can(me, 'admin');
+
+  const state = readState();
+  app.notices = new Notices($('#notices'));
+  if (!can(me, 'edit_task')) app.notices.say('console.readOnly');
+  app.proj = new Projection(PROVIDERS[providerName(state)].crs);
+  app.map = createMap($('#map'), { lat: null, lon: null, z: null }, app.proj);
+  app.basemap = newBasemap(state);
+  app.map.pm.setLang(document.documentElement.lang === 'en' ? 'en' : 'zh');
+  getJSON('/api/v1/areas').then((areas) => {
+    const district = areas.features.filter((f) => f.properties.kind !== 'subdistrict');
+    L.geoJSON({ type: 'FeatureCollection', features: district }, {
+      coordsToLatLng: (c) => app.proj.toLatLng(c), interactive: false, pmIgnore: true,
+      style: { color: '#212529', weight: 2, fill: false, dashArray: '6 4' },
+    }).addTo(app.map);
+  }).catch(() => {});
+
+  app.meta.canEdit = can(me, 'edit_task');
+  if (can(me, 'list_crews')) {
+    try { app.crews = (await getJSON('/api/v1/crews')).crews; } catch { app.crews = []; }
+  }
+  app.task = new TaskPanel($('#task-panel'), {
+    meta: app.meta, crews: () => app.crews,
+    onChanged: () => loadQueue(),
+    onAsset: (id) => editAsset(id, $('[data-testid="task-edit-asset"]')),
+    onClose: () => { setAddress({ task: '' }); app.highlight?.remove(); },
+    onShow: (task) => showOnMap(task),
+    focusAfterClose: (id) => app.queueList.querySelector(`[data-id="${id}"]`) || app.queueList.querySelector('button') || app.queueList,
+  });
+  setupTabs();
+  renderQueueShell();
+  const editorRoot = renderAssetsPanel();
+  app.editor = new AssetEditor(editorRoot, {
+    map: app.map, getProj: () => app.proj, meta: app.meta,
+    onClose: () => setAddress({ asset: '' }),
+  });
+  app.admin = new AdminPanel($('#panel-admin'), { me, onCrews: (c) => { app.crews = c; } });
+  $('.skip').addEventListener('click', (e) => {
+    e.preventDefault();
+    app.selectTab('queue', false);
+    (app.queueList.querySelector('button') || app.queueList).focus();
+  });
+  onLangChange(() => {
+    who.textContent = t('console.signedInAs', { name: me.user.name || me.user.email, role: t(`role.${me.user.role}`) });
+    app.map.pm.setLang(document.documentElement.lang === 'en' ? 'en' : 'zh');
+    renderQueueShell();
+    loadQueue();
+    if (app.task.task) app.task.render();
+    if (app.adminLoaded) app.admin.render();
+  });
+
+  const a = address();
+  if (a.queue && QUEUES[a.queue]) { app.queue = a.queue; renderQueueShell(); }
+  await loadQueue();
+  if (a.tab && a.tab !== 'queue' && !(a.tab === 'admin' && !can(me, 'admin'))) app.selectTab(a.tab, false);
+  if (a.task) openTask(a.task);
+  if (a.asset) editAsset(a.asset);
+  document.body.dataset.ready = 'true';
+}
+
+function showLogin() {
+  $('#console').hidden = true;
+  $('#login').hidden = false;
+  $('[data-testid="whoami"]').hidden = true;
+  $('[data-testid="logout"]').hidden = true;
+  loginForm($('#login'), { heading: t('console.loginHeading'), onSignedIn: (me) => start(me).catch(showError) });
+  document.body.dataset.ready = 'login';
+}
+
+function showError(err) {
+  console.error(err);
+  const box = el('div', { class: 'notice error', role: 'alert', 'data-testid': 'load-error' },
+    el('p', { text: err instanceof ApiError ? problemText(err) : t('app.loadFailed', { detail: err.message }) }));
+  document.body.append(box);
+}
+
+async function main() {
+  setupLanguage('console.title', () => {
+    if (!$('#login').hidden) showLogin();
+  });
+  $('[data-testid="logout"]').addEventListener('click', async () => {
+    await logout();
+    location.replace('/manage');
+  });
+  const [me, meta] = await Promise.all([whoami(), getJSON('/api/v1/meta')]);
+  app.meta = meta;
+  if (me) await start(me); else showLogin();
+}
+
+main().catch(showError);

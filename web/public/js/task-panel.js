@@ -1,0 +1,309 @@
+// task-panel.js: one task in the engineers' console — its state and
+// history, the next steps the service allows this person (with a note, and
+// a crew and due date when dispatching), progress edits, and its photos.
+// Every write carries If-Match with the version read; a 412 shows what the
+// other person changed and a way to reload.
+import { getJSON, send, ApiError } from './api.js';
+import { t, name, num, dateTime } from './i18n.js';
+import { el, field, option, showFieldErrors, clearFieldErrors, problemText, say } from './dom.js';
+import { conflictBox, diffRows, eventText } from './conflict.js';
+import { pair, strip } from './gallery.js';
+
+const PRIORITIES = ['low', 'normal', 'high', 'urgent'];
+
+export class TaskPanel {
+  /** root: the panel element; meta: the vocabulary; crews(): the crews; onChanged(task), onAsset(id), onClose(). */
+  constructor(root, { meta, crews, onChanged, onAsset, onClose, onShow, focusAfterClose }) {
+    Object.assign(this, { root, meta, crews, onChanged, onAsset, onClose, onShow, focusAfterClose });
+    this.task = null;
+    root.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape' && !e.target.closest('dialog')) { e.preventDefault(); this.close(); }
+    });
+  }
+
+  statusName(code) {
+    const s = this.meta.statuses.find((x) => x.code === code);
+    return s ? name(s) : code;
+  }
+
+  phaseName(code) {
+    const p = this.meta.phases.find((x) => x.code === code);
+    return p ? name(p) : code;
+  }
+
+  /** open loads task id and shows it; returnFocus gets focus back on close. */
+  async open(id, { returnFocus, keep } = {}) {
+    if (returnFocus) this.returnFocus = returnFocus;
+    this.root.hidden = false;
+    if (!keep) this.root.replaceChildren(el('p', { class: 'muted', text: t('app.loading') }));
+    let res;
+    try {
+      res = await send('GET', `/api/v1/tasks/${id}`);
+    } catch (err) {
+      this.root.replaceChildren(this.header(null), el('p', { class: 'error', role: 'alert', text: problemText(err) }));
+      return;
+    }
+    this.task = res.data;
+    this.etag = res.etag;
+    this.photos = [];
+    this.render();
+    this.onShow?.(this.task);
+    this.root.querySelector('h2').focus();
+    this.loadPhotos();
+    if (this.task.asset_id) {
+      getJSON(`/api/v1/assets/${this.task.asset_id}`).then((a) => {
+        if (this.task && a.id === this.task.asset_id) {
+          this.asset = a;
+          const s = this.root.querySelector('[data-testid="task-asset"]');
+          if (s) s.textContent = `${name(a.properties)} · ${a.properties.code}`;
+        }
+      }).catch(() => {});
+    }
+  }
+
+  async loadPhotos() {
+    const id = this.task.id;
+    try {
+      const { photos } = await getJSON(`/api/v1/tasks/${id}/photos`);
+      if (!this.task || this.task.id !== id) return;
+      this.photos = photos;
+      const old = this.root.querySelector('[data-testid="task-photos"]');
+      if (old) old.replaceWith(this.photoSection());
+    } catch { /* the rest of the task is still useful */ }
+  }
+
+  header(task) {
+    const close = el('button', { type: 'button', class: 'icon-btn', 'data-testid': 'task-close', 'aria-label': t('task.close'), title: t('task.close'), text: '×' });
+    close.addEventListener('click', () => this.close());
+    return el('header', { class: 'details-head' },
+      el('h2', { tabindex: '-1', id: 'task-title', 'data-testid': 'task-title', text: task ? `${task.title}` : t('app.loading') }), close);
+  }
+
+  render() {
+    const k = this.task;
+    const dl = el('dl', { class: 'attrs', 'data-testid': 'task-attrs' });
+    const row = (label, v, id) => { if (v !== null && v !== undefined && v !== '') dl.append(el('div', {}, el('dt', { text: label }), el('dd', { text: String(v), 'data-testid': id || null }))); };
+    row(t('task.ref'), k.ref, 'task-ref');
+    row(t('details.status'), this.statusName(k.status), 'task-status');
+    row(t('task.priority'), t(`priority.${k.priority}`), 'task-priority');
+    row(t('details.assignee'), k.assignee, 'task-assignee');
+    row(t('details.dueDate'), k.due_date && (k.due_date + (k.overdue ? ` · ${t('details.overdue')}` : '')), 'task-due');
+    if (k.asset_id) row(t('task.asset'), `#${k.asset_id}`, 'task-asset');
+    else if (k.location) row(t('task.location'), k.location.coordinates.map((c) => c.toFixed(6)).reverse().join(', '), 'task-location');
+    row(t('task.source'), t(`source.${k.source}`));
+    if (k.quantity) row(t('details.quantity'), `${k.quantity.done ?? '–'} / ${k.quantity.planned ?? '–'} ${k.quantity.unit || ''}`, 'task-qty');
+    if (k.phase) row(t('task.phase'), this.phaseName(k.phase), 'task-phase');
+    if (k.percent !== undefined && k.percent !== null) row(t('task.percent'), `${k.percent}%`, 'task-percent');
+    if (k.reporter) row(t('task.reporter'), [k.reporter.name, k.reporter.contact].filter(Boolean).join(' · '));
+    row(t('task.version'), k.version, 'task-version');
+    const parts = [this.header(k), el('div', { class: 'conflict-slot' }), dl];
+    if (k.description) parts.push(el('p', { class: 'task-desc', text: k.description }));
+    if (k.asset_id) {
+      const b = el('button', { type: 'button', class: 'btn', 'data-testid': 'task-edit-asset', text: t('task.editAsset') });
+      b.addEventListener('click', () => this.onAsset(k.asset_id));
+      parts.push(b);
+    }
+    parts.push(this.transitionForm(), this.editForm(), this.photoSection(), this.historySection());
+    this.root.replaceChildren(...parts);
+  }
+
+  transitionForm() {
+    const k = this.task;
+    const allowed = k.allowed_transitions || [];
+    const form = el('form', { class: 'task-form', 'data-testid': 'transition-form', novalidate: true, 'aria-labelledby': 'tr-h' },
+      el('h3', { id: 'tr-h', text: t('task.nextStep') }));
+    if (!allowed.length) {
+      form.append(el('p', { class: 'muted', 'data-testid': 'no-transitions', text: t('task.noSteps') }));
+      return form;
+    }
+    const to = el('select', { name: 'to', 'data-testid': 'transition-to' }, allowed.map((s) => option(s, t(`step.${k.status}.${s}`) !== `step.${k.status}.${s}` ? t(`step.${k.status}.${s}`) : this.statusName(s))));
+    const note = el('textarea', { name: 'note', rows: '2', maxlength: '4000', 'data-testid': 'transition-note' });
+    const crew = el('select', { name: 'assignee', 'data-testid': 'transition-crew' }, option('', t('task.chooseCrew')),
+      this.crews().filter((c) => c.active).map((c) => option(c.name, c.name, c.name === k.assignee)));
+    const due = el('input', { type: 'date', name: 'due_date', 'data-testid': 'transition-due', value: k.due_date || '' });
+    const dispatchBox = el('div', { class: 'dispatch' }, field(t('task.crew'), crew, { name: 'assignee' }), field(t('task.due'), due, { name: 'due_date' }));
+    const closeHint = el('p', { class: 'hint warn', 'data-testid': 'close-hint', text: t('task.closeNeedsPhoto') });
+    const noteHint = el('p', { class: 'hint', 'data-testid': 'note-hint' });
+    const status = el('p', { class: 'form-status', role: 'alert', 'data-testid': 'transition-status', hidden: true });
+    const submit = el('button', { type: 'submit', class: 'btn primary', 'data-testid': 'transition-submit', text: t('task.apply') });
+    const sync = () => {
+      dispatchBox.hidden = to.value !== 'dispatched';
+      closeHint.hidden = to.value !== 'closed';
+      const needsNote = ['rejected', 'cancelled'].includes(to.value) || (k.status === 'done' && to.value === 'in_progress');
+      noteHint.textContent = needsNote ? t('task.noteRequired') : t('task.noteOptional');
+    };
+    to.addEventListener('change', sync);
+    sync();
+    form.append(field(t('task.to'), to, { name: 'to' }), dispatchBox, closeHint,
+      field(t('task.note'), note, { name: 'note' }), noteHint, status, submit);
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      clearFieldErrors(form);
+      say(status, '');
+      const body = { to: to.value, note: note.value.trim() };
+      if (to.value === 'dispatched') {
+        if (crew.value) body.assignee = crew.value;
+        if (due.value) body.due_date = due.value;
+      }
+      submit.disabled = true;
+      try {
+        const res = await send('POST', `/api/v1/tasks/${k.id}/transitions`, { json: body, headers: { 'If-Match': this.etag } });
+        this.applied(res, t('task.moved', { to: this.statusName(body.to) }));
+      } catch (err) {
+        this.failed(err, form, status);
+      } finally {
+        submit.disabled = false;
+      }
+    });
+    return form;
+  }
+
+  editForm() {
+    const k = this.task;
+    if (!this.meta.canEdit) return el('div');
+    const form = el('form', { class: 'task-form', 'data-testid': 'edit-form', novalidate: true, 'aria-labelledby': 'ed-h' },
+      el('h3', { id: 'ed-h', text: t('task.progress') }));
+    const pr = el('select', { name: 'priority', 'data-testid': 'edit-priority' }, PRIORITIES.map((p) => option(p, t(`priority.${p}`), p === k.priority)));
+    const crew = el('select', { name: 'assignee', 'data-testid': 'edit-assignee' }, option('', t('task.noCrew')),
+      this.crews().filter((c) => c.active || c.name === k.assignee).map((c) => option(c.name, c.name, c.name === k.assignee)));
+    const due = el('input', { type: 'date', name: 'due_date', value: k.due_date || '', 'data-testid': 'edit-due' });
+    const qty = el('input', { type: 'number', name: 'qty_done', min: '0', step: 'any', inputmode: 'decimal', value: k.quantity?.done ?? '', 'data-testid': 'edit-qty' });
+    const phase = el('select', { name: 'phase', 'data-testid': 'edit-phase' }, option('', t('task.noPhase')),
+      this.meta.phases.map((p) => option(p.code, name(p), p.code === k.phase)));
+    const pct = el('input', { type: 'number', name: 'percent', min: '0', max: '100', step: '1', inputmode: 'numeric', value: k.percent ?? '', 'data-testid': 'edit-percent' });
+    const note = el('textarea', { name: 'note', rows: '2', maxlength: '4000', 'data-testid': 'edit-note' });
+    const status = el('p', { class: 'form-status', role: 'alert', 'data-testid': 'edit-status', hidden: true });
+    const submit = el('button', { type: 'submit', class: 'btn', 'data-testid': 'edit-submit', text: t('task.save') });
+    const unit = k.quantity?.unit ? ` (${k.quantity.unit})` : '';
+    form.append(el('div', { class: 'grid2' },
+      field(t('task.priority'), pr, { name: 'priority' }), field(t('details.assignee'), crew, { name: 'assignee' }),
+      field(t('task.due'), due, { name: 'due_date' }), field(t('task.qtyDone') + unit, qty, { name: 'qty_done' }),
+      field(t('task.phase'), phase, { name: 'phase' }), field(t('task.percent'), pct, { name: 'percent' })),
+    field(t('task.note'), note, { name: 'note' }), status, submit);
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      clearFieldErrors(form);
+      say(status, '');
+      // Only what changed is sent: a PATCH names the fields it means to change.
+      const body = {};
+      if (pr.value !== k.priority) body.priority = pr.value;
+      if (crew.value !== (k.assignee || '')) body.assignee = crew.value || null;
+      if (due.value !== (k.due_date || '')) body.due_date = due.value || null;
+      const q = qty.value === '' ? null : Number(qty.value);
+      if (q !== (k.quantity?.done ?? null)) body.qty_done = q;
+      if (phase.value !== (k.phase || '')) body.phase = phase.value || null;
+      const p = pct.value === '' ? null : Number(pct.value);
+      if (p !== (k.percent ?? null)) body.percent = p;
+      if (note.value.trim()) body.note = note.value.trim();
+      if (!Object.keys(body).length) {
+        say(status, t('task.nothingChanged'), 'error');
+        return;
+      }
+      submit.disabled = true;
+      try {
+        const res = await send('PATCH', `/api/v1/tasks/${k.id}`, { json: body, headers: { 'If-Match': this.etag } });
+        this.applied(res, t('task.saved'));
+      } catch (err) {
+        this.failed(err, form, status);
+      } finally {
+        submit.disabled = false;
+      }
+    });
+    return form;
+  }
+
+  photoSection() {
+    const sec = el('section', { class: 'photos', 'data-testid': 'task-photos', 'aria-labelledby': 'tp-h' },
+      el('h3', { id: 'tp-h', text: t('details.photos') }), pair(this.photos || []));
+    if (this.photos?.length) sec.append(strip(this.photos));
+    else sec.append(el('p', { class: 'muted', text: t('task.noPhotos') }));
+    return sec;
+  }
+
+  historySection() {
+    const ol = el('ol', { class: 'events', 'data-testid': 'task-history' });
+    for (const e of this.task.history) {
+      ol.append(el('li', { 'data-testid': 'history-event' }, el('span', { text: eventText(e, (s) => this.statusName(s)) })));
+    }
+    return el('section', { class: 'history', 'aria-labelledby': 'th-h' }, el('h3', { id: 'th-h', text: t('details.history') }),
+      el('p', { class: 'muted', text: t('details.timesNote') }), ol);
+  }
+
+  /** applied shows the task as the service returned it after a write. */
+  applied(res, message) {
+    this.task = res.data;
+    this.etag = res.etag;
+    this.render();
+    const s = el('p', { class: 'form-status ok', role: 'status', 'data-testid': 'task-saved', text: message });
+    this.root.querySelector('.conflict-slot').replaceWith(s);
+    this.loadPhotos();
+    this.onChanged(this.task);
+    this.root.querySelector('h2').focus();
+  }
+
+  async failed(err, form, status) {
+    if (err instanceof ApiError && err.status === 412) {
+      await this.conflict(err);
+      return;
+    }
+    if (err instanceof ApiError && err.status === 422 && (err.problem?.errors || []).some((e) => e.field === 'photos')) {
+      say(status, t('task.needAfterPhoto'), 'error');
+      status.dataset.code = 'needs-after-photo';
+      return;
+    }
+    if (err instanceof ApiError && err.status === 409 && err.problem?.allowed) {
+      say(status, t('task.notAllowedNow', { allowed: err.problem.allowed.map((s) => this.statusName(s)).join(', ') || '—' }), 'error');
+      return;
+    }
+    const fe = err instanceof ApiError ? err.fieldErrors() : {};
+    const left = Object.keys(fe).length ? showFieldErrors(form, fe) : {};
+    const rest = Object.values(left);
+    say(status, Object.keys(fe).length && !rest.length ? t('task.fixFields') : (rest.join('; ') || problemText(err)), 'error');
+  }
+
+  /** conflict fetches the task as it is now and shows what differs from what this page had. */
+  async conflict(err) {
+    const mine = this.task;
+    let now;
+    try {
+      now = (await send('GET', `/api/v1/tasks/${mine.id}`)).data;
+    } catch (e) {
+      now = null;
+    }
+    const fmtStatus = (v) => (v ? this.statusName(v) : '—');
+    const rows = now ? diffRows(mine, now, [
+      ['status', t('details.status'), fmtStatus],
+      ['priority', t('task.priority'), (v) => (v ? t(`priority.${v}`) : '—')],
+      ['assignee', t('details.assignee')],
+      ['due_date', t('details.dueDate')],
+      ['quantity.done', t('task.qtyDone')],
+      ['phase', t('task.phase'), (v) => (v ? this.phaseName(v) : '—')],
+      ['percent', t('task.percent')],
+      ['title', t('task.titleField')],
+      ['description', t('task.description')],
+    ]) : [];
+    const seen = new Set(mine.history.map((e) => e.id));
+    const events = now ? now.history.filter((e) => !seen.has(e.id)).map((e) => eventText(e, (s) => this.statusName(s))) : [];
+    const box = conflictBox({
+      what: t('conflict.task', { ref: mine.ref }), fromVersion: mine.version, toVersion: now ? now.version : err.problem?.current_version,
+      rows, events,
+      onReload: () => this.open(mine.id, { keep: true }),
+    });
+    const slot = this.root.querySelector('.conflict-slot, [data-testid="conflict"], [data-testid="task-saved"]');
+    if (slot) slot.replaceWith(box); else this.root.prepend(box);
+    box.querySelector('button').focus();
+  }
+
+  close() {
+    if (this.root.hidden) return;
+    const id = this.task?.id;
+    this.root.hidden = true;
+    this.task = null;
+    this.onClose?.();
+    // The element it was opened from may have been redrawn (the queue refreshes after a change).
+    let back = this.returnFocus;
+    this.returnFocus = null;
+    if (!back || !document.contains(back)) back = this.focusAfterClose?.(id);
+    back?.focus();
+  }
+}
