@@ -98,7 +98,7 @@ type upload struct {
 }
 
 // uploadFields are the form fields a photo upload may carry.
-var uploadFields = map[string]bool{"stage": true, "lat": true, "lon": true, "accuracy_m": true, "captured_at": true,
+var uploadFields = map[string]bool{"stage": true, "lat": true, "lon": true, "accuracy_m": true, "captured_at": true, "location_source": true,
 	// A resident's report from the map.
 	"service_code": true, "description": true, "name": true, "email": true, "phone": true}
 
@@ -159,7 +159,7 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, required boo
 			u.fields[name] = strings.TrimSpace(string(b))
 		default:
 			part.Close()
-			return fail(maint.Invalid(name, "unknown field %q; an upload has photo, stage, lat, lon, accuracy_m and captured_at", name))
+			return fail(maint.Invalid(name, "unknown field %q; a photo upload has photo, stage, lat, lon, accuracy_m, captured_at and location_source, a report also service_code, description, name, email and phone", name))
 		}
 	}
 	if required && u.res == nil {
@@ -218,9 +218,17 @@ func (s *Server) newPhoto(ctx context.Context, u *upload, stage maint.Stage) (*m
 	if res.EXIF.TakenAt != nil {
 		np.TakenAt = res.EXIF.TakenAt
 	}
+	// A page that resized the photo read its EXIF first and says so:
+	// the position it sends is then EXIF's, not the device's.
+	src := u.fields["location_source"]
+	if src != "" && src != "exif" && src != "device" {
+		return nil, maint.Invalid("location_source", "location_source is exif (read from the photo before resizing) or device, got %q", src)
+	}
 	switch {
 	case res.EXIF.Lat != nil && res.EXIF.Lon != nil:
 		np.Lon, np.Lat, np.LocationSource = res.EXIF.Lon, res.EXIF.Lat, "exif"
+	case lon != nil && src == "exif":
+		np.Lon, np.Lat, np.LocationSource = lon, lat, "exif"
 	case lon != nil:
 		np.Lon, np.Lat, np.LocationSource, np.AccuracyM = lon, lat, "device", acc
 	}

@@ -166,9 +166,9 @@ type AssetStore interface {
 type TaskStore interface {
 	ListTasks(ctx context.Context, f maint.TaskFilter, v maint.Viewer, emit func(*maint.Task) error) (bool, error)
 	Task(ctx context.Context, id int64, v maint.Viewer) (*maint.Task, error)
-	CreateTask(ctx context.Context, v maint.Viewer, in maint.NewTask) (*maint.Task, error)
+	CreateTask(ctx context.Context, v maint.Viewer, in maint.NewTask, idem *maint.Idempotency, answer func(*maint.Task) maint.Stored) (*maint.Task, *maint.Stored, error)
 	PatchTask(ctx context.Context, v maint.Viewer, id int64, version int, p maint.TaskPatch) (*maint.Task, error)
-	TransitionTask(ctx context.Context, v maint.Viewer, id int64, version int, tr maint.Transition) (*maint.Task, error)
+	TransitionTask(ctx context.Context, v maint.Viewer, id int64, version int, tr maint.Transition, idem *maint.Idempotency, answer func(*maint.Task) maint.Stored) (*maint.Task, *maint.Stored, error)
 }
 
 // AccountStore keeps accounts, sessions, tokens, crews and the audit trail.

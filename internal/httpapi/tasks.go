@@ -46,10 +46,41 @@ func (s *Server) writeTask(w http.ResponseWriter, r *http.Request, status int, t
 	writeJSON(w, r, status, taskView(t, viewerFrom(r.Context())))
 }
 
+// storedTask renders a task's answer for an idempotent write's retries,
+// with its ETag, as writeTask answers.
+func (s *Server) storedTask(r *http.Request, status int) func(*maint.Task) maint.Stored {
+	v := viewerFrom(r.Context())
+	return func(t *maint.Task) maint.Stored {
+		b, _ := json.Marshal(struct {
+			ETag string   `json:"etag"`
+			Task taskJSON `json:"task"`
+		}{etag(t.Version), taskView(t, v)})
+		return maint.Stored{Status: status, Body: b}
+	}
+}
+
+// replayTask answers a retried task write with its first answer.
+func (s *Server) replayTask(w http.ResponseWriter, st maint.Stored) {
+	var first struct {
+		ETag string          `json:"etag"`
+		Task json.RawMessage `json:"task"`
+	}
+	json.Unmarshal(st.Body, &first)
+	w.Header().Set("ETag", first.ETag)
+	var t struct {
+		ID int64 `json:"id"`
+	}
+	json.Unmarshal(first.Task, &t)
+	if st.Status == http.StatusCreated {
+		w.Header().Set("Location", "/api/v1/tasks/"+strconv.FormatInt(t.ID, 10))
+	}
+	writeStored(w, maint.Stored{Status: st.Status, Body: append(first.Task, '\n')}, true)
+}
+
 // listTasks serves GET /api/v1/tasks.
 func (s *Server) listTasks() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := readParams(r, "status", "kind", "assignee", "overdue", "bbox", "asset", "programme", "source", "limit", "cursor")
+		p, err := readParams(r, "status", "kind", "assignee", "overdue", "bbox", "asset", "programme", "source", "q", "order", "limit", "cursor")
 		if err != nil {
 			writeError(w, r, err)
 			return
@@ -97,6 +128,18 @@ func (s *Server) listTasks() http.Handler {
 				return
 			}
 			f.Source = src
+		}
+		if f.Q = p.str("q"); len(f.Q) > 100 {
+			writeError(w, r, maint.Invalid("q", "q is limited to 100 characters"))
+			return
+		}
+		switch p.str("order") {
+		case "", "oldest":
+		case "newest":
+			f.Newest = true
+		default:
+			writeError(w, r, maint.Invalid("order", "order is newest or oldest, got %q", p.str("order")))
+			return
 		}
 		if f.Limit, err = p.limit(maint.DefaultLimit, maint.MaxLimit); err != nil {
 			writeError(w, r, err)
@@ -209,9 +252,19 @@ func (s *Server) createTask() http.Handler {
 			writeError(w, r, err)
 			return
 		}
-		t, err := s.store.CreateTask(r.Context(), v, nt)
+		raw, _ := json.Marshal(in)
+		idem, err := idempotency(r, "user:"+strconv.FormatInt(v.UserID, 10), string(raw))
 		if err != nil {
 			writeError(w, r, err)
+			return
+		}
+		t, replayed, err := s.store.CreateTask(r.Context(), v, nt, idem, s.storedTask(r, http.StatusCreated))
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if replayed != nil {
+			s.replayTask(w, *replayed)
 			return
 		}
 		s.writeTask(w, r, http.StatusCreated, t)
@@ -373,9 +426,19 @@ func (s *Server) transitionTask() http.Handler {
 			writeError(w, r, err)
 			return
 		}
-		t, err := s.store.TransitionTask(r.Context(), v, id, version, tr)
+		raw, _ := json.Marshal(in)
+		idem, err := idempotency(r, "user:"+strconv.FormatInt(v.UserID, 10), strconv.Itoa(version), string(raw))
 		if err != nil {
 			writeError(w, r, err)
+			return
+		}
+		t, replayed, err := s.store.TransitionTask(r.Context(), v, id, version, tr, idem, s.storedTask(r, http.StatusOK))
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if replayed != nil {
+			s.replayTask(w, *replayed)
 			return
 		}
 		if n := len(t.History); n > 0 && t.History[n-1].From != nil {

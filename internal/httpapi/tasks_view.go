@@ -22,6 +22,7 @@ type taskJSON struct {
 	ID          int64           `json:"id"`
 	Ref         string          `json:"ref"`
 	AssetID     *int64          `json:"asset_id"`
+	Asset       *taskAssetJSON  `json:"asset,omitempty"`
 	Programme   maint.Programme `json:"programme"`
 	Title       string          `json:"title"`
 	Description string          `json:"description"`
@@ -45,6 +46,14 @@ type taskJSON struct {
 	Reporter    *reporterJSON   `json:"reporter,omitempty"`
 	History     []eventJSON     `json:"history"`
 	Allowed     []maint.Status  `json:"allowed_transitions,omitempty"`
+}
+
+// taskAssetJSON names the asset a task is on, so a queue can say what
+// without another request.
+type taskAssetJSON struct {
+	Kind maint.Kind `json:"kind"`
+	Code string     `json:"code"`
+	Name string     `json:"name"`
 }
 
 type quantityJSON struct {
@@ -76,6 +85,9 @@ func taskView(t *maint.Task, v maint.Viewer) taskJSON {
 		Assignee: t.Assignee, Overdue: t.Overdue, Phase: t.Phase, Percent: t.Percent, Version: t.Version,
 		Source: t.Source, Location: t.Location, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, ClosedAt: t.ClosedAt,
 		History: []eventJSON{},
+	}
+	if t.AssetID != nil && t.AssetCode != "" {
+		j.Asset = &taskAssetJSON{Kind: t.AssetKind, Code: t.AssetCode, Name: t.AssetName}
 	}
 	if t.DueDate != nil {
 		d := t.DueDate.Format(time.DateOnly)

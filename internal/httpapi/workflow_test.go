@@ -747,3 +747,51 @@ func TestTaskForMissingAsset(t *testing.T) {
 		t.Errorf("%d %+v", res.StatusCode, p)
 	}
 }
+
+// TestRetriedWrites: a task created or moved again with the same
+// Idempotency-Key (its first answer lost) gets the first answer; nothing
+// is done twice, and the retried step is not a 412.
+func TestRetriedWrites(t *testing.T) {
+	e := newEnv(t, pgtest.District)
+	tok := e.staff()
+	asset := e.anyAsset(maint.KindManhole)
+	key := map[string]string{"Idempotency-Key": "field-outbox-17"}
+	var a, b taskOut
+	r1 := e.do("POST", "/api/v1/tasks", tok[maint.RoleInspector], map[string]any{"asset_id": asset, "title": "井盖破损"}, key, &a)
+	r2 := e.do("POST", "/api/v1/tasks", tok[maint.RoleInspector], map[string]any{"asset_id": asset, "title": "井盖破损"}, key, &b)
+	if r1.StatusCode != 201 || r2.StatusCode != 201 || a.ID != b.ID || r2.Header.Get("Idempotency-Replayed") != "true" || r2.Header.Get("ETag") != r1.Header.Get("ETag") {
+		t.Errorf("retried create: %d %d, ids %d %d", r1.StatusCode, r2.StatusCode, a.ID, b.ID)
+	}
+	if n := e.count(`SELECT count(*) FROM tasks WHERE title = '井盖破损' AND asset_id = $1 AND created_at > now() - interval '1 minute'`, asset); n != 1 {
+		t.Errorf("%d tasks created, want 1", n)
+	}
+	step := map[string]string{"Idempotency-Key": "field-outbox-18", "If-Match": `"1"`}
+	var m1, m2 taskOut
+	r1 = e.do("POST", fmt.Sprintf("/api/v1/tasks/%d/transitions", a.ID), tok[maint.RoleEngineer], map[string]any{"to": "filed"}, step, &m1)
+	r2 = e.do("POST", fmt.Sprintf("/api/v1/tasks/%d/transitions", a.ID), tok[maint.RoleEngineer], map[string]any{"to": "filed"}, step, &m2)
+	if r1.StatusCode != 200 || r2.StatusCode != 200 || m2.Status != maint.StatusFiled || len(m2.History) != 2 {
+		t.Errorf("retried step: %d %d %s, %d events", r1.StatusCode, r2.StatusCode, m2.Status, len(m2.History))
+	}
+	if n := e.count(`SELECT count(*) FROM task_events WHERE task_id = $1`, a.ID); n != 2 {
+		t.Errorf("%d events, want 2", n)
+	}
+	// Newest first, and by case number.
+	var list struct {
+		Tasks []struct {
+			ID    int64  `json:"id"`
+			Ref   string `json:"ref"`
+			Asset *struct {
+				Code string `json:"code"`
+			} `json:"asset"`
+		} `json:"tasks"`
+	}
+	e.do("GET", "/api/v1/tasks?order=newest&limit=2", "", nil, nil, &list)
+	if len(list.Tasks) != 2 || list.Tasks[0].ID != a.ID || list.Tasks[0].Asset == nil || list.Tasks[0].Asset.Code == "" {
+		t.Errorf("newest first: %+v", list.Tasks)
+	}
+	ref := list.Tasks[0].Ref
+	e.do("GET", "/api/v1/tasks?q="+ref, "", nil, nil, &list)
+	if len(list.Tasks) != 1 || list.Tasks[0].Ref != ref {
+		t.Errorf("by case number %s: %+v", ref, list.Tasks)
+	}
+}

@@ -175,8 +175,12 @@ type TaskFilter struct {
 	AssetID   *int64
 	Programme Programme
 	Source    Source
-	After     int64
-	Limit     int
+	// Q finds a case number (exact or its start) or words of the title.
+	Q string
+	// Newest lists the newest first; After is then an upper bound.
+	Newest bool
+	After  int64
+	Limit  int
 }
 
 // CheckTransitionInput applies the rules of a transition that do not depend

@@ -272,7 +272,11 @@ func (db *DB) tasksOf(ctx context.Context, assetID int64, v maint.Viewer) ([]mai
 // events returns the history of the given tasks in order. The public sees
 // no internal notes and no names of staff.
 func (db *DB) events(ctx context.Context, taskIDs []int64, v maint.Viewer) ([]maint.Event, error) {
-	rows, err := db.Pool.Query(ctx, `
+	return events(ctx, db.Pool, taskIDs, v)
+}
+
+func events(ctx context.Context, db querier, taskIDs []int64, v maint.Viewer) ([]maint.Event, error) {
+	rows, err := db.Query(ctx, `
 		SELECT e.id, e.task_id, e.at, e.actor, e.actor_role, e.from_status, e.to_status, e.changes, e.note, e.internal
 		FROM task_events e WHERE e.task_id = ANY($1) AND (e.internal = false OR $2)
 		ORDER BY e.task_id, e.at, e.id`, taskIDs, v.Staff())

@@ -73,7 +73,17 @@ func (db *DB) ListTasks(ctx context.Context, f maint.TaskFilter, v maint.Viewer,
 	if f.Source != "" {
 		q.and("t.source = " + q.arg(string(f.Source)))
 	}
-	if f.After > 0 {
+	if f.Q != "" {
+		p := q.arg(f.Q)
+		q.and("(t.ref = upper(" + p + ") OR t.ref LIKE upper(" + p + ") || '%' OR t.title ILIKE " + q.arg(likePattern(f.Q)) + ")")
+	}
+	order := " ORDER BY t.id"
+	if f.Newest {
+		order = " ORDER BY t.id DESC"
+		if f.After > 0 {
+			q.and("t.id < " + q.arg(f.After))
+		}
+	} else if f.After > 0 {
 		q.and("t.id > " + q.arg(f.After))
 	}
 	limit := f.Limit
@@ -81,7 +91,7 @@ func (db *DB) ListTasks(ctx context.Context, f maint.TaskFilter, v maint.Viewer,
 		limit = maint.DefaultLimit
 	}
 	rows, err := db.Pool.Query(ctx, "SELECT "+taskColumns+taskAssetColumns+taskFrom+q.whereClause()+
-		" ORDER BY t.id LIMIT "+q.arg(limit+1), q.args...)
+		order+" LIMIT "+q.arg(limit+1), q.args...)
 	if err != nil {
 		return false, translate(err, "list tasks")
 	}
@@ -126,21 +136,48 @@ func writeEvent(ctx context.Context, tx pgx.Tx, v maint.Viewer, taskID int64, fr
 }
 
 // CreateTask stores a new task, reported, with the first row of its history.
-func (db *DB) CreateTask(ctx context.Context, v maint.Viewer, in maint.NewTask) (*maint.Task, error) {
+// With an idempotency key, a retry gets the first answer (replayed) and
+// creates nothing; answer renders the answer stored for retries.
+func (db *DB) CreateTask(ctx context.Context, v maint.Viewer, in maint.NewTask, idem *maint.Idempotency,
+	answer func(*maint.Task) maint.Stored) (*maint.Task, *maint.Stored, error) {
 	tx, err := db.Pool.Begin(ctx)
 	if err != nil {
-		return nil, translate(err, "create task")
+		return nil, nil, translate(err, "create task")
 	}
 	defer tx.Rollback(ctx)
+	if s, err := replay(ctx, tx, idem); err != nil || s != nil {
+		return nil, s, err
+	}
 	id, err := createTask(ctx, tx, v, in)
+	if err != nil {
+		return nil, nil, err
+	}
+	t, err := taskIn(ctx, tx, id, v)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := remember(ctx, tx, idem, answer(t)); err != nil {
+		return nil, nil, err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, nil, translate(err, "create task")
+	}
+	db.changed(ctx)
+	return t, nil, nil
+}
+
+// taskIn reads a task with its history inside tx.
+func taskIn(ctx context.Context, tx pgx.Tx, id int64, v maint.Viewer) (*maint.Task, error) {
+	var t maint.Task
+	if err := scanTaskRow(tx.QueryRow(ctx, "SELECT "+taskColumns+taskAssetColumns+taskFrom+" WHERE t.id = $1", id), &t, v); err != nil {
+		return nil, translate(err, "task %d", id)
+	}
+	evs, err := events(ctx, tx, []int64{id}, v)
 	if err != nil {
 		return nil, err
 	}
-	if err := tx.Commit(ctx); err != nil {
-		return nil, translate(err, "create task")
-	}
-	db.changed(ctx)
-	return db.Task(ctx, id, v)
+	t.History = evs
+	return &t, nil
 }
 
 func createTask(ctx context.Context, tx pgx.Tx, v maint.Viewer, in maint.NewTask) (int64, error) {
@@ -204,43 +241,48 @@ func dateString(t *time.Time) any {
 // TransitionTask moves a task along the workflow: If-Match first, then the
 // workflow's rules for v's role, then the step's own needs; the new state
 // and its history row are written in one transaction.
-func (db *DB) TransitionTask(ctx context.Context, v maint.Viewer, id int64, version int, tr maint.Transition) (*maint.Task, error) {
+func (db *DB) TransitionTask(ctx context.Context, v maint.Viewer, id int64, version int, tr maint.Transition,
+	idem *maint.Idempotency, answer func(*maint.Task) maint.Stored) (*maint.Task, *maint.Stored, error) {
 	tx, err := db.Pool.Begin(ctx)
 	if err != nil {
-		return nil, translate(err, "transition task")
+		return nil, nil, translate(err, "transition task")
 	}
 	defer tx.Rollback(ctx)
+	// A retried step (its first answer lost) gets that answer, not a 412.
+	if s, err := replay(ctx, tx, idem); err != nil || s != nil {
+		return nil, s, err
+	}
 	t, err := lockTask(ctx, tx, id, version, v)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := maint.CheckTransition(t.Status, tr.To, v.Role); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := maint.CheckTransitionInput(t, tr); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if tr.To == maint.StatusClosed {
 		// 核查 is proved by a photo of the finished work.
 		var after int
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM photos WHERE task_id = $1 AND stage = 'after' AND visible`, id).Scan(&after); err != nil {
-			return nil, translate(err, "transition task %d", id)
+			return nil, nil, translate(err, "transition task %d", id)
 		}
 		if after == 0 {
-			return nil, maint.Invalid("photos", "closing needs at least one visible photo of the finished work (stage after)").WithCode(maint.CodeUnprocessable)
+			return nil, nil, maint.Invalid("photos", "closing needs at least one visible photo of the finished work (stage after)").WithCode(maint.CodeUnprocessable)
 		}
 	}
 	if t.Status == maint.StatusReported && tr.To == maint.StatusFiled {
 		// A filed report's photos are shown to the public from now on.
 		if _, err := tx.Exec(ctx, `UPDATE photos SET visible = true WHERE task_id = $1 AND stage = 'report' AND hidden_reason = ''`, id); err != nil {
-			return nil, translate(err, "transition task %d", id)
+			return nil, nil, translate(err, "transition task %d", id)
 		}
 	}
 	changes := map[string]any{}
 	assignee := t.Assignee
 	if tr.Assignee != "" && tr.Assignee != t.Assignee {
 		if err := checkCrew(ctx, tx, tr.Assignee); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		changes["assignee"] = [2]any{nullIfEmpty(t.Assignee), tr.Assignee}
 		assignee = tr.Assignee
@@ -254,17 +296,24 @@ func (db *DB) TransitionTask(ctx context.Context, v maint.Viewer, id int64, vers
 			assignee = $3, due_date = $4, closed_at = CASE WHEN $2 = 'closed' THEN now() END
 		WHERE id = $1`, id, string(tr.To), nullIfEmpty(assignee), due)
 	if err != nil {
-		return nil, translate(err, "transition task %d", id)
+		return nil, nil, translate(err, "transition task %d", id)
 	}
 	from := t.Status
 	if err := writeEvent(ctx, tx, v, id, &from, &tr.To, changes, tr.Note, tr.Internal); err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	after, err := taskIn(ctx, tx, id, v)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := remember(ctx, tx, idem, answer(after)); err != nil {
+		return nil, nil, err
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return nil, translate(err, "transition task %d", id)
+		return nil, nil, translate(err, "transition task %d", id)
 	}
 	db.changed(ctx)
-	return db.Task(ctx, id, v)
+	return after, nil, nil
 }
 
 func nullIfEmpty(s string) *string {
