@@ -110,7 +110,7 @@ test('offline, a photo waits in the outbox; back online exactly one lands and sh
   assert.equal(stored.length, 1);
   assert.equal(stored[0].type, 'image/jpeg');
   assert.ok(stored[0].key, 'an idempotency key made once and kept with it');
-  assert.deepEqual({ ...stored[0].fields }, { stage: 'after', lat: 43.88, lon: 125.27, captured_at: '2024-06-15T10:30:00.25+08:00' }, 'EXIF position and time read in the page');
+  assert.deepEqual({ ...stored[0].fields }, { stage: 'after', lat: 43.88, lon: 125.27, location_source: 'exif', captured_at: '2024-06-15T10:30:00.25+08:00' }, 'EXIF position and time read in the page');
 
   const uploads = [];
   page.on('request', (r) => { if (r.method() === 'POST' && r.url().endsWith(`/api/v1/tasks/${k.id}/photos`)) uploads.push(r.headers()['idempotency-key']); });
@@ -121,6 +121,7 @@ test('offline, a photo waits in the outbox; back online exactly one lands and sh
   assert.equal(landed[0].stage, 'after');
   assert.equal(landed[0].taken_at, '2024-06-15T02:30:00.25Z');
   assert.deepEqual(landed[0].location.coordinates.map((c) => Number(c.toFixed(4))), [125.27, 43.88]);
+  assert.equal(landed[0].location_source, 'exif', 'the position read from the photo before resizing counts as EXIF');
   assert.deepEqual(uploads, [stored[0].key], 'sent once, with the stored key');
   await page.waitForFunction(() => document.querySelector('[data-testid="pending-count"]').hidden);
 

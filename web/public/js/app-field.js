@@ -271,8 +271,10 @@ async function queuePhoto(file, stage, status) {
   }
   const fields = { stage };
   if (exif.lat !== null) {
+    // Read from the photo before resizing dropped its EXIF: say so.
     fields.lat = exif.lat;
     fields.lon = exif.lon;
+    fields.location_source = 'exif';
   } else {
     try {
       const p = await locate({ timeout: 5000, maximumAge: 60000 });
@@ -379,7 +381,7 @@ async function renderReport({ asset }) {
       const img = await resize(f).catch(() => null);
       if (img) {
         const fields = { stage: 'before' };
-        if (exif.lat !== null) Object.assign(fields, { lat: exif.lat, lon: exif.lon });
+        if (exif.lat !== null) Object.assign(fields, { lat: exif.lat, lon: exif.lon, location_source: 'exif' });
         else if (app.position) Object.assign(fields, { lat: app.position.lat.toFixed(7), lon: app.position.lon.toFixed(7), accuracy_m: Math.round(app.position.accuracy) });
         if (exif.capturedAt) fields.captured_at = exif.capturedAt;
         await app.outbox.add({ kind: 'photo', after: rec.id, taskTitle: body.title, fields, blob: img.blob, width: img.width, height: img.height });
