@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -54,6 +55,52 @@ type scaleReport struct {
 	peakRSS    int64
 	writes     []row
 	largestMVT int
+	render     *firstRender // nil when Chromium or the web packages are missing
+	renderErr  string
+}
+
+// firstRender is what web/scripts/measure.mjs reports of the public map's
+// cold loads in headless Chromium.
+type firstRender struct {
+	Runs        int    `json:"runs"`
+	FirstMS     int    `json:"first_ms"`
+	MedianMS    int    `json:"median_ms"`
+	MaxMS       int    `json:"max_ms"`
+	Tiled       string `json:"tiled"`
+	Drawn       int    `json:"drawn"`
+	APIRequests int    `json:"api_requests"`
+	APIBytes    int    `json:"api_bytes"`
+}
+
+// measureRender loads the public map in headless Chromium five times, each
+// in a fresh browser context (empty cache), and reports the time from
+// navigation to the layers drawn.
+func measureRender(ctx context.Context, base string) (*firstRender, error) {
+	chromium := os.Getenv("CHROMIUM")
+	if chromium == "" {
+		chromium = "/usr/bin/chromium"
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		return nil, fmt.Errorf("no Chromium at %s (apt-get install chromium)", chromium)
+	}
+	if _, err := os.Stat("web/node_modules/playwright-core"); err != nil {
+		return nil, errors.New("no web/node_modules (make web)")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "node", "scripts/measure.mjs", "--base", base, "--json", "5")
+	cmd.Dir = "web"
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("measure.mjs: %v: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	var fr firstRender
+	if err := json.Unmarshal(bytes.TrimSpace(out), &fr); err != nil {
+		return nil, fmt.Errorf("measure.mjs said %q: %v", out, err)
+	}
+	return &fr, nil
 }
 
 // bench measures every scale asked for and writes the report.
@@ -146,7 +193,39 @@ func prepare(ctx context.Context, o options, scale string, log io.Writer) (*envi
 		e.close()
 		return nil, 0, 0, err
 	}
+	// The server with the cache renders the map's low-zoom cluster tiles
+	// when it starts; measuring starts once that is done.
+	fmt.Fprintf(log, "bench: waiting for the cluster warmer's first pass…\n")
+	start := time.Now()
+	if err := waitWarm(ctx, e.on.base, 5*time.Minute); err != nil {
+		e.close()
+		return nil, 0, 0, err
+	}
+	fmt.Fprintf(log, "bench: cluster tiles warm after %s\n", time.Since(start).Round(100*time.Millisecond))
 	return e, seedTime, count(), nil
+}
+
+// waitWarm waits until the server's cluster warmer has made a pass.
+func waitWarm(ctx context.Context, base string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) {
+		res, err := http.Get(base + "/metrics")
+		if err == nil {
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			for _, l := range strings.Split(string(b), "\n") {
+				if v, ok := strings.CutPrefix(l, "inframap_cluster_warm_passes_total "); ok && v != "0" {
+					return nil
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("the cluster warmer made no pass in %s", limit)
 }
 
 func runCmd(ctx context.Context, log io.Writer, bin string, args ...string) error {
@@ -296,6 +375,23 @@ func benchScale(ctx context.Context, o options, scale string, log io.Writer) (sc
 				rep.largestMVT = n
 			}
 		}
+	}
+	// The public map's path at city scale: the programme's assets tile by
+	// tile, clustered where a tile holds more than a thousand.
+	cts := tilesOver(districtBB, 13, 400)
+	if err := measure(fmt.Sprintf("map clusters z13, %d tiles over the district (/api/v1/clusters/manhole)", len(cts)), func(base string) []string {
+		var us []string
+		for _, t := range cts {
+			us = append(us, fmt.Sprintf("%s/api/v1/clusters/manhole/%d/%d/%d", base, t.Z, t.X, t.Y))
+		}
+		return us
+	}, nil, ""); err != nil {
+		return rep, err
+	}
+	fmt.Fprintf(log, "bench: %s public map first render in headless Chromium…\n", scale)
+	if rep.render, err = measureRender(ctx, e.on.base); err != nil {
+		rep.renderErr = err.Error()
+		fmt.Fprintf(log, "bench: first render not measured: %v\n", err)
 	}
 	ws, err := benchWrites(ctx, e.on.base, o.duration)
 	if err != nil {
@@ -480,6 +576,18 @@ func writeReport(path string, o options, reports []scaleReport) error {
 		}
 		fmt.Fprintf(&b, "\nLargest tile over the district (all layers, gzip): %d bytes. Peak RSS of the server with the cache: %.0f MB.\n\n",
 			r.largestMVT, float64(r.peakRSS)/(1<<20))
+		if fr := r.render; fr != nil {
+			tiled := "every programme loaded whole"
+			if fr.Tiled != "" {
+				tiled = "drawn tile by tile: " + fr.Tiled
+			}
+			fmt.Fprintf(&b, "Public map, navigation to layers drawn in headless Chromium (1280 × 860, no basemap, %d cold loads, "+
+				"each in a fresh browser context): first %d ms, median %d ms, max %d ms (target ≤ 2,000 ms); %s; %d API "+
+				"requests, %d bytes of API answers as sent; %d features and clusters drawn.\n\n",
+				fr.Runs, fr.FirstMS, fr.MedianMS, fr.MaxMS, tiled, fr.APIRequests, fr.APIBytes, fr.Drawn)
+		} else if r.renderErr != "" {
+			fmt.Fprintf(&b, "Public map first render: not measured (%s).\n\n", r.renderErr)
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err

@@ -83,6 +83,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	go housekeeping(ctx, db, blobs, cfg, log)
+	go srv.WarmClusters(ctx, 30*time.Second)
 	select {
 	case err := <-errc:
 		return err

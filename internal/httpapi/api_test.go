@@ -467,4 +467,21 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("metrics lack %s", want)
 		}
 	}
+	if res, raw := e.getRaw("/debug/pprof/"); res.StatusCode != 200 || !strings.Contains(raw, "goroutine") {
+		t.Errorf("profiles from the machine itself: %d", res.StatusCode)
+	}
+	// From anywhere else, neither exists, nor through a proxy on this machine.
+	for i, path := range []string{"/metrics", "/debug/pprof/", "/debug/pprof/heap", "/metrics"} {
+		req := httptest.NewRequest("GET", path, nil)
+		req.RemoteAddr = "203.0.113.7:40000"
+		if i == 3 {
+			req.RemoteAddr = "127.0.0.1:40000"
+			req.Header.Set("X-Forwarded-For", "203.0.113.7")
+		}
+		rec := httptest.NewRecorder()
+		e.srv.Config.Handler.ServeHTTP(rec, req)
+		if rec.Code != 404 || strings.Contains(rec.Body.String(), "goroutine") {
+			t.Errorf("%s from another machine: %d", path, rec.Code)
+		}
+	}
 }

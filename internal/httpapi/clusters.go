@@ -4,10 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
+	"time"
 
 	"github.com/gorilla/mux"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
 
 	"inframap/gis"
 	"inframap/internal/maint"
@@ -16,6 +21,90 @@ import (
 // ClusterStore gives the map its assets tile by tile, clustered when dense.
 type ClusterStore interface {
 	TileAssets(ctx context.Context, kind maint.Kind, t gis.Tile, emit func(*maint.Asset) error) ([]maint.Cluster, error)
+	// KindExtents counts each kind's assets and gives the box they lie in.
+	KindExtents(ctx context.Context) ([]maint.KindExtent, error)
+}
+
+// MapTiledOver is the size past which the public map draws a programme tile
+// by tile from the cluster tiles instead of loading it whole
+// (web/public/js/app-public.js uses the same figure).
+const MapTiledOver = 2000
+
+// warmZooms are the cluster tiles kept rendered: the public map opens at
+// about zoom 12 over the district and asks for tiles a zoom below its own,
+// and at a million manholes a tile of these zooms takes 0.1–1.4 s to
+// cluster, where one of a higher zoom takes a few tens of milliseconds.
+var warmZooms = []maptile.Zoom{8, 9, 10, 11, 12}
+
+// WarmClusters keeps the low-zoom cluster tiles of the programmes the map
+// draws tile by tile in the response cache: it asks for each of them every
+// period, which costs nothing while they are cached and renders again those
+// a change dropped, so the first person to open the map after a start or
+// an edit does not wait for them. It returns when ctx ends; without a cache
+// it does nothing.
+func (s *Server) WarmClusters(ctx context.Context, every time.Duration) {
+	if s.cache == nil {
+		return
+	}
+	var urls []string
+	var listed time.Time
+	for {
+		if time.Since(listed) > 10*time.Minute {
+			exts, err := s.store.KindExtents(ctx)
+			if err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				s.log.Warn("cluster warmer: kinds", "err", err)
+			} else {
+				urls, listed = warmURLs(exts), time.Now()
+			}
+		}
+		start, rendered := time.Now(), 0
+		for _, u := range urls {
+			if ctx.Err() != nil {
+				return
+			}
+			req := httptest.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+			req.Header.Set("Accept-Encoding", "gzip")
+			rec := httptest.NewRecorder()
+			s.router.ServeHTTP(rec, req)
+			if rec.Header().Get("X-Cache") != "hit" {
+				rendered++
+			}
+		}
+		s.metrics.warmPasses.Inc()
+		s.metrics.warmRendered.Add(float64(rendered))
+		if rendered > 0 {
+			s.log.Info("cluster warmer: rendered", "tiles", rendered, "of", len(urls), "took", time.Since(start).Round(time.Millisecond).String())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(every):
+		}
+	}
+}
+
+// warmURLs lists the cluster tiles of warmZooms over the extent of each kind
+// the map draws tile by tile.
+func warmURLs(exts []maint.KindExtent) []string {
+	var urls []string
+	for _, e := range exts {
+		if e.Count <= MapTiledOver {
+			continue
+		}
+		for _, z := range warmZooms {
+			a := maptile.At(orb.Point{e.Box.MinLon, e.Box.MaxLat}, z)
+			b := maptile.At(orb.Point{e.Box.MaxLon, e.Box.MinLat}, z)
+			for x := a.X; x <= b.X; x++ {
+				for y := a.Y; y <= b.Y; y++ {
+					urls = append(urls, fmt.Sprintf("/api/v1/clusters/%s/%d/%d/%d", e.Kind, z, x, y))
+				}
+			}
+		}
+	}
+	return urls
 }
 
 // clusterTile serves GET /api/v1/clusters/{kind}/{z}/{x}/{y}: the assets of

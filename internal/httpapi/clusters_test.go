@@ -24,6 +24,9 @@ func TestClusterTiles(t *testing.T) {
 	type fc struct {
 		Clustered bool `json:"clustered"`
 		Features  []struct {
+			Geometry struct {
+				Coordinates [2]float64 `json:"coordinates"`
+			} `json:"geometry"`
 			Properties map[string]any `json:"properties"`
 		} `json:"features"`
 	}
@@ -39,9 +42,22 @@ func TestClusterTiles(t *testing.T) {
 			t.Fatalf("z%d: %d", z, res.StatusCode)
 		}
 		total := 0
+		b := tile.Bound()
 		for _, f := range got.Features {
 			if c, ok := f.Properties["count"]; ok {
 				total += int(c.(float64))
+				// A cluster sits at its members' centre, inside the tile, and
+				// its counts by status add up to its count.
+				by := 0
+				for _, n := range f.Properties["by_status"].(map[string]any) {
+					by += int(n.(float64))
+				}
+				if by != int(c.(float64)) {
+					t.Errorf("z%d: cluster of %v counts %d by status", z, c, by)
+				}
+				if pt := f.Geometry.Coordinates; !b.Contains(orb.Point(pt)) {
+					t.Errorf("z%d: cluster at %v outside its tile %v", z, pt, b)
+				}
 			} else {
 				total++
 			}

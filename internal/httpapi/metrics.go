@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +30,9 @@ type Metrics struct {
 	// Cache counts cacheable requests by what they ask for (tile or
 	// response) and how the cache answered (hit, shared, miss).
 	Cache *prometheus.CounterVec
+	// warmPasses counts the cluster warmer's passes, warmRendered the tiles
+	// it had to render.
+	warmPasses, warmRendered prometheus.Counter
 }
 
 // NewMetrics registers the metrics, Go's runtime and the process's, and any
@@ -56,9 +60,15 @@ func NewMetrics(extra ...prometheus.Collector) *Metrics {
 		Cache: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "inframap_cache_requests_total", Help: "Cacheable requests (tiles and other responses) by cache result: hit, shared (waited for a render) or miss.",
 		}, []string{"what", "result"}),
+		warmPasses: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "inframap_cluster_warm_passes_total", Help: "Passes of the cluster warmer over the low-zoom cluster tiles.",
+		}),
+		warmRendered: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "inframap_cluster_warm_rendered_total", Help: "Cluster tiles the warmer found missing from the cache and rendered.",
+		}),
 	}
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.requestDuration, m.inFlight, m.transitions, m.logins, m.Uploads, m.UploadBytes, m.Cache)
+		m.requestDuration, m.inFlight, m.transitions, m.logins, m.Uploads, m.UploadBytes, m.Cache, m.warmPasses, m.warmRendered)
 	reg.MustRegister(extra...)
 	return m
 }
@@ -126,11 +136,29 @@ func (m *Metrics) Login(result string) {
 // does not exist. INFRAMAP_METRICS_ADDR serves them on a listener of their
 // own instead.
 func (s *Server) metricsHandler() http.Handler {
-	h := promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{})
+	return loopbackOnly(promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{}))
+}
+
+// profiler serves the Go runtime's profiles (net/http/pprof) under
+// /debug/pprof/, to the machine itself only, like /metrics.
+func profiler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return loopbackOnly(mux)
+}
+
+// loopbackOnly answers 404 to any client but the machine itself. A request
+// a proxy forwarded comes from elsewhere even when the proxy runs here.
+func loopbackOnly(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		host, _, _ := net.SplitHostPort(r.RemoteAddr)
 		ip := net.ParseIP(host)
-		if ip == nil || !ip.IsLoopback() {
+		forwarded := r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" || r.Header.Get("X-Real-IP") != ""
+		if ip == nil || !ip.IsLoopback() || forwarded {
 			writeError(w, r, maint.Errorf(maint.CodeNotFound, "no resource at %s", r.URL.Path))
 			return
 		}

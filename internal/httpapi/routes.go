@@ -22,6 +22,7 @@ func (s *Server) routes() http.Handler {
 	r.Handle("/healthz", s.healthz()).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/readyz", s.readyz()).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/metrics", s.metricsHandler()).Methods(http.MethodGet)
+	r.PathPrefix("/debug/pprof/").Handler(profiler())
 	r.HandleFunc("/problems/{code}", problemTypes).Methods(http.MethodGet)
 
 	api := r.PathPrefix("/api/v1").Subrouter()

@@ -193,12 +193,13 @@ type AccountStore interface {
 
 // Server holds the dependencies of the handlers.
 type Server struct {
-	cfg   Config
-	store Store
-	log   *slog.Logger
-	web   fs.FS
-	csp   string
-	h     http.Handler
+	cfg    Config
+	store  Store
+	log    *slog.Logger
+	web    fs.FS
+	csp    string
+	h      http.Handler
+	router http.Handler // the routes alone, for the cluster warmer's own requests
 
 	passwords *password.Hasher
 	metrics   *Metrics
@@ -260,7 +261,8 @@ func NewServer(cfg Config, store Store, web fs.FS, log *slog.Logger) *Server {
 	if err != nil {
 		panic(err) // constant options
 	}
-	s.h = s.observe(s.secure(compress(s.limitBody(s.deadline(csrf.Handler(s.authenticate(s.routes())))))))
+	s.router = s.routes()
+	s.h = s.observe(s.secure(compress(s.limitBody(s.deadline(csrf.Handler(s.authenticate(s.router)))))))
 	return s
 }
 

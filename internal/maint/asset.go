@@ -100,6 +100,13 @@ type Area struct {
 	Geometry    json.RawMessage
 }
 
+// KindExtent is how many assets of a kind there are and the box they lie in.
+type KindExtent struct {
+	Kind  Kind
+	Count int
+	Box   gis.BBox
+}
+
 // Cluster is a group of assets drawn as one point on a map at low zoom.
 type Cluster struct {
 	Lon, Lat float64

@@ -28,36 +28,55 @@ const (
 // tileSQL renders one tile: a layer per kind, named after it, with the
 // features' id (also as the MVT feature id), kind, code, name and status.
 // Kinds with more than $7 features in the tile are clustered instead: a
-// point per grid cell with the kind, the count and the most common status.
-// The tile's envelope (with the buffer as margin) is transformed to the
-// stored CRS for the index; the features are transformed to Web Mercator
-// only for output. Features and layers are ordered so that the same data
-// gives the same bytes, which the ETag relies on.
+// point per cell of a $8 × $8 grid with the kind, the count and the most
+// common status, at its members' mean position. A clustered asset belongs to
+// the one tile its anchor (point on surface) lies in, not to the buffer of
+// its neighbours, so the clusters of neighbouring tiles add up.
+//
+// One pass over the tile's envelope (with the buffer as margin, transformed
+// to the stored CRS for the index) reads each asset's id, kind, status and
+// anchor; the kinds are counted from it, clusters are made from it with the
+// spherical Mercator formulas on the stored anchor (no geometry unpacked),
+// and only the assets drawn one by one are fetched whole and transformed.
+// Features and layers are ordered so that the same data gives the same
+// bytes, which the ETag relies on.
 const tileSQL = `
 	WITH env AS (
-		SELECT ST_TileEnvelope($1, $2, $3) AS merc,
-		       ST_Transform(ST_TileEnvelope($1, $2, $3, margin => $5::int / $6::int::float8), 4326) AS q
+		SELECT merc, q, ST_XMin(merc) AS x0, ST_YMin(merc) AS y0, ST_XMax(merc) - ST_XMin(merc) AS size
+		FROM (SELECT ST_TileEnvelope($1, $2, $3) AS merc,
+		             ST_Transform(ST_TileEnvelope($1, $2, $3, margin => $5::int / $6::int::float8), 4326) AS q) e
+	), here AS MATERIALIZED (
+		SELECT a.id, a.kind, a.status, a.anchor_lon, a.anchor_lat
+		FROM assets a, env
+		WHERE a.geom && env.q AND a.kind = ANY($4)
 	), dense AS (
-		-- The kinds too numerous here to draw one by one; counting stops at
-		-- the limit, so a dense tile costs no more to classify than a sparse one.
-		SELECT k.kind FROM unnest($4::text[]) AS k (kind), env
-		WHERE (SELECT count(*) FROM (SELECT 1 FROM assets a WHERE a.geom && env.q AND a.kind = k.kind LIMIT $7 + 1) c) > $7
+		SELECT coalesce(array_agg(kind), '{}') AS kinds
+		FROM (SELECT kind FROM here GROUP BY kind HAVING count(*) > $7) d
 	), features AS (
 		SELECT a.kind, a.id AS fid, a.id, a.code, a.name, a.status, NULL::int AS count,
 		       ST_AsMVTGeom(ST_Transform(a.geom, 3857), env.merc, $6::int, $5::int, true) AS geom
-		FROM assets a, env
-		WHERE a.geom && env.q AND a.kind = ANY($4) AND a.kind NOT IN (SELECT kind FROM dense)
+		FROM here h JOIN assets a ON a.id = h.id, env, dense
+		WHERE h.kind <> ALL (dense.kinds)
 		UNION ALL
 		SELECT c.kind, NULL, NULL, NULL, NULL, c.status, c.count,
-		       ST_AsMVTGeom(c.centre, env.merc, $6::int, $5::int, true)
+		       ST_AsMVTGeom(ST_Point(c.x, c.y, 3857), env.merc, $6::int, $5::int, true)
 		FROM env, LATERAL (
-			SELECT a.kind, count(*)::int AS count, mode() WITHIN GROUP (ORDER BY a.status) AS status,
-			       ST_Centroid(ST_Collect(ST_Transform(ST_PointOnSurface(a.geom), 3857))) AS centre,
-			       min(a.id) AS first
-			FROM assets a
-			WHERE a.geom && env.q AND a.kind IN (SELECT kind FROM dense)
-			GROUP BY a.kind, ST_SnapToGrid(ST_Transform(ST_PointOnSurface(a.geom), 3857),
-			         (ST_XMax(env.merc) - ST_XMin(env.merc)) / $8)
+			SELECT s.kind, sum(s.n)::int AS count, (array_agg(s.status ORDER BY s.n DESC, s.status))[1] AS status,
+			       sum(s.sx) / sum(s.n) AS x, sum(s.sy) / sum(s.n) AS y
+			FROM (
+				SELECT m.kind, m.status, floor((m.x - env.x0) / env.size * $8)::int AS cx, floor((m.y - env.y0) / env.size * $8)::int AS cy,
+				       count(*) AS n, sum(m.x) AS sx, sum(m.y) AS sy
+				FROM (
+					SELECT h.kind, h.status, 6378137 * radians(h.anchor_lon) AS x,
+					       6378137 * ln(tan(pi() / 4 + radians(least(greatest(h.anchor_lat, -85.06), 85.06)) / 2)) AS y
+					FROM here h, dense
+					WHERE h.kind = ANY (dense.kinds)
+					OFFSET 0
+				) m
+				WHERE m.x >= env.x0 AND m.x < env.x0 + env.size AND m.y >= env.y0 AND m.y < env.y0 + env.size
+				GROUP BY m.kind, cx, cy, m.status
+			) s
+			GROUP BY s.kind, s.cx, s.cy
 		) c
 	)
 	SELECT coalesce(string_agg(mvt, ''::bytea ORDER BY kind), ''::bytea) FROM (
@@ -69,7 +88,7 @@ const tileSQL = `
 // that has features in it. A tile without features is empty (zero bytes).
 func (db *DB) Tile(ctx context.Context, kinds []maint.Kind, t gis.Tile) ([]byte, error) {
 	var b []byte
-	err := db.Pool.QueryRow(ctx, tileSQL, int(t.Z), int(t.X), int(t.Y), kindStrings(kinds), tileBuffer, tileExtent,
+	err := db.render.QueryRow(ctx, tileSQL, int(t.Z), int(t.X), int(t.Y), kindStrings(kinds), tileBuffer, tileExtent,
 		TileFeatureLimit, tileGrid).Scan(&b)
 	if err != nil {
 		return nil, translate(err, "tile %d/%d/%d", t.Z, t.X, t.Y)

@@ -88,6 +88,67 @@ test('the manhole clusters add up to 1,300', async () => {
   await page.context().close();
 });
 
+/** serverClusters adds up the numbers on the server's clusters in view. */
+const serverClusters = (page) => page.evaluate(() => [...document.querySelectorAll('.server-cluster [data-testid="cluster-count"]')]
+  .reduce((n, c) => n + Number(c.textContent.replace(/[^\d]/g, '')), 0));
+
+test('a programme too numerous to load whole is drawn tile by tile from the server\'s clusters', async () => {
+  // ?tiled=500 treats the district's 1,300 manholes as a city's million would be.
+  const urls = [];
+  const page = await newPage(browser);
+  page.on('request', (r) => urls.push(new URL(r.url()).pathname + new URL(r.url()).search));
+  const q = new URLSearchParams({ tile_origin: tiles.origin, tiled: '500', lat: '43.885', lon: '125.25', z: '10' });
+  await page.goto(`${server.url}/?${q}`);
+  await waitReady(page);
+  assert.equal(await page.locator('#map').getAttribute('data-tiled'), 'manhole');
+  const clusterCalls = urls.filter((u) => u.startsWith('/api/v1/clusters/manhole/'));
+  assert.ok(clusterCalls.length > 0, 'asked for cluster tiles');
+  assert.ok(clusterCalls.every((u) => /^\/api\/v1\/clusters\/manhole\/9\/\d+\/\d+$/.test(u)), `tiles a zoom below the map's: ${clusterCalls}`);
+  assert.ok(urls.includes('/ogc/collections/manhole/items?limit=1'), 'the count asked for first');
+  const manholePages = urls.filter((u) => u.startsWith('/api/v1/assets') && u.includes('kind=manhole'));
+  assert.deepEqual(manholePages, [], 'no page of manholes, tiles instead');
+  assert.ok(urls.some((u) => u.startsWith('/api/v1/assets') && u.includes('kind=road_repair')), 'the roads (140) loaded whole');
+  // The legend counts the programme from the stats; the map's clusters add up to it.
+  assert.equal((await legendCounts(page)).manhole, 1300);
+  assert.ok(await page.locator('.server-cluster').count() > 0, 'the server clustered the dense tiles');
+  assert.equal(await manholesOnMap(page), 1300);
+  // A status filter counts the clusters' members of that status.
+  await setStatuses(page, ['closed']);
+  const closed = await countAssets(server.url, { kind: 'manhole', status: 'closed' });
+  assert.ok(closed > 0 && closed < 1300);
+  await page.waitForFunction((n) => {
+    let s = 0;
+    for (const c of document.querySelectorAll('.mh-cluster [data-testid="cluster-count"]')) s += Number(c.textContent.replace(/[^\d]/g, ''));
+    return s + document.querySelectorAll('.mh[data-testid="feature"]').length === n;
+  }, closed);
+  assert.equal((await legendCounts(page)).manhole, closed);
+  await setStatuses(page, ['none', 'reported', 'filed', 'dispatched', 'in_progress', 'done', 'closed', 'rejected', 'cancelled']);
+  await page.waitForFunction(() => document.querySelector('[data-testid="count-manhole"]').textContent.replace(/[^\d]/g, '') === '1300');
+  // A click on a cluster zooms in; close enough, the tiles give the manholes one by one.
+  const before = await serverClusters(page);
+  await page.locator('.server-cluster').first().click();
+  await page.waitForFunction(() => /[?&]z=12(&|$)/.test(location.search));
+  await page.waitForFunction(() => document.querySelectorAll('.mh-cluster, .mh[data-testid="feature"]').length > 0);
+  assert.ok(before > 0);
+  assert.deepEqual(page.errors || [], [], 'no script error');
+  assert.deepEqual(page.failed || [], [], 'no failed request');
+  await page.context().close();
+
+  // Opened on one manhole at street zoom: it is there, on its own, and opens.
+  const some = await getJSON(server.url, '/api/v1/assets?kind=manhole&limit=1');
+  const mh = some.features[0];
+  const [lon, lat] = mh.geometry.coordinates;
+  const street = await open({ tiled: '500', lat: lat.toFixed(5), lon: lon.toFixed(5), z: '18' });
+  assert.equal(await street.locator('.server-cluster').count(), 0, 'no server clusters at street zoom');
+  const marker = street.locator(`.mh[data-testid="feature"][data-id="${mh.id}"]`);
+  await marker.waitFor();
+  await marker.click();
+  await street.locator('[data-testid="details-history"]').waitFor();
+  assert.equal(await text(street, 'details-title'), mh.properties.name);
+  assert.match(street.url(), new RegExp(`id=${mh.id}`));
+  await street.context().close();
+});
+
 test('filtering by status shows the database\'s counts', async () => {
   const page = await open();
   for (const status of ['in_progress', 'closed']) {

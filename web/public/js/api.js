@@ -169,6 +169,8 @@ export const api = {
   meta: (opts) => getJSON('/api/v1/meta', opts),
   areas: (opts) => getJSON('/api/v1/areas', opts),
   stats: (asOf, opts) => getJSON(query('/api/v1/stats', { as_of: asOf }), opts),
+  /** count: how many assets of a kind there are (the OGC collection's numberMatched). */
+  count: async (kind, opts) => (await getJSON(`/ogc/collections/${encodeURIComponent(kind)}/items?limit=1`, opts)).numberMatched,
   asset: (id, opts) => getJSON(`/api/v1/assets/${encodeURIComponent(id)}`, opts),
   /** assets: every feature matching the filters (kind, status, bbox, q, subdistrict, as_of). */
   assets: (params, opts) => getAllFeatures('/api/v1/assets', params, opts),

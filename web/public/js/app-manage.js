@@ -166,7 +166,7 @@ async function showContext() {
     coordsToLatLng: (c) => app.proj.toLatLng(c), pmIgnore: true,
     style: (f) => ({ color: statusColor(f.properties.status), weight: 2, opacity: 0.7, fillOpacity: 0.1 }),
     pointToLayer: (f, ll) => L.circleMarker(ll, { radius: 4, color: statusColor(f.properties.status), weight: 1, fillOpacity: 0.6, pmIgnore: true }),
-    onEachFeature: (f, layer) => layer.bindTooltip(`${name(f.properties)} · ${f.properties.code}`),
+    onEachFeature: (f, layer) => layer.bindTooltip(el('span', { text: `${name(f.properties)} · ${f.properties.code}` })),
   }).addTo(app.map);
   app.highlight?.bringToFront?.();
 }

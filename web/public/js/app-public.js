@@ -19,7 +19,13 @@ import { ProblemPanel } from './problem.js';
 import { centreOf } from './geo.js';
 
 const $ = (sel) => document.querySelector(sel);
+// A programme with more assets than this (a city's manholes) is drawn tile
+// by tile from the server's clusters instead of loaded whole; ?tiled=N
+// lowers the bar (the tests draw the district's 1,300 manholes that way). The
+// server keeps the low-zoom cluster tiles of such programmes rendered
+// (httpapi.MapTiledOver is the same figure).
 const state = readState();
+const TILED_OVER = Number(state.tiled) || 2000;
 const app = {};
 const nextFrame = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
 
@@ -90,32 +96,58 @@ function showAsOf() {
   b.querySelector('.asof-text').textContent = state.asOf ? t('map.asOf', { date: state.asOf }) : '';
 }
 
+/** shownFeatures lists the loaded features that pass the filters, for the list. */
+function shownFeatures(keep, kinds) {
+  return app.layers.all().filter((f) => kinds.has(f.properties.kind) && keep(f));
+}
+
 /** refilter applies the filters to the map, the legend counts and the list. */
 function refilter() {
   if (!app.layers || !app.filters) return;
   const keep = matcher(state);
   const kinds = app.filters.kindsShown();
-  const counts = app.layers.filter(keep, kinds);
+  const key = JSON.stringify([state.kinds, state.statuses, state.subdistrict, state.from, state.to, state.q]);
+  const counts = app.layers.filter(keep, kinds, state.statuses ? new Set(state.statuses) : null, key);
   // Status counts ignore the status filter, so the legend says what each box would add.
   const keepAnyStatus = matcher(state, { ignoreStatus: true });
   const statusCounts = {};
-  const shown = [];
+  for (const kind of kinds) {
+    if (!app.layers.isTiled(kind)) continue;
+    // A programme drawn tile by tile is counted by the stats, whatever is in view.
+    for (const [s, n] of Object.entries(app.layers.tiledStats[kind]?.by_status || {})) {
+      statusCounts[s] = (statusCounts[s] || 0) + n;
+    }
+  }
   for (const f of app.layers.all()) {
-    if (!kinds.has(f.properties.kind)) continue;
+    if (!kinds.has(f.properties.kind) || app.layers.isTiled(f.properties.kind)) continue;
     if (keepAnyStatus(f)) {
       const s = f.properties.status || 'none';
       statusCounts[s] = (statusCounts[s] || 0) + 1;
     }
-    if (keep(f)) shown.push(f);
   }
   app.filters.setCounts(counts, statusCounts);
-  app.list.setFeatures(shown);
+  app.list.setFeatures(shownFeatures(keep, kinds));
   saveState();
 }
 
-/** fetchAssets asks for every programme feature at the chosen date, a request per programme. */
+/** relist shows in the list what the tiles in view brought, a moment after they stop coming. */
+function relist() {
+  clearTimeout(app.relistTimer);
+  app.relistTimer = setTimeout(() => app.list.setFeatures(shownFeatures(matcher(state), app.filters.kindsShown())), 250);
+}
+
+/**
+ * fetchAssets asks for every programme feature at the chosen date, a request
+ * per programme. A programme too numerous to load whole (the OGC
+ * collection's numberMatched tells, a cached count asked for first) comes
+ * back as [kind, null] and is drawn tile by tile; its legend counts come
+ * with the stats.
+ */
 function fetchAssets(asOf) {
-  return Promise.all(PROGRAMME_KINDS.map((kind) => api.assets({ kind, as_of: asOf }).then((fs) => [kind, fs])));
+  return Promise.all(PROGRAMME_KINDS.map(async (kind) => {
+    if (app.layers?.isTiled(kind) || (await api.count(kind)) > TILED_OVER) return [kind, null];
+    return [kind, await api.assets({ kind, as_of: asOf })];
+  }));
 }
 
 /** loadAssets draws the programme features at the chosen date (fetched already when given). */
@@ -126,9 +158,16 @@ async function loadAssets(fetching) {
   const results = await (fetching || fetchAssets(asOf));
   if (asOf !== state.asOf) return false;
   performance.mark('inframap:data-loaded');
-  for (const [kind, fs] of results) app.layers.setFeatures(kind, fs);
+  for (const [kind, fs] of results) {
+    if (fs) app.layers.setFeatures(kind, fs);
+    else app.layers.setTiled(kind);
+  }
+  if (app.report.stats) app.layers.setTiledStats(app.report.stats); // when the stats came first
   performance.mark('inframap:layers-built');
+  const tilesDrawn = app.layers.updateTiled(); // asked for first: they come while the rest is drawn
   refilter();
+  await tilesDrawn;
+  map.dataset.tiled = PROGRAMME_KINDS.filter((k) => app.layers.isTiled(k)).join(' ');
   performance.mark('inframap:filtered');
   if (app.report.stats) app.report.render(); // it names the capital project from its feature
   if (state.id) app.layers.select(app.layers.find(state.id), { pan: false });
@@ -140,7 +179,10 @@ async function loadAssets(fetching) {
 async function loadStats(fetching) {
   const asOf = state.asOf;
   const st = await (fetching || api.stats(asOf));
-  if (asOf === state.asOf) app.report.setStats(st);
+  if (asOf !== state.asOf) return;
+  app.report.setStats(st);
+  // Programmes drawn tile by tile are counted in the legend from the stats.
+  if (app.layers.setTiledStats(st)) refilter();
 }
 
 async function setAsOf(d) {
@@ -219,7 +261,7 @@ async function main() {
     saveState();
   });
   const onSelect = (f) => openDetails(f.id, $('#map'));
-  app.layers = new ProgrammeLayers(app.map, { proj: app.proj, onSelect, statusName });
+  app.layers = new ProgrammeLayers(app.map, { proj: app.proj, onSelect, statusName, onTiles: relist, onError: showError });
 
   const [meta, areas] = await Promise.all([early.meta, early.areas]);
   app.meta = meta;
@@ -277,11 +319,11 @@ async function main() {
     app.list.focusActive();
   });
 
-  const stats = loadStats(early.stats); // the report card need not hold up the map
+  const statsShown = loadStats(early.stats); // the report card need not hold up the map
   await loadAssets(early.assets);
   await nextFrame();
   performance.mark('inframap:layers-drawn');
-  await stats;
+  await statsShown;
   document.body.dataset.ready = 'true';
   if (state.id) app.details.open(state.id, { returnFocus: $('#map') });
 }

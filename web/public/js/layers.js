@@ -4,8 +4,12 @@
 // choose which of them are on the map.
 import { PROGRAMME_KINDS, pathStyle, statusColor } from './symbols.js';
 import { name, t } from './i18n.js';
+import { TiledKind } from './tiled.js';
+import { el } from './dom.js';
 
 /* global L */
+
+const CANVAS_OVER = 500; // shapes of one programme past which they are drawn on a canvas
 
 const PANES = { areas: 350, baseRoads: 360, polygons: 400, bays: 410, lines: 420, selection: 450 };
 
@@ -32,18 +36,25 @@ function tag(el, f) {
   el.setAttribute('data-status', f.properties.status || 'none');
 }
 
-/** vectorLayer builds the Leaflet path of one feature. */
-export function vectorLayer(f, proj, onSelect) {
+/**
+ * vectorLayer builds the Leaflet path of one feature; renderers, when given,
+ * maps each pane to a canvas renderer (for programmes drawn tile by tile,
+ * whose thousands of paths SVG would draw slowly).
+ */
+export function vectorLayer(f, proj, onSelect, renderers) {
   const p = f.properties;
+  const pane = paneOf(p.kind, p);
   const layer = L.GeoJSON.geometryToLayer(f, {
     coordsToLatLng: (c) => proj.toLatLng(c),
-    pane: paneOf(p.kind, p),
+    pane,
+    renderer: renderers ? renderers[pane] : undefined,
     className: `feat k-${p.kind}`,
     ...pathStyle(p.kind, p),
   });
   layer.feature = f;
   layer.on('add', () => tag(layer.getElement(), f));
-  layer.bindTooltip(() => name(p), { sticky: true, direction: 'top', className: 'feat-tip' });
+  // Leaflet puts a string tooltip in as HTML: names go in as text.
+  layer.bindTooltip(() => el('span', { text: name(p) }), { sticky: true, direction: 'top', className: 'feat-tip' });
   layer.on('click', () => onSelect(f));
   return layer;
 }
@@ -78,8 +89,13 @@ function clusterIcon(cluster) {
 }
 
 export class ProgrammeLayers {
-  constructor(map, { proj, onSelect, statusName }) {
+  constructor(map, { proj, onSelect, statusName, onTiles, onError }) {
     this.map = map;
+    this.onTiles = onTiles || (() => {});
+    this.onError = onError;
+    this.tiled = {};      // kind -> TiledKind, for programmes drawn tile by tile
+    this.tiledStats = {}; // kind -> the programme's figures from /api/v1/stats
+    this.serverClusters = L.featureGroup().addTo(map);
     this.proj = proj;
     this.onSelect = onSelect;
     this.statusName = statusName;
@@ -126,7 +142,7 @@ export class ProgrammeLayers {
         layer.on('add', () => layer.getElement()?.setAttribute('data-testid', 'district-boundary'));
         this.areas.addLayer(layer);
       } else {
-        layer.bindTooltip(() => name(f.properties), {
+        layer.bindTooltip(() => el('span', { text: name(f.properties) }), {
           permanent: true, direction: 'center', className: 'zone-label', interactive: false,
         });
         this.zones.addLayer(layer);
@@ -139,9 +155,12 @@ export class ProgrammeLayers {
   /** setFeatures replaces a programme's features and builds their layers. */
   setFeatures(kind, features) {
     this.features[kind] = features;
+    // Past a few hundred shapes a canvas draws far faster than SVG (a city's
+    // thousand parking lots); the district's programmes stay SVG elements.
+    const renderers = features.length > CANVAS_OVER ? this.canvasRenderers() : undefined;
     this.built[kind] = features.map((f) => (kind === 'manhole'
       ? manholeMarker(f, this.proj, this.onSelect, this.statusName)
-      : vectorLayer(f, this.proj, this.onSelect)));
+      : vectorLayer(f, this.proj, this.onSelect, renderers)));
     if (kind === 'road_repair') {
       // The road network of plain mode (no basemap): every repaired section in
       // grey, under everything, whatever the filters.
@@ -156,22 +175,74 @@ export class ProgrammeLayers {
     }
   }
 
+  /**
+   * setTiled draws a programme tile by tile from the server's clusters
+   * instead of loading it whole; setTiledStats gives the counts the legend
+   * shows for it.
+   */
+  setTiled(kind) {
+    if (this.tiled[kind]) return;
+    delete this.features[kind];
+    delete this.built[kind];
+    this.groups[kind].clearLayers();
+    this.tiled[kind] = new TiledKind(this.map, kind, {
+      proj: this.proj,
+      draw: (f) => (kind === 'manhole'
+        ? manholeMarker(f, this.proj, this.onSelect, this.statusName)
+        : vectorLayer(f, this.proj, this.onSelect, this.canvasRenderers())),
+      group: this.groups[kind],
+      clusters: this.serverClusters,
+      onLoad: () => this.onTiles(kind),
+      onError: this.onError,
+    });
+  }
+
+  /** setTiledStats notes the figures of the tiled programmes from /api/v1/stats; false when there are none. */
+  setTiledStats(stats) {
+    const kinds = Object.keys(this.tiled);
+    for (const k of kinds) this.tiledStats[k] = stats.programmes.find((p) => p.kind === k);
+    return kinds.length > 0;
+  }
+
+  /** canvasRenderers gives a canvas renderer per pane, made once. */
+  canvasRenderers() {
+    this.canvas ||= Object.fromEntries(['polygons', 'bays', 'lines'].map((p) => [p, L.canvas({ pane: p, tolerance: 4 })]));
+    return this.canvas;
+  }
+
+  isTiled(kind) {
+    return Boolean(this.tiled[kind]);
+  }
+
+  /** updateTiled asks for the tiles of the view; it settles when they are drawn. */
+  updateTiled() {
+    return Promise.all(Object.values(this.tiled).map((k) => k.update()));
+  }
+
   /** rebuild draws everything again, after a change of projection or language. */
   rebuild(proj) {
     if (proj) this.proj = proj;
     if (this.areaData) this.setAreas(this.areaData);
     for (const kind of Object.keys(this.features)) this.setFeatures(kind, this.features[kind]);
+    for (const k of Object.values(this.tiled)) k.rebuild(this.proj);
   }
 
   /**
    * filter puts on the map the features of the visible programmes that pass
    * keep, and returns the number shown per programme.
    */
-  filter(keep, visibleKinds) {
+  filter(keep, visibleKinds, statuses = null, key = '') {
     this.visibleKinds = visibleKinds;
     const counts = {};
     for (const kind of PROGRAMME_KINDS) {
       const group = this.groups[kind];
+      if (this.tiled[kind]) {
+        // Drawn tile by tile: the count is the programme's, by status, from the stats.
+        this.tiled[kind].setFilter(keep, statuses, visibleKinds.has(kind), key);
+        counts[kind] = visibleKinds.has(kind) ? this.tiledCount(kind, statuses) : 0;
+        if (!this.map.hasLayer(group)) group.addTo(this.map);
+        continue;
+      }
       const feats = this.features[kind] || [];
       const layers = this.built[kind] || [];
       const show = [];
@@ -185,6 +256,15 @@ export class ProgrammeLayers {
       if (!this.map.hasLayer(group)) group.addTo(this.map);
     }
     return counts;
+  }
+
+  /** tiledCount is how many of a tiled programme's assets have one of statuses (all when null). */
+  tiledCount(kind, statuses) {
+    let n = 0;
+    for (const [s, c] of Object.entries(this.tiledStats[kind]?.by_status || {})) {
+      if (!statuses || statuses.has(s)) n += c;
+    }
+    return n;
   }
 
   /** select outlines one feature and brings it into view. */
@@ -214,10 +294,15 @@ export class ProgrammeLayers {
       const f = feats.find((x) => String(x.id) === String(id));
       if (f) return f;
     }
+    for (const k of Object.values(this.tiled)) {
+      const f = k.features().find((x) => String(x.id) === String(id));
+      if (f) return f;
+    }
     return null;
   }
 
+  /** all gives the features loaded: every one of a whole programme, those of the tiles in view of a tiled one. */
   all() {
-    return PROGRAMME_KINDS.flatMap((k) => this.features[k] || []);
+    return PROGRAMME_KINDS.flatMap((k) => (this.tiled[k] ? this.tiled[k].features() : this.features[k] || []));
   }
 }

@@ -28,6 +28,8 @@ export function readState(search = location.search) {
     tk: p.get('tk') || '',
     tileOrigin: p.get('tile_origin') || '',
     tiles: p.get('tiles') || '',
+    // Draw a programme tile by tile past this many assets (see app-public.js).
+    tiled: /^\d+$/.test(p.get('tiled') || '') ? p.get('tiled') : '',
   };
 }
 
@@ -53,6 +55,7 @@ export function writeState(s) {
   set('tk', s.tk);
   set('tile_origin', s.tileOrigin);
   set('tiles', s.tiles);
+  set('tiled', s.tiled);
   const qs = p.toString();
   const url = location.pathname + (qs ? '?' + qs : '') + location.hash;
   if (url !== location.pathname + location.search + location.hash) history.replaceState(null, '', url);
