@@ -47,6 +47,12 @@ type row struct {
 	target      string
 }
 
+// peer is a pgbench ceiling of a peer server's statement for a row's request.
+type peer struct {
+	name string
+	tps  float64
+}
+
 type scaleReport struct {
 	scale      string
 	assets     int64
@@ -55,8 +61,10 @@ type scaleReport struct {
 	peakRSS    int64
 	writes     []row
 	largestMVT int
-	render     *firstRender // nil when Chromium or the web packages are missing
-	renderErr  string
+	// peers holds what pg_tileserv's own statement reaches on the same tiles.
+	peers     []peer
+	render    *firstRender // nil when Chromium or the web packages are missing
+	renderErr string
 }
 
 // firstRender is what web/scripts/measure.mjs reports of the public map's
@@ -184,6 +192,8 @@ func prepare(ctx context.Context, o options, scale string, log io.Writer) (*envi
 		}
 	}
 	env := []string{"DATABASE_URL=" + e.url, "INFRAMAP_DEMO_PASSWORD=" + demoPassword, "INFRAMAP_BCRYPT_COST=4", "INFRAMAP_LOG_LEVEL=warn",
+		// The pipeline is measured, not the per-account limit of 60 a minute.
+		"INFRAMAP_UPLOADS_PER_MINUTE=1000000",
 		"INFRAMAP_DATA_DIR=" + dir}
 	if e.on, err = startServer(ctx, o.bin, filepath.Join(dir, "server-on.log"), env, "-demo"); err != nil {
 		e.close()
@@ -323,6 +333,12 @@ func benchScale(ctx context.Context, o options, scale string, log io.Writer) (sc
 		}
 		return nil
 	}
+	peerCeiling := func(name string, p postgres.Pgbench) error {
+		fmt.Fprintf(log, "bench: %s %s, pg_tileserv's statement…\n", scale, name)
+		tps, err := pgbench(ctx, pgb, work, e.cluster.SocketDir(), devdb.DBName, p.Script, o.conns, o.duration)
+		rep.peers = append(rep.peers, peer{name: name, tps: tps})
+		return err
+	}
 	vp := postgres.ViewportScript(viewport)
 	if err := measure("1 km viewport GeoJSON (/api/v1/assets?bbox, limit 1000)", func(base string) []string {
 		return []string{base + "/api/v1/assets?limit=1000&bbox=" + bboxParam(viewport)}
@@ -350,9 +366,13 @@ func benchScale(ctx context.Context, o options, scale string, log io.Writer) (sc
 	}
 	for _, z := range []maptile.Zoom{12, 14, 16} {
 		hot := maptile.At(centre, z)
-		s := postgres.TileScript(int(z), int(hot.X), int(hot.X), int(hot.Y), int(hot.Y))
+		populous := scale == "city" // a million manholes: tiles cluster them
+		s := postgres.TileScript(populous, int(z), int(hot.X), int(hot.X), int(hot.Y), int(hot.Y))
 		if err := measure(fmt.Sprintf("tile z%d, one hot tile", z), func(base string) []string { return []string{tileURL(base, hot)} },
 			&s, "cold ≥ 2× pg_tileserv; warm ≥ 15,000 req/s"); err != nil {
+			return rep, err
+		}
+		if err := peerCeiling(fmt.Sprintf("tile z%d, one hot tile", z), postgres.PgTileservScript(int(z), int(hot.X), int(hot.X), int(hot.Y), int(hot.Y))); err != nil {
 			return rep, err
 		}
 		ts := tilesOver(districtBB, z, 400)
@@ -360,7 +380,7 @@ func benchScale(ctx context.Context, o options, scale string, log io.Writer) (sc
 		for _, t := range ts {
 			minX, maxX, minY, maxY = min(minX, t.X), max(maxX, t.X), min(minY, t.Y), max(maxY, t.Y)
 		}
-		rs := postgres.TileScript(int(z), int(minX), int(maxX), int(minY), int(maxY))
+		rs := postgres.TileScript(populous, int(z), int(minX), int(maxX), int(minY), int(maxY))
 		if err := measure(fmt.Sprintf("tile z%d, %d tiles over the district", z, len(ts)), func(base string) []string {
 			var us []string
 			for _, t := range ts {
@@ -368,6 +388,9 @@ func benchScale(ctx context.Context, o options, scale string, log io.Writer) (sc
 			}
 			return us
 		}, &rs, ""); err != nil {
+			return rep, err
+		}
+		if err := peerCeiling(fmt.Sprintf("tile z%d, %d tiles over the district", z, len(ts)), postgres.PgTileservScript(int(z), int(minX), int(maxX), int(minY), int(maxY))); err != nil {
 			return rep, err
 		}
 		for _, t := range ts {
@@ -572,7 +595,23 @@ func writeReport(path string, o options, reports []scaleReport) error {
 				w.r.P99.Round(10*time.Microsecond), w.r.Bytes, ceil, pct, w.target)
 		}
 		for _, w := range r.writes {
-			fmt.Fprintf(&b, "| %s | — | %.0f | %s | %s | | | | |\n", w.name, w.r.RPS, w.r.P50.Round(10*time.Microsecond), w.r.P99.Round(10*time.Microsecond))
+			errs := ""
+			if w.r.Errors > 0 {
+				errs = fmt.Sprintf(" (%d errors)", w.r.Errors)
+			}
+			fmt.Fprintf(&b, "| %s | — | %.0f%s | %s | %s | | | | |\n", w.name, w.r.RPS, errs, w.r.P50.Round(10*time.Microsecond), w.r.P99.Round(10*time.Microsecond))
+		}
+		if len(r.peers) > 0 {
+			b.WriteString("\nThe same tiles through pg_tileserv's own statement (pgbench, same clients): the most pg_tileserv could " +
+				"serve here before its HTTP tier takes its share (the issue measured it at 10–45% of its statement).\n\n" +
+				"| tiles | pg_tileserv statement tx/s | ours cold req/s | ours ÷ pg_tileserv statement |\n|---|---|---|---|\n")
+			for _, p := range r.peers {
+				for _, w := range r.rows {
+					if w.name == p.name && w.cache == "off" && p.tps > 0 {
+						fmt.Fprintf(&b, "| %s | %.0f | %.0f | %.2f× |\n", p.name, p.tps, w.r.RPS, w.r.RPS/p.tps)
+					}
+				}
+			}
 		}
 		fmt.Fprintf(&b, "\nLargest tile over the district (all layers, gzip): %d bytes. Peak RSS of the server with the cache: %.0f MB.\n\n",
 			r.largestMVT, float64(r.peakRSS)/(1<<20))

@@ -49,6 +49,7 @@ Environment:
   INFRAMAP_BOUNDARY_CHECK on (default): new and edited geometries must lie inside the district
   INFRAMAP_BLOB_URL       where photos are kept: file:///dir or s3://bucket?region=… (default file://<data-dir>/photos)
   INFRAMAP_CACHE_MB       size of the response cache (tiles, GeoJSON, report card); 0 turns it off (default 256)
+  INFRAMAP_UPLOADS_PER_MINUTE  photo uploads each staff account may send per minute (default 60)
   INFRAMAP_PII_RETENTION_DAYS  days reporters' contact details are kept after their report closes (default 180)
   INFRAMAP_LOG_FORMAT     json (default) or text
   INFRAMAP_LOG_LEVEL      debug, info (default), warn, error
@@ -74,6 +75,8 @@ type config struct {
 	blobURL string
 	// cacheBytes bounds the response cache; 0 turns it off.
 	cacheBytes int
+	// uploadsPerMinute bounds each staff account's photo uploads.
+	uploadsPerMinute int
 }
 
 // run is the whole program: main only wires the process to it.
@@ -154,6 +157,14 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return cfg, fmt.Errorf("INFRAMAP_CACHE_MB must be a number of megabytes (0 turns the cache off), not %q", v)
 		}
 		cfg.cacheBytes = n << 20
+	}
+	cfg.uploadsPerMinute = 60
+	if v := getenv("INFRAMAP_UPLOADS_PER_MINUTE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1_000_000 {
+			return cfg, fmt.Errorf("INFRAMAP_UPLOADS_PER_MINUTE must be a number from 1 to 1000000, not %q", v)
+		}
+		cfg.uploadsPerMinute = n
 	}
 	cfg.piiRetention = 180 * 24 * time.Hour
 	if v := getenv("INFRAMAP_PII_RETENTION_DAYS"); v != "" {

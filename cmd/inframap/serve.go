@@ -62,7 +62,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	metrics := httpapi.NewMetrics(append(poolCollectors(db.Pool), cacheCollectors(respCache)...)...)
 	srv := httpapi.NewServer(httpapi.Config{TrustedProxies: cfg.proxies, PublicURL: cfg.publicURL, BcryptCost: cfg.bcryptCost,
-		Metrics: metrics, Blobs: blobs, Cache: respCache}, db, web.FS(), log)
+		StaffUploadsPerMinute: cfg.uploadsPerMinute,
+		Metrics:               metrics, Blobs: blobs, Cache: respCache}, db, web.FS(), log)
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,

@@ -63,6 +63,10 @@ type Config struct {
 	// then one every ResidentReportEvery (default 5, then one per 2 min).
 	ResidentReportEvery time.Duration
 	ResidentReportBurst int
+	// StaffUploadsPerMinute bounds each staff account's photo uploads: a
+	// burst of that many, then one every minute/StaffUploadsPerMinute
+	// (default 60).
+	StaffUploadsPerMinute int
 }
 
 func (c *Config) defaults() {
@@ -86,6 +90,9 @@ func (c *Config) defaults() {
 	}
 	if c.ResidentReportBurst == 0 {
 		c.ResidentReportBurst = 5
+	}
+	if c.StaffUploadsPerMinute == 0 {
+		c.StaffUploadsPerMinute = 60
 	}
 	if c.FarFromAssetMetres == 0 {
 		c.FarFromAssetMetres = 50
@@ -228,7 +235,7 @@ func NewServer(cfg Config, store Store, web fs.FS, log *slog.Logger) *Server {
 		cfg.Photos = p
 	}
 	s := &Server{cfg: cfg, store: store, log: log, web: web, passwords: password.New(cfg.BcryptCost), metrics: cfg.Metrics,
-		photos: cfg.Photos, blobs: cfg.Blobs, cache: cfg.Cache, renders: make(chan struct{}, cfg.RenderSlots), staffUploads: ratelimit.New(time.Second, 60),
+		photos: cfg.Photos, blobs: cfg.Blobs, cache: cfg.Cache, renders: make(chan struct{}, cfg.RenderSlots), staffUploads: ratelimit.New(time.Minute/time.Duration(cfg.StaffUploadsPerMinute), cfg.StaffUploadsPerMinute),
 		residentPosts: ratelimit.New(cfg.ResidentReportEvery, cfg.ResidentReportBurst),
 		partnerPosts:  ratelimit.New(100*time.Millisecond, 100)}
 	s.csp = strings.Join([]string{

@@ -101,6 +101,7 @@ func (db *DB) LoadAssets(ctx context.Context, assets iter.Seq[*maint.AssetRecord
 	if err := tx.Commit(ctx); err != nil {
 		return 0, translate(err, "load assets")
 	}
+	db.forgetPopulous()
 	_, err = db.Pool.Exec(ctx, "ANALYZE assets")
 	return copied, translate(err, "analyze")
 }

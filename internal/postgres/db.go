@@ -51,12 +51,14 @@ type DB struct {
 	// own writes.
 	AfterChange func(ctx context.Context)
 	url         string
+	populous    populous
 }
 
 // URL is the database URL the pool was opened with.
 func (db *DB) URL() string { return db.url }
 
 func (db *DB) changed(ctx context.Context) {
+	db.forgetPopulous()
 	if db.AfterChange != nil {
 		db.AfterChange(ctx)
 	}

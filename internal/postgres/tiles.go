@@ -2,6 +2,10 @@ package postgres
 
 import (
 	"context"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"inframap/gis"
 	"inframap/internal/maint"
@@ -25,28 +29,48 @@ const (
 	tileGrid         = 64
 )
 
-// tileSQL renders one tile: a layer per kind, named after it, with the
-// features' id (also as the MVT feature id), kind, code, name and status.
-// Kinds with more than $7 features in the tile are clustered instead: a
-// point per cell of a $8 × $8 grid with the kind, the count and the most
-// common status, at its members' mean position. A clustered asset belongs to
-// the one tile its anchor (point on surface) lies in, not to the buffer of
-// its neighbours, so the clusters of neighbouring tiles add up.
+// tilePlainSQL renders one tile of kinds none of which has more assets in
+// all than a tile carries one by one: a layer per kind, named after it, with
+// the features' id (also as the MVT feature id), kind, code, name and status.
+// One pass of the spatial index over the tile's envelope (with the buffer as
+// margin, transformed once to the stored CRS); the geometry is drawn from its
+// stored Web Mercator copy. Features and layers are ordered so that the same
+// data gives the same bytes, which the ETag relies on.
+const tilePlainSQL = `
+	WITH env AS (
+		SELECT ST_TileEnvelope($1, $2, $3) AS merc,
+		       ST_Transform(ST_TileEnvelope($1, $2, $3, margin => $5::int / $6::int::float8), 4326) AS q
+	)
+	SELECT coalesce(string_agg(mvt, ''::bytea ORDER BY kind), ''::bytea) FROM (
+		SELECT f.kind, ST_AsMVT(f, f.kind, $6::int, 'geom', 'fid' ORDER BY f.fid) AS mvt
+		FROM (
+			SELECT a.kind, a.id AS fid, a.id, a.code, a.name, a.status, NULL::int AS count,
+			       ST_AsMVTGeom(a.geom_merc, env.merc, $6::int, $5::int, true) AS geom
+			FROM assets a, env
+			WHERE a.geom && env.q AND a.kind = ANY($4)
+		) f
+		WHERE f.geom IS NOT NULL GROUP BY f.kind
+	) layers`
+
+// tileSQL renders one tile as tilePlainSQL does, except that kinds with more
+// than $7 features in the tile are clustered: a point per cell of a $8 × $8
+// grid with the kind, the count and the most common status, at its members'
+// mean position. A clustered asset belongs to the one tile its anchor (point
+// on surface) lies in, not to the buffer of its neighbours, so the clusters
+// of neighbouring tiles add up.
 //
-// One pass over the tile's envelope (with the buffer as margin, transformed
-// to the stored CRS for the index) reads each asset's id, kind, status and
-// anchor; the kinds are counted from it, clusters are made from it with the
-// spherical Mercator formulas on the stored anchor (no geometry unpacked),
-// and only the assets drawn one by one are fetched whole and transformed.
-// Features and layers are ordered so that the same data gives the same
-// bytes, which the ETag relies on.
+// One pass over the tile's envelope reads each asset's id, kind, status and
+// anchor; the kinds are counted from it and clusters are made from it with
+// the spherical Mercator formulas on the stored anchor (no geometry
+// unpacked). The assets drawn one by one are read by a second pass of the
+// index, which costs less than fetching them back by id.
 const tileSQL = `
 	WITH env AS (
 		SELECT merc, q, ST_XMin(merc) AS x0, ST_YMin(merc) AS y0, ST_XMax(merc) - ST_XMin(merc) AS size
 		FROM (SELECT ST_TileEnvelope($1, $2, $3) AS merc,
 		             ST_Transform(ST_TileEnvelope($1, $2, $3, margin => $5::int / $6::int::float8), 4326) AS q) e
 	), here AS MATERIALIZED (
-		SELECT a.id, a.kind, a.status, a.anchor_lon, a.anchor_lat
+		SELECT a.kind, a.status, a.anchor_lon, a.anchor_lat
 		FROM assets a, env
 		WHERE a.geom && env.q AND a.kind = ANY($4)
 	), dense AS (
@@ -54,9 +78,9 @@ const tileSQL = `
 		FROM (SELECT kind FROM here GROUP BY kind HAVING count(*) > $7) d
 	), features AS (
 		SELECT a.kind, a.id AS fid, a.id, a.code, a.name, a.status, NULL::int AS count,
-		       ST_AsMVTGeom(ST_Transform(a.geom, 3857), env.merc, $6::int, $5::int, true) AS geom
-		FROM here h JOIN assets a ON a.id = h.id, env, dense
-		WHERE h.kind <> ALL (dense.kinds)
+		       ST_AsMVTGeom(a.geom_merc, env.merc, $6::int, $5::int, true) AS geom
+		FROM assets a, env, dense
+		WHERE a.geom && env.q AND a.kind = ANY($4) AND a.kind <> ALL (dense.kinds)
 		UNION ALL
 		SELECT c.kind, NULL, NULL, NULL, NULL, c.status, c.count,
 		       ST_AsMVTGeom(ST_Point(c.x, c.y, 3857), env.merc, $6::int, $5::int, true)
@@ -84,12 +108,73 @@ const tileSQL = `
 		FROM features f WHERE f.geom IS NOT NULL GROUP BY f.kind
 	) layers`
 
+// populous answers which of kinds have more assets in all than a tile
+// carries one by one: only those can need clusters, and a tile of none of
+// them is rendered by the plainer statement (a district tile in two thirds
+// of the time). The answer is kept for populousTTL and forgotten when this
+// process writes; another copy's import shows within populousTTL, and until
+// then its tiles are only larger, never wrong.
+type populous struct {
+	mu    sync.Mutex
+	at    time.Time
+	kinds map[maint.Kind]bool
+}
+
+const populousTTL = 30 * time.Second
+
+func (db *DB) anyPopulous(ctx context.Context, kinds []maint.Kind) (bool, error) {
+	p := &db.populous
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.kinds == nil || time.Since(p.at) > populousTTL {
+		// Counting stops at the limit for each kind: a few thousand index
+		// entries at most, whatever the size of the table.
+		rows, err := db.Pool.Query(ctx, `
+			SELECT k FROM unnest($1::text[]) k
+			WHERE (SELECT count(*) FROM (SELECT FROM assets WHERE kind = k LIMIT $2 + 1) x) > $2`,
+			kindStrings(maint.Kinds), TileFeatureLimit)
+		if err != nil {
+			return true, translate(err, "count assets by kind")
+		}
+		got, err := pgx.CollectRows(rows, pgx.RowTo[maint.Kind])
+		if err != nil {
+			return true, translate(err, "count assets by kind")
+		}
+		p.kinds = map[maint.Kind]bool{}
+		for _, k := range got {
+			p.kinds[k] = true
+		}
+		p.at = time.Now()
+	}
+	for _, k := range kinds {
+		if p.kinds[k] {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// forgetPopulous makes the next tile count the kinds again.
+func (db *DB) forgetPopulous() {
+	db.populous.mu.Lock()
+	db.populous.kinds = nil
+	db.populous.mu.Unlock()
+}
+
 // Tile renders the Mapbox Vector Tile t with one layer for each of kinds
 // that has features in it. A tile without features is empty (zero bytes).
 func (db *DB) Tile(ctx context.Context, kinds []maint.Kind, t gis.Tile) ([]byte, error) {
+	populous, err := db.anyPopulous(ctx, kinds)
+	if err != nil {
+		return nil, err
+	}
 	var b []byte
-	err := db.render.QueryRow(ctx, tileSQL, int(t.Z), int(t.X), int(t.Y), kindStrings(kinds), tileBuffer, tileExtent,
-		TileFeatureLimit, tileGrid).Scan(&b)
+	if populous {
+		err = db.render.QueryRow(ctx, tileSQL, int(t.Z), int(t.X), int(t.Y), kindStrings(kinds), tileBuffer, tileExtent,
+			TileFeatureLimit, tileGrid).Scan(&b)
+	} else {
+		err = db.render.QueryRow(ctx, tilePlainSQL, int(t.Z), int(t.X), int(t.Y), kindStrings(kinds), tileBuffer, tileExtent).Scan(&b)
+	}
 	if err != nil {
 		return nil, translate(err, "tile %d/%d/%d", t.Z, t.X, t.Y)
 	}

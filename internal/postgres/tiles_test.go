@@ -75,3 +75,52 @@ func TestTileClusters(t *testing.T) {
 		}
 	}
 }
+
+// TestTilePlainStatement checks that where no kind is numerous enough to
+// need clusters the plainer statement the service then uses draws exactly
+// the bytes of the statement with clusters, and that the choice follows the
+// data: the district picks it, a million-manhole city does not for manholes.
+func TestTilePlainStatement(t *testing.T) {
+	db := pgtest.NewDB(t, pgtest.District)
+	ctx := context.Background()
+	populous, err := db.Populous(ctx, maint.Kinds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if populous {
+		t.Fatal("the district has a kind with more assets than a tile draws one by one")
+	}
+	centre := orb.Point{125.27, 43.88}
+	for _, z := range []maptile.Zoom{10, 12, 14, 16, 18} {
+		tile := maptile.At(centre, z)
+		plain, err := db.TileWith(ctx, false, maint.Kinds, tile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		full, err := db.TileWith(ctx, true, maint.Kinds, tile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(plain) == 0 || string(plain) != string(full) {
+			t.Errorf("z%d: the plain statement drew %d bytes, the one with clusters %d, or they differ", z, len(plain), len(full))
+		}
+		layers, err := mvt.Unmarshal(plain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, l := range layers {
+			n += len(l.Features)
+		}
+		t.Logf("z%d: %d layers, %d features, %d bytes", z, len(layers), n, len(plain))
+	}
+	if _, err := db.LoadAssets(ctx, seed.City(seed.CitySize{Manholes: 3500, Roads: 10, Polygons: 10}), nil); err != nil {
+		t.Fatal(err)
+	}
+	if populous, err = db.Populous(ctx, []maint.Kind{maint.KindManhole}); err != nil || !populous {
+		t.Errorf("after loading 3,500 more manholes: populous %v, %v", populous, err)
+	}
+	if populous, err = db.Populous(ctx, []maint.Kind{maint.KindParkingLot}); err != nil || populous {
+		t.Errorf("parking lots: populous %v, %v", populous, err)
+	}
+}
