@@ -19,6 +19,9 @@ import (
 type Pgbench struct {
 	Name   string
 	Script string
+	// Settings are the session settings the service runs the statement
+	// with, beyond those of every session.
+	Settings map[string]string
 }
 
 var placeholder = regexp.MustCompile(`\$([0-9]+)`)
@@ -76,7 +79,7 @@ func pgbenchScript(sql string, args []any, vars map[int]string) string {
 // ViewportScript is the ceiling of GET /api/v1/assets?bbox=…&limit=1000.
 func ViewportScript(b gis.BBox) Pgbench {
 	sql, args, _ := listAssetsSQL(maint.AssetFilter{BBox: &b, Limit: maint.MaxLimit})
-	return Pgbench{"viewport", pgbenchScript(sql, args, nil)}
+	return Pgbench{Name: "viewport", Script: pgbenchScript(sql, args, nil)}
 }
 
 // CollectionScript is the ceiling of GET /ogc/collections/{kind}/items?limit=N:
@@ -90,7 +93,7 @@ func CollectionScript(kind maint.Kind, limit int) Pgbench {
 	var cq query
 	featureFilter(&cq, f)
 	count := "SELECT count(*) FROM assets a" + cq.whereClause()
-	return Pgbench{"collection", pgbenchScript(count, cq.args, nil) + pgbenchScript(page, q.args, nil)}
+	return Pgbench{Name: "collection", Script: pgbenchScript(count, cq.args, nil) + pgbenchScript(page, q.args, nil)}
 }
 
 // TileScript is the ceiling of a vector tile of layer all at zoom z: x and
@@ -101,10 +104,10 @@ func TileScript(populous bool, z, x0, x1, y0, y1 int) Pgbench {
 	vars := map[int]string{2: fmt.Sprintf("random(%d, %d)", x0, x1), 3: fmt.Sprintf("random(%d, %d)", y0, y1)}
 	if !populous {
 		args := []any{z, 0, 0, kindStrings(maint.Kinds), tileBuffer, tileExtent}
-		return Pgbench{"tile", pgbenchScript(tilePlainSQL, args, vars)}
+		return Pgbench{"tile", pgbenchScript(tilePlainSQL, args, vars), renderSettings}
 	}
 	args := []any{z, 0, 0, kindStrings(maint.Kinds), tileBuffer, tileExtent, TileFeatureLimit, tileGrid}
-	return Pgbench{"tile", pgbenchScript(tileSQL, args, vars)}
+	return Pgbench{"tile", pgbenchScript(tileSQL, args, vars), renderSettings}
 }
 
 // pgTileservSQL is the statement pg_tileserv (v1.0) runs for a tile of a
@@ -128,5 +131,5 @@ const pgTileservSQL = `
 // its HTTP tier takes its share.
 func PgTileservScript(z, x0, x1, y0, y1 int) Pgbench {
 	vars := map[int]string{2: fmt.Sprintf("random(%d, %d)", x0, x1), 3: fmt.Sprintf("random(%d, %d)", y0, y1)}
-	return Pgbench{"pg_tileserv", pgbenchScript(pgTileservSQL, []any{z, 0, 0}, vars)}
+	return Pgbench{"pg_tileserv", pgbenchScript(pgTileservSQL, []any{z, 0, 0}, vars), nil}
 }

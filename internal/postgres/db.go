@@ -64,6 +64,14 @@ func (db *DB) changed(ctx context.Context) {
 	}
 }
 
+// renderSettings are the session settings of the render pool. The tile
+// statement is planned once (plan_cache_mode): planning it took 1.3 ms,
+// sixteen times the run of an empty tile. Sorting is the planner's last
+// resort (enable_sort): it cannot know how many rows a tile's envelope holds,
+// guesses a handful, and sorted the 67,000 manholes of a city tile into their
+// cells where hashing them takes a quarter of the time (z12: 406 → 251 ms).
+var renderSettings = map[string]string{"plan_cache_mode": "force_generic_plan", "enable_sort": "off"}
+
 // Open connects to PostgreSQL. The sessions it opens turn JIT and parallel
 // gathers off: for the short spatial queries of a map service both cost far
 // more than they save (JIT compiled for 240 ms on one large tile).
@@ -98,7 +106,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	pc.HealthCheckPeriod = 5 * time.Second
 	rc := pc.Copy()
 	rc.MaxConns = max(4, int32(2*runtime.NumCPU()))
-	rc.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
+	for k, v := range renderSettings {
+		rc.ConnConfig.RuntimeParams[k] = v
+	}
 	rc.ConnConfig.RuntimeParams["application_name"] = rp["application_name"] + " render"
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"inframap/internal/maint"
 )
 
@@ -48,6 +50,15 @@ func (db *DB) Stats(ctx context.Context, asOf *time.Time) (*maint.Stats, error) 
 		return nil, translate(err, "stats")
 	}
 
+	// One pass over the assets gives every programme's counts by status,
+	// quantities and completions; a column of the attributes is read only
+	// for the kinds it concerns, so a city's million manholes cost a hash
+	// probe each and no JSON.
+	status, lateral := "a.status", ""
+	if asOf != nil {
+		status, lateral = "h.status", replaceCut(asOfStatus, "$1")
+	}
+	corridor := `a.kind = 'sewer_separation' AND coalesce((a.attrs->>'corridor')::bool, false)`
 	rows, err := tx.Query(ctx, `
 		WITH done AS (
 			SELECT t.asset_id, min(e.at) AS at
@@ -55,25 +66,25 @@ func (db *DB) Stats(ctx context.Context, asOf *time.Time) (*maint.Stats, error) 
 			WHERE t.programme = '2023-2024' AND e.to_status = 'closed' AND e.at < $1
 			GROUP BY t.asset_id
 		)
-		SELECT a.kind, count(*), coalesce(sum(`+programmeQuantity+`), 0)::float8,
+		SELECT a.kind, coalesce(`+status+`, 'none'), count(*), coalesce(sum(`+programmeQuantity+`), 0)::float8,
 		       count(done.at), coalesce(sum(`+programmeQuantity+`) FILTER (WHERE done.at IS NOT NULL), 0)::float8,
-		       count(*) FILTER (WHERE coalesce((a.attrs->>'corridor')::bool, false)),
-		       count(done.at) FILTER (WHERE coalesce((a.attrs->>'corridor')::bool, false)),
-		       coalesce(array_agg(coalesce(a.attrs->>'road', a.name) ORDER BY a.id) FILTER (WHERE coalesce((a.attrs->>'corridor')::bool, false)), '{}'),
-		       coalesce(sum((a.attrs->>'investment_yuan')::bigint), 0)
-		FROM assets a LEFT JOIN done ON done.asset_id = a.id
+		       count(*) FILTER (WHERE `+corridor+`),
+		       count(done.at) FILTER (WHERE `+corridor+`),
+		       coalesce(sum((a.attrs->>'investment_yuan')::bigint) FILTER (WHERE a.kind = 'capital_project'), 0)
+		FROM assets a LEFT JOIN done ON done.asset_id = a.id`+lateral+`
 		WHERE a.kind <> 'parking_space'
-		GROUP BY a.kind`, cut)
+		GROUP BY 1, 2`, cut)
 	if err != nil {
 		return nil, translate(err, "stats: programmes")
 	}
+	corridors := map[maint.Kind]*[2]int{}
+	invest := map[maint.Kind]int64{}
 	for rows.Next() {
-		var kind string
-		var corridors, corridorsDone int
-		var names []string
-		var invest int64
-		var p maint.ProgrammeStats
-		if err := rows.Scan(&kind, &p.Count, &p.Quantity, &p.Completed, &p.CompletedQuantity, &corridors, &corridorsDone, &names, &invest); err != nil {
+		var kind, status string
+		var n, completed, corr, corrDone int
+		var qty, qtyDone float64
+		var inv int64
+		if err := rows.Scan(&kind, &status, &n, &qty, &completed, &qtyDone, &corr, &corrDone, &inv); err != nil {
 			rows.Close()
 			return nil, translate(err, "stats: programmes")
 		}
@@ -81,45 +92,48 @@ func (db *DB) Stats(ctx context.Context, asOf *time.Time) (*maint.Stats, error) 
 		if t == nil {
 			continue
 		}
-		t.Count, t.Quantity, t.Completed, t.CompletedQuantity = p.Count, p.Quantity, p.Completed, p.CompletedQuantity
-		switch t.Kind {
-		case maint.KindSewerSeparation:
-			sites, sitesDone := p.Count-corridors, p.Completed-corridorsDone
-			t.Sites, t.Corridors, t.CompletedSites, t.CompletedCorridors = &sites, &corridors, &sitesDone, &corridorsDone
-			t.CorridorNames = names
-		case maint.KindCapitalProject:
-			t.InvestmentYuan = &invest
+		t.ByStatus[status] = n
+		t.Count += n
+		t.Quantity += qty
+		t.Completed += completed
+		t.CompletedQuantity += qtyDone
+		if corridors[t.Kind] == nil {
+			corridors[t.Kind] = &[2]int{}
 		}
+		corridors[t.Kind][0] += corr
+		corridors[t.Kind][1] += corrDone
+		invest[t.Kind] += inv
 	}
 	if err := rows.Err(); err != nil {
 		return nil, translate(err, "stats: programmes")
 	}
-
-	statusSQL := `SELECT a.kind, coalesce(a.status, 'none'), count(*) FROM assets a
-		WHERE a.kind <> 'parking_space' GROUP BY 1, 2`
-	args := []any{}
-	if asOf != nil {
-		statusSQL = `SELECT a.kind, coalesce(h.status, 'none'), count(*) FROM assets a` +
-			replaceCut(asOfStatus, "$1") + ` WHERE a.kind <> 'parking_space' GROUP BY 1, 2`
-		args = append(args, cut)
+	for _, t := range byKind {
+		if t.Count == 0 {
+			continue
+		}
+		switch t.Kind {
+		case maint.KindSewerSeparation:
+			c := corridors[t.Kind]
+			if c == nil {
+				c = &[2]int{}
+			}
+			sites, sitesDone, corr, corrDone := t.Count-c[0], t.Completed-c[1], c[0], c[1]
+			t.Sites, t.Corridors, t.CompletedSites, t.CompletedCorridors = &sites, &corr, &sitesDone, &corrDone
+		case maint.KindCapitalProject:
+			inv := invest[t.Kind]
+			t.InvestmentYuan = &inv
+		}
 	}
-	rows, err = tx.Query(ctx, statusSQL, args...)
+	names, err := tx.Query(ctx, `SELECT coalesce(a.attrs->>'road', a.name) FROM assets a WHERE `+corridor+` ORDER BY a.id`)
 	if err != nil {
-		return nil, translate(err, "stats: statuses")
+		return nil, translate(err, "stats: corridors")
 	}
-	for rows.Next() {
-		var kind, status string
-		var n int
-		if err := rows.Scan(&kind, &status, &n); err != nil {
-			rows.Close()
-			return nil, translate(err, "stats: statuses")
-		}
-		if t := byKind[maint.Kind(kind)]; t != nil {
-			t.ByStatus[status] = n
-		}
+	cn, err := pgx.CollectRows(names, pgx.RowTo[string])
+	if err != nil {
+		return nil, translate(err, "stats: corridors")
 	}
-	if err := rows.Err(); err != nil {
-		return nil, translate(err, "stats: statuses")
+	if t := byKind[maint.KindSewerSeparation]; t.Count > 0 {
+		t.CorridorNames = append([]string{}, cn...)
 	}
 
 	rows, err = tx.Query(ctx, `

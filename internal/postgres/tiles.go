@@ -60,17 +60,17 @@ const tilePlainSQL = `
 // of neighbouring tiles add up.
 //
 // One pass over the tile's envelope reads each asset's id, kind, status and
-// anchor; the kinds are counted from it and clusters are made from it with
-// the spherical Mercator formulas on the stored anchor (no geometry
-// unpacked). The assets drawn one by one are read by a second pass of the
-// index, which costs less than fetching them back by id.
+// anchor; the kinds are counted from it, clusters are made from it with the
+// spherical Mercator formulas on the stored anchor (no geometry unpacked),
+// and only the assets drawn one by one are fetched whole (a second pass of
+// the index would fetch the clustered thousands again).
 const tileSQL = `
 	WITH env AS (
 		SELECT merc, q, ST_XMin(merc) AS x0, ST_YMin(merc) AS y0, ST_XMax(merc) - ST_XMin(merc) AS size
 		FROM (SELECT ST_TileEnvelope($1, $2, $3) AS merc,
 		             ST_Transform(ST_TileEnvelope($1, $2, $3, margin => $5::int / $6::int::float8), 4326) AS q) e
 	), here AS MATERIALIZED (
-		SELECT a.kind, a.status, a.anchor_lon, a.anchor_lat
+		SELECT a.id, a.kind, a.status, a.anchor_lon, a.anchor_lat
 		FROM assets a, env
 		WHERE a.geom && env.q AND a.kind = ANY($4)
 	), dense AS (
@@ -79,8 +79,8 @@ const tileSQL = `
 	), features AS (
 		SELECT a.kind, a.id AS fid, a.id, a.code, a.name, a.status, NULL::int AS count,
 		       ST_AsMVTGeom(a.geom_merc, env.merc, $6::int, $5::int, true) AS geom
-		FROM assets a, env, dense
-		WHERE a.geom && env.q AND a.kind = ANY($4) AND a.kind <> ALL (dense.kinds)
+		FROM here h JOIN assets a ON a.id = h.id, env, dense
+		WHERE h.kind <> ALL (dense.kinds)
 		UNION ALL
 		SELECT c.kind, NULL, NULL, NULL, NULL, c.status, c.count,
 		       ST_AsMVTGeom(ST_Point(c.x, c.y, 3857), env.merc, $6::int, $5::int, true)
