@@ -445,6 +445,10 @@ func (c *Cluster) PID() int {
 func (c *Cluster) Stop() error {
 	if c.StopServer() {
 		fmt.Fprintln(c.log, "devdb: PostgreSQL stopped")
+		// The server took its socket and lock files with it; the directory
+		// goes too unless something else is in it (a cluster this process
+		// only attached to keeps everything).
+		os.Remove(c.sockDir)
 	}
 	if c.opts.Throwaway {
 		os.RemoveAll(filepath.Dir(c.pgdata))
