@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 
@@ -28,7 +29,12 @@ type csvReader struct {
 	col   map[string]int // the fixed columns present, by name
 	attrs []attrColumn
 	width int
+	names []string // the header's names, by column
 }
+
+// saveAsUTF8 says how to fix a file in another encoding, such as a
+// spreadsheet saved as GBK.
+const saveAsUTF8 = "save the file as “CSV UTF-8” (Excel) or with UTF-8 encoding (WPS, LibreOffice)"
 
 type attrColumn struct {
 	name string
@@ -65,7 +71,11 @@ func newCSVReader(r io.Reader) (*csvReader, error) {
 	seen := map[string]int{}
 	for i, h := range header {
 		name := strings.TrimSpace(h)
+		c.names = append(c.names, name)
 		switch {
+		case !utf8.ValidString(name):
+			bad(fmt.Sprintf("column %d", i+1), "column %d's name is not UTF-8 text: %s", i+1, saveAsUTF8)
+			continue
 		case name == "":
 			bad(fmt.Sprintf("column %d", i+1), "column %d has no name", i+1)
 			continue
@@ -138,6 +148,17 @@ func (c *csvReader) row(rec []string, line int) *maint.ImportRow {
 	for i, s := range rec {
 		if strings.IndexByte(s, '\r') >= 0 {
 			rec[i] = strings.ReplaceAll(s, "\r", "")
+		}
+	}
+	for i, s := range rec {
+		if !utf8.ValidString(s) {
+			name := fmt.Sprintf("column %d", i+1)
+			if i < len(c.names) && c.names[i] != "" {
+				name = c.names[i]
+			}
+			row := &maint.ImportRow{RowRef: maint.RowRef{Line: line}}
+			row.Add(name, "%s is not UTF-8 text: %s", name, saveAsUTF8)
+			return row
 		}
 	}
 	cell := func(name string) string {

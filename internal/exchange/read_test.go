@@ -221,6 +221,9 @@ func TestReadCSVProblems(t *testing.T) {
 		{"short row", `DL-1,road_repair,路`, []problem{{"line 2", "3 fields"}, {"line 2: wkt", "no geometry"}, {"line 2: area_m2", "area_m2"}}},
 		{"bare quote", `DL-1,road_repair,路"x,,,,,,,,"LINESTRING(125.25 43.87,125.26 43.875)",12,,,`,
 			[]problem{{"line 2", "cannot be read as CSV"}}},
+		// 景阳大路 in GBK, as a spreadsheet saved in the local encoding has it.
+		{"saved as GBK", "DL-1,road_repair,\xbe\xb0\xd1\xf4\xb4\xf3\xc2\xb7,,,,,,,,\"LINESTRING(125.25 43.87,125.26 43.875)\",12,,,",
+			[]problem{{"line 2: name", "not UTF-8 text: save the file as “CSV UTF-8”"}}},
 		{"huge number", `DL-1,road_repair,路,,,,,,,,"LINESTRING(125.25 43.87,125.26 43.875)",1e999,,,`,
 			[]problem{{"line 2: area_m2", "cannot be read"}, {"line 2: area_m2", "area_m2"}}},
 	}
@@ -268,6 +271,7 @@ func TestReadCSVHeader(t *testing.T) {
 		{"twice", "code,kind,name,wkt,road,road", []problem{{"line 1: road", "appears twice"}}},
 		{"reserved", "code,kind,name,wkt,version", []problem{{"line 1: version", "fixed property"}}},
 		{"unnamed", "code,kind,name,wkt,", []problem{{"line 1: column 5", "no name"}}},
+		{"not UTF-8", "code,kind,name,wkt,\xc2\xb7\xc3\xfb", []problem{{"line 1: column 5", "not UTF-8"}}},
 	}
 	for _, c := range cases {
 		_, err := readAll(t, CSV, c.header)
