@@ -27,6 +27,9 @@ type geojsonReader struct {
 
 func newGeoJSONReader(r io.Reader) (*geojsonReader, error) {
 	g := &geojsonReader{dec: json.NewDecoder(r)}
+	// Numbers where the collection's structure is read stay text: a number
+	// past float64 in the wrong place is the file's mistake, said as such.
+	g.dec.UseNumber()
 	tok, err := g.dec.Token()
 	if err != nil {
 		return nil, g.fail(err)
@@ -187,9 +190,12 @@ func (g *geojsonReader) row(f *feature) *maint.ImportRow {
 // a client gone) pass through as they are.
 func (g *geojsonReader) fail(err error) error {
 	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
 		return g.fileError(fmt.Sprintf("the file is not valid JSON at byte %d: %v", se.Offset, se))
+	case errors.As(err, &te):
+		return g.fileError(fmt.Sprintf("the file cannot be read at byte %d: a %s where the collection has no place for it", te.Offset, te.Value))
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return g.fileError("the file ends before the FeatureCollection does (empty, or cut short?)")
 	}
