@@ -107,7 +107,7 @@ func TileScript(populous bool, z, x0, x1, y0, y1 int) Pgbench {
 		return Pgbench{"tile", pgbenchScript(tilePlainSQL, args, vars), renderSettings}
 	}
 	args := []any{z, 0, 0, kindStrings(maint.Kinds), tileBuffer, tileExtent, TileFeatureLimit, tileGrid}
-	return Pgbench{"tile", pgbenchScript(tileSQL, args, vars), renderSettings}
+	return Pgbench{"tile", pgbenchScript(tileSQL, args, vars), clusterSettings}
 }
 
 // pgTileservSQL is the statement pg_tileserv (v1.0) runs for a tile of a

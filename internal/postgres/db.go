@@ -43,6 +43,8 @@ type DB struct {
 	// stay on Pool, where a plan can follow the values (a rare kind by its
 	// index, a common one by the spatial index).
 	render *pgxpool.Pool
+	// cluster renders the tiles that draw a numerous kind as clusters.
+	cluster *pgxpool.Pool
 	// CheckBoundary refuses geometries outside the district.
 	CheckBoundary bool
 	// AfterChange, when set, runs after a write to assets or tasks has
@@ -64,13 +66,19 @@ func (db *DB) changed(ctx context.Context) {
 	}
 }
 
-// renderSettings are the session settings of the render pool. The tile
-// statement is planned once (plan_cache_mode): planning it took 1.3 ms,
-// sixteen times the run of an empty tile. Sorting is the planner's last
-// resort (enable_sort): it cannot know how many rows a tile's envelope holds,
-// guesses a handful, and sorted the 67,000 manholes of a city tile into their
-// cells where hashing them takes a quarter of the time (z12: 406 → 251 ms).
-var renderSettings = map[string]string{"plan_cache_mode": "force_generic_plan", "enable_sort": "off"}
+// renderSettings are the session settings of the render pool: the tile
+// statements are planned once (plan_cache_mode), as planning took 1.3 ms,
+// sixteen times the run of an empty tile.
+var renderSettings = map[string]string{"plan_cache_mode": "force_generic_plan"}
+
+// clusterSettings are those of the pool that renders tiles with clusters.
+// There sorting is the planner's last resort (enable_sort): it cannot know
+// how many rows a tile's envelope holds, guesses a handful, and sorted the
+// 67,000 manholes of a city tile into their cells where hashing them takes
+// a quarter of the time (z12: 406 → 251 ms). The plain tile statement must
+// not have it: it then scans instead of sorting a handful of rows (a
+// district z16 tile: 0.1 → 2 ms).
+var clusterSettings = map[string]string{"plan_cache_mode": "force_generic_plan", "enable_sort": "off"}
 
 // Open connects to PostgreSQL. The sessions it opens turn JIT and parallel
 // gathers off: for the short spatial queries of a map service both cost far
@@ -104,28 +112,38 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	set("timezone", "UTC")
 	pc.ConnConfig.ConnectTimeout = 5 * time.Second
 	pc.HealthCheckPeriod = 5 * time.Second
-	rc := pc.Copy()
-	rc.MaxConns = max(4, int32(2*runtime.NumCPU()))
-	for k, v := range renderSettings {
-		rc.ConnConfig.RuntimeParams[k] = v
+	session := func(name string, settings map[string]string) *pgxpool.Config {
+		c := pc.Copy()
+		c.MaxConns = max(4, int32(2*runtime.NumCPU()))
+		for k, v := range settings {
+			c.ConnConfig.RuntimeParams[k] = v
+		}
+		c.ConnConfig.RuntimeParams["application_name"] = rp["application_name"] + " " + name
+		return c
 	}
-	rc.ConnConfig.RuntimeParams["application_name"] = rp["application_name"] + " render"
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
-	render, err := pgxpool.NewWithConfig(ctx, rc)
+	render, err := pgxpool.NewWithConfig(ctx, session("render", renderSettings))
 	if err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("connect: %w", err)
 	}
-	return &DB{Pool: pool, render: render, CheckBoundary: !cfg.AllowOutsideDistrict, url: cfg.URL}, nil
+	cluster, err := pgxpool.NewWithConfig(ctx, session("cluster", clusterSettings))
+	if err != nil {
+		pool.Close()
+		render.Close()
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	return &DB{Pool: pool, render: render, cluster: cluster, CheckBoundary: !cfg.AllowOutsideDistrict, url: cfg.URL}, nil
 }
 
 // Close closes the pools.
 func (db *DB) Close() {
 	db.Pool.Close()
 	db.render.Close()
+	db.cluster.Close()
 }
 
 const versionTable = "schema_version"

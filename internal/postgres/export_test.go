@@ -13,7 +13,7 @@ func (db *DB) TileWith(ctx context.Context, populous bool, kinds []maint.Kind, t
 	var b []byte
 	var err error
 	if populous {
-		err = db.render.QueryRow(ctx, tileSQL, int(t.Z), int(t.X), int(t.Y), kindStrings(kinds), tileBuffer, tileExtent,
+		err = db.cluster.QueryRow(ctx, tileSQL, int(t.Z), int(t.X), int(t.Y), kindStrings(kinds), tileBuffer, tileExtent,
 			TileFeatureLimit, tileGrid).Scan(&b)
 	} else {
 		err = db.render.QueryRow(ctx, tilePlainSQL, int(t.Z), int(t.X), int(t.Y), kindStrings(kinds), tileBuffer, tileExtent).Scan(&b)

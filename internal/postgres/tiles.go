@@ -170,7 +170,7 @@ func (db *DB) Tile(ctx context.Context, kinds []maint.Kind, t gis.Tile) ([]byte,
 	}
 	var b []byte
 	if populous {
-		err = db.render.QueryRow(ctx, tileSQL, int(t.Z), int(t.X), int(t.Y), kindStrings(kinds), tileBuffer, tileExtent,
+		err = db.cluster.QueryRow(ctx, tileSQL, int(t.Z), int(t.X), int(t.Y), kindStrings(kinds), tileBuffer, tileExtent,
 			TileFeatureLimit, tileGrid).Scan(&b)
 	} else {
 		err = db.render.QueryRow(ctx, tilePlainSQL, int(t.Z), int(t.X), int(t.Y), kindStrings(kinds), tileBuffer, tileExtent).Scan(&b)
