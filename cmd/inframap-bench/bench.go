@@ -176,15 +176,19 @@ func (e *environment) close() {
 	}
 }
 
-// hasAssets says whether the database at url exists and holds assets.
-func hasAssets(ctx context.Context, url string) bool {
+// countAssets counts the assets of the database at url: -1 when it cannot
+// be reached, 0 when it has no assets table yet.
+func countAssets(ctx context.Context, url string) int64 {
 	conn, err := pgx.Connect(ctx, url)
 	if err != nil {
-		return false
+		return -1
 	}
 	defer conn.Close(ctx)
 	var n int64
-	return conn.QueryRow(ctx, "SELECT count(*) FROM assets").Scan(&n) == nil && n > 0
+	if conn.QueryRow(ctx, "SELECT count(*) FROM assets").Scan(&n) != nil {
+		return 0
+	}
+	return n
 }
 
 // recreate drops database name and creates it again, as a copy of template
@@ -228,7 +232,7 @@ func prepare(ctx context.Context, o options, scale string, log io.Writer) (*envi
 	const template = devdb.DBName + "_seeded"
 	seeded := e.cluster.URL(template)
 	var seedTime time.Duration
-	if !hasAssets(ctx, seeded) {
+	if countAssets(ctx, seeded) <= 0 {
 		fmt.Fprintf(log, "bench: loading the %s data…\n", scale)
 		if err := recreate(ctx, e.cluster.URL("postgres"), template, ""); err != nil {
 			e.close()
@@ -254,18 +258,6 @@ func prepare(ctx context.Context, o options, scale string, log io.Writer) (*envi
 	}
 	os.RemoveAll(filepath.Join(dir, "photos"))
 	e.url = e.cluster.URL(devdb.DBName)
-	count := func() int64 {
-		conn, err := pgx.Connect(ctx, e.url)
-		if err != nil {
-			return -1
-		}
-		defer conn.Close(ctx)
-		var n int64
-		if conn.QueryRow(ctx, "SELECT count(*) FROM assets").Scan(&n) != nil {
-			return 0
-		}
-		return n
-	}
 	env := []string{"DATABASE_URL=" + e.url, "INFRAMAP_DEMO_PASSWORD=" + demoPassword, "INFRAMAP_BCRYPT_COST=4", "INFRAMAP_LOG_LEVEL=warn",
 		// The pipeline is measured, not the per-account limit of 60 a minute.
 		"INFRAMAP_UPLOADS_PER_MINUTE=1000000",
@@ -287,7 +279,7 @@ func prepare(ctx context.Context, o options, scale string, log io.Writer) (*envi
 		return nil, 0, 0, err
 	}
 	fmt.Fprintf(log, "bench: cluster tiles warm after %s\n", time.Since(start).Round(100*time.Millisecond))
-	return e, seedTime, count(), nil
+	return e, seedTime, countAssets(ctx, e.url), nil
 }
 
 // waitWarm waits until the server's cluster warmer has made a pass.

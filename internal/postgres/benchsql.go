@@ -101,13 +101,18 @@ func CollectionScript(kind maint.Kind, limit int) Pgbench {
 // populous says whether the data has a kind too numerous to draw one by one,
 // in which case the service renders with the clustering statement.
 func TileScript(populous bool, z, x0, x1, y0, y1 int) Pgbench {
-	vars := map[int]string{2: fmt.Sprintf("random(%d, %d)", x0, x1), 3: fmt.Sprintf("random(%d, %d)", y0, y1)}
+	vars := tileVars(x0, x1, y0, y1)
 	if !populous {
 		args := []any{z, 0, 0, kindStrings(maint.Kinds), tileBuffer, tileExtent}
 		return Pgbench{"tile", pgbenchScript(tilePlainSQL, args, vars), renderSettings}
 	}
 	args := []any{z, 0, 0, kindStrings(maint.Kinds), tileBuffer, tileExtent, TileFeatureLimit, tileGrid}
 	return Pgbench{"tile", pgbenchScript(tileSQL, args, vars), clusterSettings}
+}
+
+// tileVars draws a tile's x ($2) and y ($3) from the given ranges.
+func tileVars(x0, x1, y0, y1 int) map[int]string {
+	return map[int]string{2: fmt.Sprintf("random(%d, %d)", x0, x1), 3: fmt.Sprintf("random(%d, %d)", y0, y1)}
 }
 
 // pgTileservSQL is the statement pg_tileserv (v1.0) runs for a tile of a
@@ -130,6 +135,6 @@ const pgTileservSQL = `
 // tiles as TileScript: the most pg_tileserv could serve on this data, before
 // its HTTP tier takes its share.
 func PgTileservScript(z, x0, x1, y0, y1 int) Pgbench {
-	vars := map[int]string{2: fmt.Sprintf("random(%d, %d)", x0, x1), 3: fmt.Sprintf("random(%d, %d)", y0, y1)}
+	vars := tileVars(x0, x1, y0, y1)
 	return Pgbench{"pg_tileserv", pgbenchScript(pgTileservSQL, []any{z, 0, 0}, vars), nil}
 }

@@ -60,7 +60,6 @@ type DB struct {
 func (db *DB) URL() string { return db.url }
 
 func (db *DB) changed(ctx context.Context) {
-	db.forgetPopulous()
 	if db.AfterChange != nil {
 		db.AfterChange(ctx)
 	}

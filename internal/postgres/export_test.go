@@ -10,15 +10,7 @@ import (
 // TileWith renders a tile with the clustering statement (populous) or the
 // plain one, whichever the data would pick.
 func (db *DB) TileWith(ctx context.Context, populous bool, kinds []maint.Kind, t gis.Tile) ([]byte, error) {
-	var b []byte
-	var err error
-	if populous {
-		err = db.cluster.QueryRow(ctx, tileSQL, int(t.Z), int(t.X), int(t.Y), kindStrings(kinds), tileBuffer, tileExtent,
-			TileFeatureLimit, tileGrid).Scan(&b)
-	} else {
-		err = db.render.QueryRow(ctx, tilePlainSQL, int(t.Z), int(t.X), int(t.Y), kindStrings(kinds), tileBuffer, tileExtent).Scan(&b)
-	}
-	return b, err
+	return db.renderTile(ctx, populous, kinds, t)
 }
 
 // Populous says whether the statement with clusters would render kinds.

@@ -148,6 +148,7 @@ func (db *DB) ImportAssets(ctx context.Context, v maint.Viewer, ip string, src m
 		return nil, translate(err, "import: commit")
 	}
 	if !opt.DryRun {
+		db.forgetPopulous()
 		db.changed(ctx)
 	}
 	return res, nil

@@ -77,8 +77,9 @@ func (db *DB) Stats(ctx context.Context, asOf *time.Time) (*maint.Stats, error) 
 	if err != nil {
 		return nil, translate(err, "stats: programmes")
 	}
-	corridors := map[maint.Kind]*[2]int{}
-	invest := map[maint.Kind]int64{}
+	// The corridor and investment columns count only their own kind.
+	var corridors, corridorsDone int
+	var invest int64
 	for rows.Next() {
 		var kind, status string
 		var n, completed, corr, corrDone int
@@ -97,32 +98,19 @@ func (db *DB) Stats(ctx context.Context, asOf *time.Time) (*maint.Stats, error) 
 		t.Quantity += qty
 		t.Completed += completed
 		t.CompletedQuantity += qtyDone
-		if corridors[t.Kind] == nil {
-			corridors[t.Kind] = &[2]int{}
-		}
-		corridors[t.Kind][0] += corr
-		corridors[t.Kind][1] += corrDone
-		invest[t.Kind] += inv
+		corridors += corr
+		corridorsDone += corrDone
+		invest += inv
 	}
 	if err := rows.Err(); err != nil {
 		return nil, translate(err, "stats: programmes")
 	}
-	for _, t := range byKind {
-		if t.Count == 0 {
-			continue
-		}
-		switch t.Kind {
-		case maint.KindSewerSeparation:
-			c := corridors[t.Kind]
-			if c == nil {
-				c = &[2]int{}
-			}
-			sites, sitesDone, corr, corrDone := t.Count-c[0], t.Completed-c[1], c[0], c[1]
-			t.Sites, t.Corridors, t.CompletedSites, t.CompletedCorridors = &sites, &corr, &sitesDone, &corrDone
-		case maint.KindCapitalProject:
-			inv := invest[t.Kind]
-			t.InvestmentYuan = &inv
-		}
+	if t := byKind[maint.KindSewerSeparation]; t.Count > 0 {
+		sites, sitesDone := t.Count-corridors, t.Completed-corridorsDone
+		t.Sites, t.Corridors, t.CompletedSites, t.CompletedCorridors = &sites, &corridors, &sitesDone, &corridorsDone
+	}
+	if t := byKind[maint.KindCapitalProject]; t.Count > 0 {
+		t.InvestmentYuan = &invest
 	}
 	names, err := tx.Query(ctx, `SELECT coalesce(a.attrs->>'road', a.name) FROM assets a WHERE `+corridor+` ORDER BY a.id`)
 	if err != nil {

@@ -168,7 +168,14 @@ func (db *DB) Tile(ctx context.Context, kinds []maint.Kind, t gis.Tile) ([]byte,
 	if err != nil {
 		return nil, err
 	}
+	return db.renderTile(ctx, populous, kinds, t)
+}
+
+// renderTile renders t with the statement with clusters (populous) or the
+// plain one.
+func (db *DB) renderTile(ctx context.Context, populous bool, kinds []maint.Kind, t gis.Tile) ([]byte, error) {
 	var b []byte
+	var err error
 	if populous {
 		err = db.cluster.QueryRow(ctx, tileSQL, int(t.Z), int(t.X), int(t.Y), kindStrings(kinds), tileBuffer, tileExtent,
 			TileFeatureLimit, tileGrid).Scan(&b)
