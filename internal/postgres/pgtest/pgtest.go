@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"inframap/internal/devdb"
 	"inframap/internal/postgres"
@@ -221,4 +222,17 @@ func Conn(t testing.TB, url string) *pgx.Conn {
 	}
 	t.Cleanup(func() { conn.Close(context.Background()) })
 	return conn
+}
+
+// SQL opens a small pool of its own on db's database, closed when the test
+// ends: tests set up and inspect rows with it where no store method says
+// what they need, so the stores keep their pools to themselves.
+func SQL(t testing.TB, db *postgres.DB) *pgxpool.Pool {
+	t.Helper()
+	p, err := pgxpool.New(context.Background(), db.URL())
+	if err != nil {
+		t.Fatalf("pgtest: open: %v", err)
+	}
+	t.Cleanup(p.Close)
+	return p
 }
