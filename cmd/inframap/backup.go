@@ -13,8 +13,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"inframap/internal/devdb"
 	"inframap/internal/postgres"
 )
@@ -85,33 +83,23 @@ func cmdBackup(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	// Hold a snapshot open: checksums and pg_dump see the same data.
-	tx, err := db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	snap, err := db.BackupSnapshot(ctx)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback(ctx)
-	if _, err := tx.Exec(ctx, "SET LOCAL statement_timeout = 0"); err != nil {
-		return err
-	}
-	var snapshot string
-	var m manifest
-	if err := tx.QueryRow(ctx, "SELECT pg_export_snapshot(), (SELECT version FROM schema_version)").Scan(&snapshot, &m.SchemaVersion); err != nil {
-		return err
-	}
-	if m.Tables, err = postgres.ChecksumsTx(ctx, tx); err != nil {
-		return err
-	}
+	defer snap.Close(ctx)
+	m := manifest{SchemaVersion: snap.SchemaVersion, Tables: snap.Tables}
 	dump, err := pgTool(cluster, "pg_dump")
 	if err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(ctx, dump, "--format=custom", "--no-owner", "--no-privileges", "--snapshot="+snapshot,
+	cmd := exec.CommandContext(ctx, dump, "--format=custom", "--no-owner", "--no-privileges", "--snapshot="+snap.Name,
 		"--file="+filepath.Join(*out, dumpFile), url)
 	cmd.Stderr = stderr
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("pg_dump: %w", err)
 	}
-	tx.Rollback(ctx)
+	snap.Close(ctx)
 	m.Blobs, err = copyTree(filepath.Join(cfg.dataDir, blobsDir), filepath.Join(*out, blobsDir))
 	if err != nil {
 		return fmt.Errorf("copy photos: %w", err)
@@ -154,11 +142,11 @@ func cmdRestore(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer closeDB()
-	var used bool
-	if err := db.Pool.QueryRow(ctx, "SELECT to_regclass('assets') IS NOT NULL OR to_regclass('schema_version') IS NOT NULL").Scan(&used); err != nil {
+	empty, err := db.IsEmpty(ctx)
+	if err != nil {
 		return err
 	}
-	if used {
+	if !empty {
 		return errors.New("restore: the database is not empty; restore into a new database")
 	}
 	restore, err := pgTool(cluster, "pg_restore")

@@ -1,31 +1,31 @@
 package main
 
 import (
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"inframap/internal/cache"
+	"inframap/internal/postgres"
 )
 
 // poolCollectors expose the database pool's state.
-func poolCollectors(pool *pgxpool.Pool) []prometheus.Collector {
-	gauge := func(name, help string, f func(*pgxpool.Stat) float64) prometheus.Collector {
+func poolCollectors(db *postgres.DB) []prometheus.Collector {
+	gauge := func(name, help string, f func(postgres.PoolStat) float64) prometheus.Collector {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "inframap_db_pool_" + name, Help: help},
-			func() float64 { return f(pool.Stat()) })
+			func() float64 { return f(db.PoolStat()) })
 	}
-	counter := func(name, help string, f func(*pgxpool.Stat) float64) prometheus.Collector {
+	counter := func(name, help string, f func(postgres.PoolStat) float64) prometheus.Collector {
 		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "inframap_db_pool_" + name, Help: help},
-			func() float64 { return f(pool.Stat()) })
+			func() float64 { return f(db.PoolStat()) })
 	}
 	return []prometheus.Collector{
-		gauge("acquired_conns", "Connections in use.", func(s *pgxpool.Stat) float64 { return float64(s.AcquiredConns()) }),
-		gauge("idle_conns", "Idle connections.", func(s *pgxpool.Stat) float64 { return float64(s.IdleConns()) }),
-		gauge("total_conns", "Open connections.", func(s *pgxpool.Stat) float64 { return float64(s.TotalConns()) }),
-		gauge("max_conns", "The pool's limit.", func(s *pgxpool.Stat) float64 { return float64(s.MaxConns()) }),
-		counter("acquires_total", "Connections handed out.", func(s *pgxpool.Stat) float64 { return float64(s.AcquireCount()) }),
-		counter("empty_acquires_total", "Acquires that had to wait for a connection.", func(s *pgxpool.Stat) float64 { return float64(s.EmptyAcquireCount()) }),
-		counter("canceled_acquires_total", "Acquires cancelled while waiting (a client went away).", func(s *pgxpool.Stat) float64 { return float64(s.CanceledAcquireCount()) }),
-		counter("acquire_wait_seconds_total", "Time spent waiting for connections.", func(s *pgxpool.Stat) float64 { return s.AcquireDuration().Seconds() }),
+		gauge("acquired_conns", "Connections in use.", func(s postgres.PoolStat) float64 { return float64(s.Acquired) }),
+		gauge("idle_conns", "Idle connections.", func(s postgres.PoolStat) float64 { return float64(s.Idle) }),
+		gauge("total_conns", "Open connections.", func(s postgres.PoolStat) float64 { return float64(s.Total) }),
+		gauge("max_conns", "The pool's limit.", func(s postgres.PoolStat) float64 { return float64(s.Max) }),
+		counter("acquires_total", "Connections handed out.", func(s postgres.PoolStat) float64 { return float64(s.Acquires) }),
+		counter("empty_acquires_total", "Acquires that had to wait for a connection.", func(s postgres.PoolStat) float64 { return float64(s.EmptyAcquires) }),
+		counter("canceled_acquires_total", "Acquires cancelled while waiting (a client went away).", func(s postgres.PoolStat) float64 { return float64(s.Cancel) }),
+		counter("acquire_wait_seconds_total", "Time spent waiting for connections.", func(s postgres.PoolStat) float64 { return s.AcquireWait.Seconds() }),
 	}
 }
 

@@ -57,6 +57,8 @@ Environment:
 
 // config is everything read from the environment and flags, checked once.
 type config struct {
+	// changes, set by serve, receives the database's change notices.
+	changes      postgres.ChangeFeed
 	addr         string
 	dbURL        string
 	dataDir      string
@@ -235,7 +237,7 @@ func openDatabase(ctx context.Context, cfg config, progress io.Writer, migrate b
 		}
 		url = cluster.URL(devdb.DBName)
 	}
-	db, err = postgres.Open(ctx, postgres.Config{URL: url, AllowOutsideDistrict: cfg.outsideOK})
+	db, err = postgres.Open(ctx, postgres.Config{URL: url, AllowOutsideDistrict: cfg.outsideOK, Changes: cfg.changes})
 	if err == nil && migrate {
 		err = db.Migrate(ctx)
 	}

@@ -34,6 +34,11 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	log := newLogger(cfg, stderr)
 	start := time.Now()
 
+	var respCache *cache.Cache
+	if cfg.cacheBytes > 0 {
+		respCache = cache.New(cfg.cacheBytes)
+		cfg.changes = newChangeFeed(respCache, log)
+	}
 	db, _, closeDB, err := database(ctx, cfg, stderr)
 	if err != nil {
 		return err
@@ -53,14 +58,8 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer blobs.Close()
-	var respCache *cache.Cache
-	if cfg.cacheBytes > 0 {
-		respCache = cache.New(cfg.cacheBytes)
-		feed := newChangeFeed(respCache, db, log)
-		db.AfterChange = feed.Sync
-		go db.ListenChanges(ctx, db.URL(), feed, func(err error) { log.Warn("cache: change feed", "err", err) })
-	}
-	metrics := httpapi.NewMetrics(append(poolCollectors(db.Pool), cacheCollectors(respCache)...)...)
+	go db.ListenChanges(ctx, func(err error) { log.Warn("cache: change feed", "err", err) })
+	metrics := httpapi.NewMetrics(append(poolCollectors(db), cacheCollectors(respCache)...)...)
 	srv := httpapi.NewServer(httpapi.Config{TrustedProxies: cfg.proxies, PublicURL: cfg.publicURL, BcryptCost: cfg.bcryptCost,
 		StaffUploadsPerMinute: cfg.uploadsPerMinute,
 		Metrics:               metrics, Blobs: blobs, Cache: respCache}, db, web.FS(), log)

@@ -21,14 +21,18 @@ import (
 	"inframap/internal/postgres/pgtest"
 	"inframap/internal/seed"
 	"inframap/web"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
 // env is a running server on a database of its own.
 type env struct {
-	t   testing.TB
-	db  *postgres.DB
+	t  testing.TB
+	db *postgres.DB
+	// sql is a pool of the test's own, for what no store method answers.
+	sql *pgxpool.Pool
 	srv *httptest.Server
 }
 
@@ -59,7 +63,7 @@ func newEnvConfig(t testing.TB, template string, cfg httpapi.Config) *env {
 	})
 	srv := httptest.NewServer(httpapi.NewServer(cfg, db, web.FS(), log))
 	t.Cleanup(srv.Close)
-	return &env{t: t, db: db, srv: srv}
+	return &env{t: t, db: db, sql: pgtest.SQL(t, db), srv: srv}
 }
 
 // get fetches path and decodes a JSON body into v (if not nil).
@@ -114,7 +118,7 @@ func (fc featureCollection) next() string {
 func (e *env) count(sql string, args ...any) int {
 	e.t.Helper()
 	var n int
-	if err := e.db.Pool.QueryRow(e.t.Context(), sql, args...).Scan(&n); err != nil {
+	if err := e.sql.QueryRow(e.t.Context(), sql, args...).Scan(&n); err != nil {
 		e.t.Fatalf("%s: %v", sql, err)
 	}
 	return n
@@ -270,7 +274,7 @@ func keys(m map[int64]bool) []int64 {
 func TestAssetDetail(t *testing.T) {
 	e := newEnv(t, pgtest.District)
 	var id int64
-	if err := e.db.Pool.QueryRow(t.Context(), `SELECT id FROM assets WHERE code = 'DL-001'`).Scan(&id); err != nil {
+	if err := e.sql.QueryRow(t.Context(), `SELECT id FROM assets WHERE code = 'DL-001'`).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
 	var f struct {

@@ -13,22 +13,17 @@ import (
 	"inframap/internal/maint"
 )
 
-// geometryEWKB parses and checks a GeoJSON geometry from a client and
-// encodes it for PostGIS, returning its GeoJSON type.
-func geometryEWKB(field string, raw json.RawMessage) ([]byte, string, error) {
+// parseGeometry parses and checks a GeoJSON geometry from a client.
+func parseGeometry(field string, raw json.RawMessage) (gis.Geometry, error) {
 	g, err := gis.ParseGeometry(raw, gis.MaxVertices)
 	if err != nil {
-		return nil, "", maint.Invalid(field, "%s", err.Error())
+		return nil, maint.Invalid(field, "%s", err.Error())
 	}
-	b, err := gis.EncodeEWKB(g)
-	if err != nil {
-		return nil, "", maint.Invalid(field, "%s", err.Error())
-	}
-	return b, g.GeoJSONType(), nil
+	return g, nil
 }
 
-// pointEWKB parses a GeoJSON Point.
-func pointEWKB(field string, raw json.RawMessage) ([]byte, error) {
+// parsePoint parses a GeoJSON Point.
+func parsePoint(field string, raw json.RawMessage) (gis.Geometry, error) {
 	g, err := gis.ParseGeometry(raw, 1)
 	if err != nil {
 		return nil, maint.Invalid(field, "%s", err.Error())
@@ -36,11 +31,7 @@ func pointEWKB(field string, raw json.RawMessage) ([]byte, error) {
 	if _, ok := g.(orb.Point); !ok {
 		return nil, maint.Invalid(field, "%s must be a GeoJSON Point", field)
 	}
-	b, err := gis.EncodeEWKB(g)
-	if err != nil {
-		return nil, maint.Invalid(field, "%s", err.Error())
-	}
-	return b, nil
+	return g, nil
 }
 
 // featureJSON is a GeoJSON Feature sent by a client.
@@ -162,11 +153,11 @@ func parseNewAsset(r *http.Request) (maint.NewAsset, error) {
 	if err := maint.CheckAttrs(in.Kind, in.Code, in.Attrs); err != nil {
 		return in, err
 	}
-	if in.Geometry, in.GeometryType, err = geometryEWKB("geometry", f.Geometry); err != nil {
+	if in.Geometry, err = parseGeometry("geometry", f.Geometry); err != nil {
 		return in, err
 	}
-	if !in.Kind.AllowsGeometry(in.GeometryType) {
-		return in, maint.Invalid("geometry", "a %s has a %v geometry, not %s", in.Kind, in.Kind.GeometryTypes(), in.GeometryType)
+	if t := in.Geometry.GeoJSONType(); !in.Kind.AllowsGeometry(t) {
+		return in, maint.Invalid("geometry", "a %s has a %v geometry, not %s", in.Kind, in.Kind.GeometryTypes(), t)
 	}
 	return in, nil
 }
@@ -234,7 +225,7 @@ func parseAssetPatch(r *http.Request) (maint.AssetPatch, error) {
 	}
 	p.Attrs = props
 	if len(f.Geometry) > 0 && string(f.Geometry) != "null" {
-		if p.Geometry, p.GeometryType, err = geometryEWKB("geometry", f.Geometry); err != nil {
+		if p.Geometry, err = parseGeometry("geometry", f.Geometry); err != nil {
 			return p, err
 		}
 	}

@@ -18,13 +18,6 @@ import (
 	"inframap/internal/maint"
 )
 
-// ClusterStore gives the map its assets tile by tile, clustered when dense.
-type ClusterStore interface {
-	TileAssets(ctx context.Context, kind maint.Kind, t gis.Tile, emit func(*maint.Asset) error) ([]maint.Cluster, error)
-	// KindExtents counts each kind's assets and gives the box they lie in.
-	KindExtents(ctx context.Context) ([]maint.KindExtent, error)
-}
-
 // MapTiledOver is the size past which the public map draws a programme tile
 // by tile from the cluster tiles instead of loading it whole
 // (web/public/js/app-public.js uses the same figure).

@@ -20,7 +20,7 @@ func TestClusterTiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	var lon, lat float64
-	e.db.Pool.QueryRow(t.Context(), `SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(ST_Collect(geom)) AS c FROM assets WHERE kind = 'manhole') x`).Scan(&lon, &lat)
+	e.sql.QueryRow(t.Context(), `SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(ST_Collect(geom)) AS c FROM assets WHERE kind = 'manhole') x`).Scan(&lon, &lat)
 	type fc struct {
 		Clustered bool `json:"clustered"`
 		Features  []struct {

@@ -25,7 +25,7 @@ type dbAsset struct {
 
 func (e *env) dbAssets(t *testing.T, kind string) map[string]dbAsset {
 	t.Helper()
-	rows, err := e.db.Pool.Query(t.Context(), `
+	rows, err := e.sql.Query(t.Context(), `
 		SELECT a.code, a.kind, a.name, a.name_en, coalesce(p.code, ''), a.attrs::text,
 		       CASE WHEN GeometryType(a.geom) = 'POINT' THEN ARRAY[ST_X(a.geom), ST_Y(a.geom)] END
 		FROM assets a LEFT JOIN assets p ON p.id = a.parent_id

@@ -174,9 +174,9 @@ func TestAbortedRequests(t *testing.T) {
 		cancel()
 	}
 	deadline := time.Now().Add(5 * time.Second)
-	for db.Pool.Stat().AcquiredConns() != 0 {
+	for db.PoolStat().Acquired != 0 {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d connections still held after the storm", db.Pool.Stat().AcquiredConns())
+			t.Fatalf("%d connections still held after the storm", db.PoolStat().Acquired)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"inframap/gis"
 	"inframap/internal/maint"
 )
 
@@ -119,8 +120,12 @@ func FuzzNewAsset(f *testing.F) {
 			}
 			t.Fatalf("parseNewAsset(%s): code %s", body, maint.ErrorCode(err))
 		}
-		if !in.Kind.Valid() || !in.Kind.AllowsGeometry(in.GeometryType) || len(in.Geometry) == 0 {
+		if !in.Kind.Valid() || in.Geometry == nil || !in.Kind.AllowsGeometry(in.Geometry.GeoJSONType()) {
 			t.Fatalf("parseNewAsset(%s) accepted %+v", body, in)
+		}
+		// What the parser accepts, the store can encode for PostGIS.
+		if _, err := gis.EncodeEWKB(in.Geometry); err != nil {
+			t.Fatalf("parseNewAsset(%s) accepted a geometry EWKB cannot carry: %v", body, err)
 		}
 		if maint.CheckAssetFields(in.Kind, in.Code, in.Name) != nil || maint.CheckAttrs(in.Kind, in.Code, in.Attrs) != nil {
 			t.Fatalf("parseNewAsset(%s) accepted invalid fields", body)

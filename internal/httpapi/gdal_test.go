@@ -76,7 +76,7 @@ func TestGDALOAPIF(t *testing.T) {
 		y, _ := strconv.ParseFloat(r[col["Y"]], 64)
 		got[r[col["code"]]] = [2]float64{x, y}
 	}
-	dbRows, err := e.db.Pool.Query(t.Context(), `SELECT code, ST_X(geom), ST_Y(geom) FROM assets WHERE kind = 'manhole'`)
+	dbRows, err := e.sql.Query(t.Context(), `SELECT code, ST_X(geom), ST_Y(geom) FROM assets WHERE kind = 'manhole'`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestGDALReadsTile(t *testing.T) {
 				got[cur], _ = strconv.Atoi(strings.TrimSpace(s))
 			}
 		}
-		rows, err := e.db.Pool.Query(t.Context(), `
+		rows, err := e.sql.Query(t.Context(), `
 			SELECT kind, count(*) FROM assets
 			WHERE ST_Intersects(ST_Transform(geom, 3857), ST_TileEnvelope(14, 13893, 5965, margin => 64.0 / 4096))
 			  AND ($1 = 'all' OR kind = $1)

@@ -23,11 +23,6 @@ const maxImportBytes = 200 << 20
 // requests and the server's read and write timeouts.
 const importTimeout = 15 * time.Minute
 
-// ImportStore imports exchange files.
-type ImportStore interface {
-	ImportAssets(ctx context.Context, v maint.Viewer, ip string, src maint.RowSource, opt maint.ImportOptions) (*maint.ImportResult, error)
-}
-
 // importAssets serves POST /api/v1/import: a GeoJSON or CSV file as the
 // export writes it, as the request body (the format from Content-Type or
 // ?format=). Every row is checked; a file with any problem imports nothing

@@ -21,10 +21,10 @@ func BenchmarkImport(b *testing.B) {
 			b.SetBytes(int64(len(file)))
 			for b.Loop() {
 				b.StopTimer()
-				if _, err := dst.db.Pool.Exec(b.Context(), "DELETE FROM assets"); err != nil {
+				if _, err := dst.sql.Exec(b.Context(), "DELETE FROM assets"); err != nil {
 					b.Fatal(err)
 				}
-				if _, err := dst.db.Pool.Exec(b.Context(), "VACUUM ANALYZE assets"); err != nil {
+				if _, err := dst.sql.Exec(b.Context(), "VACUUM ANALYZE assets"); err != nil {
 					b.Fatal(err)
 				}
 				b.StartTimer()

@@ -102,7 +102,7 @@ func (e *env) export(t *testing.T, format, kind string) []byte {
 // imports.
 func copyAreas(t testing.TB, src, dst *env) {
 	t.Helper()
-	rows, err := src.db.Pool.Query(t.Context(), `SELECT kind, name, name_en, approximate, source, ST_AsEWKB(geom) FROM areas ORDER BY id`)
+	rows, err := src.sql.Query(t.Context(), `SELECT kind, name, name_en, approximate, source, ST_AsEWKB(geom) FROM areas ORDER BY id`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func copyAreas(t testing.TB, src, dst *env) {
 		if err := rows.Scan(&kind, &name, &nameEn, &approx, &source, &geom); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := dst.db.Pool.Exec(t.Context(), `INSERT INTO areas (kind, name, name_en, approximate, source, geom)
+		if _, err := dst.sql.Exec(t.Context(), `INSERT INTO areas (kind, name, name_en, approximate, source, geom)
 			VALUES ($1, $2, $3, $4, $5, ST_GeomFromEWKB($6))`, kind, name, nameEn, approx, source, geom); err != nil {
 			t.Fatal(err)
 		}
@@ -137,7 +137,7 @@ type stored struct {
 
 func (e *env) stored(t *testing.T, kind string) map[string]stored {
 	t.Helper()
-	rows, err := e.db.Pool.Query(t.Context(), `
+	rows, err := e.sql.Query(t.Context(), `
 		SELECT a.code, a.kind, a.name, a.name_en, coalesce(p.code, ''), a.subdistrict, a.attrs::text, ST_AsText(a.geom, 7),
 		       ST_AsEWKB(a.geom), a.id, a.version, a.updated_at, a.parent_id IS NOT NULL
 		FROM assets a LEFT JOIN assets p ON p.id = a.parent_id
@@ -189,7 +189,7 @@ func sameAssets(t *testing.T, what string, src map[string]stored, dst *env, kind
 		}
 	}
 	var differ []string
-	err := dst.db.Pool.QueryRow(t.Context(), `
+	err := dst.sql.QueryRow(t.Context(), `
 		SELECT coalesce(array_agg(x.code), '{}') FROM unnest($1::text[], $2::bytea[]) AS x (code, wkb)
 		LEFT JOIN assets a ON a.code = x.code
 		CROSS JOIN LATERAL (SELECT ST_GeomFromEWKB(x.wkb) AS g) o
@@ -357,7 +357,7 @@ func TestImportUpdates(t *testing.T) {
 		t.Errorf("moved: %+v (was %s)", after[moved], before[moved].WKT)
 	}
 	var details map[string]any
-	if err := e.db.Pool.QueryRow(t.Context(), `SELECT details FROM audit_events WHERE action = 'asset.imported'`).Scan(&details); err != nil {
+	if err := e.sql.QueryRow(t.Context(), `SELECT details FROM audit_events WHERE action = 'asset.imported'`).Scan(&details); err != nil {
 		t.Fatal(err)
 	}
 	if details["updated"] != 4.0 || details["format"] != "csv" || details["rows"] != float64(len(before)) {
@@ -485,7 +485,7 @@ func TestImportDryRun(t *testing.T) {
 // coordinates still look like coordinates, PostGIS names the swap.
 func TestImportSwappedInside(t *testing.T) {
 	e := newEnv(t, pgtest.Empty)
-	if _, err := e.db.Pool.Exec(t.Context(), `INSERT INTO areas (kind, name, geom)
+	if _, err := e.sql.Exec(t.Context(), `INSERT INTO areas (kind, name, geom)
 		VALUES ('district', 'test', ST_Multi(ST_MakeEnvelope(10, 20, 11, 21, 4326)))`); err != nil {
 		t.Fatal(err)
 	}

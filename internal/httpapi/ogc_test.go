@@ -179,7 +179,7 @@ func TestOGCCollections(t *testing.T) {
 		}
 		var box [4]float64
 		var first, last time.Time
-		err := e.db.Pool.QueryRow(t.Context(), `
+		err := e.sql.QueryRow(t.Context(), `
 			SELECT ST_XMin(x), ST_YMin(x), ST_XMax(x), ST_YMax(x), min_t, max_t
 			FROM (SELECT ST_Extent(geom) AS x, min(status_at) AS min_t, max(status_at) AS max_t FROM assets WHERE kind = $1) t`,
 			c.ID).Scan(&box[0], &box[1], &box[2], &box[3], &first, &last)
@@ -332,12 +332,12 @@ func TestOGCPaging(t *testing.T) {
 // attributes and nothing else: no reporter, no task details.
 func TestOGCPublicProperties(t *testing.T) {
 	e := newEnv(t, pgtest.District)
-	if _, err := e.db.Pool.Exec(t.Context(), `UPDATE tasks SET reporter_name = '张三', reporter_contact = '13900000000'`); err != nil {
+	if _, err := e.sql.Exec(t.Context(), `UPDATE tasks SET reporter_name = '张三', reporter_contact = '13900000000'`); err != nil {
 		t.Fatal(err)
 	}
 	fixed := []string{"kind", "code", "name", "name_en", "subdistrict", "status", "status_at", "completed_at", "parent_id", "version", "updated_at"}
 	for _, kind := range []string{"manhole", "parking_space", "road_repair"} {
-		rows, err := e.db.Pool.Query(t.Context(), `SELECT DISTINCT jsonb_object_keys(attrs) FROM assets WHERE kind = $1`, kind)
+		rows, err := e.sql.Query(t.Context(), `SELECT DISTINCT jsonb_object_keys(attrs) FROM assets WHERE kind = $1`, kind)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -370,7 +370,7 @@ func TestOGCCRS(t *testing.T) {
 	e := newEnv(t, pgtest.District)
 	var id int64
 	var lon, lat float64
-	if err := e.db.Pool.QueryRow(t.Context(), `SELECT id, ST_X(geom), ST_Y(geom) FROM assets WHERE code = '2201060103000001'`).Scan(&id, &lon, &lat); err != nil {
+	if err := e.sql.QueryRow(t.Context(), `SELECT id, ST_X(geom), ST_Y(geom) FROM assets WHERE code = '2201060103000001'`).Scan(&id, &lon, &lat); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {
@@ -426,7 +426,7 @@ func TestOGCCRS(t *testing.T) {
 func TestOGCBadInput(t *testing.T) {
 	e := newEnv(t, pgtest.District)
 	var otherKind int64
-	if err := e.db.Pool.QueryRow(t.Context(), `SELECT min(id) FROM assets WHERE kind = 'road_repair'`).Scan(&otherKind); err != nil {
+	if err := e.sql.QueryRow(t.Context(), `SELECT min(id) FROM assets WHERE kind = 'road_repair'`).Scan(&otherKind); err != nil {
 		t.Fatal(err)
 	}
 	cases := []struct {
@@ -488,7 +488,7 @@ func TestOGCDatetimeBoundaries(t *testing.T) {
 	e := newEnv(t, pgtest.District)
 	var id int64
 	var at time.Time
-	if err := e.db.Pool.QueryRow(t.Context(), `SELECT id, status_at FROM assets WHERE kind = 'manhole' ORDER BY id LIMIT 1`).Scan(&id, &at); err != nil {
+	if err := e.sql.QueryRow(t.Context(), `SELECT id, status_at FROM assets WHERE kind = 'manhole' ORDER BY id LIMIT 1`).Scan(&id, &at); err != nil {
 		t.Fatal(err)
 	}
 	day := at.In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)

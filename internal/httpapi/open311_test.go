@@ -99,7 +99,7 @@ func TestOpen311(t *testing.T) {
 	// It became a reported task linked to the road repair beneath it.
 	var status, source string
 	var asset *int64
-	e.db.Pool.QueryRow(t.Context(), `SELECT status, source, asset_id FROM tasks WHERE ref = $1`, id).Scan(&status, &source, &asset)
+	e.sql.QueryRow(t.Context(), `SELECT status, source, asset_id FROM tasks WHERE ref = $1`, id).Scan(&status, &source, &asset)
 	if status != "reported" || source != "resident" || asset == nil {
 		t.Errorf("task: %s %s asset %v", status, source, asset)
 	}

@@ -42,7 +42,7 @@ func (e *env) apiFixtures() *apiFixtures {
 	}
 	set := func(name string, v any) { f.ids[name] = fmt.Sprint(v) }
 	var manhole int64
-	if err := e.db.Pool.QueryRow(t.Context(), `SELECT id FROM assets WHERE kind = 'manhole'
+	if err := e.sql.QueryRow(t.Context(), `SELECT id FROM assets WHERE kind = 'manhole'
 		ORDER BY geom <-> ST_SetSRID(ST_MakePoint(125.27, 43.88), 4326) LIMIT 1`).Scan(&manhole); err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func (e *env) apiFixtures() *apiFixtures {
 	verified, _ := strconv.ParseInt(f.ids["verified"], 10, 64)
 	e.afterPhoto(verified)
 	var private int64
-	if err := e.db.Pool.QueryRow(t.Context(), `SELECT t.id FROM tasks t JOIN task_events e ON e.task_id = t.id
+	if err := e.sql.QueryRow(t.Context(), `SELECT t.id FROM tasks t JOIN task_events e ON e.task_id = t.id
 		WHERE t.reporter_contact <> '' AND e.internal LIMIT 1`).Scan(&private); err != nil {
 		t.Fatalf("the dataset has no resident report with an internal note: %v", err)
 	}
@@ -117,7 +117,7 @@ func (e *env) apiFixtures() *apiFixtures {
 	}
 	set("user", u.ID)
 	var admin int64
-	e.db.Pool.QueryRow(t.Context(), `SELECT id FROM users WHERE email = 'admin@test'`).Scan(&admin)
+	e.sql.QueryRow(t.Context(), `SELECT id FROM users WHERE email = 'admin@test'`).Scan(&admin)
 	set("admin", admin)
 	set("crew", url.PathEscape("绿园区市政养护一队"))
 	var token struct{ ID int64 }

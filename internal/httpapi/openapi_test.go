@@ -57,7 +57,7 @@ func (e *env) resolve(s string) string {
 	return placeholder.ReplaceAllStringFunc(s, func(m string) string {
 		var id int64
 		code := m[1 : len(m)-1]
-		if err := e.db.Pool.QueryRow(e.t.Context(), `SELECT id FROM assets WHERE code = $1`, code).Scan(&id); err != nil {
+		if err := e.sql.QueryRow(e.t.Context(), `SELECT id FROM assets WHERE code = $1`, code).Scan(&id); err != nil {
 			e.t.Fatalf("asset %s: %v", code, err)
 		}
 		return strconv.FormatInt(id, 10)
@@ -182,7 +182,7 @@ func (e *env) currentETag(path string) string {
 		e.t.Fatalf("If-Match current: %s is no task or asset", path)
 	}
 	var v int
-	if err := e.db.Pool.QueryRow(e.t.Context(), "SELECT version FROM "+pgx.Identifier{m[1]}.Sanitize()+" WHERE id = $1", m[2]).Scan(&v); err != nil {
+	if err := e.sql.QueryRow(e.t.Context(), "SELECT version FROM "+pgx.Identifier{m[1]}.Sanitize()+" WHERE id = $1", m[2]).Scan(&v); err != nil {
 		e.t.Fatalf("version of %s: %v", path, err)
 	}
 	return fmt.Sprintf(`"%d"`, v)

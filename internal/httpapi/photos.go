@@ -26,16 +26,6 @@ type Blobs interface {
 	Exists(ctx context.Context, key string) (bool, error)
 }
 
-// PhotoStore records photos and residents' reports with theirs.
-type PhotoStore interface {
-	AddPhoto(ctx context.Context, v maint.Viewer, np maint.NewPhoto, idem *maint.Idempotency, answer func(*maint.Photo) maint.Stored) (*maint.Photo, *maint.Stored, error)
-	Photo(ctx context.Context, id int64) (*maint.Photo, error)
-	Photos(ctx context.Context, taskID, assetID *int64, v maint.Viewer) ([]maint.Photo, error)
-	SetPhotoVisible(ctx context.Context, v maint.Viewer, ip string, id int64, visible bool, reason string) (*maint.Photo, error)
-	CreateReport(ctx context.Context, v maint.Viewer, svc maint.Service, in maint.NewRequest, np *maint.NewPhoto,
-		idem *maint.Idempotency, answer func(*maint.ServiceRequest, *maint.Photo) maint.Stored) (*maint.ServiceRequest, *maint.Photo, *maint.Stored, error)
-}
-
 // photoKeys are the blob keys of a photo's three files, addressed by content:
 // the same bytes always land under the same keys.
 func photoKeys(sha, mediaType string) (original, display, thumb string) {
@@ -273,15 +263,19 @@ func idempotency(r *http.Request, caller string, parts ...string) (*maint.Idempo
 	return &maint.Idempotency{Scope: caller + " " + r.Method + " " + r.URL.Path, Key: key, RequestHash: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
-// writeStored answers with a stored (or first) answer of a write.
-func writeStored(w http.ResponseWriter, s maint.Stored, replayed bool) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
+// markReplayed says that an answer is a retried write's first outcome.
+func markReplayed(w http.ResponseWriter, replayed bool) {
 	if replayed {
 		w.Header().Set("Idempotency-Replayed", "true")
 	}
-	w.WriteHeader(s.Status)
-	w.Write(s.Body)
+}
+
+// writeCreated answers a write that made something (or, replayed, made it
+// on the first try) with its JSON view.
+func writeCreated(w http.ResponseWriter, r *http.Request, status int, view any, replayed bool) {
+	w.Header().Set("Cache-Control", "no-store")
+	markReplayed(w, replayed)
+	writeJSON(w, r, status, view)
 }
 
 // uploadPhoto serves POST /api/v1/tasks/{id}/photos and
@@ -345,32 +339,23 @@ func (s *Server) uploadPhoto(onTask bool) http.Handler {
 		} else {
 			np.AssetID = &id
 		}
-		p, replayed, err := s.store.AddPhoto(r.Context(), v, *np, idem, func(p *maint.Photo) maint.Stored {
-			status := http.StatusCreated
-			if p.Duplicate {
-				status = http.StatusOK
-			}
-			b, _ := json.Marshal(photoView(p, v))
-			return maint.Stored{Status: status, Body: b}
-		})
+		p, replayed, err := s.store.AddPhoto(r.Context(), v, *np, idem)
 		if err != nil {
 			s.metrics.Uploads.WithLabelValues(string(maint.ErrorCode(err))).Inc()
 			writeError(w, r, err)
 			return
 		}
-		if replayed != nil {
+		if replayed {
 			s.metrics.Uploads.WithLabelValues("replayed").Inc()
-			writeStored(w, *replayed, true)
-			return
+		} else {
+			s.metrics.Uploads.WithLabelValues("stored").Inc()
 		}
-		s.metrics.Uploads.WithLabelValues("stored").Inc()
 		status := http.StatusCreated
 		if p.Duplicate {
 			status = http.StatusOK
 		}
 		w.Header().Set("Location", "/api/v1/photos/"+strconv.FormatInt(p.ID, 10))
-		b, _ := json.Marshal(photoView(p, v))
-		writeStored(w, maint.Stored{Status: status, Body: b}, false)
+		writeCreated(w, r, status, photoView(p, v), replayed)
 	})
 }
 

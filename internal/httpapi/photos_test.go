@@ -111,7 +111,7 @@ func TestPhotoUpload(t *testing.T) {
 	tok := e.staff()
 	// A manhole near the tagged position (43.88 N, 125.27 E) and its task.
 	var asset int64
-	if err := e.db.Pool.QueryRow(t.Context(), `SELECT id FROM assets WHERE kind = 'manhole'
+	if err := e.sql.QueryRow(t.Context(), `SELECT id FROM assets WHERE kind = 'manhole'
 		ORDER BY geom <-> ST_SetSRID(ST_MakePoint(125.27, 43.88), 4326) LIMIT 1`).Scan(&asset); err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestPhotoUpload(t *testing.T) {
 		t.Errorf("metadata: %s", raw)
 	}
 	var dbDist float64
-	e.db.Pool.QueryRow(t.Context(), `SELECT ST_Distance(a.geom::geography, p.location::geography) FROM photos p, assets a WHERE p.id = $1 AND a.id = $2`, p.ID, asset).Scan(&dbDist)
+	e.sql.QueryRow(t.Context(), `SELECT ST_Distance(a.geom::geography, p.location::geography) FROM photos p, assets a WHERE p.id = $1 AND a.id = $2`, p.ID, asset).Scan(&dbDist)
 	if math.Abs(dbDist-*p.DistanceM) > 0.1 || p.FarFromAsset != (dbDist > 50) {
 		t.Errorf("distance %v (far %v), PostGIS says %.1f", *p.DistanceM, p.FarFromAsset, dbDist)
 	}
@@ -255,7 +255,7 @@ func TestPhotoBadInput(t *testing.T) {
 		t.Fatalf("upload: %d %s", res.StatusCode, raw)
 	}
 	var key string
-	e.db.Pool.QueryRow(t.Context(), `SELECT original_key FROM photos WHERE id = $1`, p.ID).Scan(&key)
+	e.sql.QueryRow(t.Context(), `SELECT original_key FROM photos WHERE id = $1`, p.ID).Scan(&key)
 	if strings.Contains(key, "..") || strings.Contains(key, "escape") || !strings.HasPrefix(key, "photos/") {
 		t.Errorf("stored under %q", key)
 	}
@@ -309,7 +309,7 @@ func TestResidentReportPhoto(t *testing.T) {
 		t.Errorf("an engineer sees it: %d", res.StatusCode)
 	}
 	var id int64
-	e.db.Pool.QueryRow(t.Context(), `SELECT id FROM tasks WHERE ref = $1`, rep.Ref).Scan(&id)
+	e.sql.QueryRow(t.Context(), `SELECT id FROM tasks WHERE ref = $1`, rep.Ref).Scan(&id)
 	if res := e.move(tok[maint.RoleEngineer], id, maint.StatusFiled, nil); res.StatusCode != 200 {
 		t.Fatalf("file: %d", res.StatusCode)
 	}

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/json"
 	"math"
 	"net/http"
 	"net/url"
@@ -108,22 +107,13 @@ func (s *Server) createReport() http.Handler {
 			writeError(w, r, err)
 			return
 		}
-		q, p, replayed, err := s.store.CreateReport(r.Context(), maint.Viewer{}, svc, in, np, idem,
-			func(q *maint.ServiceRequest, p *maint.Photo) maint.Stored {
-				b, _ := json.Marshal(reportView(q, p))
-				return maint.Stored{Status: http.StatusCreated, Body: b}
-			})
+		q, p, replayed, err := s.store.CreateReport(r.Context(), maint.Viewer{}, svc, in, np, idem)
 		if err != nil {
 			writeError(w, r, err)
 			return
 		}
-		if replayed != nil {
-			writeStored(w, *replayed, true)
-			return
-		}
 		w.Header().Set("Location", "/api/v1/reports/"+url.PathEscape(q.Ref))
-		b, _ := json.Marshal(reportView(q, p))
-		writeStored(w, maint.Stored{Status: http.StatusCreated, Body: b}, false)
+		writeCreated(w, r, http.StatusCreated, reportView(q, p), replayed)
 	})
 }
 

@@ -138,64 +138,20 @@ func (c *Config) trusted(a netip.Addr) bool {
 	return false
 }
 
-// Store is what the handlers need of the database.
+// Store is what the handlers need of the database: the domain's services
+// (internal/maint declares them) and a readiness check.
 type Store interface {
-	AssetStore
-	TaskStore
-	AccountStore
-	RequestStore
-	PhotoStore
-	StandardsStore
-	ClusterStore
-	ImportStore
+	maint.AssetService
+	maint.TaskService
+	maint.PhotoService
+	maint.RequestService
+	maint.AccountService
+	maint.AdminService
+	maint.StatsService
+	maint.FeatureService
+	maint.TileService
+	maint.ExchangeService
 	Ready(ctx context.Context) error
-}
-
-// RequestStore files and reads residents' service requests (Open311).
-type RequestStore interface {
-	CreateRequest(ctx context.Context, v maint.Viewer, svc maint.Service, in maint.NewRequest) (*maint.ServiceRequest, error)
-	ServiceRequests(ctx context.Context, f maint.RequestFilter) ([]maint.ServiceRequest, error)
-	RequestByToken(ctx context.Context, token string) (string, error)
-	CheckAPIKey(ctx context.Context, key string) (string, error)
-}
-
-// AssetStore reads and writes assets and the report card.
-type AssetStore interface {
-	ListAssets(ctx context.Context, f maint.AssetFilter, emit func(*maint.Asset) error) (more bool, err error)
-	Asset(ctx context.Context, id int64, v maint.Viewer) (*maint.Asset, error)
-	CreateAsset(ctx context.Context, v maint.Viewer, ip string, in maint.NewAsset) (*maint.Asset, error)
-	PatchAsset(ctx context.Context, v maint.Viewer, ip string, id int64, version int, p maint.AssetPatch) (*maint.Asset, error)
-	Stats(ctx context.Context, asOf *time.Time) (*maint.Stats, error)
-	Areas(ctx context.Context) ([]maint.Area, error)
-}
-
-// TaskStore reads tasks and moves them through the workflow.
-type TaskStore interface {
-	ListTasks(ctx context.Context, f maint.TaskFilter, v maint.Viewer, emit func(*maint.Task) error) (bool, error)
-	Task(ctx context.Context, id int64, v maint.Viewer) (*maint.Task, error)
-	CreateTask(ctx context.Context, v maint.Viewer, in maint.NewTask, idem *maint.Idempotency, answer func(*maint.Task) maint.Stored) (*maint.Task, *maint.Stored, error)
-	PatchTask(ctx context.Context, v maint.Viewer, id int64, version int, p maint.TaskPatch) (*maint.Task, error)
-	TransitionTask(ctx context.Context, v maint.Viewer, id int64, version int, tr maint.Transition, idem *maint.Idempotency, answer func(*maint.Task) maint.Stored) (*maint.Task, *maint.Stored, error)
-}
-
-// AccountStore keeps accounts, sessions, tokens, crews and the audit trail.
-type AccountStore interface {
-	Authenticate(ctx context.Context, secret string) (maint.Viewer, error)
-	UserLogin(ctx context.Context, email string) (*maint.User, string, error)
-	User(ctx context.Context, id int64) (*maint.User, error)
-	Users(ctx context.Context) ([]maint.User, error)
-	CreateUser(ctx context.Context, actor maint.Viewer, ip string, u maint.User, hash string) (*maint.User, error)
-	UpdateUser(ctx context.Context, actor maint.Viewer, ip string, id int64, p maint.UserPatch) (*maint.User, error)
-	FailedLogins(ctx context.Context, email, ip string, since time.Time) (int, int, error)
-	Login(ctx context.Context, u *maint.User, ip, userAgent, previous string, ttl time.Duration) (string, time.Time, error)
-	Logout(ctx context.Context, v maint.Viewer, ip, token string) error
-	Audit(ctx context.Context, actor maint.Viewer, ip, action, subjectType string, subjectID *int64, details any) error
-	CreateToken(ctx context.Context, u *maint.User, ip, name string) (*maint.Token, string, error)
-	Tokens(ctx context.Context, userID int64) ([]maint.Token, error)
-	RevokeToken(ctx context.Context, v maint.Viewer, ip string, id int64) error
-	Crews(ctx context.Context) ([]maint.Crew, error)
-	SaveCrew(ctx context.Context, v maint.Viewer, ip string, c maint.Crew) error
-	AuditLog(ctx context.Context, f maint.AuditFilter) ([]maint.AuditEvent, bool, error)
 }
 
 // Server holds the dependencies of the handlers.

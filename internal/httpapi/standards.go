@@ -2,24 +2,8 @@ package httpapi
 
 import (
 	"bufio"
-	"context"
 	"net/http"
-
-	"inframap/gis"
-	"inframap/internal/maint"
 )
-
-// StandardsStore is what the standards endpoints (OGC API Features, vector
-// tiles, exports) need of the database.
-type StandardsStore interface {
-	Features(ctx context.Context, f maint.FeatureQuery, emit func(*maint.Asset) error) error
-	CountFeatures(ctx context.Context, f maint.FeatureQuery) (int64, error)
-	Feature(ctx context.Context, kind maint.Kind, id int64, crs gis.CRS) (*maint.Asset, error)
-	Extents(ctx context.Context) ([]maint.Extent, error)
-	AttributeKeys(ctx context.Context, kinds []maint.Kind) ([]string, error)
-	Tile(ctx context.Context, kinds []maint.Kind, t gis.Tile) ([]byte, error)
-	ExportAssets(ctx context.Context, f maint.ExportFilter, start func(attrKeys []string) error, emit func(*maint.ExportedAsset) error) error
-}
 
 // openData marks a response as public data that any web page may read: the
 // standards endpoints serve map clients on other origins (city platforms,

@@ -46,37 +46,6 @@ func (s *Server) writeTask(w http.ResponseWriter, r *http.Request, status int, t
 	writeJSON(w, r, status, taskView(t, viewerFrom(r.Context())))
 }
 
-// storedTask renders a task's answer for an idempotent write's retries,
-// with its ETag, as writeTask answers.
-func (s *Server) storedTask(r *http.Request, status int) func(*maint.Task) maint.Stored {
-	v := viewerFrom(r.Context())
-	return func(t *maint.Task) maint.Stored {
-		b, _ := json.Marshal(struct {
-			ETag string   `json:"etag"`
-			Task taskJSON `json:"task"`
-		}{etag(t.Version), taskView(t, v)})
-		return maint.Stored{Status: status, Body: b}
-	}
-}
-
-// replayTask answers a retried task write with its first answer.
-func (s *Server) replayTask(w http.ResponseWriter, st maint.Stored) {
-	var first struct {
-		ETag string          `json:"etag"`
-		Task json.RawMessage `json:"task"`
-	}
-	json.Unmarshal(st.Body, &first)
-	w.Header().Set("ETag", first.ETag)
-	var t struct {
-		ID int64 `json:"id"`
-	}
-	json.Unmarshal(first.Task, &t)
-	if st.Status == http.StatusCreated {
-		w.Header().Set("Location", "/api/v1/tasks/"+strconv.FormatInt(t.ID, 10))
-	}
-	writeStored(w, maint.Stored{Status: st.Status, Body: append(first.Task, '\n')}, true)
-}
-
 // listTasks serves GET /api/v1/tasks.
 func (s *Server) listTasks() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -243,7 +212,7 @@ func (s *Server) createTask() http.Handler {
 			nt.DueDate = &d
 		}
 		if err == nil && len(in.Location) > 0 && string(in.Location) != "null" {
-			nt.Location, err = pointEWKB("location", in.Location)
+			nt.Location, err = parsePoint("location", in.Location)
 		}
 		if err == nil && nt.AssetID == nil && nt.Location == nil {
 			err = maint.Invalid("asset_id", "say where: an asset_id or a location (GeoJSON Point)")
@@ -258,15 +227,12 @@ func (s *Server) createTask() http.Handler {
 			writeError(w, r, err)
 			return
 		}
-		t, replayed, err := s.store.CreateTask(r.Context(), v, nt, idem, s.storedTask(r, http.StatusCreated))
+		t, replayed, err := s.store.CreateTask(r.Context(), v, nt, idem)
 		if err != nil {
 			writeError(w, r, err)
 			return
 		}
-		if replayed != nil {
-			s.replayTask(w, *replayed)
-			return
-		}
+		markReplayed(w, replayed)
 		s.writeTask(w, r, http.StatusCreated, t)
 	})
 }
@@ -432,16 +398,13 @@ func (s *Server) transitionTask() http.Handler {
 			writeError(w, r, err)
 			return
 		}
-		t, replayed, err := s.store.TransitionTask(r.Context(), v, id, version, tr, idem, s.storedTask(r, http.StatusOK))
+		t, replayed, err := s.store.TransitionTask(r.Context(), v, id, version, tr, idem)
 		if err != nil {
 			writeError(w, r, err)
 			return
 		}
-		if replayed != nil {
-			s.replayTask(w, *replayed)
-			return
-		}
-		if n := len(t.History); n > 0 && t.History[n-1].From != nil {
+		markReplayed(w, replayed)
+		if n := len(t.History); n > 0 && t.History[n-1].From != nil && !replayed {
 			s.metrics.Transition(*t.History[n-1].From, tr.To)
 		}
 		s.writeTask(w, r, http.StatusOK, t)

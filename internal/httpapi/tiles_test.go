@@ -86,7 +86,7 @@ func TestTileETag(t *testing.T) {
 	}
 	// A manhole inside the tile, and one far from it.
 	var inside, outside int64
-	err := e.db.Pool.QueryRow(t.Context(), `
+	err := e.sql.QueryRow(t.Context(), `
 		SELECT (SELECT min(id) FROM assets WHERE kind = 'manhole' AND ST_Intersects(ST_Transform(geom, 3857), ST_TileEnvelope(14, 13893, 5965))),
 		       (SELECT min(id) FROM assets WHERE kind = 'manhole' AND NOT ST_DWithin(ST_Transform(geom, 3857), ST_TileEnvelope(14, 13893, 5965), 5000))`).Scan(&inside, &outside)
 	if err != nil {
@@ -94,7 +94,7 @@ func TestTileETag(t *testing.T) {
 	}
 	exec := func(sql string, args ...any) {
 		t.Helper()
-		if _, err := e.db.Pool.Exec(t.Context(), sql, args...); err != nil {
+		if _, err := e.sql.Exec(t.Context(), sql, args...); err != nil {
 			t.Fatalf("%s: %v", sql, err)
 		}
 	}
@@ -124,7 +124,7 @@ func TestTileETag(t *testing.T) {
 func TestTileJSON(t *testing.T) {
 	e := newEnv(t, pgtest.District)
 	var box [4]float64
-	if err := e.db.Pool.QueryRow(t.Context(), `SELECT ST_XMin(x), ST_YMin(x), ST_XMax(x), ST_YMax(x) FROM (SELECT ST_Extent(geom) x FROM assets) t`).
+	if err := e.sql.QueryRow(t.Context(), `SELECT ST_XMin(x), ST_YMin(x), ST_XMax(x), ST_YMax(x) FROM (SELECT ST_Extent(geom) x FROM assets) t`).
 		Scan(&box[0], &box[1], &box[2], &box[3]); err != nil {
 		t.Fatal(err)
 	}

@@ -123,7 +123,7 @@ func (e *env) move(token string, id int64, to maint.Status, extra map[string]any
 // tests of its own), so that it can be closed.
 func (e *env) afterPhoto(id int64) {
 	e.t.Helper()
-	_, err := e.db.Pool.Exec(e.t.Context(), `INSERT INTO photos (task_id, stage, sha256, media_type, bytes, width, height,
+	_, err := e.sql.Exec(e.t.Context(), `INSERT INTO photos (task_id, stage, sha256, media_type, bytes, width, height,
 		original_key, display_key, thumb_key, uploader_role) VALUES ($1::bigint, 'after', md5($1::bigint::text) || md5($1::bigint::text), 'image/jpeg', 1, 1, 1,
 		'k', 'k', 'k', 'inspector')`, id)
 	if err != nil {
@@ -158,7 +158,7 @@ func (e *env) driveTo(tok map[maint.Role]string, asset int64, s maint.Status) in
 
 func (e *env) anyAsset(kind maint.Kind) int64 {
 	var id int64
-	if err := e.db.Pool.QueryRow(e.t.Context(), `SELECT min(id) FROM assets WHERE kind = $1`, string(kind)).Scan(&id); err != nil {
+	if err := e.sql.QueryRow(e.t.Context(), `SELECT min(id) FROM assets WHERE kind = $1`, string(kind)).Scan(&id); err != nil {
 		e.t.Fatal(err)
 	}
 	return id
@@ -183,12 +183,12 @@ func TestPermissionMatrix(t *testing.T) {
 	}
 	assetVersion := func(id int64) string {
 		var v int
-		e.db.Pool.QueryRow(t.Context(), `SELECT version FROM assets WHERE id = $1`, id).Scan(&v)
+		e.sql.QueryRow(t.Context(), `SELECT version FROM assets WHERE id = $1`, id).Scan(&v)
 		return fmt.Sprintf(`"%d"`, v)
 	}
 	taskVersion := func(id int64) string {
 		var v int
-		e.db.Pool.QueryRow(t.Context(), `SELECT version FROM tasks WHERE id = $1`, id).Scan(&v)
+		e.sql.QueryRow(t.Context(), `SELECT version FROM tasks WHERE id = $1`, id).Scan(&v)
 		return fmt.Sprintf(`"%d"`, v)
 	}
 	type req struct {
@@ -444,7 +444,7 @@ func TestPrivacy(t *testing.T) {
 	// A resident's report with contact details and an internal note, from
 	// the seeded routine tasks.
 	var id int64
-	if err := e.db.Pool.QueryRow(t.Context(), `SELECT t.id FROM tasks t JOIN task_events e ON e.task_id = t.id
+	if err := e.sql.QueryRow(t.Context(), `SELECT t.id FROM tasks t JOIN task_events e ON e.task_id = t.id
 		WHERE t.reporter_contact <> '' AND e.internal LIMIT 1`).Scan(&id); err != nil {
 		t.Fatalf("the dataset has no resident report with an internal note: %v", err)
 	}
@@ -457,7 +457,7 @@ func TestPrivacy(t *testing.T) {
 		t.Fatalf("patch: %d %s", res.StatusCode, body(res))
 	}
 	var asset int64
-	e.db.Pool.QueryRow(t.Context(), `SELECT asset_id FROM tasks WHERE id = $1`, id).Scan(&asset)
+	e.sql.QueryRow(t.Context(), `SELECT asset_id FROM tasks WHERE id = $1`, id).Scan(&asset)
 	phone := regexp.MustCompile(`1[3-9][0-9]{9}`)
 	for _, path := range []string{fmt.Sprintf("/api/v1/tasks/%d", id), fmt.Sprintf("/api/v1/assets/%d", asset), "/api/v1/tasks?limit=1000", fmt.Sprintf("/api/v1/tasks?asset=%d", asset)} {
 		res := e.do("GET", path, "", nil, nil, nil)
@@ -602,7 +602,7 @@ func TestLoginThrottleAndCookies(t *testing.T) {
 	}
 	// Deactivation ends the session and the token at once.
 	var u struct{ ID int64 }
-	e.db.Pool.QueryRow(t.Context(), `SELECT id FROM users WHERE email = 'inspector@test'`).Scan(&u.ID)
+	e.sql.QueryRow(t.Context(), `SELECT id FROM users WHERE email = 'inspector@test'`).Scan(&u.ID)
 	if res := e.do("PATCH", fmt.Sprintf("/api/v1/users/%d", u.ID), tok[maint.RoleAdmin], map[string]any{"active": false}, nil, nil); res.StatusCode != 200 {
 		t.Fatalf("deactivate: %d %s", res.StatusCode, body(res))
 	}
@@ -705,7 +705,7 @@ func TestAssetEdits(t *testing.T) {
 		Properties map[string]any `json:"properties"`
 	}
 	e.do("GET", "/api/v1/assets?q=DL-900", "", nil, nil, nil)
-	e.db.Pool.QueryRow(t.Context(), `SELECT id FROM assets WHERE code = 'DL-900'`).Scan(&created.ID)
+	e.sql.QueryRow(t.Context(), `SELECT id FROM assets WHERE code = 'DL-900'`).Scan(&created.ID)
 	res := e.do("GET", fmt.Sprintf("/api/v1/assets/%d", created.ID), "", nil, nil, &created)
 	if created.Properties["subdistrict"] == "" || res.Header.Get("ETag") != `"1"` {
 		t.Errorf("created asset: %v, ETag %s", created.Properties, res.Header.Get("ETag"))

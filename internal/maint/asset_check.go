@@ -6,6 +6,8 @@ import (
 	"math"
 	"regexp"
 	"slices"
+
+	"inframap/gis"
 )
 
 // NewAsset is an asset to create.
@@ -16,9 +18,8 @@ type NewAsset struct {
 	NameEn   string
 	ParentID *int64
 	Attrs    map[string]any
-	Geometry []byte // EWKB, SRID 4326
-	// GeometryType is the GeoJSON type of Geometry.
-	GeometryType string
+	// Geometry is in WGS84; the store encodes it for PostGIS.
+	Geometry gis.Geometry
 }
 
 // AssetPatch changes an asset; only the fields set change. Attrs are merged:
@@ -28,8 +29,7 @@ type AssetPatch struct {
 	NameEn       Opt[string]
 	Code         Opt[string]
 	Attrs        map[string]any
-	Geometry     []byte
-	GeometryType string
+	Geometry     gis.Geometry // nil leaves the geometry as it is
 }
 
 // reservedAttrs are the fixed properties of an asset; attributes may not

@@ -83,9 +83,3 @@ type Idempotency struct {
 	Key         string
 	RequestHash string
 }
-
-// Stored is the first answer to a write, replayed for its retries.
-type Stored struct {
-	Status int
-	Body   json.RawMessage
-}

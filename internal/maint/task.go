@@ -120,7 +120,7 @@ type Opt[T any] struct {
 // NewTask is a task to create. It starts reported.
 type NewTask struct {
 	AssetID         *int64
-	Location        []byte // EWKB point, for reports without an asset
+	Location        gis.Geometry // a point, for reports without an asset
 	Programme       Programme
 	Title           string
 	Description     string

@@ -127,7 +127,7 @@ func listAssetsSQL(f maint.AssetFilter) (string, []any, int) {
 
 func (db *DB) ListAssets(ctx context.Context, f maint.AssetFilter, emit func(*maint.Asset) error) (more bool, err error) {
 	sql, args, limit := listAssetsSQL(f)
-	rows, err := db.Pool.Query(ctx, sql, args...)
+	rows, err := db.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return false, translate(err, "list assets")
 	}
@@ -177,7 +177,7 @@ func (db *DB) Asset(ctx context.Context, id int64, v maint.Viewer) (*maint.Asset
 	var a maint.Asset
 	sql := "SELECT " + strings.Replace(strings.Replace(assetColumns, "%s", "a.status", 1), "%s", "a.status_at", 1) +
 		" FROM assets a WHERE a.id = $1"
-	if err := scanAsset(db.Pool.QueryRow(ctx, sql, id), &a); err != nil {
+	if err := scanAsset(db.pool.QueryRow(ctx, sql, id), &a); err != nil {
 		return nil, translate(err, "asset %d", id)
 	}
 	tasks, err := db.tasksOf(ctx, id, v)
@@ -233,7 +233,7 @@ func deref(s *string) string {
 
 // tasksOf returns an asset's tasks, newest first, each with its history.
 func (db *DB) tasksOf(ctx context.Context, assetID int64, v maint.Viewer) ([]maint.Task, error) {
-	rows, err := db.Pool.Query(ctx, "SELECT "+taskColumns+taskAssetColumns+taskFrom+" WHERE t.asset_id = $1 ORDER BY t.created_at DESC, t.id DESC", assetID)
+	rows, err := db.pool.Query(ctx, "SELECT "+taskColumns+taskAssetColumns+taskFrom+" WHERE t.asset_id = $1 ORDER BY t.created_at DESC, t.id DESC", assetID)
 	if err != nil {
 		return nil, translate(err, "tasks of asset %d", assetID)
 	}
@@ -272,7 +272,7 @@ func (db *DB) tasksOf(ctx context.Context, assetID int64, v maint.Viewer) ([]mai
 // events returns the history of the given tasks in order. The public sees
 // no internal notes and no names of staff.
 func (db *DB) events(ctx context.Context, taskIDs []int64, v maint.Viewer) ([]maint.Event, error) {
-	return events(ctx, db.Pool, taskIDs, v)
+	return events(ctx, db.pool, taskIDs, v)
 }
 
 func events(ctx context.Context, db querier, taskIDs []int64, v maint.Viewer) ([]maint.Event, error) {

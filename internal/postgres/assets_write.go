@@ -7,8 +7,30 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"inframap/gis"
 	"inframap/internal/maint"
 )
+
+// encodeGeometry encodes a domain geometry as EWKB (SRID 4326) for PostGIS;
+// nil stays nil.
+func encodeGeometry(field string, g gis.Geometry) ([]byte, error) {
+	if g == nil {
+		return nil, nil
+	}
+	b, err := gis.EncodeEWKB(g)
+	if err != nil {
+		return nil, maint.Invalid(field, "%s", err.Error())
+	}
+	return b, nil
+}
+
+// geometryType is the GeoJSON type of g, "" for none.
+func geometryType(g gis.Geometry) string {
+	if g == nil {
+		return ""
+	}
+	return g.GeoJSONType()
+}
 
 // checkGeometry has PostGIS judge a geometry: valid in the OGC sense, and
 // inside the district when the check is on and a district is loaded. A
@@ -30,7 +52,7 @@ func (db *DB) checkGeometry(ctx context.Context, tx pgx.Tx, ewkb []byte) error {
 	if !valid {
 		return maint.Invalid("geometry", "the geometry is not valid: %s", reason)
 	}
-	if db.CheckBoundary && inside != nil && !*inside {
+	if db.checkBoundary && inside != nil && !*inside {
 		if swappedInside != nil && *swappedInside {
 			return maint.Invalid("geometry", "the geometry lies outside the district, but with latitude and longitude swapped it lies inside: GeoJSON puts longitude first ([lon, lat])")
 		}
@@ -67,12 +89,19 @@ func checkParent(ctx context.Context, tx pgx.Tx, kind maint.Kind, parent *int64)
 // CreateAsset stores a new asset, audited. Its sub-district is that of the
 // zone it lies in.
 func (db *DB) CreateAsset(ctx context.Context, v maint.Viewer, ip string, in maint.NewAsset) (*maint.Asset, error) {
-	tx, err := db.Pool.Begin(ctx)
+	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return nil, translate(err, "create asset")
 	}
 	defer tx.Rollback(ctx)
-	if err := db.checkGeometry(ctx, tx, in.Geometry); err != nil {
+	if !in.Kind.AllowsGeometry(geometryType(in.Geometry)) {
+		return nil, maint.Invalid("geometry", "a %s has a %v geometry, not %s", in.Kind, in.Kind.GeometryTypes(), geometryType(in.Geometry))
+	}
+	g, err := encodeGeometry("geometry", in.Geometry)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.checkGeometry(ctx, tx, g); err != nil {
 		return nil, err
 	}
 	if err := checkParent(ctx, tx, in.Kind, in.ParentID); err != nil {
@@ -86,7 +115,7 @@ func (db *DB) CreateAsset(ctx context.Context, v maint.Viewer, ip string, in mai
 	err = tx.QueryRow(ctx, `
 		INSERT INTO assets (kind, code, name, name_en, parent_id, attrs, geom, subdistrict)
 		SELECT $1, $2, $3, $4, $5, $6, g, subdistrict_of(g) FROM ST_GeomFromEWKB($7) AS g
-		RETURNING id`, string(in.Kind), in.Code, in.Name, in.NameEn, in.ParentID, attrs, in.Geometry).Scan(&id)
+		RETURNING id`, string(in.Kind), in.Code, in.Name, in.NameEn, in.ParentID, attrs, g).Scan(&id)
 	if err != nil {
 		err = translate(err, "create asset")
 		if maint.ErrorCode(err) == maint.CodeConflict {
@@ -113,7 +142,7 @@ func orEmpty(m map[string]any) map[string]any {
 
 // PatchAsset changes an asset under If-Match, audited with what changed.
 func (db *DB) PatchAsset(ctx context.Context, v maint.Viewer, ip string, id int64, version int, p maint.AssetPatch) (*maint.Asset, error) {
-	tx, err := db.Pool.Begin(ctx)
+	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return nil, translate(err, "update asset")
 	}
@@ -163,13 +192,17 @@ func (db *DB) PatchAsset(ctx context.Context, v maint.Viewer, ip string, id int6
 	}
 	var geom any
 	if p.Geometry != nil {
-		if !cur.Kind.AllowsGeometry(p.GeometryType) {
-			return nil, maint.Invalid("geometry", "a %s has a %v geometry, not %s", cur.Kind, cur.Kind.GeometryTypes(), p.GeometryType)
+		if !cur.Kind.AllowsGeometry(geometryType(p.Geometry)) {
+			return nil, maint.Invalid("geometry", "a %s has a %v geometry, not %s", cur.Kind, cur.Kind.GeometryTypes(), geometryType(p.Geometry))
 		}
-		if err := db.checkGeometry(ctx, tx, p.Geometry); err != nil {
+		g, err := encodeGeometry("geometry", p.Geometry)
+		if err != nil {
 			return nil, err
 		}
-		geom = p.Geometry
+		if err := db.checkGeometry(ctx, tx, g); err != nil {
+			return nil, err
+		}
+		geom = g
 		changes["geometry"] = map[string]any{"before": json.RawMessage(cur.Geometry)}
 	}
 	if len(changes) == 0 {

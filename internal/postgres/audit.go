@@ -50,7 +50,7 @@ func (db *DB) AuditLog(ctx context.Context, f maint.AuditFilter) ([]maint.AuditE
 	if limit <= 0 {
 		limit = maint.DefaultLimit
 	}
-	rows, err := db.Pool.Query(ctx, `SELECT x.source, x.id, x.at, x.actor_id, x.actor, x.action, x.subject_type, x.subject_id, x.ip, x.details
+	rows, err := db.pool.Query(ctx, `SELECT x.source, x.id, x.at, x.actor_id, x.actor, x.action, x.subject_type, x.subject_id, x.ip, x.details
 		FROM `+auditLog+q.whereClause()+` ORDER BY x.at, x.source, x.id LIMIT `+q.arg(limit+1), q.args...)
 	if err != nil {
 		return nil, false, translate(err, "audit log")
@@ -72,7 +72,7 @@ func (db *DB) AuditLog(ctx context.Context, f maint.AuditFilter) ([]maint.AuditE
 
 // Crews lists the crews, active ones first.
 func (db *DB) Crews(ctx context.Context) ([]maint.Crew, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT name, active FROM crews ORDER BY NOT active, name`)
+	rows, err := db.pool.Query(ctx, `SELECT name, active FROM crews ORDER BY NOT active, name`)
 	if err != nil {
 		return nil, translate(err, "crews")
 	}
@@ -82,7 +82,7 @@ func (db *DB) Crews(ctx context.Context) ([]maint.Crew, error) {
 
 // SaveCrew adds a crew or changes whether it is active, audited.
 func (db *DB) SaveCrew(ctx context.Context, v maint.Viewer, ip string, c maint.Crew) error {
-	tx, err := db.Pool.Begin(ctx)
+	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return translate(err, "save crew")
 	}

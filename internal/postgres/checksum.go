@@ -19,7 +19,7 @@ var checkedTables = []string{"areas", "crews", "assets", "tasks", "task_events",
 // in hash order, so any physical order gives the same sum), in one
 // snapshot, so a restore can be compared with its backup.
 func (db *DB) Checksums(ctx context.Context) (map[string]TableSum, error) {
-	tx, err := db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return nil, translate(err, "checksums")
 	}
@@ -27,11 +27,54 @@ func (db *DB) Checksums(ctx context.Context) (map[string]TableSum, error) {
 	if _, err := tx.Exec(ctx, "SET LOCAL statement_timeout = 0"); err != nil {
 		return nil, translate(err, "checksums")
 	}
-	return ChecksumsTx(ctx, tx)
+	return checksumsTx(ctx, tx)
 }
 
-// ChecksumsTx sums the tables in the snapshot of tx.
-func ChecksumsTx(ctx context.Context, tx pgx.Tx) (map[string]TableSum, error) {
+// Snapshot is a read-only view of the database held open for a backup:
+// pg_dump reads the same data through Name, so the dump and the checksums
+// taken here agree. Close it once the dump is written.
+type Snapshot struct {
+	tx            pgx.Tx
+	Name          string
+	SchemaVersion int32
+	Tables        map[string]TableSum
+}
+
+// BackupSnapshot opens a snapshot and sums its tables.
+func (db *DB) BackupSnapshot(ctx context.Context) (*Snapshot, error) {
+	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, translate(err, "backup snapshot")
+	}
+	s := &Snapshot{tx: tx}
+	if _, err := tx.Exec(ctx, "SET LOCAL statement_timeout = 0"); err != nil {
+		s.Close(ctx)
+		return nil, translate(err, "backup snapshot")
+	}
+	if err := tx.QueryRow(ctx, "SELECT pg_export_snapshot(), (SELECT version FROM "+versionTable+")").Scan(&s.Name, &s.SchemaVersion); err != nil {
+		s.Close(ctx)
+		return nil, translate(err, "backup snapshot")
+	}
+	if s.Tables, err = checksumsTx(ctx, tx); err != nil {
+		s.Close(ctx)
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close ends the snapshot.
+func (s *Snapshot) Close(ctx context.Context) { s.tx.Rollback(context.WithoutCancel(ctx)) }
+
+// IsEmpty reports whether the database holds no schema of ours yet, as a
+// restore needs.
+func (db *DB) IsEmpty(ctx context.Context) (bool, error) {
+	var used bool
+	err := db.pool.QueryRow(ctx, "SELECT to_regclass('assets') IS NOT NULL OR to_regclass($1) IS NOT NULL", versionTable).Scan(&used)
+	return !used, translate(err, "is empty")
+}
+
+// checksumsTx sums the tables in the snapshot of tx.
+func checksumsTx(ctx context.Context, tx pgx.Tx) (map[string]TableSum, error) {
 	out := map[string]TableSum{}
 	for _, name := range append(checkedTables, extraCheckedTables...) {
 		var exists bool

@@ -20,7 +20,7 @@ import (
 // per-row trigger, sub-districts left for a later pass. Readers of assets
 // wait while it runs.
 func (db *DB) LoadAssets(ctx context.Context, assets iter.Seq[*maint.AssetRecord], progress func(n int)) (int64, error) {
-	tx, err := db.Pool.Begin(ctx)
+	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return 0, translate(err, "load assets")
 	}
@@ -102,7 +102,7 @@ func (db *DB) LoadAssets(ctx context.Context, assets iter.Seq[*maint.AssetRecord
 		return 0, translate(err, "load assets")
 	}
 	db.forgetPopulous()
-	_, err = db.Pool.Exec(ctx, "ANALYZE assets")
+	_, err = db.pool.Exec(ctx, "ANALYZE assets")
 	return copied, translate(err, "analyze")
 }
 
@@ -110,7 +110,7 @@ func (db *DB) LoadAssets(ctx context.Context, assets iter.Seq[*maint.AssetRecord
 // id) an open or closed case, so that statuses and filters have something
 // to show at city scale.
 func (db *DB) AddCityTasks(ctx context.Context) (int64, error) {
-	tx, err := db.Pool.Begin(ctx)
+	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return 0, translate(err, "city tasks")
 	}

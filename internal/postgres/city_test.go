@@ -12,6 +12,7 @@ import (
 // district, and checks what arrived.
 func TestLoadCity(t *testing.T) {
 	db := pgtest.NewDB(t, pgtest.District)
+	sql := pgtest.SQL(t, db)
 	ctx := context.Background()
 	size := seed.CitySize{Manholes: 5000, Roads: 2000, Polygons: 100}
 	var calls int
@@ -38,7 +39,7 @@ func TestLoadCity(t *testing.T) {
 	}
 	for _, c := range checks {
 		var got int64
-		if err := db.Pool.QueryRow(ctx, c.sql).Scan(&got); err != nil || got != c.want {
+		if err := sql.QueryRow(ctx, c.sql).Scan(&got); err != nil || got != c.want {
 			t.Errorf("%s = %d (%v), want %d", c.sql, got, err, c.want)
 		}
 	}
@@ -47,7 +48,7 @@ func TestLoadCity(t *testing.T) {
 		t.Errorf("city tasks: %d %v", tasks, err)
 	}
 	var mismatched int
-	db.Pool.QueryRow(ctx, `SELECT count(*) FROM assets a JOIN tasks t ON t.asset_id = a.id WHERE (a.attrs->>'city')::bool AND a.status IS DISTINCT FROM t.status`).Scan(&mismatched)
+	sql.QueryRow(ctx, `SELECT count(*) FROM assets a JOIN tasks t ON t.asset_id = a.id WHERE (a.attrs->>'city')::bool AND a.status IS DISTINCT FROM t.status`).Scan(&mismatched)
 	if mismatched != 0 {
 		t.Errorf("%d assets disagree with their task's status", mismatched)
 	}

@@ -31,11 +31,16 @@ type Config struct {
 	// AllowOutsideDistrict turns off the check that new and edited
 	// geometries lie inside the district boundary.
 	AllowOutsideDistrict bool
+	// Changes, when set, receives the database's change notices once
+	// ListenChanges runs, and every write to assets or tasks waits, after
+	// its commit, until Changes has seen it: the service's response cache
+	// listens, so a client reads its own writes.
+	Changes ChangeFeed
 }
 
 // DB is the connection pool and the stores built on it.
 type DB struct {
-	Pool *pgxpool.Pool
+	pool *pgxpool.Pool
 	// render is a small pool for vector tiles whose sessions plan each
 	// statement once (plan_cache_mode = force_generic_plan): the tile
 	// statement took 1.3 ms to plan and 0.08 ms to run on an empty tile, and
@@ -45,23 +50,21 @@ type DB struct {
 	render *pgxpool.Pool
 	// cluster renders the tiles that draw a numerous kind as clusters.
 	cluster *pgxpool.Pool
-	// CheckBoundary refuses geometries outside the district.
-	CheckBoundary bool
-	// AfterChange, when set, runs after a write to assets or tasks has
-	// committed and before the write returns: the service uses it to wait
-	// until its own cache has seen the change notice, so a client reads its
-	// own writes.
-	AfterChange func(ctx context.Context)
-	url         string
-	populous    populous
+	// checkBoundary refuses geometries outside the district.
+	checkBoundary bool
+	feed          *changeBarrier // nil without a change feed
+	url           string
+	populous      populous
 }
 
 // URL is the database URL the pool was opened with.
 func (db *DB) URL() string { return db.url }
 
+// changed runs after a write to assets or tasks has committed, before the
+// write returns.
 func (db *DB) changed(ctx context.Context) {
-	if db.AfterChange != nil {
-		db.AfterChange(ctx)
+	if db.feed != nil {
+		db.sync(ctx)
 	}
 }
 
@@ -135,12 +138,31 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		render.Close()
 		return nil, fmt.Errorf("connect: %w", err)
 	}
-	return &DB{Pool: pool, render: render, cluster: cluster, CheckBoundary: !cfg.AllowOutsideDistrict, url: cfg.URL}, nil
+	db := &DB{pool: pool, render: render, cluster: cluster, checkBoundary: !cfg.AllowOutsideDistrict, url: cfg.URL}
+	if cfg.Changes != nil {
+		db.feed = &changeBarrier{ChangeFeed: cfg.Changes, waiters: map[string]chan struct{}{}}
+	}
+	return db, nil
+}
+
+// PoolStat is the state of the main pool, for metrics and tests.
+type PoolStat struct {
+	Acquired, Idle, Total, Max      int32
+	Acquires, EmptyAcquires, Cancel int64
+	AcquireWait                     time.Duration
+}
+
+// PoolStat reports the main pool's state.
+func (db *DB) PoolStat() PoolStat {
+	s := db.pool.Stat()
+	return PoolStat{Acquired: s.AcquiredConns(), Idle: s.IdleConns(), Total: s.TotalConns(), Max: s.MaxConns(),
+		Acquires: s.AcquireCount(), EmptyAcquires: s.EmptyAcquireCount(), Cancel: s.CanceledAcquireCount(),
+		AcquireWait: s.AcquireDuration()}
 }
 
 // Close closes the pools.
 func (db *DB) Close() {
-	db.Pool.Close()
+	db.pool.Close()
 	db.render.Close()
 	db.cluster.Close()
 }
@@ -165,7 +187,7 @@ func newMigrator(ctx context.Context, conn *pgx.Conn) (*migrate.Migrator, error)
 // Migrate applies every pending migration. tern holds an advisory lock while
 // it works, so several servers starting at once apply each migration once.
 func (db *DB) Migrate(ctx context.Context) error {
-	c, err := db.Pool.Acquire(ctx)
+	c, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return translate(err, "migrate")
 	}
@@ -200,7 +222,7 @@ func (db *DB) Ready(ctx context.Context) error {
 		return err
 	}
 	var v int32
-	if err := db.Pool.QueryRow(ctx, "SELECT version FROM "+versionTable).Scan(&v); err != nil {
+	if err := db.pool.QueryRow(ctx, "SELECT version FROM "+versionTable).Scan(&v); err != nil {
 		return translate(err, "ready: schema version")
 	}
 	if v != want {

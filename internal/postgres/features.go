@@ -70,7 +70,7 @@ func (db *DB) Features(ctx context.Context, f maint.FeatureQuery, emit func(*mai
 	featureFilter(&q, f)
 	sql := "SELECT " + cols + " FROM assets a" + q.whereClause() +
 		" ORDER BY a.id OFFSET " + q.arg(f.Offset) + " LIMIT " + q.arg(f.Limit)
-	rows, err := db.Pool.Query(ctx, sql, q.args...)
+	rows, err := db.pool.Query(ctx, sql, q.args...)
 	if err != nil {
 		return translate(err, "features of %s", f.Kind)
 	}
@@ -92,7 +92,7 @@ func (db *DB) CountFeatures(ctx context.Context, f maint.FeatureQuery) (int64, e
 	var q query
 	featureFilter(&q, f)
 	var n int64
-	err := db.Pool.QueryRow(ctx, "SELECT count(*) FROM assets a"+q.whereClause(), q.args...).Scan(&n)
+	err := db.pool.QueryRow(ctx, "SELECT count(*) FROM assets a"+q.whereClause(), q.args...).Scan(&n)
 	return n, translate(err, "count features of %s", f.Kind)
 }
 
@@ -102,7 +102,7 @@ func (db *DB) Feature(ctx context.Context, kind maint.Kind, id int64, crs gis.CR
 	cols := featureColumns(&q, crs)
 	sql := "SELECT " + cols + " FROM assets a WHERE a.id = " + q.arg(id) + " AND a.kind = " + q.arg(string(kind))
 	var a maint.Asset
-	if err := scanAsset(db.Pool.QueryRow(ctx, sql, q.args...), &a); err != nil {
+	if err := scanAsset(db.pool.QueryRow(ctx, sql, q.args...), &a); err != nil {
 		return nil, translate(err, "feature %d of %s", id, kind)
 	}
 	return &a, nil
@@ -110,7 +110,7 @@ func (db *DB) Feature(ctx context.Context, kind maint.Kind, id int64, crs gis.CR
 
 // Extents returns the extent of each kind that has assets, in Kinds order.
 func (db *DB) Extents(ctx context.Context) ([]maint.Extent, error) {
-	rows, err := db.Pool.Query(ctx, `
+	rows, err := db.pool.Query(ctx, `
 		SELECT kind, n, ST_XMin(ext), ST_YMin(ext), ST_XMax(ext), ST_YMax(ext), first, last
 		FROM (SELECT kind, count(*) AS n, ST_Extent(geom) AS ext, min(status_at) AS first, max(status_at) AS last
 		      FROM assets GROUP BY kind) t`)
@@ -138,7 +138,7 @@ func (db *DB) Extents(ctx context.Context) ([]maint.Extent, error) {
 // (every kind when none) carry: by kind in the order given, then by name,
 // each once.
 func (db *DB) AttributeKeys(ctx context.Context, kinds []maint.Kind) ([]string, error) {
-	return attributeKeys(ctx, db.Pool, kinds)
+	return attributeKeys(ctx, db.pool, kinds)
 }
 
 func attributeKeys(ctx context.Context, conn interface {

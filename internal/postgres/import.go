@@ -50,7 +50,7 @@ const changed = `(a.name <> s.name OR a.name_en <> s.name_en OR a.attrs <> s.att
 // written: the error is a *maint.ImportError listing them in file order.
 // A dry run stops before writing and counts what would change.
 func (db *DB) ImportAssets(ctx context.Context, v maint.Viewer, ip string, src maint.RowSource, opt maint.ImportOptions) (*maint.ImportResult, error) {
-	tx, err := db.Pool.Begin(ctx)
+	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return nil, translate(err, "import: begin")
 	}
@@ -254,7 +254,7 @@ func (db *DB) importProblems(ctx context.Context, tx pgx.Tx) ([]maint.ImportProb
 		       coalesce(o.line, 0), coalesce(o.feature, 0), count(*) OVER ()
 		FROM found f JOIN import_rows r ON r.ord = f.ord LEFT JOIN import_rows o ON o.ord = f.other
 		ORDER BY f.ord, f.rank
-		LIMIT $2`, db.CheckBoundary, maint.MaxImportProblems)
+		LIMIT $2`, db.checkBoundary, maint.MaxImportProblems)
 	if err != nil {
 		return nil, 0, translate(err, "import: check")
 	}

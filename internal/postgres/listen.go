@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -20,17 +22,9 @@ const ChangeChannel = "inframap_changes"
 type Change struct {
 	Kind string    `json:"kind"`
 	BBox []float64 `json:"bbox"`
-	// ID names a barrier notice (kind "barrier"): see NotifyBarrier.
+	// ID names a barrier notice (kind "barrier"), which a write sends to
+	// learn when the feed has seen it.
 	ID string `json:"id,omitempty"`
-}
-
-// NotifyBarrier sends a barrier notice. Notices reach a listener in commit
-// order, so when it arrives every change committed before it has arrived
-// too.
-func (db *DB) NotifyBarrier(ctx context.Context, id string) error {
-	b, _ := json.Marshal(Change{Kind: "barrier", ID: id})
-	_, err := db.Pool.Exec(ctx, `SELECT pg_notify($1, $2)`, ChangeChannel, string(b))
-	return translate(err, "barrier")
 }
 
 // Area returns the box a change touched, or nil for "anywhere".
@@ -51,23 +45,101 @@ type ChangeFeed interface {
 	Restored()
 }
 
-// ListenChanges delivers change notices to feed until ctx ends, on a
-// connection of its own, reconnecting after a second when it breaks.
-func (db *DB) ListenChanges(ctx context.Context, url string, feed ChangeFeed, logError func(error)) {
+// ListenChanges delivers the change notices to the Config's Changes feed
+// until ctx ends, on a connection of its own, reconnecting after a second
+// when it breaks. Without a feed it returns at once.
+func (db *DB) ListenChanges(ctx context.Context, logError func(error)) {
+	if db.feed == nil {
+		return
+	}
 	l := &pgxlisten.Listener{
 		Connect: func(ctx context.Context) (*pgx.Conn, error) {
-			return pgx.Connect(ctx, url)
+			return pgx.Connect(ctx, db.url)
 		},
 		LogError: func(ctx context.Context, err error) {
 			if ctx.Err() == nil {
-				feed.Lost()
+				db.feed.Lost()
 				logError(err)
 			}
 		},
 		ReconnectDelay: time.Second,
 	}
-	l.Handle(ChangeChannel, changeHandler{feed})
+	l.Handle(ChangeChannel, changeHandler{db.feed})
 	l.Listen(ctx)
+}
+
+// changeBarrier lets a write wait until the feed has seen it: a barrier
+// notice goes out after the commit and comes back through the listener.
+// Notices reach a listener in commit order, so when the barrier arrives
+// every change committed before it has arrived too.
+type changeBarrier struct {
+	ChangeFeed
+	mu      sync.Mutex
+	up      bool
+	waiters map[string]chan struct{}
+}
+
+func (b *changeBarrier) Changed(c Change) {
+	if c.Kind != "barrier" {
+		b.ChangeFeed.Changed(c)
+		return
+	}
+	b.mu.Lock()
+	if ch := b.waiters[c.ID]; ch != nil {
+		close(ch)
+		delete(b.waiters, c.ID)
+	}
+	b.mu.Unlock()
+}
+
+func (b *changeBarrier) Lost() {
+	b.mu.Lock()
+	b.up = false
+	b.mu.Unlock()
+	b.ChangeFeed.Lost()
+}
+
+func (b *changeBarrier) Restored() {
+	b.mu.Lock()
+	b.up = true
+	b.mu.Unlock()
+	b.ChangeFeed.Restored()
+}
+
+// barrierWait is how long a write waits for its barrier before it tells the
+// feed that anything may have changed.
+const barrierWait = 2 * time.Second
+
+// sync waits until every change committed so far has reached the feed.
+// While the feed is down there is nothing to wait for: its consumer treats
+// everything as changed until it is restored.
+func (db *DB) sync(ctx context.Context) {
+	b := db.feed
+	b.mu.Lock()
+	if !b.up {
+		b.mu.Unlock()
+		return
+	}
+	id := rand.Text()
+	ch := make(chan struct{})
+	b.waiters[id] = ch
+	b.mu.Unlock()
+	defer func() {
+		b.mu.Lock()
+		delete(b.waiters, id)
+		b.mu.Unlock()
+	}()
+	msg, _ := json.Marshal(Change{Kind: "barrier", ID: id})
+	if _, err := db.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, ChangeChannel, string(msg)); err != nil {
+		b.ChangeFeed.Changed(Change{}) // a change to everything
+		return
+	}
+	select {
+	case <-ch:
+	case <-time.After(barrierWait):
+		b.ChangeFeed.Changed(Change{})
+	case <-ctx.Done():
+	}
 }
 
 type changeHandler struct{ feed ChangeFeed }

@@ -14,7 +14,7 @@ import (
 // CountAssets returns the number of assets stored.
 func (db *DB) CountAssets(ctx context.Context) (int64, error) {
 	var n int64
-	err := db.Pool.QueryRow(ctx, "SELECT count(*) FROM assets").Scan(&n)
+	err := db.pool.QueryRow(ctx, "SELECT count(*) FROM assets").Scan(&n)
 	return n, translate(err, "count assets")
 }
 
@@ -22,7 +22,7 @@ func (db *DB) CountAssets(ctx context.Context) (int64, error) {
 // history) in one transaction, through COPY. The database must hold no
 // assets yet, so loading twice is refused rather than duplicated.
 func (db *DB) Load(ctx context.Context, b *maint.Bulk) error {
-	tx, err := db.Pool.Begin(ctx)
+	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return translate(err, "load: begin")
 	}

@@ -2,7 +2,9 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -22,65 +24,74 @@ func scanPhoto(row pgx.Row, p *maint.Photo) error {
 	return err
 }
 
-// replay returns the stored answer of an idempotent write, or nil when the
-// key is new. The same key with a different request is refused. The key is
-// locked for the rest of tx, so concurrent retries wait for the first.
-func replay(ctx context.Context, tx pgx.Tx, idem *maint.Idempotency) (*maint.Stored, error) {
+// replay reads the outcome kept with an idempotency key into out and
+// reports whether there was one. The same key with a different request is
+// refused. The key is locked for the rest of tx, so concurrent retries wait
+// for the first.
+func replay(ctx context.Context, tx pgx.Tx, idem *maint.Idempotency, out any) (bool, error) {
 	if idem == nil {
-		return nil, nil
+		return false, nil
 	}
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))`, idem.Scope, idem.Key); err != nil {
-		return nil, translate(err, "idempotency")
+		return false, translate(err, "idempotency")
 	}
 	var hash string
-	var s maint.Stored
-	err := tx.QueryRow(ctx, `SELECT request_hash, status, response FROM idempotency_keys WHERE scope = $1 AND key = $2`,
-		idem.Scope, idem.Key).Scan(&hash, &s.Status, &s.Body)
+	var outcome []byte
+	err := tx.QueryRow(ctx, `SELECT request_hash, outcome FROM idempotency_keys WHERE scope = $1 AND key = $2`,
+		idem.Scope, idem.Key).Scan(&hash, &outcome)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, nil
+		return false, nil
 	}
 	if err != nil {
-		return nil, translate(err, "idempotency")
+		return false, translate(err, "idempotency")
 	}
 	if hash != idem.RequestHash {
-		return nil, maint.Errorf(maint.CodeUnprocessable, "Idempotency-Key %q was used before for a different request; use a new key for a new request", idem.Key)
+		return false, maint.Errorf(maint.CodeUnprocessable, "Idempotency-Key %q was used before for a different request; use a new key for a new request", idem.Key)
 	}
-	return &s, nil
+	if err := json.Unmarshal(outcome, out); err != nil {
+		return false, fmt.Errorf("idempotency: read the first outcome: %w", err)
+	}
+	return true, nil
 }
 
-// remember stores the answer of an idempotent write in tx.
-func remember(ctx context.Context, tx pgx.Tx, idem *maint.Idempotency, s maint.Stored) error {
+// remember keeps the outcome of an idempotent write in tx: the domain values
+// it made, as JSON.
+func remember(ctx context.Context, tx pgx.Tx, idem *maint.Idempotency, outcome any) error {
 	if idem == nil {
 		return nil
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, status, response) VALUES ($1, $2, $3, $4, $5)`,
-		idem.Scope, idem.Key, idem.RequestHash, s.Status, []byte(s.Body))
+	b, err := json.Marshal(outcome)
+	if err != nil {
+		return fmt.Errorf("idempotency: %w", err)
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, outcome) VALUES ($1, $2, $3, $4)`,
+		idem.Scope, idem.Key, idem.RequestHash, b)
 	return translate(err, "idempotency")
 }
 
 // AddPhoto records a photo whose blobs are written, with its distance from
 // the asset it shows, in one transaction with its idempotency key. A retry
-// with the key gets the first answer (replayed is then non-nil); the same
-// bytes sent again to the same task or asset are found, not stored twice.
-// answer renders the response stored for retries.
-func (db *DB) AddPhoto(ctx context.Context, v maint.Viewer, np maint.NewPhoto, idem *maint.Idempotency,
-	answer func(*maint.Photo) maint.Stored) (photo *maint.Photo, replayed *maint.Stored, err error) {
-	tx, err := db.Pool.Begin(ctx)
+// with the key gets the photo as the first try recorded it (replayed); the
+// same bytes sent again to the same task or asset are found, not stored
+// twice.
+func (db *DB) AddPhoto(ctx context.Context, v maint.Viewer, np maint.NewPhoto, idem *maint.Idempotency) (photo *maint.Photo, replayed bool, err error) {
+	tx, err := db.pool.Begin(ctx)
 	if err != nil {
-		return nil, nil, translate(err, "add photo")
+		return nil, false, translate(err, "add photo")
 	}
 	defer tx.Rollback(ctx)
-	if s, err := replay(ctx, tx, idem); err != nil || s != nil {
-		return nil, s, err
+	var first maint.Photo
+	if ok, err := replay(ctx, tx, idem, &first); err != nil || ok {
+		return &first, ok, err
 	}
 	p, err := addPhoto(ctx, tx, v, np)
 	if err != nil {
-		return nil, nil, err
+		return nil, false, err
 	}
-	if err := remember(ctx, tx, idem, answer(p)); err != nil {
-		return nil, nil, err
+	if err := remember(ctx, tx, idem, p); err != nil {
+		return nil, false, err
 	}
-	return p, nil, translate(tx.Commit(ctx), "add photo")
+	return p, false, translate(tx.Commit(ctx), "add photo")
 }
 
 func addPhoto(ctx context.Context, tx pgx.Tx, v maint.Viewer, np maint.NewPhoto) (*maint.Photo, error) {
@@ -141,14 +152,14 @@ func orJSON(b []byte) []byte {
 // Photo returns one photo's metadata.
 func (db *DB) Photo(ctx context.Context, id int64) (*maint.Photo, error) {
 	var p maint.Photo
-	err := scanPhoto(db.Pool.QueryRow(ctx, `SELECT `+photoColumns+` FROM photos p WHERE p.id = $1`, id), &p)
+	err := scanPhoto(db.pool.QueryRow(ctx, `SELECT `+photoColumns+` FROM photos p WHERE p.id = $1`, id), &p)
 	return &p, translate(err, "photo %d", id)
 }
 
 // Photos lists the photos of a task or of an asset (with its tasks'),
 // oldest first; the public sees only visible ones.
 func (db *DB) Photos(ctx context.Context, taskID, assetID *int64, v maint.Viewer) ([]maint.Photo, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT `+photoColumns+` FROM photos p
+	rows, err := db.pool.Query(ctx, `SELECT `+photoColumns+` FROM photos p
 		WHERE (p.task_id = $1 OR p.asset_id = $2 OR p.task_id IN (SELECT id FROM tasks WHERE asset_id = $2))
 		  AND (p.visible OR $3)
 		ORDER BY p.created_at, p.id`, taskID, assetID, v.Staff())
@@ -164,7 +175,7 @@ func (db *DB) Photos(ctx context.Context, taskID, assetID *int64, v maint.Viewer
 
 // SetPhotoVisible shows or hides a photo, audited.
 func (db *DB) SetPhotoVisible(ctx context.Context, v maint.Viewer, ip string, id int64, visible bool, reason string) (*maint.Photo, error) {
-	tx, err := db.Pool.Begin(ctx)
+	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return nil, translate(err, "photo visibility")
 	}
@@ -189,6 +200,6 @@ func (db *DB) SetPhotoVisible(ctx context.Context, v maint.Viewer, ip string, id
 // garbage collector keeps the blobs of those.
 func (db *DB) PhotoReferenced(ctx context.Context, sha string) (bool, error) {
 	var ok bool
-	err := db.Pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM photos WHERE sha256 = $1)`, sha).Scan(&ok)
+	err := db.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM photos WHERE sha256 = $1)`, sha).Scan(&ok)
 	return ok, translate(err, "photo reference")
 }

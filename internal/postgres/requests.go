@@ -24,7 +24,7 @@ const (
 // one service are filed one at a time, so two reports of the same pothole a
 // moment apart still find each other.
 func (db *DB) CreateRequest(ctx context.Context, v maint.Viewer, svc maint.Service, in maint.NewRequest) (*maint.ServiceRequest, error) {
-	tx, err := db.Pool.Begin(ctx)
+	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return nil, translate(err, "create request")
 	}
@@ -48,44 +48,52 @@ func (db *DB) requestByRef(ctx context.Context, ref string) (*maint.ServiceReque
 	return &reqs[0], nil
 }
 
+// reportOutcome is what a resident's report made, kept with its
+// idempotency key.
+type reportOutcome struct {
+	Request *maint.ServiceRequest
+	Photo   *maint.Photo
+}
+
 // CreateReport files a resident's report from the map with its photo, in
 // one transaction with its idempotency key: a report and its photo arrive
-// together or not at all, and a retry gets the first answer. The photo
+// together or not at all, and a retry gets them as the first try made them. The photo
 // stays hidden until an engineer files the report.
 func (db *DB) CreateReport(ctx context.Context, v maint.Viewer, svc maint.Service, in maint.NewRequest, np *maint.NewPhoto,
-	idem *maint.Idempotency, answer func(*maint.ServiceRequest, *maint.Photo) maint.Stored) (*maint.ServiceRequest, *maint.Photo, *maint.Stored, error) {
-	tx, err := db.Pool.Begin(ctx)
+	idem *maint.Idempotency) (*maint.ServiceRequest, *maint.Photo, bool, error) {
+	tx, err := db.pool.Begin(ctx)
 	if err != nil {
-		return nil, nil, nil, translate(err, "create report")
+		return nil, nil, false, translate(err, "create report")
 	}
 	defer tx.Rollback(ctx)
-	if s, err := replay(ctx, tx, idem); err != nil || s != nil {
-		return nil, nil, s, err
+	var first reportOutcome
+	if ok, err := replay(ctx, tx, idem, &first); err != nil || ok {
+		return first.Request, first.Photo, ok, err
 	}
 	id, ref, err := db.createRequest(ctx, tx, v, svc, in)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, false, err
 	}
 	var photo *maint.Photo
 	if np != nil {
 		np.TaskID = &id
 		np.Visible = false
 		if photo, err = addPhoto(ctx, tx, v, *np); err != nil {
-			return nil, nil, nil, err
+			return nil, nil, false, err
 		}
 	}
 	reqs, err := serviceRequests(ctx, tx, maint.RequestFilter{Refs: []string{ref}})
 	if err != nil || len(reqs) == 0 {
-		return nil, nil, nil, translate(err, "create report")
+		return nil, nil, false, translate(err, "create report")
 	}
-	if err := remember(ctx, tx, idem, answer(&reqs[0], photo)); err != nil {
-		return nil, nil, nil, err
+	if err := remember(ctx, tx, idem, reportOutcome{&reqs[0], photo}); err != nil {
+		return nil, nil, false, err
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return nil, nil, nil, translate(err, "create report")
+		return nil, nil, false, translate(err, "create report")
 	}
 	db.changed(ctx)
-	return &reqs[0], photo, nil, nil
+	return &reqs[0], photo, false, nil
 }
 
 // createRequest files a request in tx.
@@ -93,7 +101,7 @@ func (db *DB) createRequest(ctx context.Context, tx pgx.Tx, v maint.Viewer, svc 
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('service_request:' || $1))`, svc.Code); err != nil {
 		return 0, "", translate(err, "create request")
 	}
-	if db.CheckBoundary {
+	if db.checkBoundary {
 		var inside *bool
 		if err := tx.QueryRow(ctx, `SELECT ST_Covers(ST_Union(geom), ST_SetSRID(ST_MakePoint($1, $2), 4326)) FROM areas WHERE kind = 'district'`,
 			in.Lon, in.Lat).Scan(&inside); err != nil {
@@ -158,7 +166,7 @@ func (db *DB) createRequest(ctx context.Context, tx pgx.Tx, v maint.Viewer, svc 
 // ServiceRequests lists the tasks filed as service requests, newest first.
 // Only public fields: the last public note is the status notes.
 func (db *DB) ServiceRequests(ctx context.Context, f maint.RequestFilter) ([]maint.ServiceRequest, error) {
-	return serviceRequests(ctx, db.Pool, f)
+	return serviceRequests(ctx, db.pool, f)
 }
 
 // querier runs queries on a pool or in a transaction.
@@ -218,14 +226,14 @@ func serviceRequests(ctx context.Context, db querier, f maint.RequestFilter) ([]
 // RequestByToken finds a request by the token given when it was posted.
 func (db *DB) RequestByToken(ctx context.Context, token string) (string, error) {
 	var ref string
-	err := db.Pool.QueryRow(ctx, `SELECT ref FROM tasks WHERE request_token = $1`, token).Scan(&ref)
+	err := db.pool.QueryRow(ctx, `SELECT ref FROM tasks WHERE request_token = $1`, token).Scan(&ref)
 	return ref, translate(err, "token")
 }
 
 // CheckAPIKey returns the name of the partner system a key belongs to.
 func (db *DB) CheckAPIKey(ctx context.Context, key string) (string, error) {
 	var name string
-	err := db.Pool.QueryRow(ctx, `SELECT name FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, hashSecret(key)).Scan(&name)
+	err := db.pool.QueryRow(ctx, `SELECT name FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`, hashSecret(key)).Scan(&name)
 	if err != nil {
 		if maint.ErrorCode(translate(err, "")) == maint.CodeNotFound {
 			return "", maint.Errorf(maint.CodeForbidden, "the api_key is not valid")
@@ -237,7 +245,7 @@ func (db *DB) CheckAPIKey(ctx context.Context, key string) (string, error) {
 
 // CreateAPIKey issues a key for a partner system; the secret is shown once.
 func (db *DB) CreateAPIKey(ctx context.Context, v maint.Viewer, name string) (string, error) {
-	tx, err := db.Pool.Begin(ctx)
+	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return "", translate(err, "api key")
 	}
@@ -257,7 +265,7 @@ func (db *DB) CreateAPIKey(ctx context.Context, v maint.Viewer, name string) (st
 // closed (or rejected, or cancelled) longer ago than retention, keeping the
 // record of the work itself. It returns how many tasks it cleaned.
 func (db *DB) ErasePersonalData(ctx context.Context, retention time.Duration) (int64, error) {
-	tx, err := db.Pool.Begin(ctx)
+	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return 0, translate(err, "erase personal data")
 	}

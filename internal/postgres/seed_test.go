@@ -14,6 +14,7 @@ import (
 // and placement a surveyor would accept.
 func TestDistrictInvariants(t *testing.T) {
 	db := pgtest.NewDB(t, pgtest.District)
+	sql := pgtest.SQL(t, db)
 	ctx := context.Background()
 	checks := []struct {
 		name string
@@ -77,7 +78,7 @@ func TestDistrictInvariants(t *testing.T) {
 	}
 	for _, c := range checks {
 		var got int64
-		if err := db.Pool.QueryRow(ctx, c.sql).Scan(&got); err != nil {
+		if err := sql.QueryRow(ctx, c.sql).Scan(&got); err != nil {
 			t.Errorf("%s: %v", c.name, err)
 			continue
 		}
@@ -91,8 +92,9 @@ func TestDistrictInvariants(t *testing.T) {
 // road polylines of DOMAIN.md §2 (within 1 m, clipped to the district).
 func TestRoadRepairsFollowRoads(t *testing.T) {
 	db := pgtest.NewDB(t, pgtest.District)
+	sql := pgtest.SQL(t, db)
 	var far int
-	err := db.Pool.QueryRow(context.Background(), `
+	err := sql.QueryRow(context.Background(), `
 		SELECT count(*) FROM assets a WHERE a.kind = 'road_repair' AND NOT EXISTS (
 			SELECT 1 FROM unnest($1::text[]) AS r (wkt)
 			WHERE ST_Length(ST_Intersection(ST_Buffer(ST_GeomFromText(r.wkt, 4326)::geography, 1)::geometry, a.geom)::geography)
@@ -109,14 +111,15 @@ func TestRoadRepairsFollowRoads(t *testing.T) {
 // closed longer than the retention, and not before.
 func TestErasePersonalData(t *testing.T) {
 	db := pgtest.NewDB(t, pgtest.District)
+	sql := pgtest.SQL(t, db)
 	ctx := context.Background()
 	var id, openID int64
-	if err := db.Pool.QueryRow(ctx, `SELECT id FROM tasks WHERE reporter_contact <> '' LIMIT 1`).Scan(&id); err != nil {
+	if err := sql.QueryRow(ctx, `SELECT id FROM tasks WHERE reporter_contact <> '' LIMIT 1`).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
-	db.Pool.QueryRow(ctx, `SELECT id FROM tasks WHERE reporter_contact <> '' AND id <> $1 LIMIT 1`, id).Scan(&openID)
+	sql.QueryRow(ctx, `SELECT id FROM tasks WHERE reporter_contact <> '' AND id <> $1 LIMIT 1`, id).Scan(&openID)
 	// Close one report 200 days ago.
-	if _, err := db.Pool.Exec(ctx, `UPDATE tasks SET status = 'closed', status_at = now() - interval '200 days' WHERE id = $1`, id); err != nil {
+	if _, err := sql.Exec(ctx, `UPDATE tasks SET status = 'closed', status_at = now() - interval '200 days' WHERE id = $1`, id); err != nil {
 		t.Fatal(err)
 	}
 	n, err := db.ErasePersonalData(ctx, 365*24*time.Hour)
@@ -128,8 +131,8 @@ func TestErasePersonalData(t *testing.T) {
 		t.Fatalf("180 days' retention erased %d (%v), want 1", n, err)
 	}
 	var name, contact, openContact string
-	db.Pool.QueryRow(ctx, `SELECT reporter_name, reporter_contact FROM tasks WHERE id = $1`, id).Scan(&name, &contact)
-	db.Pool.QueryRow(ctx, `SELECT reporter_contact FROM tasks WHERE id = $1`, openID).Scan(&openContact)
+	sql.QueryRow(ctx, `SELECT reporter_name, reporter_contact FROM tasks WHERE id = $1`, id).Scan(&name, &contact)
+	sql.QueryRow(ctx, `SELECT reporter_contact FROM tasks WHERE id = $1`, openID).Scan(&openContact)
 	if name != "" || contact != "" || openContact == "" {
 		t.Errorf("after erasure: %q %q, open report's contact %q", name, contact, openContact)
 	}

@@ -40,7 +40,7 @@ func (db *DB) Stats(ctx context.Context, asOf *time.Time) (*maint.Stats, error) 
 		p := &maint.ProgrammeStats{Kind: k, Name: k.Name(), NameEn: k.NameEn(), Unit: k.Unit(), ByStatus: map[string]int{}, ByMonth: []maint.MonthStats{}}
 		byKind[k] = p
 	}
-	tx, err := db.Pool.Begin(ctx)
+	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return nil, translate(err, "stats")
 	}

@@ -30,7 +30,7 @@ func scanTaskRow(row pgx.Row, t *maint.Task, v maint.Viewer) error {
 // details, no internal notes and no staff names.
 func (db *DB) Task(ctx context.Context, id int64, v maint.Viewer) (*maint.Task, error) {
 	var t maint.Task
-	err := scanTaskRow(db.Pool.QueryRow(ctx, "SELECT "+taskColumns+taskAssetColumns+taskFrom+" WHERE t.id = $1", id), &t, v)
+	err := scanTaskRow(db.pool.QueryRow(ctx, "SELECT "+taskColumns+taskAssetColumns+taskFrom+" WHERE t.id = $1", id), &t, v)
 	if err != nil {
 		return nil, translate(err, "task %d", id)
 	}
@@ -90,7 +90,7 @@ func (db *DB) ListTasks(ctx context.Context, f maint.TaskFilter, v maint.Viewer,
 	if limit <= 0 {
 		limit = maint.DefaultLimit
 	}
-	rows, err := db.Pool.Query(ctx, "SELECT "+taskColumns+taskAssetColumns+taskFrom+q.whereClause()+
+	rows, err := db.pool.Query(ctx, "SELECT "+taskColumns+taskAssetColumns+taskFrom+q.whereClause()+
 		order+" LIMIT "+q.arg(limit+1), q.args...)
 	if err != nil {
 		return false, translate(err, "list tasks")
@@ -136,34 +136,34 @@ func writeEvent(ctx context.Context, tx pgx.Tx, v maint.Viewer, taskID int64, fr
 }
 
 // CreateTask stores a new task, reported, with the first row of its history.
-// With an idempotency key, a retry gets the first answer (replayed) and
-// creates nothing; answer renders the answer stored for retries.
-func (db *DB) CreateTask(ctx context.Context, v maint.Viewer, in maint.NewTask, idem *maint.Idempotency,
-	answer func(*maint.Task) maint.Stored) (*maint.Task, *maint.Stored, error) {
-	tx, err := db.Pool.Begin(ctx)
+// With an idempotency key, a retry gets the task as the first try made it
+// (replayed) and creates nothing.
+func (db *DB) CreateTask(ctx context.Context, v maint.Viewer, in maint.NewTask, idem *maint.Idempotency) (*maint.Task, bool, error) {
+	tx, err := db.pool.Begin(ctx)
 	if err != nil {
-		return nil, nil, translate(err, "create task")
+		return nil, false, translate(err, "create task")
 	}
 	defer tx.Rollback(ctx)
-	if s, err := replay(ctx, tx, idem); err != nil || s != nil {
-		return nil, s, err
+	var first maint.Task
+	if ok, err := replay(ctx, tx, idem, &first); err != nil || ok {
+		return &first, ok, err
 	}
 	id, err := createTask(ctx, tx, v, in)
 	if err != nil {
-		return nil, nil, err
+		return nil, false, err
 	}
 	t, err := taskIn(ctx, tx, id, v)
 	if err != nil {
-		return nil, nil, err
+		return nil, false, err
 	}
-	if err := remember(ctx, tx, idem, answer(t)); err != nil {
-		return nil, nil, err
+	if err := remember(ctx, tx, idem, t); err != nil {
+		return nil, false, err
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return nil, nil, translate(err, "create task")
+		return nil, false, translate(err, "create task")
 	}
 	db.changed(ctx)
-	return t, nil, nil
+	return t, false, nil
 }
 
 // taskIn reads a task with its history inside tx.
@@ -182,11 +182,11 @@ func taskIn(ctx context.Context, tx pgx.Tx, id int64, v maint.Viewer) (*maint.Ta
 
 func createTask(ctx context.Context, tx pgx.Tx, v maint.Viewer, in maint.NewTask) (int64, error) {
 	var id int64
-	var loc any
-	if len(in.Location) > 0 {
-		loc = in.Location
+	loc, err := encodeGeometry("location", in.Location)
+	if err != nil {
+		return 0, err
 	}
-	err := tx.QueryRow(ctx, `
+	err = tx.QueryRow(ctx, `
 		INSERT INTO tasks (asset_id, location, programme, title, description, work_type, priority, due_date,
 		                   source, reporter_name, reporter_contact)
 		VALUES ($1, ST_GeomFromEWKB($2), $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
@@ -242,47 +242,48 @@ func dateString(t *time.Time) any {
 // workflow's rules for v's role, then the step's own needs; the new state
 // and its history row are written in one transaction.
 func (db *DB) TransitionTask(ctx context.Context, v maint.Viewer, id int64, version int, tr maint.Transition,
-	idem *maint.Idempotency, answer func(*maint.Task) maint.Stored) (*maint.Task, *maint.Stored, error) {
-	tx, err := db.Pool.Begin(ctx)
+	idem *maint.Idempotency) (*maint.Task, bool, error) {
+	tx, err := db.pool.Begin(ctx)
 	if err != nil {
-		return nil, nil, translate(err, "transition task")
+		return nil, false, translate(err, "transition task")
 	}
 	defer tx.Rollback(ctx)
 	// A retried step (its first answer lost) gets that answer, not a 412.
-	if s, err := replay(ctx, tx, idem); err != nil || s != nil {
-		return nil, s, err
+	var first maint.Task
+	if ok, err := replay(ctx, tx, idem, &first); err != nil || ok {
+		return &first, ok, err
 	}
 	t, err := lockTask(ctx, tx, id, version, v)
 	if err != nil {
-		return nil, nil, err
+		return nil, false, err
 	}
 	if err := maint.CheckTransition(t.Status, tr.To, v.Role); err != nil {
-		return nil, nil, err
+		return nil, false, err
 	}
 	if err := maint.CheckTransitionInput(t, tr); err != nil {
-		return nil, nil, err
+		return nil, false, err
 	}
 	if tr.To == maint.StatusClosed {
 		// 核查 is proved by a photo of the finished work.
 		var after int
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM photos WHERE task_id = $1 AND stage = 'after' AND visible`, id).Scan(&after); err != nil {
-			return nil, nil, translate(err, "transition task %d", id)
+			return nil, false, translate(err, "transition task %d", id)
 		}
 		if after == 0 {
-			return nil, nil, maint.Invalid("photos", "closing needs at least one visible photo of the finished work (stage after)").WithCode(maint.CodeUnprocessable)
+			return nil, false, maint.Invalid("photos", "closing needs at least one visible photo of the finished work (stage after)").WithCode(maint.CodeUnprocessable)
 		}
 	}
 	if t.Status == maint.StatusReported && tr.To == maint.StatusFiled {
 		// A filed report's photos are shown to the public from now on.
 		if _, err := tx.Exec(ctx, `UPDATE photos SET visible = true WHERE task_id = $1 AND stage = 'report' AND hidden_reason = ''`, id); err != nil {
-			return nil, nil, translate(err, "transition task %d", id)
+			return nil, false, translate(err, "transition task %d", id)
 		}
 	}
 	changes := map[string]any{}
 	assignee := t.Assignee
 	if tr.Assignee != "" && tr.Assignee != t.Assignee {
 		if err := checkCrew(ctx, tx, tr.Assignee); err != nil {
-			return nil, nil, err
+			return nil, false, err
 		}
 		changes["assignee"] = [2]any{nullIfEmpty(t.Assignee), tr.Assignee}
 		assignee = tr.Assignee
@@ -296,24 +297,24 @@ func (db *DB) TransitionTask(ctx context.Context, v maint.Viewer, id int64, vers
 			assignee = $3, due_date = $4, closed_at = CASE WHEN $2 = 'closed' THEN now() END
 		WHERE id = $1`, id, string(tr.To), nullIfEmpty(assignee), due)
 	if err != nil {
-		return nil, nil, translate(err, "transition task %d", id)
+		return nil, false, translate(err, "transition task %d", id)
 	}
 	from := t.Status
 	if err := writeEvent(ctx, tx, v, id, &from, &tr.To, changes, tr.Note, tr.Internal); err != nil {
-		return nil, nil, err
+		return nil, false, err
 	}
 	after, err := taskIn(ctx, tx, id, v)
 	if err != nil {
-		return nil, nil, err
+		return nil, false, err
 	}
-	if err := remember(ctx, tx, idem, answer(after)); err != nil {
-		return nil, nil, err
+	if err := remember(ctx, tx, idem, after); err != nil {
+		return nil, false, err
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return nil, nil, translate(err, "transition task %d", id)
+		return nil, false, translate(err, "transition task %d", id)
 	}
 	db.changed(ctx)
-	return after, nil, nil
+	return after, false, nil
 }
 
 func nullIfEmpty(s string) *string {
@@ -326,7 +327,7 @@ func nullIfEmpty(s string) *string {
 // PatchTask changes a task's fields under If-Match, recording what changed
 // from what to what in its history.
 func (db *DB) PatchTask(ctx context.Context, v maint.Viewer, id int64, version int, p maint.TaskPatch) (*maint.Task, error) {
-	tx, err := db.Pool.Begin(ctx)
+	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return nil, translate(err, "update task")
 	}

@@ -2,10 +2,11 @@ package postgres
 
 import (
 	"context"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/sync/singleflight"
 
 	"inframap/gis"
 	"inframap/internal/maint"
@@ -114,8 +115,16 @@ const tileSQL = `
 // of the time). The answer is kept for populousTTL and forgotten when this
 // process writes; another copy's import shows within populousTTL, and until
 // then its tiles are only larger, never wrong.
+//
+// Readers never wait on a lock: the answer is an immutable snapshot behind
+// an atomic pointer, and concurrent tiles that find it stale count once
+// between them (singleflight) and all use that count.
 type populous struct {
-	mu    sync.Mutex
+	snap  atomic.Pointer[populousSnap]
+	count singleflight.Group
+}
+
+type populousSnap struct {
 	at    time.Time
 	kinds map[maint.Kind]bool
 }
@@ -123,43 +132,47 @@ type populous struct {
 const populousTTL = 30 * time.Second
 
 func (db *DB) anyPopulous(ctx context.Context, kinds []maint.Kind) (bool, error) {
-	p := &db.populous
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.kinds == nil || time.Since(p.at) > populousTTL {
-		// Counting stops at the limit for each kind: a few thousand index
-		// entries at most, whatever the size of the table.
-		rows, err := db.Pool.Query(ctx, `
-			SELECT k FROM unnest($1::text[]) k
-			WHERE (SELECT count(*) FROM (SELECT FROM assets WHERE kind = k LIMIT $2 + 1) x) > $2`,
-			kindStrings(maint.Kinds), TileFeatureLimit)
+	snap := db.populous.snap.Load()
+	if snap == nil || time.Since(snap.at) > populousTTL {
+		v, err, _ := db.populous.count.Do("", func() (any, error) { return db.countPopulous(context.WithoutCancel(ctx)) }) // shared: one caller leaving must not fail the rest
 		if err != nil {
-			return true, translate(err, "count assets by kind")
+			return true, err
 		}
-		got, err := pgx.CollectRows(rows, pgx.RowTo[maint.Kind])
-		if err != nil {
-			return true, translate(err, "count assets by kind")
-		}
-		p.kinds = map[maint.Kind]bool{}
-		for _, k := range got {
-			p.kinds[k] = true
-		}
-		p.at = time.Now()
+		snap = v.(*populousSnap)
 	}
 	for _, k := range kinds {
-		if p.kinds[k] {
+		if snap.kinds[k] {
 			return true, nil
 		}
 	}
 	return false, nil
 }
 
-// forgetPopulous makes the next tile count the kinds again.
-func (db *DB) forgetPopulous() {
-	db.populous.mu.Lock()
-	db.populous.kinds = nil
-	db.populous.mu.Unlock()
+// countPopulous counts which kinds are populous and keeps the answer.
+// Counting stops at the limit for each kind: a few thousand index entries at
+// most, whatever the size of the table.
+func (db *DB) countPopulous(ctx context.Context) (*populousSnap, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT k FROM unnest($1::text[]) k
+		WHERE (SELECT count(*) FROM (SELECT FROM assets WHERE kind = k LIMIT $2 + 1) x) > $2`,
+		kindStrings(maint.Kinds), TileFeatureLimit)
+	if err != nil {
+		return nil, translate(err, "count assets by kind")
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowTo[maint.Kind])
+	if err != nil {
+		return nil, translate(err, "count assets by kind")
+	}
+	snap := &populousSnap{at: time.Now(), kinds: map[maint.Kind]bool{}}
+	for _, k := range got {
+		snap.kinds[k] = true
+	}
+	db.populous.snap.Store(snap)
+	return snap, nil
 }
+
+// forgetPopulous makes the next tile count the kinds again.
+func (db *DB) forgetPopulous() { db.populous.snap.Store(nil) }
 
 // Tile renders the Mapbox Vector Tile t with one layer for each of kinds
 // that has features in it. A tile without features is empty (zero bytes).

@@ -19,12 +19,13 @@ import (
 // tile holds, within a bounded size, while a sparse tile keeps its features.
 func TestTileClusters(t *testing.T) {
 	db := pgtest.NewDB(t, pgtest.Empty)
+	sql := pgtest.SQL(t, db)
 	ctx := context.Background()
 	if _, err := db.LoadAssets(ctx, seed.City(seed.CitySize{Manholes: 60000, Roads: 3000, Polygons: 10}), nil); err != nil {
 		t.Fatal(err)
 	}
 	var lon, lat float64
-	db.Pool.QueryRow(ctx, `SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(ST_Collect(geom)) AS c FROM assets WHERE kind = 'manhole') x`).Scan(&lon, &lat)
+	sql.QueryRow(ctx, `SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(ST_Collect(geom)) AS c FROM assets WHERE kind = 'manhole') x`).Scan(&lon, &lat)
 	for _, z := range []maptile.Zoom{12, 18} {
 		tile := maptile.At(orb.Point{lon, lat}, z)
 		b, err := db.Tile(ctx, []maint.Kind{maint.KindManhole}, tile)
@@ -39,9 +40,9 @@ func TestTileClusters(t *testing.T) {
 		// clustered, only those whose point lies in the tile itself, so that
 		// the clusters of neighbouring tiles add up.
 		var inBuffer, inTile int
-		db.Pool.QueryRow(ctx, `SELECT count(*) FROM assets WHERE kind = 'manhole'
+		sql.QueryRow(ctx, `SELECT count(*) FROM assets WHERE kind = 'manhole'
 			AND geom && ST_Transform(ST_TileEnvelope($1, $2, $3, margin => 64.0 / 4096), 4326)`, int(z), int(tile.X), int(tile.Y)).Scan(&inBuffer)
-		db.Pool.QueryRow(ctx, `SELECT count(*) FROM assets, ST_TileEnvelope($1, $2, $3) e, ST_Transform(geom, 3857) p
+		sql.QueryRow(ctx, `SELECT count(*) FROM assets, ST_TileEnvelope($1, $2, $3) e, ST_Transform(geom, 3857) p
 			WHERE kind = 'manhole' AND ST_X(p) >= ST_XMin(e) AND ST_X(p) < ST_XMax(e) AND ST_Y(p) >= ST_YMin(e) AND ST_Y(p) < ST_YMax(e)`,
 			int(z), int(tile.X), int(tile.Y)).Scan(&inTile)
 		want := inBuffer

@@ -42,7 +42,7 @@ func audit(ctx context.Context, tx pgx.Tx, actor maint.Viewer, ip, action, subje
 
 // Audit records an event outside any other write (a failed login, say).
 func (db *DB) Audit(ctx context.Context, actor maint.Viewer, ip, action, subjectType string, subjectID *int64, details any) error {
-	tx, err := db.Pool.Begin(ctx)
+	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return translate(err, "audit")
 	}
@@ -55,7 +55,7 @@ func (db *DB) Audit(ctx context.Context, actor maint.Viewer, ip, action, subject
 
 // CreateUser stores a new account with its password hash, audited.
 func (db *DB) CreateUser(ctx context.Context, actor maint.Viewer, ip string, u maint.User, hash string) (*maint.User, error) {
-	tx, err := db.Pool.Begin(ctx)
+	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return nil, translate(err, "create user")
 	}
@@ -80,7 +80,7 @@ func (db *DB) CreateUser(ctx context.Context, actor maint.Viewer, ip string, u m
 func (db *DB) UserLogin(ctx context.Context, email string) (*maint.User, string, error) {
 	var u maint.User
 	var hash string
-	row := db.Pool.QueryRow(ctx, `SELECT `+userColumns+`, u.password_hash FROM users u WHERE lower(u.email) = lower($1)`, email)
+	row := db.pool.QueryRow(ctx, `SELECT `+userColumns+`, u.password_hash FROM users u WHERE lower(u.email) = lower($1)`, email)
 	var role string
 	err := row.Scan(&u.ID, &u.Email, &u.Name, &role, &u.Active, &u.CreatedAt, &u.UpdatedAt, &hash)
 	u.Role = maint.Role(role)
@@ -93,13 +93,13 @@ func (db *DB) UserLogin(ctx context.Context, email string) (*maint.User, string,
 // User returns one account.
 func (db *DB) User(ctx context.Context, id int64) (*maint.User, error) {
 	var u maint.User
-	err := scanUser(db.Pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1`, id), &u)
+	err := scanUser(db.pool.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1`, id), &u)
 	return &u, translate(err, "user %d", id)
 }
 
 // Users lists every account.
 func (db *DB) Users(ctx context.Context) ([]maint.User, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT `+userColumns+` FROM users u ORDER BY u.id`)
+	rows, err := db.pool.Query(ctx, `SELECT `+userColumns+` FROM users u ORDER BY u.id`)
 	if err != nil {
 		return nil, translate(err, "users")
 	}
@@ -114,7 +114,7 @@ func (db *DB) Users(ctx context.Context) ([]maint.User, error) {
 // password ends its sessions and revokes its tokens in the same transaction,
 // so they stop working at once.
 func (db *DB) UpdateUser(ctx context.Context, actor maint.Viewer, ip string, id int64, p maint.UserPatch) (*maint.User, error) {
-	tx, err := db.Pool.Begin(ctx)
+	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return nil, translate(err, "update user")
 	}
@@ -172,7 +172,7 @@ func endSessions(ctx context.Context, tx pgx.Tx, userID int64) error {
 // CountAdmins returns the number of active admins.
 func (db *DB) CountAdmins(ctx context.Context) (int, error) {
 	var n int
-	err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND active`).Scan(&n)
+	err := db.pool.QueryRow(ctx, `SELECT count(*) FROM users WHERE role = 'admin' AND active`).Scan(&n)
 	return n, translate(err, "count admins")
 }
 
@@ -200,7 +200,7 @@ const (
 // a fresh id every time, so a session id fixed before login is worthless.
 // The previous session, if any, is ended.
 func (db *DB) Login(ctx context.Context, u *maint.User, ip, userAgent, previous string, ttl time.Duration) (token string, expires time.Time, err error) {
-	tx, err := db.Pool.Begin(ctx)
+	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return "", time.Time{}, translate(err, "login")
 	}
@@ -233,7 +233,7 @@ func (db *DB) Login(ctx context.Context, u *maint.User, ip, userAgent, previous 
 
 // Logout ends a session.
 func (db *DB) Logout(ctx context.Context, v maint.Viewer, ip, token string) error {
-	tx, err := db.Pool.Begin(ctx)
+	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return translate(err, "logout")
 	}
@@ -250,7 +250,7 @@ func (db *DB) Logout(ctx context.Context, v maint.Viewer, ip, token string) erro
 // FailedLogins counts the failed logins since a time for an e-mail and for
 // an address.
 func (db *DB) FailedLogins(ctx context.Context, email, ip string, since time.Time) (byEmail, byIP int, err error) {
-	err = db.Pool.QueryRow(ctx, `
+	err = db.pool.QueryRow(ctx, `
 		SELECT count(*) FILTER (WHERE details->>'email' = $1), count(*) FILTER (WHERE ip = $2)
 		FROM audit_events WHERE action = 'login.failed' AND at >= $3`, email, ip, since).Scan(&byEmail, &byIP)
 	return byEmail, byIP, translate(err, "count failed logins")
@@ -265,7 +265,7 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (maint.Viewer, er
 	var err error
 	switch {
 	case len(secret) > len(sessionPrefix) && secret[:len(sessionPrefix)] == sessionPrefix:
-		err = db.Pool.QueryRow(ctx, `
+		err = db.pool.QueryRow(ctx, `
 			WITH s AS (
 				UPDATE sessions SET last_seen_at = now()
 				WHERE token_hash = $1 AND expires_at > now()
@@ -273,7 +273,7 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (maint.Viewer, er
 			)
 			SELECT u.id, u.email, u.role FROM s JOIN users u ON u.id = s.user_id WHERE u.active`, hashSecret(secret)).Scan(&v.UserID, &v.Email, &role)
 	case len(secret) > len(tokenPrefix) && secret[:len(tokenPrefix)] == tokenPrefix:
-		err = db.Pool.QueryRow(ctx, `
+		err = db.pool.QueryRow(ctx, `
 			WITH t AS (
 				UPDATE api_tokens SET last_used_at = now()
 				WHERE token_hash = $1 AND revoked_at IS NULL
@@ -296,7 +296,7 @@ func (db *DB) Authenticate(ctx context.Context, secret string) (maint.Viewer, er
 
 // CreateToken issues a bearer token for a user; the secret is returned once.
 func (db *DB) CreateToken(ctx context.Context, u *maint.User, ip, name string) (*maint.Token, string, error) {
-	tx, err := db.Pool.Begin(ctx)
+	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return nil, "", translate(err, "create token")
 	}
@@ -317,7 +317,7 @@ func (db *DB) CreateToken(ctx context.Context, u *maint.User, ip, name string) (
 
 // Tokens lists a user's tokens (all users' for admins when userID is 0).
 func (db *DB) Tokens(ctx context.Context, userID int64) ([]maint.Token, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT id, user_id, name, prefix, created_at, last_used_at, revoked_at
+	rows, err := db.pool.Query(ctx, `SELECT id, user_id, name, prefix, created_at, last_used_at, revoked_at
 		FROM api_tokens WHERE $1 = 0 OR user_id = $1 ORDER BY id`, userID)
 	if err != nil {
 		return nil, translate(err, "tokens")
@@ -328,7 +328,7 @@ func (db *DB) Tokens(ctx context.Context, userID int64) ([]maint.Token, error) {
 
 // RevokeToken revokes a token. Users revoke their own; admins any.
 func (db *DB) RevokeToken(ctx context.Context, v maint.Viewer, ip string, id int64) error {
-	tx, err := db.Pool.Begin(ctx)
+	tx, err := db.pool.Begin(ctx)
 	if err != nil {
 		return translate(err, "revoke token")
 	}
