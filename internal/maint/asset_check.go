@@ -25,11 +25,11 @@ type NewAsset struct {
 // AssetPatch changes an asset; only the fields set change. Attrs are merged:
 // a key set to null is removed.
 type AssetPatch struct {
-	Name         Opt[string]
-	NameEn       Opt[string]
-	Code         Opt[string]
-	Attrs        map[string]any
-	Geometry     gis.Geometry // nil leaves the geometry as it is
+	Name     Opt[string]
+	NameEn   Opt[string]
+	Code     Opt[string]
+	Attrs    map[string]any
+	Geometry gis.Geometry // nil leaves the geometry as it is
 }
 
 // reservedAttrs are the fixed properties of an asset; attributes may not
