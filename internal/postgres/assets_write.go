@@ -161,29 +161,7 @@ func (db *DB) PatchAsset(ctx context.Context, v maint.Viewer, ip string, id int6
 	if err := json.Unmarshal(cur.Attrs, &attrs); err != nil {
 		return nil, err
 	}
-	changes := map[string]any{}
-	merged := maps.Clone(attrs)
-	for k, val := range p.Attrs {
-		if val == nil {
-			delete(merged, k)
-		} else {
-			merged[k] = val
-		}
-		changes["properties."+k] = [2]any{attrs[k], val}
-	}
-	name, nameEn, code := cur.Name, cur.NameEn, cur.Code
-	if p.Name.Set && p.Name.V != name {
-		changes["name"] = [2]any{name, p.Name.V}
-		name = p.Name.V
-	}
-	if p.NameEn.Set && p.NameEn.V != nameEn {
-		changes["name_en"] = [2]any{nameEn, p.NameEn.V}
-		nameEn = p.NameEn.V
-	}
-	if p.Code.Set && p.Code.V != code {
-		changes["code"] = [2]any{code, p.Code.V}
-		code = p.Code.V
-	}
+	merged, name, nameEn, code, changes := patchFields(&cur, attrs, p)
 	if err := maint.CheckAssetFields(cur.Kind, code, name); err != nil {
 		return nil, err
 	}
@@ -233,4 +211,33 @@ func (db *DB) PatchAsset(ctx context.Context, v maint.Viewer, ip string, id int6
 	}
 	db.changed(ctx)
 	return db.Asset(ctx, id, v)
+}
+
+// patchFields applies p's attributes and names to the asset as it stands,
+// returning the results and the from → to pairs the audit records.
+func patchFields(cur *maint.Asset, attrs map[string]any, p maint.AssetPatch) (merged map[string]any, name, nameEn, code string, changes map[string]any) {
+	changes = map[string]any{}
+	merged = maps.Clone(attrs)
+	for k, val := range p.Attrs {
+		if val == nil {
+			delete(merged, k)
+		} else {
+			merged[k] = val
+		}
+		changes["properties."+k] = [2]any{attrs[k], val}
+	}
+	name, nameEn, code = cur.Name, cur.NameEn, cur.Code
+	if p.Name.Set && p.Name.V != name {
+		changes["name"] = [2]any{name, p.Name.V}
+		name = p.Name.V
+	}
+	if p.NameEn.Set && p.NameEn.V != nameEn {
+		changes["name_en"] = [2]any{nameEn, p.NameEn.V}
+		nameEn = p.NameEn.V
+	}
+	if p.Code.Set && p.Code.V != code {
+		changes["code"] = [2]any{code, p.Code.V}
+		code = p.Code.V
+	}
+	return merged, name, nameEn, code, changes
 }

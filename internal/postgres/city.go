@@ -28,21 +28,9 @@ func (db *DB) LoadAssets(ctx context.Context, assets iter.Seq[*maint.AssetRecord
 	if _, err := tx.Exec(ctx, "SET LOCAL statement_timeout = 0; SET LOCAL maintenance_work_mem = '512MB'; SET LOCAL synchronous_commit = off"); err != nil {
 		return 0, translate(err, "load assets")
 	}
-	rows, err := tx.Query(ctx, `SELECT indexname, indexdef FROM pg_indexes i
-		WHERE i.schemaname = current_schema() AND i.tablename = 'assets'
-		  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)`)
+	indexes, err := dropSecondaryIndexes(ctx, tx, "assets")
 	if err != nil {
-		return 0, translate(err, "load assets: indexes")
-	}
-	type index struct{ Name, Def string }
-	indexes, err := pgx.CollectRows(rows, pgx.RowToStructByPos[index])
-	if err != nil {
-		return 0, translate(err, "load assets: indexes")
-	}
-	for _, ix := range indexes {
-		if _, err := tx.Exec(ctx, "DROP INDEX "+pgx.Identifier{ix.Name}.Sanitize()); err != nil {
-			return 0, translate(err, "load assets: drop %s", ix.Name)
-		}
+		return 0, err
 	}
 	// Rows are generated and encoded on another goroutine while this one
 	// feeds COPY: on two cores the generator and PostgreSQL overlap.
@@ -104,6 +92,30 @@ func (db *DB) LoadAssets(ctx context.Context, assets iter.Seq[*maint.AssetRecord
 	db.forgetPopulous()
 	_, err = db.pool.Exec(ctx, "ANALYZE assets")
 	return copied, translate(err, "analyze")
+}
+
+// secondaryIndex is an index that no constraint owns, with its definition.
+type secondaryIndex struct{ Name, Def string }
+
+// dropSecondaryIndexes drops table's indexes that no constraint owns, for a
+// bulk load to build again afterwards.
+func dropSecondaryIndexes(ctx context.Context, tx pgx.Tx, table string) ([]secondaryIndex, error) {
+	rows, err := tx.Query(ctx, `SELECT indexname, indexdef FROM pg_indexes i
+		WHERE i.schemaname = current_schema() AND i.tablename = $1
+		  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)`, table)
+	if err != nil {
+		return nil, translate(err, "load %s: indexes", table)
+	}
+	indexes, err := pgx.CollectRows(rows, pgx.RowToStructByPos[secondaryIndex])
+	if err != nil {
+		return nil, translate(err, "load %s: indexes", table)
+	}
+	for _, ix := range indexes {
+		if _, err := tx.Exec(ctx, "DROP INDEX "+pgx.Identifier{ix.Name}.Sanitize()); err != nil {
+			return nil, translate(err, "load %s: drop %s", table, ix.Name)
+		}
+	}
+	return indexes, nil
 }
 
 // AddCityTasks gives a share of the city's manholes (one in fifty, chosen by

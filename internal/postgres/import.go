@@ -60,28 +60,13 @@ func (db *DB) ImportAssets(ctx context.Context, v maint.Viewer, ip string, src m
 	if err != nil {
 		return nil, translate(err, "import")
 	}
-	if _, err := tx.Exec(ctx, stagingTable); err != nil {
-		return nil, translate(err, "import: staging table")
-	}
-	st := &stager{src: src}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_rows"}, stagingColumns, pgx.CopyFromFunc(st.next)); err != nil {
-		return nil, translate(err, "import: copy")
-	}
 	what := "nothing was imported"
 	if opt.DryRun {
 		what = "a dry run: nothing was written"
 	}
-	if st.fatal != nil {
-		var ie *maint.ImportError
-		if errors.As(st.fatal, &ie) {
-			return nil, maint.NewImportError(ie.Err.Code, append(st.problems.list, ie.Problems...), st.problems.total+ie.Total, what)
-		}
-		return nil, fmt.Errorf("import: read the file: %w", st.fatal)
-	}
-	// Temporary tables are never analyzed by autovacuum; the checks join
-	// on code.
-	if _, err := tx.Exec(ctx, "CREATE INDEX ON import_rows (code); ANALYZE import_rows"); err != nil {
-		return nil, translate(err, "import: index the staging table")
+	st, err := stageRows(ctx, tx, src, what)
+	if err != nil {
+		return nil, err
 	}
 	if !opt.DryRun {
 		// One import at a time from here: the checks against stored assets
@@ -109,28 +94,9 @@ func (db *DB) ImportAssets(ctx context.Context, v maint.Viewer, ip string, src m
 		res.DryRun = true
 		return res, nil
 	}
-	// Lots before their bays, so that a bay finds a lot of the same file.
-	var written int64
-	for _, parents := range []bool{true, false} {
-		tag, err := tx.Exec(ctx, `
-			INSERT INTO assets (kind, code, name, name_en, subdistrict, parent_id, attrs, geom)
-			SELECT s.kind, s.code, s.name, s.name_en, subdistrict_of(s.geom), np.id, s.attrs, s.geom
-			FROM import_rows s
-			LEFT JOIN assets a ON a.code = s.code
-			LEFT JOIN assets p ON p.id = a.parent_id
-			LEFT JOIN assets np ON np.code = NULLIF(s.parent_code, '')
-			WHERE (s.parent_code = '') = $1 AND (a.id IS NULL OR `+changed+`)
-			ORDER BY s.ord
-			ON CONFLICT (code) DO UPDATE SET
-				name = EXCLUDED.name, name_en = EXCLUDED.name_en, attrs = EXCLUDED.attrs, parent_id = EXCLUDED.parent_id,
-				geom = CASE WHEN ST_AsText(assets.geom, 7) = ST_AsText(EXCLUDED.geom, 7) THEN assets.geom ELSE EXCLUDED.geom END,
-				subdistrict = CASE WHEN ST_AsText(assets.geom, 7) = ST_AsText(EXCLUDED.geom, 7) THEN assets.subdistrict ELSE EXCLUDED.subdistrict END,
-				version = assets.version + 1, updated_at = now()
-			WHERE assets.kind = EXCLUDED.kind`, parents)
-		if err != nil {
-			return nil, translate(err, "import: write assets")
-		}
-		written += tag.RowsAffected()
+	written, err := writeImported(ctx, tx)
+	if err != nil {
+		return nil, err
 	}
 	// An asset created or changed by someone else since the count (the
 	// lock holds imports only) shows here; the caller may try again.
@@ -152,6 +118,60 @@ func (db *DB) ImportAssets(ctx context.Context, v maint.Viewer, ip string, src m
 		db.changed(ctx)
 	}
 	return res, nil
+}
+
+// stageRows copies the file's rows into a temporary staging table, with
+// the reader's problems, and indexes it for the checks.
+func stageRows(ctx context.Context, tx pgx.Tx, src maint.RowSource, what string) (*stager, error) {
+	if _, err := tx.Exec(ctx, stagingTable); err != nil {
+		return nil, translate(err, "import: staging table")
+	}
+	st := &stager{src: src}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_rows"}, stagingColumns, pgx.CopyFromFunc(st.next)); err != nil {
+		return nil, translate(err, "import: copy")
+	}
+	if st.fatal != nil {
+		var ie *maint.ImportError
+		if errors.As(st.fatal, &ie) {
+			return nil, maint.NewImportError(ie.Err.Code, append(st.problems.list, ie.Problems...), st.problems.total+ie.Total, what)
+		}
+		return nil, fmt.Errorf("import: read the file: %w", st.fatal)
+	}
+	// Temporary tables are never analyzed by autovacuum; the checks join
+	// on code.
+	if _, err := tx.Exec(ctx, "CREATE INDEX ON import_rows (code); ANALYZE import_rows"); err != nil {
+		return nil, translate(err, "import: index the staging table")
+	}
+	return st, nil
+}
+
+// writeImported creates or updates the staged assets by code, lots before
+// their bays so that a bay finds a lot of the same file, and counts the
+// rows written.
+func writeImported(ctx context.Context, tx pgx.Tx) (int64, error) {
+	var written int64
+	for _, parents := range []bool{true, false} {
+		tag, err := tx.Exec(ctx, `
+			INSERT INTO assets (kind, code, name, name_en, subdistrict, parent_id, attrs, geom)
+			SELECT s.kind, s.code, s.name, s.name_en, subdistrict_of(s.geom), np.id, s.attrs, s.geom
+			FROM import_rows s
+			LEFT JOIN assets a ON a.code = s.code
+			LEFT JOIN assets p ON p.id = a.parent_id
+			LEFT JOIN assets np ON np.code = NULLIF(s.parent_code, '')
+			WHERE (s.parent_code = '') = $1 AND (a.id IS NULL OR `+changed+`)
+			ORDER BY s.ord
+			ON CONFLICT (code) DO UPDATE SET
+				name = EXCLUDED.name, name_en = EXCLUDED.name_en, attrs = EXCLUDED.attrs, parent_id = EXCLUDED.parent_id,
+				geom = CASE WHEN ST_AsText(assets.geom, 7) = ST_AsText(EXCLUDED.geom, 7) THEN assets.geom ELSE EXCLUDED.geom END,
+				subdistrict = CASE WHEN ST_AsText(assets.geom, 7) = ST_AsText(EXCLUDED.geom, 7) THEN assets.subdistrict ELSE EXCLUDED.subdistrict END,
+				version = assets.version + 1, updated_at = now()
+			WHERE assets.kind = EXCLUDED.kind`, parents)
+		if err != nil {
+			return 0, translate(err, "import: write assets")
+		}
+		written += tag.RowsAffected()
+	}
+	return written, nil
 }
 
 // stager feeds COPY from the file's rows, collecting their problems. A

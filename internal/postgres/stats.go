@@ -27,18 +27,16 @@ const programmeQuantity = `CASE a.kind
 // district's zone). Completion means the asset's task of the published
 // programme reached 结案; routine work never changes the published figures.
 func (db *DB) Stats(ctx context.Context, asOf *time.Time) (*maint.Stats, error) {
-	cut := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
-	today := dayStart(time.Now())
+	r := statsRun{asOf: asOf, cut: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), today: dayStart(time.Now()),
+		byKind: map[maint.Kind]*maint.ProgrammeStats{}}
 	st := &maint.Stats{}
 	if asOf != nil {
-		cut = maint.EndOfDay(*asOf)
-		today = dayStart(*asOf)
+		r.cut = maint.EndOfDay(*asOf)
+		r.today = dayStart(*asOf)
 		st.AsOf = asOf.In(maint.Zone).Format(time.DateOnly)
 	}
-	byKind := map[maint.Kind]*maint.ProgrammeStats{}
 	for _, k := range maint.ProgrammeKinds {
-		p := &maint.ProgrammeStats{Kind: k, Name: k.Name(), NameEn: k.NameEn(), Unit: k.Unit(), ByStatus: map[string]int{}, ByMonth: []maint.MonthStats{}}
-		byKind[k] = p
+		r.byKind[k] = &maint.ProgrammeStats{Kind: k, Name: k.Name(), NameEn: k.NameEn(), Unit: k.Unit(), ByStatus: map[string]int{}, ByMonth: []maint.MonthStats{}}
 	}
 	tx, err := db.pool.Begin(ctx)
 	if err != nil {
@@ -49,17 +47,46 @@ func (db *DB) Stats(ctx context.Context, asOf *time.Time) (*maint.Stats, error) 
 	if _, err := tx.Exec(ctx, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"); err != nil {
 		return nil, translate(err, "stats")
 	}
+	r.tx = tx
+	for _, step := range []func(context.Context) error{r.programmes, r.corridorNames, r.months} {
+		if err := step(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if st.Tasks, err = r.tasks(ctx); err != nil {
+		return nil, err
+	}
+	for _, k := range maint.ProgrammeKinds {
+		p := r.byKind[k]
+		if p.Quantity > 0 {
+			p.PercentComplete = math.Round(p.CompletedQuantity/p.Quantity*1000) / 10
+		}
+		st.Programmes = append(st.Programmes, *p)
+	}
+	return st, nil
+}
 
-	// One pass over the assets gives every programme's counts by status,
-	// quantities and completions; a column of the attributes is read only
-	// for the kinds it concerns, so a city's million manholes cost a hash
-	// probe each and no JSON.
+// statsRun is one computation of the report card, in one snapshot.
+type statsRun struct {
+	tx         pgx.Tx
+	asOf       *time.Time
+	cut, today time.Time
+	byKind     map[maint.Kind]*maint.ProgrammeStats
+}
+
+// corridorSQL selects the Yingbin Road corridor among the sewer works.
+const corridorSQL = `a.kind = 'sewer_separation' AND coalesce((a.attrs->>'corridor')::bool, false)`
+
+// programmes counts every programme by status, with quantities and
+// completions, in one pass over the assets; a column of the attributes is
+// read only for the kinds it concerns, so a city's million manholes cost a
+// hash probe each and no JSON.
+func (r *statsRun) programmes(ctx context.Context) error {
 	status, lateral := "a.status", ""
-	if asOf != nil {
+	if r.asOf != nil {
 		status, lateral = "h.status", replaceCut(asOfStatus, "$1")
 	}
-	corridor := `a.kind = 'sewer_separation' AND coalesce((a.attrs->>'corridor')::bool, false)`
-	rows, err := tx.Query(ctx, `
+	rows, err := r.tx.Query(ctx, `
 		WITH done AS (
 			SELECT t.asset_id, min(e.at) AS at
 			FROM tasks t JOIN task_events e ON e.task_id = t.id
@@ -68,15 +95,16 @@ func (db *DB) Stats(ctx context.Context, asOf *time.Time) (*maint.Stats, error) 
 		)
 		SELECT a.kind, coalesce(`+status+`, 'none'), count(*), coalesce(sum(`+programmeQuantity+`), 0)::float8,
 		       count(done.at), coalesce(sum(`+programmeQuantity+`) FILTER (WHERE done.at IS NOT NULL), 0)::float8,
-		       count(*) FILTER (WHERE `+corridor+`),
-		       count(done.at) FILTER (WHERE `+corridor+`),
+		       count(*) FILTER (WHERE `+corridorSQL+`),
+		       count(done.at) FILTER (WHERE `+corridorSQL+`),
 		       coalesce(sum((a.attrs->>'investment_yuan')::bigint) FILTER (WHERE a.kind = 'capital_project'), 0)
 		FROM assets a LEFT JOIN done ON done.asset_id = a.id`+lateral+`
 		WHERE a.kind <> 'parking_space'
-		GROUP BY 1, 2`, cut)
+		GROUP BY 1, 2`, r.cut)
 	if err != nil {
-		return nil, translate(err, "stats: programmes")
+		return translate(err, "stats: programmes")
 	}
+	defer rows.Close()
 	// The corridor and investment columns count only their own kind.
 	var corridors, corridorsDone int
 	var invest int64
@@ -86,10 +114,9 @@ func (db *DB) Stats(ctx context.Context, asOf *time.Time) (*maint.Stats, error) 
 		var qty, qtyDone float64
 		var inv int64
 		if err := rows.Scan(&kind, &status, &n, &qty, &completed, &qtyDone, &corr, &corrDone, &inv); err != nil {
-			rows.Close()
-			return nil, translate(err, "stats: programmes")
+			return translate(err, "stats: programmes")
 		}
-		t := byKind[maint.Kind(kind)]
+		t := r.byKind[maint.Kind(kind)]
 		if t == nil {
 			continue
 		}
@@ -103,42 +130,51 @@ func (db *DB) Stats(ctx context.Context, asOf *time.Time) (*maint.Stats, error) 
 		invest += inv
 	}
 	if err := rows.Err(); err != nil {
-		return nil, translate(err, "stats: programmes")
+		return translate(err, "stats: programmes")
 	}
-	if t := byKind[maint.KindSewerSeparation]; t.Count > 0 {
+	if t := r.byKind[maint.KindSewerSeparation]; t.Count > 0 {
 		sites, sitesDone := t.Count-corridors, t.Completed-corridorsDone
 		t.Sites, t.Corridors, t.CompletedSites, t.CompletedCorridors = &sites, &corridors, &sitesDone, &corridorsDone
 	}
-	if t := byKind[maint.KindCapitalProject]; t.Count > 0 {
+	if t := r.byKind[maint.KindCapitalProject]; t.Count > 0 {
 		t.InvestmentYuan = &invest
 	}
-	names, err := tx.Query(ctx, `SELECT coalesce(a.attrs->>'road', a.name) FROM assets a WHERE `+corridor+` ORDER BY a.id`)
+	return nil
+}
+
+// corridorNames names the corridors of the sewer programme.
+func (r *statsRun) corridorNames(ctx context.Context) error {
+	names, err := r.tx.Query(ctx, `SELECT coalesce(a.attrs->>'road', a.name) FROM assets a WHERE `+corridorSQL+` ORDER BY a.id`)
 	if err != nil {
-		return nil, translate(err, "stats: corridors")
+		return translate(err, "stats: corridors")
 	}
 	cn, err := pgx.CollectRows(names, pgx.RowTo[string])
 	if err != nil {
-		return nil, translate(err, "stats: corridors")
+		return translate(err, "stats: corridors")
 	}
-	if t := byKind[maint.KindSewerSeparation]; t.Count > 0 {
+	if t := r.byKind[maint.KindSewerSeparation]; t.Count > 0 {
 		t.CorridorNames = append([]string{}, cn...)
 	}
+	return nil
+}
 
-	rows, err = tx.Query(ctx, `
+// months counts each programme's completions by month (Beijing time).
+func (r *statsRun) months(ctx context.Context) error {
+	rows, err := r.tx.Query(ctx, `
 		SELECT a.kind, to_char(min(e.at) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM') AS month, `+programmeQuantity+`
 		FROM assets a JOIN tasks t ON t.asset_id = a.id JOIN task_events e ON e.task_id = t.id
 		WHERE t.programme = '2023-2024' AND e.to_status = 'closed' AND e.at < $1 AND a.kind <> 'parking_space'
-		GROUP BY a.id`, cut)
+		GROUP BY a.id`, r.cut)
 	if err != nil {
-		return nil, translate(err, "stats: months")
+		return translate(err, "stats: months")
 	}
+	defer rows.Close()
 	months := map[maint.Kind]map[string]*maint.MonthStats{}
 	for rows.Next() {
 		var kind, month string
 		var qty float64
 		if err := rows.Scan(&kind, &month, &qty); err != nil {
-			rows.Close()
-			return nil, translate(err, "stats: months")
+			return translate(err, "stats: months")
 		}
 		k := maint.Kind(kind)
 		if months[k] == nil {
@@ -153,57 +189,51 @@ func (db *DB) Stats(ctx context.Context, asOf *time.Time) (*maint.Stats, error) 
 		m.Quantity += qty
 	}
 	if err := rows.Err(); err != nil {
-		return nil, translate(err, "stats: months")
+		return translate(err, "stats: months")
 	}
 	for k, ms := range months {
-		t := byKind[k]
+		t := r.byKind[k]
 		for _, m := range ms {
 			t.ByMonth = append(t.ByMonth, *m)
 		}
 		sortMonths(t.ByMonth)
 	}
+	return nil
+}
 
+// tasks counts every task by status, open and overdue, as of the cut.
+func (r *statsRun) tasks(ctx context.Context) (maint.TaskStats, error) {
 	taskSQL := `SELECT status, count(*), count(*) FILTER (WHERE due_date < $1 AND status = ANY($2)) FROM tasks GROUP BY status`
-	targs := []any{today, statusStrings(overdueStates())}
-	if asOf != nil {
+	targs := []any{r.today, statusStrings(overdueStates())}
+	if r.asOf != nil {
 		taskSQL = `SELECT s.status, count(*), count(*) FILTER (WHERE t.due_date < $1 AND s.status = ANY($2))
 			FROM tasks t JOIN LATERAL (
 				SELECT e.to_status AS status FROM task_events e
 				WHERE e.task_id = t.id AND e.at < $3 AND e.to_status IS NOT NULL
 				ORDER BY e.at DESC, e.id DESC LIMIT 1) s ON true
 			GROUP BY s.status`
-		targs = append(targs, cut)
+		targs = append(targs, r.cut)
 	}
-	rows, err = tx.Query(ctx, taskSQL, targs...)
+	out := maint.TaskStats{ByStatus: map[string]int{}}
+	rows, err := r.tx.Query(ctx, taskSQL, targs...)
 	if err != nil {
-		return nil, translate(err, "stats: tasks")
+		return out, translate(err, "stats: tasks")
 	}
-	st.Tasks.ByStatus = map[string]int{}
+	defer rows.Close()
 	for rows.Next() {
 		var status string
 		var n, overdue int
 		if err := rows.Scan(&status, &n, &overdue); err != nil {
-			rows.Close()
-			return nil, translate(err, "stats: tasks")
+			return out, translate(err, "stats: tasks")
 		}
-		st.Tasks.ByStatus[status] = n
-		st.Tasks.Total += n
-		st.Tasks.Overdue += overdue
+		out.ByStatus[status] = n
+		out.Total += n
+		out.Overdue += overdue
 		if maint.Status(status).Open() {
-			st.Tasks.Open += n
+			out.Open += n
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return nil, translate(err, "stats: tasks")
-	}
-	for _, k := range maint.ProgrammeKinds {
-		p := byKind[k]
-		if p.Quantity > 0 {
-			p.PercentComplete = math.Round(p.CompletedQuantity/p.Quantity*1000) / 10
-		}
-		st.Programmes = append(st.Programmes, *p)
-	}
-	return st, nil
+	return out, translate(rows.Err(), "stats: tasks")
 }
 
 func overdueStates() []maint.Status {

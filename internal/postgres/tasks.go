@@ -339,83 +339,12 @@ func (db *DB) PatchTask(ctx context.Context, v maint.Viewer, id int64, version i
 	if t.Status.Final() {
 		return nil, maint.Errorf(maint.CodeConflict, "task %d is %s (%s): it can no longer be changed", id, t.Status, t.Status.Name())
 	}
-	changes := map[string]any{}
-	sets := []string{}
-	var q query
-	q.arg(id)
-	set := func(col string, old, val any) {
-		changes[col] = [2]any{old, val}
-		sets = append(sets, col+" = "+q.arg(val))
+	u := taskUpdate{changes: map[string]any{}}
+	u.q.arg(id)
+	if err := u.plan(ctx, tx, t, p); err != nil {
+		return nil, err
 	}
-	if p.Title.Set && p.Title.V != t.Title {
-		set("title", t.Title, p.Title.V)
-	}
-	if p.Description.Set && p.Description.V != t.Description {
-		set("description", t.Description, p.Description.V)
-	}
-	if p.Priority.Set && p.Priority.V != t.Priority {
-		set("priority", string(t.Priority), string(p.Priority.V))
-	}
-	if p.Assignee.Set {
-		var val *string
-		if !p.Assignee.Null && p.Assignee.V != "" {
-			if p.Assignee.V != t.Assignee {
-				if err := checkCrew(ctx, tx, p.Assignee.V); err != nil {
-					return nil, err
-				}
-			}
-			val = &p.Assignee.V
-		}
-		if deref(val) != t.Assignee {
-			set("assignee", nullIfEmpty(t.Assignee), val)
-		}
-	}
-	if p.DueDate.Set {
-		var val *time.Time
-		if !p.DueDate.Null {
-			val = &p.DueDate.V
-		}
-		if dateString(val) != dateString(t.DueDate) {
-			changes["due_date"] = [2]any{dateString(t.DueDate), dateString(val)}
-			sets = append(sets, "due_date = "+q.arg(val))
-		}
-	}
-	optNum := func(col string, o maint.Opt[float64], old *float64) {
-		if !o.Set {
-			return
-		}
-		var val *float64
-		if !o.Null {
-			val = &o.V
-		}
-		if (val == nil) != (old == nil) || val != nil && *val != *old {
-			set(col, old, val)
-		}
-	}
-	optNum("qty_planned", p.QtyPlanned, t.QtyPlanned)
-	optNum("qty_done", p.QtyDone, t.QtyDone)
-	if p.QtyUnit.Set && p.QtyUnit.V != t.QtyUnit {
-		set("qty_unit", t.QtyUnit, p.QtyUnit.V)
-	}
-	if p.Phase.Set {
-		var val *string
-		if !p.Phase.Null {
-			s := string(p.Phase.V)
-			val = &s
-		}
-		if deref(val) != deref((*string)(t.Phase)) {
-			set("phase", (*string)(t.Phase), val)
-		}
-	}
-	if p.Percent.Set {
-		var val *int
-		if !p.Percent.Null {
-			val = &p.Percent.V
-		}
-		if (val == nil) != (t.Percent == nil) || val != nil && *val != *t.Percent {
-			set("percent", t.Percent, val)
-		}
-	}
+	changes, sets, q := u.changes, u.sets, u.q
 	if len(sets) == 0 && strings.TrimSpace(p.Note) == "" {
 		// Nothing changes: answer with the task as it is.
 		return t, nil
@@ -432,4 +361,93 @@ func (db *DB) PatchTask(ctx context.Context, v maint.Viewer, id int64, version i
 	}
 	db.changed(ctx)
 	return db.Task(ctx, id, v)
+}
+
+// taskUpdate collects what a patch changes: the SET clauses with their
+// arguments, and the from → to pairs the history records.
+type taskUpdate struct {
+	changes map[string]any
+	sets    []string
+	q       query
+}
+
+func (u *taskUpdate) set(col string, old, val any) {
+	u.changes[col] = [2]any{old, val}
+	u.sets = append(u.sets, col+" = "+u.q.arg(val))
+}
+
+// optNum sets a nullable number when it differs from old.
+func (u *taskUpdate) optNum(col string, o maint.Opt[float64], old *float64) {
+	if !o.Set {
+		return
+	}
+	var val *float64
+	if !o.Null {
+		val = &o.V
+	}
+	if (val == nil) != (old == nil) || val != nil && *val != *old {
+		u.set(col, old, val)
+	}
+}
+
+// plan compares the patch with the task as it stands.
+func (u *taskUpdate) plan(ctx context.Context, tx pgx.Tx, t *maint.Task, p maint.TaskPatch) error {
+	if p.Title.Set && p.Title.V != t.Title {
+		u.set("title", t.Title, p.Title.V)
+	}
+	if p.Description.Set && p.Description.V != t.Description {
+		u.set("description", t.Description, p.Description.V)
+	}
+	if p.Priority.Set && p.Priority.V != t.Priority {
+		u.set("priority", string(t.Priority), string(p.Priority.V))
+	}
+	if p.Assignee.Set {
+		var val *string
+		if !p.Assignee.Null && p.Assignee.V != "" {
+			if p.Assignee.V != t.Assignee {
+				if err := checkCrew(ctx, tx, p.Assignee.V); err != nil {
+					return err
+				}
+			}
+			val = &p.Assignee.V
+		}
+		if deref(val) != t.Assignee {
+			u.set("assignee", nullIfEmpty(t.Assignee), val)
+		}
+	}
+	if p.DueDate.Set {
+		var val *time.Time
+		if !p.DueDate.Null {
+			val = &p.DueDate.V
+		}
+		if dateString(val) != dateString(t.DueDate) {
+			u.changes["due_date"] = [2]any{dateString(t.DueDate), dateString(val)}
+			u.sets = append(u.sets, "due_date = "+u.q.arg(val))
+		}
+	}
+	u.optNum("qty_planned", p.QtyPlanned, t.QtyPlanned)
+	u.optNum("qty_done", p.QtyDone, t.QtyDone)
+	if p.QtyUnit.Set && p.QtyUnit.V != t.QtyUnit {
+		u.set("qty_unit", t.QtyUnit, p.QtyUnit.V)
+	}
+	if p.Phase.Set {
+		var val *string
+		if !p.Phase.Null {
+			s := string(p.Phase.V)
+			val = &s
+		}
+		if deref(val) != deref((*string)(t.Phase)) {
+			u.set("phase", (*string)(t.Phase), val)
+		}
+	}
+	if p.Percent.Set {
+		var val *int
+		if !p.Percent.Null {
+			val = &p.Percent.V
+		}
+		if (val == nil) != (t.Percent == nil) || val != nil && *val != *t.Percent {
+			u.set("percent", t.Percent, val)
+		}
+	}
+	return nil
 }

@@ -60,123 +60,144 @@ func intp(v int) *int        { return &v }
 // Changchun's construction season (April to November); manholes are fixed
 // all year, fewer in the frozen months.
 func (g *generator) programmeTasks(rng *rand.Rand) {
-	season := func(r *rand.Rand, weight2023 float64) time.Time {
-		if r.Float64() < weight2023 {
-			return between(r, date(2023, 4, 20), date(2023, 11, 15))
-		}
-		return between(r, date(2024, 4, 15), date(2024, 8, 28))
-	}
 	for _, a := range g.ds.Assets {
-		var (
-			closed   time.Time
-			gaps     []int
-			title    string
-			workType string
-			crew     string
-			notes    []string
-			qty      *float64
-			unit     string
-			phase    maint.Phase
-			percent  *int
-			priority = maint.PriorityNormal
-		)
-		switch a.Kind {
-		case maint.KindParkingSpace:
-			continue // bays are built with their lot
-		case maint.KindRoadRepair:
-			closed = season(rng, 0.55)
-			gaps = []int{1 + rng.IntN(5), 1 + rng.IntN(5), 2 + rng.IntN(10), 3 + rng.IntN(18), 1 + rng.IntN(6)}
-			title, workType = "道路小修维护："+a.Name, "minor_repair"
-			crew = g.ds.Crews[rng.IntN(2)]
-			area := float64(a.Attrs["area_m2"].(int))
-			qty, unit = f64(area), "m2"
-			notes = []string{"道路巡查上报：" + distressNames(a.Attrs["distresses"].([]string)), "立案：列入2023–2024年道路小修维护计划", "派遣至" + crew, "开始处置", fmt.Sprintf("处置完成，修复面积%.0f平方米", area), "核查通过，结案"}
-		case maint.KindSewerSeparation:
-			if a.Attrs["corridor"] == true {
-				closed = between(rng, date(2024, 7, 20), date(2024, 8, 25))
-				gaps = []int{10, 20, 25, 300, 12}
-			} else {
-				closed = season(rng, 0.5)
-				gaps = []int{5 + rng.IntN(20), 5 + rng.IntN(15), 5 + rng.IntN(20), 35 + rng.IntN(70), 5 + rng.IntN(15)}
-			}
-			title, workType = "雨污分流改造："+a.Name, "sewer_separation"
-			crew = []string{g.ds.Crews[2], g.ds.Crews[4]}[rng.IntN(2)]
-			phase, percent = "acceptance", intp(100)
-			notes = []string{"列入2023–2024年雨污分流改造计划", "立案", "派遣至" + crew, "开工：勘察、开挖", "管道铺设、回填及路面恢复完成", "验收合格，结案"}
-		case maint.KindParkingLot:
-			closed = season(rng, 0.5)
-			gaps = []int{10 + rng.IntN(20), 5 + rng.IntN(10), 5 + rng.IntN(10), 20 + rng.IntN(40), 3 + rng.IntN(10)}
-			title, workType = "公共停车场建设："+a.Name, "parking_construction"
-			crew = g.ds.Crews[3]
-			spaces := float64(a.Attrs["spaces"].(int))
-			qty, unit = f64(spaces), "spaces"
-			notes = []string{"列入2023–2024年公共停车场建设计划", "立案", "派遣至" + crew, "开工", fmt.Sprintf("完工，泊位%.0f个", spaces), "验收合格，结案"}
-		case maint.KindManhole:
-			for {
-				closed = between(rng, date(2023, 2, 1), date(2024, 8, 30))
-				if m := closed.Month(); m >= 3 && m <= 11 || rng.Float64() < 0.4 {
-					break
-				}
-			}
-			gaps = []int{rng.IntN(3), rng.IntN(3), rng.IntN(4), rng.IntN(3), 1 + rng.IntN(5)}
-			defect, _ := maint.Lookup(maint.ManholeDefects, a.Attrs["defect_type"].(string))
-			title, workType = defect.Name+"："+a.Code, "manhole_remediation"
-			crew = g.ds.Crews[5]
-			qty, unit = f64(1), "manholes"
-			switch a.Attrs["defect_grade"].(int) {
-			case 4:
-				priority = maint.PriorityUrgent
-				gaps[0], gaps[1], gaps[2] = 0, 0, 0
-			case 3:
-				priority = maint.PriorityHigh
-			}
-			notes = []string{"巡查上报：" + defect.Name, "立案", "派遣至" + crew, "开始处置", "处置完成：" + defect.Name + "已修复", "核查通过，结案"}
-		case maint.KindCapitalProject:
-			closed = date(2024, 6, 28)
-			gaps = []int{20, 30, 45, 400, 30}
-			title, workType = a.Name, "capital_works"
-			crew = g.ds.Crews[4]
-			qty, unit = f64(ProjectAreaM2), "m2"
-			notes = []string{"项目立项", "立案", "派遣至" + crew, "开工建设", "完工", "竣工验收，移交使用"}
+		if c, ok := g.programmeCase(rng, a); ok {
+			g.addProgrammeTask(rng, a, c)
 		}
-		total := 0
-		for _, d := range gaps {
-			total += d
-		}
-		reported := closed.AddDate(0, 0, -total)
-		if reported.Before(date(2023, 1, 3)) {
-			reported = date(2023, 1, 3).AddDate(0, 0, rng.IntN(20))
-		}
-		evs := history(rng, reported, gaps, maint.StatusClosed, importActors, notes)
-		for evs[len(evs)-1].At.After(WindowEnd) {
-			// Too late: start the case earlier.
-			reported = reported.AddDate(0, 0, -7)
-			evs = history(rng, reported, gaps, maint.StatusClosed, importActors, notes)
-		}
-		dispatched := evs[2].At
-		due := dispatched.AddDate(0, 0, gaps[2]+gaps[3]+5+rng.IntN(10))
-		due = time.Date(due.Year(), due.Month(), due.Day(), 0, 0, 0, 0, time.UTC)
-		t := Task{
-			AssetCode: a.Code,
-			Programme: maint.ProgrammePublished,
-			Title:     title,
-			WorkType:  workType,
-			Priority:  priority,
-			Assignee:  crew,
-			DueDate:   &due,
-			QtyUnit:   unit,
-			Source:    maint.SourceImport,
-			Events:    evs,
-		}
-		if qty != nil {
-			t.QtyPlanned, t.QtyDone = qty, f64(*qty)
-		}
-		if phase != "" {
-			t.Phase, t.Percent = phase, percent
-		}
-		t.Ref = fmt.Sprintf("LY-%d-%06d", evs[0].At.Year(), len(g.ds.Tasks)+1)
-		g.ds.Tasks = append(g.ds.Tasks, t)
 	}
+}
+
+// programmeCase is how an asset's case of the programme went: when it
+// closed, the days between its steps, and what the history says.
+type programmeCase struct {
+	closed   time.Time
+	gaps     []int
+	title    string
+	workType string
+	crew     string
+	notes    []string
+	qty      *float64
+	unit     string
+	phase    maint.Phase
+	percent  *int
+	priority maint.Priority
+}
+
+// season picks a day of Changchun's construction season, in 2023 with the
+// given weight, else in 2024 up to the programme's end.
+func season(r *rand.Rand, weight2023 float64) time.Time {
+	if r.Float64() < weight2023 {
+		return between(r, date(2023, 4, 20), date(2023, 11, 15))
+	}
+	return between(r, date(2024, 4, 15), date(2024, 8, 28))
+}
+
+// programmeCase plans asset a's case by its kind; parking bays have none
+// (they are built with their lot).
+func (g *generator) programmeCase(rng *rand.Rand, a Asset) (programmeCase, bool) {
+	c := programmeCase{priority: maint.PriorityNormal}
+	switch a.Kind {
+	case maint.KindParkingSpace:
+		return c, false // bays are built with their lot
+	case maint.KindRoadRepair:
+		c.closed = season(rng, 0.55)
+		c.gaps = []int{1 + rng.IntN(5), 1 + rng.IntN(5), 2 + rng.IntN(10), 3 + rng.IntN(18), 1 + rng.IntN(6)}
+		c.title, c.workType = "道路小修维护："+a.Name, "minor_repair"
+		c.crew = g.ds.Crews[rng.IntN(2)]
+		area := float64(a.Attrs["area_m2"].(int))
+		c.qty, c.unit = f64(area), "m2"
+		c.notes = []string{"道路巡查上报：" + distressNames(a.Attrs["distresses"].([]string)), "立案：列入2023–2024年道路小修维护计划", "派遣至" + c.crew, "开始处置", fmt.Sprintf("处置完成，修复面积%.0f平方米", area), "核查通过，结案"}
+	case maint.KindSewerSeparation:
+		if a.Attrs["corridor"] == true {
+			c.closed = between(rng, date(2024, 7, 20), date(2024, 8, 25))
+			c.gaps = []int{10, 20, 25, 300, 12}
+		} else {
+			c.closed = season(rng, 0.5)
+			c.gaps = []int{5 + rng.IntN(20), 5 + rng.IntN(15), 5 + rng.IntN(20), 35 + rng.IntN(70), 5 + rng.IntN(15)}
+		}
+		c.title, c.workType = "雨污分流改造："+a.Name, "sewer_separation"
+		c.crew = []string{g.ds.Crews[2], g.ds.Crews[4]}[rng.IntN(2)]
+		c.phase, c.percent = "acceptance", intp(100)
+		c.notes = []string{"列入2023–2024年雨污分流改造计划", "立案", "派遣至" + c.crew, "开工：勘察、开挖", "管道铺设、回填及路面恢复完成", "验收合格，结案"}
+	case maint.KindParkingLot:
+		c.closed = season(rng, 0.5)
+		c.gaps = []int{10 + rng.IntN(20), 5 + rng.IntN(10), 5 + rng.IntN(10), 20 + rng.IntN(40), 3 + rng.IntN(10)}
+		c.title, c.workType = "公共停车场建设："+a.Name, "parking_construction"
+		c.crew = g.ds.Crews[3]
+		spaces := float64(a.Attrs["spaces"].(int))
+		c.qty, c.unit = f64(spaces), "spaces"
+		c.notes = []string{"列入2023–2024年公共停车场建设计划", "立案", "派遣至" + c.crew, "开工", fmt.Sprintf("完工，泊位%.0f个", spaces), "验收合格，结案"}
+	case maint.KindManhole:
+		for {
+			c.closed = between(rng, date(2023, 2, 1), date(2024, 8, 30))
+			if m := c.closed.Month(); m >= 3 && m <= 11 || rng.Float64() < 0.4 {
+				break
+			}
+		}
+		c.gaps = []int{rng.IntN(3), rng.IntN(3), rng.IntN(4), rng.IntN(3), 1 + rng.IntN(5)}
+		defect, _ := maint.Lookup(maint.ManholeDefects, a.Attrs["defect_type"].(string))
+		c.title, c.workType = defect.Name+"："+a.Code, "manhole_remediation"
+		c.crew = g.ds.Crews[5]
+		c.qty, c.unit = f64(1), "manholes"
+		switch a.Attrs["defect_grade"].(int) {
+		case 4:
+			c.priority = maint.PriorityUrgent
+			c.gaps[0], c.gaps[1], c.gaps[2] = 0, 0, 0
+		case 3:
+			c.priority = maint.PriorityHigh
+		}
+		c.notes = []string{"巡查上报：" + defect.Name, "立案", "派遣至" + c.crew, "开始处置", "处置完成：" + defect.Name + "已修复", "核查通过，结案"}
+	case maint.KindCapitalProject:
+		c.closed = date(2024, 6, 28)
+		c.gaps = []int{20, 30, 45, 400, 30}
+		c.title, c.workType = a.Name, "capital_works"
+		c.crew = g.ds.Crews[4]
+		c.qty, c.unit = f64(ProjectAreaM2), "m2"
+		c.notes = []string{"项目立项", "立案", "派遣至" + c.crew, "开工建设", "完工", "竣工验收，移交使用"}
+	}
+	return c, true
+}
+
+// addProgrammeTask writes the planned case as a task closed inside the
+// programme window.
+func (g *generator) addProgrammeTask(rng *rand.Rand, a Asset, c programmeCase) {
+	total := 0
+	for _, d := range c.gaps {
+		total += d
+	}
+	reported := c.closed.AddDate(0, 0, -total)
+	if reported.Before(date(2023, 1, 3)) {
+		reported = date(2023, 1, 3).AddDate(0, 0, rng.IntN(20))
+	}
+	evs := history(rng, reported, c.gaps, maint.StatusClosed, importActors, c.notes)
+	for evs[len(evs)-1].At.After(WindowEnd) {
+		// Too late: start the case earlier.
+		reported = reported.AddDate(0, 0, -7)
+		evs = history(rng, reported, c.gaps, maint.StatusClosed, importActors, c.notes)
+	}
+	dispatched := evs[2].At
+	due := dispatched.AddDate(0, 0, c.gaps[2]+c.gaps[3]+5+rng.IntN(10))
+	due = time.Date(due.Year(), due.Month(), due.Day(), 0, 0, 0, 0, time.UTC)
+	t := Task{
+		AssetCode: a.Code,
+		Programme: maint.ProgrammePublished,
+		Title:     c.title,
+		WorkType:  c.workType,
+		Priority:  c.priority,
+		Assignee:  c.crew,
+		DueDate:   &due,
+		QtyUnit:   c.unit,
+		Source:    maint.SourceImport,
+		Events:    evs,
+	}
+	if c.qty != nil {
+		t.QtyPlanned, t.QtyDone = c.qty, f64(*c.qty)
+	}
+	if c.phase != "" {
+		t.Phase, t.Percent = c.phase, c.percent
+	}
+	t.Ref = fmt.Sprintf("LY-%d-%06d", evs[0].At.Year(), len(g.ds.Tasks)+1)
+	g.ds.Tasks = append(g.ds.Tasks, t)
 }
 
 func distressNames(codes []string) string {
