@@ -44,7 +44,7 @@ type Photo struct {
 	AccuracyM      *float64
 	DistanceM      *float64
 	FarFromAsset   bool
-	EXIF           json.RawMessage
+	EXIF           json.RawMessage `json:",omitempty"`
 	UploaderRole   string
 	Visible        bool
 	HiddenReason   string
@@ -77,7 +77,10 @@ type NewPhoto struct {
 }
 
 // Idempotency identifies a retried write: the caller and endpoint (Scope),
-// the client's key, and a hash of what was sent.
+// the client's key, and a hash of what was sent. The store keeps the
+// write's outcome (a Task, a Photo, a report) as JSON beside the key; the
+// raw JSON fields of those types say omitempty so that one that was absent
+// comes back absent, not as a JSON null.
 type Idempotency struct {
 	Scope       string
 	Key         string

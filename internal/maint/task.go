@@ -79,7 +79,7 @@ type Task struct {
 	Version     int
 	Source      Source
 	// Location is a GeoJSON Point for reports made without an asset.
-	Location  json.RawMessage
+	Location  json.RawMessage `json:",omitempty"`
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	ClosedAt  *time.Time
@@ -103,7 +103,7 @@ type Event struct {
 	From      *Status
 	To        *Status
 	// Changes lists changed fields as {"field": [old, new]}.
-	Changes json.RawMessage
+	Changes json.RawMessage `json:",omitempty"`
 	Note    string
 	// Internal notes are for staff only.
 	Internal bool
