@@ -17,3 +17,14 @@ func (db *DB) TileWith(ctx context.Context, populous bool, kinds []maint.Kind, t
 func (db *DB) Populous(ctx context.Context, kinds []maint.Kind) (bool, error) {
 	return db.anyPopulous(ctx, kinds)
 }
+
+// Clusterable returns the kinds a tile of zoom z may have to cluster.
+func (db *DB) Clusterable(ctx context.Context, kinds []maint.Kind, z int) ([]maint.Kind, error) {
+	return db.clusterable(ctx, kinds, z)
+}
+
+// ForgetPopulous drops what the tiles know of the kinds' numbers.
+func (db *DB) ForgetPopulous() { db.forgetPopulous() }
+
+// DensityMeasured reports whether a density measure is in hand.
+func (db *DB) DensityMeasured() bool { return db.populous.density.Load() != nil }
