@@ -127,7 +127,7 @@ func CheckAttrs(kind Kind, code string, attrs map[string]any) error {
 			errs = append(errs, Invalid("code", "the code's class and subclass (%s) do not match cover_category %s", code[6:10], cat))
 		}
 	case KindCapitalProject:
-		errs = append(errs, num("investment_yuan", false, 0, 1e13, false), num("area_m2", false, 0, 1e9, false))
+		errs = append(errs, num("investment_yuan", false, 0, 1e13, true), num("area_m2", false, 0, 1e9, false))
 	case KindSewerSeparation:
 		errs = append(errs, num("households", false, 0, 1e6, true))
 	}

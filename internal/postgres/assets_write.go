@@ -219,12 +219,15 @@ func patchFields(cur *maint.Asset, attrs map[string]any, p maint.AssetPatch) (me
 	changes = map[string]any{}
 	merged = maps.Clone(attrs)
 	for k, val := range p.Attrs {
+		old, had := attrs[k]
 		if val == nil {
 			delete(merged, k)
 		} else {
 			merged[k] = val
 		}
-		changes["properties."+k] = [2]any{attrs[k], val}
+		if had != (val != nil) || had && !sameJSON(old, val) {
+			changes["properties."+k] = [2]any{old, val}
+		}
 	}
 	name, nameEn, code = cur.Name, cur.NameEn, cur.Code
 	if p.Name.Set && p.Name.V != name {
@@ -240,4 +243,12 @@ func patchFields(cur *maint.Asset, attrs map[string]any, p maint.AssetPatch) (me
 		code = p.Code.V
 	}
 	return merged, name, nameEn, code, changes
+}
+
+// sameJSON reports whether a and b are the same JSON value (an attribute read
+// back from the database is a float64 where a patch may carry an int).
+func sameJSON(a, b any) bool {
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && string(ja) == string(jb)
 }

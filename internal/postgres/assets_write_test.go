@@ -1,7 +1,6 @@
 package postgres_test
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -9,37 +8,23 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
-	"inframap/gis"
 	"inframap/internal/maint"
 	"inframap/internal/postgres"
 	"inframap/internal/postgres/pgtest"
 )
 
-// aGeometry is the one place that knows how NewAsset and AssetPatch carry a
-// geometry: EWKB with SRID 4326 today, with its GeoJSON type beside it.
-func aGeometry(t *testing.T, g orb.Geometry) ([]byte, string) {
-	t.Helper()
-	b, err := gis.EncodeEWKB(g)
-	if err != nil {
-		t.Fatalf("encode %v: %v", g, err)
-	}
-	return b, g.GeoJSONType()
-}
-
 // aNewAsset builds an asset to create.
 func aNewAsset(t *testing.T, kind maint.Kind, code, name string, g orb.Geometry, attrs map[string]any) maint.NewAsset {
 	t.Helper()
 	in := maint.NewAsset{Kind: kind, Code: code, Name: name, Attrs: attrs}
-	in.Geometry, in.GeometryType = aGeometry(t, g)
+	in.Geometry = g
 	return in
 }
 
 // aGeometryPatch builds a patch that moves an asset to g.
 func aGeometryPatch(t *testing.T, g orb.Geometry) maint.AssetPatch {
 	t.Helper()
-	var p maint.AssetPatch
-	p.Geometry, p.GeometryType = aGeometry(t, g)
-	return p
+	return maint.AssetPatch{Geometry: g}
 }
 
 // aDecode reads a GeoJSON geometry.
@@ -106,13 +91,9 @@ func TestCreateAsset(t *testing.T) {
 	sql := pgtest.SQL(t, db)
 	ctx := t.Context()
 	inside, zone, inside2, _ := aZonePoints(t, db)
-	// AfterChange runs once a write has committed: another connection sees
-	// the asset by then.
-	changes, visible := 0, int64(0)
-	db.AfterChange = func(context.Context) {
-		changes++
-		visible = aCount(t, sql, `SELECT count(*) FROM assets WHERE code = '2201060101999001'`)
-	}
+	// A write returns once the change feed has its notice: after commit.
+	db, feed := withFeed(t, db)
+	changes := feed.count
 
 	t.Run("manhole", func(t *testing.T) {
 		in := aNewAsset(t, maint.KindManhole, "2201060101999001", "测试井", inside, aManholeAttrs())
@@ -121,8 +102,8 @@ func TestCreateAsset(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if changes != 1 || visible != 1 {
-			t.Errorf("CreateAsset called AfterChange %d times, the asset visible %d times; want once, committed", changes, visible)
+		if n := changes(); n != 1 {
+			t.Errorf("CreateAsset returned with %d change notices seen; want 1", n)
 		}
 		if a.ID == 0 || a.Kind != in.Kind || a.Code != in.Code || a.Name != in.Name || a.NameEn != in.NameEn ||
 			a.Version != 1 || a.Status != nil || len(a.Tasks) != 0 || a.ParentID != nil {
@@ -228,14 +209,13 @@ func TestCreateAsset(t *testing.T) {
 			}
 		})
 	}
-	if n, a := count(), len(aAudit(t, db, "asset.created")); n != before || a != audits || changes != 3 {
-		t.Errorf("after the refusals: %d assets, %d audit rows and %d changes; want %d, %d and 3", n, a, changes, before, audits)
+	if n, a := count(), len(aAudit(t, db, "asset.created")); n != before || a != audits || changes() != 3 {
+		t.Errorf("after the refusals: %d assets, %d audit rows and %d changes; want %d, %d and 3", n, a, changes(), before, audits)
 	}
 
 	t.Run("outside, boundary not checked", func(t *testing.T) {
-		db.CheckBoundary = false
-		defer func() { db.CheckBoundary = true }()
-		a, err := db.CreateAsset(ctx, aStaff, "", aNewAsset(t, maint.KindManhole, "2201060101999006", "井", outside, aManholeAttrs()))
+		loose := pgtest.Open(t, db.URL(), postgres.Config{AllowOutsideDistrict: true})
+		a, err := loose.CreateAsset(ctx, aStaff, "", aNewAsset(t, maint.KindManhole, "2201060101999006", "井", outside, aManholeAttrs()))
 		if err != nil {
 			t.Fatalf("CreateAsset outside the district with the check off: %v", err)
 		}
@@ -263,8 +243,8 @@ func TestPatchAsset(t *testing.T) {
 	if a.Subdistrict != zone1 {
 		t.Fatalf("created in %q, want %q", a.Subdistrict, zone1)
 	}
-	changes := 0
-	db.AfterChange = func(context.Context) { changes++ }
+	db, feed := withFeed(t, db)
+	changes := feed.count
 
 	t.Run("name and attributes", func(t *testing.T) {
 		p := maint.AssetPatch{Name: maint.Opt[string]{Set: true, V: "新名"}, Attrs: map[string]any{"defect_grade": 3, "defect_type": nil, "note": "x"}}
@@ -320,6 +300,14 @@ func TestPatchAsset(t *testing.T) {
 		if err != nil || got.Version != 3 {
 			t.Errorf("PatchAsset with the same name = %v, %v; want version 3 unchanged", got, err)
 		}
+		// An attribute set to the value it has, or a missing one removed,
+		// is no change either.
+		var attrs map[string]any
+		json.Unmarshal(got.Attrs, &attrs)
+		same := maint.AssetPatch{Attrs: map[string]any{"defect_grade": attrs["defect_grade"], "never_there": nil}}
+		if got, err := db.PatchAsset(ctx, aStaff, "", a.ID, 3, same); err != nil || got.Version != 3 {
+			t.Errorf("PatchAsset with the same attributes = %v, %v; want version 3 unchanged", got, err)
+		}
 		if n := len(aAudit(t, db, "asset.updated")); n != 2 {
 			t.Errorf("a patch that changes nothing was audited: %d events", n)
 		}
@@ -372,7 +360,7 @@ func TestPatchAsset(t *testing.T) {
 	if now.Version != 3 || now.Name != "新名" || now.Code != a.Code || now.Subdistrict != zone2 {
 		t.Errorf("after the refusals: version %d, name %q, code %q, sub-district %q", now.Version, now.Name, now.Code, now.Subdistrict)
 	}
-	if n := len(aAudit(t, db, "asset.updated")); n != 2 || changes != 2 {
-		t.Errorf("after two patches that changed the asset: %d audit events and %d changes; want 2 and 2", n, changes)
+	if n := len(aAudit(t, db, "asset.updated")); n != 2 || changes() != 2 {
+		t.Errorf("after two patches that changed the asset: %d audit events and %d change notices; want 2 and 2", n, changes())
 	}
 }

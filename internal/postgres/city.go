@@ -74,7 +74,7 @@ func (db *DB) LoadAssets(ctx context.Context, assets iter.Seq[*maint.AssetRecord
 		}
 		return r.vals, nil
 	})
-	copied, err := tx.CopyFrom(ctx, pgx.Identifier{"assets"}, []string{"kind", "code", "name", "name_en", "attrs", "geom"}, src)
+	copied, err := copyRows(ctx, tx, "assets", []string{"kind", "code", "name", "name_en", "attrs", "geom"}, src)
 	if err != nil {
 		return copied, translate(err, "load assets")
 	}
@@ -154,4 +154,27 @@ func (db *DB) AddCityTasks(ctx context.Context) (int64, error) {
 		return 0, translate(err, "city task history")
 	}
 	return tag.RowsAffected(), translate(tx.Commit(ctx), "city tasks")
+}
+
+// copyRows runs COPY from src. A row src could not make ends the COPY (the
+// server reports it as cancelled): that is the data's fault, said as such,
+// not a query that ran out of time.
+func copyRows(ctx context.Context, tx pgx.Tx, table string, cols []string, src pgx.CopyFromSource) (int64, error) {
+	rs := &rowSource{CopyFromSource: src}
+	n, err := tx.CopyFrom(ctx, pgx.Identifier{table}, cols, rs)
+	if rs.err != nil {
+		return n, maint.Errorf(maint.CodeInvalid, "%s", rs.err.Error())
+	}
+	return n, err
+}
+
+// rowSource keeps the error of the source it wraps.
+type rowSource struct {
+	pgx.CopyFromSource
+	err error
+}
+
+func (r *rowSource) Err() error {
+	r.err = r.CopyFromSource.Err()
+	return r.err
 }

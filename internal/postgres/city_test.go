@@ -123,10 +123,9 @@ func TestLoadAssetsAllOrNothing(t *testing.T) {
 		records iter.Seq[*maint.AssetRecord]
 		code    maint.Code
 	}{
-		// Any error will do here: the store reports this one as
-		// unavailable ("the query took too long"), since pgx aborts the
-		// COPY with SQLSTATE 57014.
-		{"a geometry EWKB cannot carry", aManholeRecords(50, "R", 30), ""},
+		// The row's fault, not a query out of time (pgx aborts the COPY
+		// and the server calls it cancelled).
+		{"a geometry EWKB cannot carry", aManholeRecords(50, "R", 30), maint.CodeInvalid},
 		{"codes already stored", aManholeRecords(50, "Q", 0), maint.CodeConflict},
 	}
 	for _, c := range cases {

@@ -128,7 +128,7 @@ func loadAssets(ctx context.Context, tx pgx.Tx, assets []maint.AssetRecord, crea
 		}
 		return []any{i, string(a.Kind), a.Code, a.Name, a.NameEn, a.ParentCode, string(a.AttrsJSON()), wkb}, nil
 	})
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"load_assets"},
+	if _, err := copyRows(ctx, tx, "load_assets",
 		[]string{"ord", "kind", "code", "name", "name_en", "parent_code", "attrs", "geom"}, src); err != nil {
 		return translate(err, "load assets: copy")
 	}
@@ -191,7 +191,7 @@ func loadTasks(ctx context.Context, tx pgx.Tx, tasks []maint.TaskRecord) error {
 			t.QtyPlanned, t.QtyDone, t.QtyUnit, nullString(string(t.Phase)), t.Percent, string(t.Source),
 			t.ReporterName, t.ReporterContact, t.Events[0].At, closed}, nil
 	})
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"load_tasks"}, []string{"ord", "ref", "asset_code", "programme", "title",
+	if _, err := copyRows(ctx, tx, "load_tasks", []string{"ord", "ref", "asset_code", "programme", "title",
 		"description", "work_type", "status", "status_at", "priority", "assignee", "due_date", "qty_planned", "qty_done",
 		"qty_unit", "phase", "percent", "source", "reporter_name", "reporter_contact", "created_at", "closed_at"}, src); err != nil {
 		return translate(err, "load tasks: copy")
@@ -208,7 +208,7 @@ func loadTasks(ctx context.Context, tx pgx.Tx, tasks []maint.TaskRecord) error {
 		ei++
 		return []any{ei, tasks[ti].Ref, e.At, e.Actor, nullString(string(e.From)), nullString(string(e.To)), e.Note, e.Internal}, nil
 	})
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"load_events"},
+	if _, err := copyRows(ctx, tx, "load_events",
 		[]string{"ord", "ref", "at", "actor", "from_status", "to_status", "note", "internal"}, evs); err != nil {
 		return translate(err, "load task events: copy")
 	}

@@ -97,7 +97,7 @@ func (r *statsRun) programmes(ctx context.Context) error {
 		       count(done.at), coalesce(sum(`+programmeQuantity+`) FILTER (WHERE done.at IS NOT NULL), 0)::float8,
 		       count(*) FILTER (WHERE `+corridorSQL+`),
 		       count(done.at) FILTER (WHERE `+corridorSQL+`),
-		       coalesce(sum((a.attrs->>'investment_yuan')::bigint) FILTER (WHERE a.kind = 'capital_project'), 0)
+		       coalesce(sum(round((a.attrs->>'investment_yuan')::numeric)::bigint) FILTER (WHERE a.kind = 'capital_project'), 0)
 		FROM assets a LEFT JOIN done ON done.asset_id = a.id`+lateral+`
 		WHERE a.kind <> 'parking_space'
 		GROUP BY 1, 2`, r.cut)

@@ -299,3 +299,37 @@ func TestStatsWrites(t *testing.T) {
 		t.Errorf("Stats after the new cases differ from the figures by hand: %s", cmp.Diff(want, aStats(t, db, nil), aStatsOpts))
 	}
 }
+
+// TestStatsDecimalInvestment checks that one project stored with a decimal
+// investment (written before the check that asks for whole yuan) does not
+// break the report card for everyone: it counts rounded to the yuan.
+func TestStatsDecimalInvestment(t *testing.T) {
+	db := pgtest.NewDB(t, pgtest.District)
+	sql := pgtest.SQL(t, db)
+	ctx := t.Context()
+	before, err := db.Stats(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sql.Exec(ctx, `UPDATE assets SET attrs = attrs || '{"investment_yuan": 1000.5}' WHERE id = (SELECT min(id) FROM assets WHERE kind = 'capital_project')`); err != nil {
+		t.Fatal(err)
+	}
+	after, err := db.Stats(ctx, nil)
+	if err != nil {
+		t.Fatalf("Stats with a decimal investment: %v", err)
+	}
+	inv := func(s *maint.Stats) int64 {
+		for _, p := range s.Programmes {
+			if p.Kind == maint.KindCapitalProject && p.InvestmentYuan != nil {
+				return *p.InvestmentYuan
+			}
+		}
+		return -1
+	}
+	if inv(before) <= 0 || inv(after) != 1000 && inv(after) != 1001 {
+		t.Errorf("investment before %d, after setting 1000.5 %d; want a positive sum, then 1000 or 1001", inv(before), inv(after))
+	}
+	if err := maint.CheckAttrs(maint.KindCapitalProject, "P-1", map[string]any{"investment_yuan": 1000.5}); maint.ErrorCode(err) != maint.CodeInvalid {
+		t.Errorf("CheckAttrs(investment_yuan 1000.5) = %v; want invalid (whole yuan)", err)
+	}
+}

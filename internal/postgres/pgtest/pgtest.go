@@ -236,3 +236,17 @@ func SQL(t testing.TB, db *postgres.DB) *pgxpool.Pool {
 	t.Cleanup(p.Close)
 	return p
 }
+
+// Open opens another pool on url with cfg's options (its URL is set here),
+// closed when the test ends: a test that needs a store with other options
+// (a change feed, the district check off) on the same database.
+func Open(t testing.TB, url string, cfg postgres.Config) *postgres.DB {
+	t.Helper()
+	cfg.URL = url
+	db, err := postgres.Open(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("pgtest: open: %v", err)
+	}
+	t.Cleanup(db.Close)
+	return db
+}
