@@ -680,6 +680,7 @@ func writeReport(path string, o options, reports []scaleReport) error {
 				}
 			}
 		}
+		b.WriteString(peerServerTable(r))
 		fmt.Fprintf(&b, "\nLargest tile over the district (all layers, gzip): %d bytes. Peak RSS of the server with the cache: %.0f MB.\n\n",
 			r.largestMVT, float64(r.peakRSS)/(1<<20))
 		if fr := r.render; fr != nil {
