@@ -5,7 +5,7 @@ DATA_DIR ?= ./var
 FUZZTIME ?= 60s
 # Fuzz targets, as package:target.
 FUZZ_TARGETS = ./gis:FuzzParseBBox ./gis:FuzzParseGeometry \
-	./internal/httpapi:FuzzCursor ./internal/httpapi:FuzzAssetFilter ./internal/httpapi:FuzzOpen311Form ./internal/httpapi:FuzzNewAsset \
+	./internal/httpx:FuzzCursor ./internal/httpapi:FuzzAssetFilter ./internal/open311:FuzzOpen311Form ./internal/httpapi:FuzzNewAsset \
 	./internal/photo:FuzzProcess ./internal/photo:FuzzReadEXIF \
 	./internal/exchange:FuzzReadCSV ./internal/exchange:FuzzReadGeoJSON
 

@@ -16,7 +16,7 @@ import (
 
 	"inframap/internal/blob"
 	"inframap/internal/devdb"
-	"inframap/internal/httpapi"
+	"inframap/internal/httpx"
 	"inframap/internal/postgres"
 )
 
@@ -216,7 +216,7 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 	if cfg.logFormat == "text" {
 		h = slog.NewTextHandler(w, opts)
 	}
-	return slog.New(httpapi.ContextHandler{Handler: h})
+	return slog.New(httpx.ContextHandler{Handler: h})
 }
 
 // database opens the configured database, starting the embedded cluster

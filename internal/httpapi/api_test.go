@@ -16,6 +16,7 @@ import (
 
 	"inframap/internal/blob"
 	"inframap/internal/httpapi"
+	"inframap/internal/httpx"
 	"inframap/internal/maint"
 	"inframap/internal/postgres"
 	"inframap/internal/postgres/pgtest"
@@ -55,7 +56,7 @@ func newEnvConfig(t testing.TB, template string, cfg httpapi.Config) *env {
 	db := pgtest.NewDB(t, template)
 	// The server's log is shown when a test fails.
 	var logs syncBuffer
-	log := slog.New(httpapi.ContextHandler{Handler: slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn})})
+	log := slog.New(httpx.ContextHandler{Handler: slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn})})
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("server log:\n%s", logs.String())

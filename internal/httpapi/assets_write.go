@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/paulmach/orb"
 
 	"inframap/gis"
+	"inframap/internal/httpx"
 	"inframap/internal/maint"
 )
 
@@ -68,45 +68,31 @@ func takeString(props map[string]any, key string) (string, bool, error) {
 	return strings.TrimSpace(s), true, nil
 }
 
-// writeAsset answers an asset with its ETag, as GET /assets/{id} does.
-func (s *Server) writeAsset(w http.ResponseWriter, r *http.Request, status int, a *maint.Asset) {
-	if status == http.StatusCreated {
-		w.Header().Set("Location", "/api/v1/assets/"+strconv.FormatInt(a.ID, 10))
-	}
-	w.Header().Set("ETag", etag(a.Version))
-	w.Header().Set("Content-Type", "application/geo+json")
-	w.Header().Set("Cache-Control", "no-cache")
-	w.WriteHeader(status)
-	w.Write(appendAssetDetail(nil, a, viewerFrom(r.Context())))
-}
-
 // createAsset serves POST /api/v1/assets: a GeoJSON Feature whose
 // properties hold kind, code, name, name_en, parent_id and the attributes.
 func (s *Server) createAsset() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := viewerFrom(r.Context())
-		if err := maint.Require(v, maint.PermEditAsset); err != nil {
-			writeError(w, r, err)
-			return
+	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		v, err := allowed(r, can(maint.PermEditAsset))
+		if err != nil {
+			return err
 		}
 		in, err := parseNewAsset(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		a, err := s.store.CreateAsset(r.Context(), v, s.clientIP(r), in)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		s.writeAsset(w, r, http.StatusCreated, a)
+		return nil
 	})
 }
 
 func parseNewAsset(r *http.Request) (maint.NewAsset, error) {
 	var in maint.NewAsset
 	var f featureJSON
-	if err := decodeJSON(r, &f); err != nil {
+	if err := httpx.DecodeJSON(r, &f); err != nil {
 		return in, err
 	}
 	if f.Type != "Feature" {
@@ -166,39 +152,24 @@ func parseNewAsset(r *http.Request) (maint.NewAsset, error) {
 // Feature with a new geometry and/or the properties that change; a property
 // set to null is removed.
 func (s *Server) patchAsset() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := viewerFrom(r.Context())
-		id, err := pathID(r)
-		if err == nil {
-			err = maint.Require(v, maint.PermEditAsset)
-		}
+	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		e, p, err := editWith(r, can(maint.PermEditAsset), parseAssetPatch)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
-		version, err := ifMatch(r)
+		a, err := s.store.PatchAsset(r.Context(), e.v, s.clientIP(r), e.id, e.version, p)
 		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		p, err := parseAssetPatch(r)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		a, err := s.store.PatchAsset(r.Context(), v, s.clientIP(r), id, version, p)
-		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		s.writeAsset(w, r, http.StatusOK, a)
+		return nil
 	})
 }
 
 func parseAssetPatch(r *http.Request) (maint.AssetPatch, error) {
 	var p maint.AssetPatch
 	var f featureJSON
-	if err := decodeJSON(r, &f); err != nil {
+	if err := httpx.DecodeJSON(r, &f); err != nil {
 		return p, err
 	}
 	if f.Type != "" && f.Type != "Feature" {

@@ -2,15 +2,11 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"io"
-	"mime"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
+	"inframap/internal/httpx"
 	"inframap/internal/maint"
 )
 
@@ -44,25 +40,25 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			scheme, tok, _ := strings.Cut(h, " ")
 			if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="inframap"`)
-				writeError(w, r, maint.Errorf(maint.CodeUnauthorized, "use Authorization: Bearer <token>"))
+				httpx.WriteError(w, r, maint.Errorf(maint.CodeUnauthorized, "use Authorization: Bearer <token>"))
 				return
 			}
 			v, err := s.store.Authenticate(ctx, strings.TrimSpace(tok))
 			if err != nil {
 				w.Header().Set("WWW-Authenticate", `Bearer realm="inframap", error="invalid_token"`)
-				writeError(w, r, err)
+				httpx.WriteError(w, r, err)
 				return
 			}
-			ctx = context.WithValue(context.WithValue(ctx, viewerKey{}, v), authKey{}, "bearer")
+			ctx = context.WithValue(httpx.WithViewer(ctx, v), authKey{}, "bearer")
 		} else if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
 			v, err := s.store.Authenticate(ctx, c.Value)
 			switch {
 			case err == nil:
-				ctx = context.WithValue(context.WithValue(ctx, viewerKey{}, v), authKey{}, "cookie")
+				ctx = context.WithValue(httpx.WithViewer(ctx, v), authKey{}, "cookie")
 			case maint.ErrorCode(err) == maint.CodeUnauthorized:
 				s.clearSession(w, r)
 			default:
-				writeError(w, r, err)
+				httpx.WriteError(w, r, err)
 				return
 			}
 		}
@@ -87,61 +83,6 @@ func (s *Server) setSession(w http.ResponseWriter, r *http.Request, token string
 func (s *Server) clearSession(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secureCookies(r)})
-}
-
-// decodeJSON reads a JSON request body into v, refusing other media types,
-// unknown fields and trailing data.
-func decodeJSON(r *http.Request, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return maint.Errorf(maint.CodeUnsupportedMedia, "send JSON (Content-Type: application/json), not %q", ct)
-		}
-	}
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return jsonError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return maint.Invalid("body", "the body holds more than one JSON value")
-	}
-	return nil
-}
-
-// jsonError names the field at fault in a JSON decoding error.
-func jsonError(err error) error {
-	var te *json.UnmarshalTypeError
-	var se *json.SyntaxError
-	var mbe *http.MaxBytesError
-	switch {
-	case errors.As(err, &mbe):
-		return maint.Errorf(maint.CodeTooLarge, "the body exceeds %d bytes", mbe.Limit)
-	case errors.As(err, &te):
-		return maint.Invalid(te.Field, "%s must be %s, not a JSON %s", te.Field, jsonTypeName(te.Type.Kind().String()), te.Value)
-	case errors.As(err, &se):
-		return maint.Invalid("body", "the body is not valid JSON (at byte %d)", se.Offset)
-	case errors.Is(err, io.EOF):
-		return maint.Invalid("body", "a JSON body is required")
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return maint.Invalid(f, "unknown field %q", f)
-	}
-	return maint.Invalid("body", "the body is not valid JSON: %v", err)
-}
-
-func jsonTypeName(kind string) string {
-	switch {
-	case strings.HasPrefix(kind, "int"), strings.HasPrefix(kind, "uint"), strings.HasPrefix(kind, "float"):
-		return "a number"
-	case kind == "string":
-		return "a string"
-	case kind == "bool":
-		return "true or false"
-	case kind == "slice":
-		return "an array"
-	}
-	return "an object"
 }
 
 type credentials struct {
@@ -217,16 +158,14 @@ func (s *Server) checkCredentials(r *http.Request, c credentials) (*maint.User, 
 
 // login serves POST /api/v1/auth/login: a session cookie for the pages.
 func (s *Server) login() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var c credentials
-		if err := decodeJSON(r, &c); err != nil {
-			writeError(w, r, err)
-			return
+	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		c, err := httpx.Decode[credentials](r)
+		if err != nil {
+			return err
 		}
 		u, err := s.checkCredentials(r, c)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		var previous string
 		if ck, err := r.Cookie(sessionCookie); err == nil {
@@ -234,41 +173,39 @@ func (s *Server) login() http.Handler {
 		}
 		token, expires, err := s.store.Login(r.Context(), u, s.clientIP(r), r.UserAgent(), previous, s.cfg.SessionTTL)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		s.setSession(w, r, token, expires)
 		w.Header().Set("Cache-Control", "no-store")
-		writeJSON(w, r, http.StatusOK, map[string]any{"user": userView(u), "expires_at": expires})
+		httpx.WriteJSON(w, r, http.StatusOK, map[string]any{"user": userView(u), "expires_at": expires})
+		return nil
 	})
 }
 
 // logout serves POST /api/v1/auth/logout.
 func (s *Server) logout() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-			if err := s.store.Logout(r.Context(), viewerFrom(r.Context()), s.clientIP(r), c.Value); err != nil {
-				writeError(w, r, err)
-				return
+			if err := s.store.Logout(r.Context(), viewer(r), s.clientIP(r), c.Value); err != nil {
+				return err
 			}
 		}
 		s.clearSession(w, r)
 		w.WriteHeader(http.StatusNoContent)
+		return nil
 	})
 }
 
 // me serves GET /api/v1/auth/me.
 func (s *Server) me() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := viewerFrom(r.Context())
+	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		v := viewer(r)
 		if !v.Staff() {
-			writeError(w, r, maint.Errorf(maint.CodeUnauthorized, "not signed in"))
-			return
+			return maint.Errorf(maint.CodeUnauthorized, "not signed in")
 		}
 		u, err := s.store.User(r.Context(), v.UserID)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		var perms []maint.Permission
 		for _, p := range []maint.Permission{maint.PermCreateTask, maint.PermEditTask, maint.PermEditAsset, maint.PermViewPrivate, maint.PermListCrews, maint.PermAdmin} {
@@ -277,110 +214,7 @@ func (s *Server) me() http.Handler {
 			}
 		}
 		w.Header().Set("Cache-Control", "no-store")
-		writeJSON(w, r, http.StatusOK, map[string]any{"user": userView(u), "permissions": perms, "auth": authMethod(r.Context())})
-	})
-}
-
-type tokenJSON struct {
-	ID         int64      `json:"id"`
-	Name       string     `json:"name"`
-	Prefix     string     `json:"prefix"`
-	Token      string     `json:"token,omitempty"`
-	UserID     int64      `json:"user_id"`
-	CreatedAt  time.Time  `json:"created_at"`
-	LastUsedAt *time.Time `json:"last_used_at"`
-	RevokedAt  *time.Time `json:"revoked_at"`
-}
-
-func tokenView(t *maint.Token) tokenJSON {
-	return tokenJSON{ID: t.ID, Name: t.Name, Prefix: t.Prefix, UserID: t.UserID, CreatedAt: t.CreatedAt, LastUsedAt: t.LastUsedAt, RevokedAt: t.RevokedAt}
-}
-
-// createToken serves POST /api/v1/auth/tokens {email, password, name}: a
-// bearer token for a script, shown this once.
-func (s *Server) createToken() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var c credentials
-		if err := decodeJSON(r, &c); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		c.Name = strings.TrimSpace(c.Name)
-		if c.Name == "" || len([]rune(c.Name)) > 100 {
-			writeError(w, r, maint.Invalid("name", "name the token (1–100 characters), e.g. after the script that uses it"))
-			return
-		}
-		u, err := s.checkCredentials(r, c)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		t, secret, err := s.store.CreateToken(r.Context(), u, s.clientIP(r), c.Name)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		j := tokenView(t)
-		j.Token = secret
-		w.Header().Set("Cache-Control", "no-store")
-		w.Header().Set("Location", "/api/v1/auth/tokens/"+strconv.FormatInt(t.ID, 10))
-		writeJSON(w, r, http.StatusCreated, j)
-	})
-}
-
-// listTokens serves GET /api/v1/auth/tokens: the caller's tokens (every
-// user's for an admin with ?all=true).
-func (s *Server) listTokens() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := viewerFrom(r.Context())
-		if !v.Staff() {
-			writeError(w, r, maint.Errorf(maint.CodeUnauthorized, "sign in first"))
-			return
-		}
-		p, err := readParams(r, "all")
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		user := v.UserID
-		if p.str("all") == "true" {
-			if err := maint.Require(v, maint.PermAdmin); err != nil {
-				writeError(w, r, err)
-				return
-			}
-			user = 0
-		}
-		ts, err := s.store.Tokens(r.Context(), user)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		out := make([]tokenJSON, len(ts))
-		for i := range ts {
-			out[i] = tokenView(&ts[i])
-		}
-		w.Header().Set("Cache-Control", "no-store")
-		writeJSON(w, r, http.StatusOK, map[string]any{"tokens": out})
-	})
-}
-
-// revokeToken serves DELETE /api/v1/auth/tokens/{id}.
-func (s *Server) revokeToken() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := viewerFrom(r.Context())
-		if !v.Staff() {
-			writeError(w, r, maint.Errorf(maint.CodeUnauthorized, "sign in first"))
-			return
-		}
-		id, err := pathID(r)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		if err := s.store.RevokeToken(r.Context(), v, s.clientIP(r), id); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
+		httpx.WriteJSON(w, r, http.StatusOK, map[string]any{"user": userView(u), "permissions": perms, "auth": authMethod(r.Context())})
+		return nil
 	})
 }

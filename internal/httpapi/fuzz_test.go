@@ -2,34 +2,17 @@ package httpapi
 
 import (
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"inframap/gis"
+	"inframap/internal/httpx"
 	"inframap/internal/maint"
 )
 
-func FuzzCursor(f *testing.F) {
-	for _, s := range []string{encodeCursor(1), encodeCursor(1 << 40), "abc", "", "azE6LTE", "azE6MDE", encodeAuditCursor(maint.AuditEvent{At: time.Unix(1700000000, 5000), Source: "task", ID: 7})} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		if id, err := decodeCursor(s); err == nil {
-			if id <= 0 || encodeCursor(id) != s {
-				t.Fatalf("decodeCursor(%q) = %d, which encodes as %q", s, id, encodeCursor(id))
-			}
-		}
-		if c, err := decodeAuditCursor(s); err == nil && c.Source != "task" && c.Source != "audit" {
-			t.Fatalf("decodeAuditCursor(%q) accepted source %q", s, c.Source)
-		}
-	})
-}
-
 func FuzzAssetFilter(f *testing.F) {
 	for _, q := range []string{"kind=manhole&status=closed&limit=10", "bbox=125.2,43.8,125.3,43.9", "q=%27%3B+DROP+TABLE+assets%3B--",
-		"as_of=2024-02-30", "limit=-1", "cursor=" + encodeCursor(5), "kind=manhole,manhole", "parent=0", "subdistrict=" + strings.Repeat("x", 200)} {
+		"as_of=2024-02-30", "limit=-1", "cursor=" + httpx.EncodeCursor(5), "kind=manhole,manhole", "parent=0", "subdistrict=" + strings.Repeat("x", 200)} {
 		f.Add(q)
 	}
 	f.Fuzz(func(t *testing.T, q string) {
@@ -57,46 +40,6 @@ func FuzzAssetFilter(f *testing.F) {
 		}
 		if flt.BBox != nil && flt.BBox.Check() != nil {
 			t.Fatalf("assetFilter(%q) accepted bbox %v", q, flt.BBox)
-		}
-	})
-}
-
-func FuzzOpen311Form(f *testing.F) {
-	for _, q := range []string{
-		"service_code=pothole&lat=43.88&long=125.25&description=%E5%9D%91&attribute%5Bsize%5D=large",
-		"service_code=pothole&lat=NaN&long=125.25", "lat=43.88&long=125.25", "service_code=manhole_missing&lat=91&long=0",
-		"service_code=pothole&lat=43.88&long=125.25&email=a%40b&phone=%2B86+139", "service_code=flooding&lat=43&long=125&attribute%5Bzzz%5D=1",
-	} {
-		f.Add(q)
-	}
-	f.Fuzz(func(t *testing.T, q string) {
-		form, err := url.ParseQuery(q)
-		if err != nil {
-			return
-		}
-		r := httptest.NewRequest("POST", "/open311/v2/requests.json", strings.NewReader(form.Encode()))
-		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		if err := r.ParseForm(); err != nil {
-			return
-		}
-		in, svc, err := parseO311Request(r)
-		if err != nil {
-			if maint.ErrorCode(err) != maint.CodeInvalid {
-				t.Fatalf("parse(%q): code %s", q, maint.ErrorCode(err))
-			}
-			return
-		}
-		if svc.Code == "" || in.Lat < -90 || in.Lat > 90 || in.Lon < -180 || in.Lon > 180 || in.Lat != in.Lat || len([]rune(in.Description)) > 4000 {
-			t.Fatalf("parse(%q) accepted %+v", q, in)
-		}
-		for k := range in.Attributes {
-			found := false
-			for _, a := range svc.Attributes {
-				found = found || a.Code == k
-			}
-			if !found {
-				t.Fatalf("parse(%q) accepted attribute %q", q, k)
-			}
 		}
 	})
 }

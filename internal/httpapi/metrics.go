@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"inframap/internal/httpx"
 	"inframap/internal/maint"
 )
 
@@ -159,7 +160,7 @@ func loopbackOnly(h http.Handler) http.Handler {
 		ip := net.ParseIP(host)
 		forwarded := r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" || r.Header.Get("X-Real-IP") != ""
 		if ip == nil || !ip.IsLoopback() || forwarded {
-			writeError(w, r, maint.Errorf(maint.CodeNotFound, "no resource at %s", r.URL.Path))
+			httpx.WriteError(w, r, httpx.NotFound(r))
 			return
 		}
 		h.ServeHTTP(w, r)

@@ -11,41 +11,9 @@ import (
 	"runtime/debug"
 	"time"
 
+	"inframap/internal/httpx"
 	"inframap/internal/maint"
 )
-
-type (
-	requestIDKey struct{}
-	loggerKey    struct{}
-)
-
-// requestID returns the id of the request in ctx.
-func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
-}
-
-// ContextHandler is a slog.Handler that adds the request id of the context
-// to every record logged with one, so every line of a request carries it.
-type ContextHandler struct{ slog.Handler }
-
-// Handle adds request_id and passes the record on.
-func (h ContextHandler) Handle(ctx context.Context, r slog.Record) error {
-	if id := requestID(ctx); id != "" {
-		r.AddAttrs(slog.String("request_id", id))
-	}
-	return h.Handler.Handle(ctx, r)
-}
-
-// WithAttrs keeps the wrapper around the derived handler.
-func (h ContextHandler) WithAttrs(as []slog.Attr) slog.Handler {
-	return ContextHandler{h.Handler.WithAttrs(as)}
-}
-
-// WithGroup keeps the wrapper around the derived handler.
-func (h ContextHandler) WithGroup(name string) slog.Handler {
-	return ContextHandler{h.Handler.WithGroup(name)}
-}
 
 var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
@@ -91,8 +59,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		if !validRequestID.MatchString(id) {
 			id = newRequestID()
 		}
-		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
-		ctx = context.WithValue(ctx, loggerKey{}, s.log)
+		ctx := httpx.WithLogger(httpx.WithRequestID(r.Context(), id), s.log)
 		ctx, route := withRoute(ctx)
 		r = r.WithContext(ctx)
 		s.metrics.inFlight.Inc()
@@ -105,7 +72,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				}
 				s.log.ErrorContext(ctx, "panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 				if rec.status == 0 {
-					writeError(rec, r, fmt.Errorf("panic: %v", v))
+					httpx.WriteError(rec, r, fmt.Errorf("panic: %v", v))
 				}
 			}
 			s.metrics.inFlight.Dec()
@@ -145,7 +112,7 @@ func (s *Server) secure(next http.Handler) http.Handler {
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Body != nil && r.ContentLength > s.cfg.MaxBodyBytes && !s.isUpload(r) {
-			writeError(w, r, maint.Errorf(maint.CodeTooLarge, "request body exceeds %d bytes", s.cfg.MaxBodyBytes))
+			httpx.WriteError(w, r, maint.Errorf(maint.CodeTooLarge, "request body exceeds %d bytes", s.cfg.MaxBodyBytes))
 			return
 		}
 		if r.Body != nil && !s.isUpload(r) {
@@ -167,10 +134,4 @@ func (s *Server) deadline(next http.Handler) http.Handler {
 		defer cancel()
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
-}
-
-// clientIP is the address of the client. X-Forwarded-For is believed only
-// when the direct peer is a configured trusted proxy.
-func (s *Server) clientIP(r *http.Request) string {
-	return s.cfg.clientIP(r)
 }

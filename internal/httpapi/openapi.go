@@ -5,6 +5,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"inframap/internal/httpx"
 	"net/http"
 	"strconv"
 	"sync"
@@ -73,7 +74,7 @@ func appendYAMLAsJSON(b []byte, n *yaml.Node) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, n.Content[i].Value)
+			b = httpx.AppendString(b, n.Content[i].Value)
 			b = append(b, ':')
 			if b, err = appendYAMLAsJSON(b, n.Content[i+1]); err != nil {
 				return nil, err
@@ -106,26 +107,24 @@ func appendYAMLAsJSON(b []byte, n *yaml.Node) ([]byte, error) {
 			}
 			return append(b, j...), nil
 		}
-		return appendString(b, n.Value), nil
+		return httpx.AppendString(b, n.Value), nil
 	}
 	return nil, fmt.Errorf("line %d: unexpected YAML node", n.Line)
 }
 
 // serveOpenAPI serves one of the descriptions.
 func serveOpenAPI(ogc bool, contentType string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := readParams(r, "f")
+	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		p, err := httpx.ReadParams(r, "f")
 		if err == nil {
-			err = ogcFormat(p, "json")
+			err = p.Format("json")
 		}
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		api, ogcDoc, err := OpenAPI()
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		body := api
 		if ogc {
@@ -137,5 +136,6 @@ func serveOpenAPI(ogc bool, contentType string) http.Handler {
 		if r.Method != http.MethodHead {
 			w.Write(body)
 		}
+		return nil
 	})
 }

@@ -5,14 +5,13 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/base64"
+	"inframap/internal/httpx"
 	"io/fs"
 	"mime"
 	"net/http"
 	"path"
 	"strconv"
 	"strings"
-
-	"inframap/internal/maint"
 )
 
 // staticFile is an embedded file ready to serve: its bytes, a gzipped copy
@@ -84,7 +83,7 @@ func (s *Server) pages() http.Handler {
 		}
 		f := files[p]
 		if f == nil {
-			writeError(w, r, maint.Errorf(maint.CodeNotFound, "no resource at %s", r.URL.Path))
+			httpx.WriteError(w, r, httpx.NotFound(r))
 			return
 		}
 		h := w.Header()
@@ -107,20 +106,6 @@ func (s *Server) pages() http.Handler {
 		}
 		w.Write(body)
 	})
-}
-
-// etagMatch reports whether an If-None-Match header matches etag.
-func etagMatch(header, etag string) bool {
-	if header == "" {
-		return false
-	}
-	for _, t := range strings.Split(header, ",") {
-		t = strings.TrimSpace(t)
-		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
-			return true
-		}
-	}
-	return false
 }
 
 func acceptsGzip(r *http.Request) bool {

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"math"
 	"net/http"
 	"net/url"
 	"strings"
@@ -9,7 +8,9 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"inframap/internal/httpx"
 	"inframap/internal/maint"
+	"inframap/internal/open311"
 )
 
 // reportJSON is a resident's report as the map shows it.
@@ -50,97 +51,91 @@ func reportView(q *maint.ServiceRequest, p *maint.Photo) reportJSON {
 // until an engineer files the report). Rate-limited per address; retried
 // safely with an Idempotency-Key.
 func (s *Server) createReport() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		if ok, wait := s.residentPosts.Allow("ip:" + s.clientIP(r)); !ok {
-			e := maint.Errorf(maint.CodeRateLimited, "too many reports from this address; try again in %d s", int(math.Ceil(wait.Seconds())))
-			e.RetryAfter = int(math.Ceil(wait.Seconds()))
-			writeError(w, r, e)
-			return
+			return httpx.RateLimited("too many reports from this address", wait)
 		}
 		u, err := s.readUpload(w, r, false)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		defer u.res.Close()
-		svc, ok := maint.LookupService(u.fields["service_code"])
-		if !ok {
-			writeError(w, r, maint.Invalid("service_code", "say what is wrong: service_code is one of the services at /open311/v2/services.json"))
-			return
-		}
-		lon, _, _, _, err := u.position()
-		if err == nil && lon == nil {
-			err = maint.Invalid("lat", "say where: lat and lon (pick the place on the map or use the device's location)")
-		}
-		if err == nil {
-			err = checkText("description", u.fields["description"], false, 4000)
-		}
-		if err == nil {
-			// Checked here too, so that the problem names this form's
-			// field, not Open311's first_name.
-			err = checkText("name", u.fields["name"], false, 100)
-		}
+		svc, in, err := reportOf(u)
 		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		// Open311's form rules check the contact details.
-		form := url.Values{"service_code": {svc.Code}, "lat": {u.fields["lat"]}, "long": {u.fields["lon"]},
-			"description": {u.fields["description"]}, "email": {u.fields["email"]}, "phone": {u.fields["phone"]}, "first_name": {u.fields["name"]}}
-		fr := &http.Request{PostForm: form}
-		in, _, err := parseO311Request(fr)
-		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		var np *maint.NewPhoto
 		sha := ""
 		if u.res != nil {
 			if np, err = s.newPhoto(r.Context(), u, maint.StageReport); err != nil {
-				writeError(w, r, err)
-				return
+				return err
 			}
 			sha = u.res.SHA256
 		}
 		idem, err := idempotency(r, "ip:"+s.clientIP(r), svc.Code, u.fields["lat"], u.fields["lon"], u.fields["description"], sha)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		q, p, replayed, err := s.store.CreateReport(r.Context(), maint.Viewer{}, svc, in, np, idem)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		w.Header().Set("Location", "/api/v1/reports/"+url.PathEscape(q.Ref))
 		writeCreated(w, r, http.StatusCreated, reportView(q, p), replayed)
+		return nil
 	})
+}
+
+// reportOf checks the fields of a report from the map.
+func reportOf(u *upload) (maint.Service, maint.NewRequest, error) {
+	svc, ok := maint.LookupService(u.fields["service_code"])
+	if !ok {
+		return svc, maint.NewRequest{}, maint.Invalid("service_code", "say what is wrong: service_code is one of the services at /open311/v2/services.json")
+	}
+	lon, _, _, _, err := u.position()
+	if err == nil && lon == nil {
+		err = maint.Invalid("lat", "say where: lat and lon (pick the place on the map or use the device's location)")
+	}
+	if err == nil {
+		err = httpx.CheckText("description", u.fields["description"], false, 4000)
+	}
+	if err == nil {
+		// Checked here too, so that the problem names this form's
+		// field, not Open311's first_name.
+		err = httpx.CheckText("name", u.fields["name"], false, 100)
+	}
+	if err != nil {
+		return svc, maint.NewRequest{}, err
+	}
+	// Open311's form rules check the contact details.
+	in, _, err := open311.ParseRequest(url.Values{"service_code": {svc.Code}, "lat": {u.fields["lat"]}, "long": {u.fields["lon"]},
+		"description": {u.fields["description"]}, "email": {u.fields["email"]}, "phone": {u.fields["phone"]}, "first_name": {u.fields["name"]}})
+	return svc, in, err
 }
 
 // getReport serves GET /api/v1/reports/{ref}: where a report stands, for
 // the resident who quotes its case number.
 func (s *Server) getReport() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		ref := strings.TrimSpace(mux.Vars(r)["ref"])
 		reqs, err := s.store.ServiceRequests(r.Context(), maint.RequestFilter{Refs: []string{ref}})
 		if err == nil && len(reqs) == 0 {
 			err = maint.Errorf(maint.CodeNotFound, "no report %q", ref)
 		}
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		j := reportView(&reqs[0], nil)
 		ps, err := s.store.Photos(r.Context(), &reqs[0].ID, nil, maint.Viewer{})
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		if len(ps) > 0 {
 			pv := photoView(&ps[0], maint.Viewer{})
 			j.Photo = &pv
 		}
 		w.Header().Set("Cache-Control", "no-cache")
-		writeJSON(w, r, http.StatusOK, j)
+		httpx.WriteJSON(w, r, http.StatusOK, j)
+		return nil
 	})
 }

@@ -5,25 +5,28 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"inframap/internal/httpx"
 	"inframap/internal/maint"
+	"inframap/internal/ogcapi"
+	"inframap/internal/open311"
 )
 
 // routes is every route of the service, in one place.
 func (s *Server) routes() http.Handler {
 	r := mux.NewRouter()
 	r.Use(recordRoute, s.cacheResponses)
-	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, maint.Errorf(maint.CodeNotFound, "no resource at %s", r.URL.Path))
+	r.NotFoundHandler = httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		return httpx.NotFound(r)
 	})
-	r.MethodNotAllowedHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, &maint.Error{Code: maint.CodeMethodNotAllowed, Message: r.Method + " is not allowed here"})
+	r.MethodNotAllowedHandler = httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		return &maint.Error{Code: maint.CodeMethodNotAllowed, Message: r.Method + " is not allowed here"}
 	})
 
 	r.Handle("/healthz", s.healthz()).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/readyz", s.readyz()).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/metrics", s.metricsHandler()).Methods(http.MethodGet)
 	r.PathPrefix("/debug/pprof/").Handler(profiler())
-	r.HandleFunc("/problems/{code}", problemTypes).Methods(http.MethodGet)
+	r.HandleFunc("/problems/{code}", httpx.ProblemTypes).Methods(http.MethodGet)
 
 	api := r.PathPrefix("/api/v1").Subrouter()
 	api.Handle("/auth/login", s.login()).Methods(http.MethodPost)
@@ -68,34 +71,18 @@ func (s *Server) routes() http.Handler {
 	api.Handle("/clusters/{kind}/{z}/{x}/{y}", s.clusterTile()).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/meta", s.getMeta()).Methods(http.MethodGet, http.MethodHead)
 
-	// Open311 GeoReport v2: the format is the path's extension (XML when
-	// none is given).
-	o := r.PathPrefix("/open311/v2").Subrouter()
-	for _, ext := range []string{"", ".{format:xml|json}"} {
-		o.Handle("/discovery"+ext, s.o311Discovery()).Methods(http.MethodGet)
-		o.Handle("/services"+ext, s.o311Services()).Methods(http.MethodGet)
-		o.Handle("/services/{code:[a-z0-9_]+}"+ext, s.o311Definition()).Methods(http.MethodGet)
-		o.Handle("/requests"+ext, s.o311List()).Methods(http.MethodGet)
-		o.Handle("/requests"+ext, s.o311Post()).Methods(http.MethodPost)
-		o.Handle("/requests/{id:[A-Za-z0-9-]+}"+ext, s.o311Get()).Methods(http.MethodGet)
-		o.Handle("/tokens/{token:[A-Za-z0-9]+}"+ext, s.o311Token()).Methods(http.MethodGet)
-	}
+	// Open311 GeoReport v2.
+	open311.New(s.store, open311.Config{PublicURL: s.cfg.PublicURL, ClientIP: s.clientIP,
+		Residents: s.residentPosts, Partners: s.partnerPosts}).Mount(r.PathPrefix("/open311/v2").Subrouter())
 
 	// Standards: OGC API – Features, vector tiles, exports, API descriptions.
 	api.Handle("/export", s.export()).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/import", s.importAssets()).Methods(http.MethodPost)
-	r.Handle("/api/openapi.json", openData(serveOpenAPI(false, "application/vnd.oai.openapi+json;version=3.1"))).Methods(http.MethodGet, http.MethodHead)
-	ogc := r.PathPrefix("/ogc").Subrouter()
-	ogc.Handle("", openData(s.ogcLanding())).Methods(http.MethodGet, http.MethodHead)
-	ogc.Handle("/", openData(s.ogcLanding())).Methods(http.MethodGet, http.MethodHead)
-	ogc.Handle("/api", openData(serveOpenAPI(true, mediaOAS30))).Methods(http.MethodGet, http.MethodHead)
-	ogc.Handle("/conformance", openData(s.ogcConformancePage())).Methods(http.MethodGet, http.MethodHead)
-	ogc.Handle("/collections", openData(s.ogcCollections())).Methods(http.MethodGet, http.MethodHead)
-	ogc.Handle("/collections/{collectionId}", openData(s.ogcCollectionPage())).Methods(http.MethodGet, http.MethodHead)
-	ogc.Handle("/collections/{collectionId}/items", openData(s.ogcItems())).Methods(http.MethodGet, http.MethodHead)
-	ogc.Handle("/collections/{collectionId}/items/{featureId}", openData(s.ogcItem())).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/tiles/{layer}.json", openData(s.tileJSON())).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/tiles/{layer}/{z}/{x}/{y}.mvt", openData(s.getTile(storeTiles{s.store}))).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/api/openapi.json", httpx.OpenData(serveOpenAPI(false, "application/vnd.oai.openapi+json;version=3.1"))).Methods(http.MethodGet, http.MethodHead)
+	ogcapi.New(s.store, ogcapi.Config{PublicURL: s.cfg.PublicURL, Description: serveOpenAPI(true, ogcapi.MediaOAS30)}).
+		Mount(r.PathPrefix("/ogc").Subrouter())
+	r.Handle("/tiles/{layer}.json", httpx.OpenData(s.tileJSON())).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/tiles/{layer}/{z}/{x}/{y}.mvt", httpx.OpenData(s.getTile(storeTiles{s.store}))).Methods(http.MethodGet, http.MethodHead)
 
 	r.PathPrefix("/").Handler(s.pages()).Methods(http.MethodGet, http.MethodHead)
 	return r

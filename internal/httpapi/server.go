@@ -8,7 +8,6 @@ import (
 	"context"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -19,6 +18,7 @@ import (
 	"github.com/klauspost/compress/gzhttp"
 
 	"inframap/internal/cache"
+	"inframap/internal/httpx"
 	"inframap/internal/maint"
 	"inframap/internal/password"
 	"inframap/internal/photo"
@@ -105,39 +105,6 @@ func (c *Config) defaults() {
 	}
 }
 
-// clientIP is the client's address: the peer, or, when the peer is a trusted
-// proxy, the nearest untrusted address of X-Forwarded-For.
-func (c *Config) clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	addr, err := netip.ParseAddr(host)
-	if err != nil || !c.trusted(addr) {
-		return host
-	}
-	hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			break
-		}
-		if !c.trusted(a) {
-			return a.String()
-		}
-	}
-	return host
-}
-
-func (c *Config) trusted(a netip.Addr) bool {
-	for _, p := range c.TrustedProxies {
-		if p.Contains(a.Unmap()) {
-			return true
-		}
-	}
-	return false
-}
-
 // Store is what the handlers need of the database: the domain's services
 // (internal/maint declares them) and a readiness check.
 type Store interface {
@@ -216,7 +183,7 @@ func NewServer(cfg Config, store Store, web fs.FS, log *slog.Logger) *Server {
 		csrf.AddInsecureBypassPattern("POST /open311/v2/requests" + f)
 	}
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, maint.Errorf(maint.CodeForbidden, "cross-site requests may not change anything here"))
+		httpx.WriteError(w, r, maint.Errorf(maint.CodeForbidden, "cross-site requests may not change anything here"))
 	}))
 	// Responses are compressed as they stream (gzip or zstd, as the client
 	// takes); cached ones arrive compressed already and pass through.

@@ -7,34 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"inframap/internal/httpx"
 	"inframap/internal/maint"
 )
-
-// etag is the entity tag of a versioned resource.
-func etag(version int) string { return `"` + strconv.Itoa(version) + `"` }
-
-// ifMatch reads the version a write is based on. Writes to versioned
-// resources require it: without it two offices could overwrite each other.
-func ifMatch(r *http.Request) (int, error) {
-	h := strings.TrimSpace(r.Header.Get("If-Match"))
-	if h == "" {
-		return 0, maint.Errorf(maint.CodePreconditionRequired, "send If-Match with the ETag you read, so that no one's change is silently overwritten")
-	}
-	h = strings.TrimPrefix(h, "W/")
-	v, err := strconv.Atoi(strings.Trim(h, `"`))
-	if err != nil || v <= 0 || strings.Contains(h, ",") {
-		return 0, maint.Errorf(maint.CodePreconditionRequired, "If-Match must be the single ETag of the version you read (e.g. \"3\"), not %q", r.Header.Get("If-Match"))
-	}
-	return v, nil
-}
-
-func parseDay(field, s string) (time.Time, error) {
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return time.Time{}, maint.Invalid(field, "%s must be a date as YYYY-MM-DD, got %q", field, s)
-	}
-	return t, nil
-}
 
 // writeTask answers a task with its ETag.
 func (s *Server) writeTask(w http.ResponseWriter, r *http.Request, status int, t *maint.Task) {
@@ -43,82 +18,17 @@ func (s *Server) writeTask(w http.ResponseWriter, r *http.Request, status int, t
 	if status == http.StatusCreated {
 		w.Header().Set("Location", "/api/v1/tasks/"+strconv.FormatInt(t.ID, 10))
 	}
-	writeJSON(w, r, status, taskView(t, viewerFrom(r.Context())))
+	writeJSON(w, r, status, taskView(t, viewer(r)))
 }
 
 // listTasks serves GET /api/v1/tasks.
 func (s *Server) listTasks() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, err := readParams(r, "status", "kind", "assignee", "overdue", "bbox", "asset", "programme", "source", "q", "order", "limit", "cursor")
+	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		f, cursor, err := taskFilter(r)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
-		var f maint.TaskFilter
-		if f.Statuses, err = maint.ParseStatuses("status", p.str("status")); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		if f.Kinds, err = maint.ParseKinds("kind", p.str("kind")); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		f.Assignee = p.str("assignee")
-		if o := p.str("overdue"); o != "" {
-			b, err := strconv.ParseBool(o)
-			if err != nil {
-				writeError(w, r, maint.Invalid("overdue", "overdue must be true or false, got %q", o))
-				return
-			}
-			f.Overdue = &b
-		}
-		if f.BBox, err = p.bbox(); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		if a := p.str("asset"); a != "" {
-			id, err := strconv.ParseInt(a, 10, 64)
-			if err != nil || id <= 0 {
-				writeError(w, r, maint.Invalid("asset", "asset must be an asset id, got %q", a))
-				return
-			}
-			f.AssetID = &id
-		}
-		if pr := maint.Programme(p.str("programme")); pr != "" {
-			if !pr.Valid() {
-				writeError(w, r, maint.Invalid("programme", "programme is %q or %q", maint.ProgrammePublished, maint.ProgrammeRoutine))
-				return
-			}
-			f.Programme = pr
-		}
-		if src := maint.Source(p.str("source")); src != "" {
-			if !src.Valid() {
-				writeError(w, r, maint.Invalid("source", "unknown source %q", src))
-				return
-			}
-			f.Source = src
-		}
-		if f.Q = p.str("q"); len(f.Q) > 100 {
-			writeError(w, r, maint.Invalid("q", "q is limited to 100 characters"))
-			return
-		}
-		switch p.str("order") {
-		case "", "oldest":
-		case "newest":
-			f.Newest = true
-		default:
-			writeError(w, r, maint.Invalid("order", "order is newest or oldest, got %q", p.str("order")))
-			return
-		}
-		if f.Limit, err = p.limit(maint.DefaultLimit, maint.MaxLimit); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		if f.After, err = p.cursor(); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		v := viewerFrom(r.Context())
+		v := viewer(r)
 		tasks := []taskJSON{}
 		var last int64
 		more, err := s.store.ListTasks(r.Context(), f, v, func(t *maint.Task) error {
@@ -127,35 +37,91 @@ func (s *Server) listTasks() http.Handler {
 			return nil
 		})
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
-		links := []map[string]string{{"rel": "self", "href": s.pageURL(r, p.str("cursor"))}}
-		if more {
-			links = append(links, map[string]string{"rel": "next", "href": s.pageURL(r, encodeCursor(last))})
-		}
+		links := s.pageLinks(r, cursor, more, func() string { return httpx.EncodeCursor(last) })
 		w.Header().Set("Cache-Control", "no-cache")
-		writeJSON(w, r, http.StatusOK, map[string]any{"tasks": tasks, "numberReturned": len(tasks), "links": links})
+		httpx.WriteJSON(w, r, http.StatusOK, map[string]any{"tasks": tasks, "numberReturned": len(tasks), "links": links})
+		return nil
 	})
+}
+
+// taskFilter reads the query of GET /api/v1/tasks, and the cursor it was
+// given.
+func taskFilter(r *http.Request) (f maint.TaskFilter, cursor string, err error) {
+	p, err := httpx.ReadParams(r, "status", "kind", "assignee", "overdue", "bbox", "asset", "programme", "source", "q", "order", "limit", "cursor")
+	if err != nil {
+		return f, "", err
+	}
+	if f.Statuses, err = p.Statuses("status"); err != nil {
+		return f, "", err
+	}
+	if f.Kinds, err = p.Kinds("kind"); err != nil {
+		return f, "", err
+	}
+	f.Assignee = p.Str("assignee")
+	if o := p.Str("overdue"); o != "" {
+		b, err := strconv.ParseBool(o)
+		if err != nil {
+			return f, "", maint.Invalid("overdue", "overdue must be true or false, got %q", o)
+		}
+		f.Overdue = &b
+	}
+	if f.BBox, err = p.BBox(); err != nil {
+		return f, "", err
+	}
+	if f.AssetID, err = p.ID("asset", "an asset"); err != nil {
+		return f, "", err
+	}
+	if err := taskKindOfWork(p, &f); err != nil {
+		return f, "", err
+	}
+	if f.Limit, err = p.Limit(maint.DefaultLimit, maint.MaxLimit); err != nil {
+		return f, "", err
+	}
+	if f.After, err = p.Cursor(); err != nil {
+		return f, "", err
+	}
+	return f, p.Str("cursor"), nil
+}
+
+// taskKindOfWork reads the filters on where the work comes from, what it
+// says and the order: programme, source, q and order.
+func taskKindOfWork(p httpx.Params, f *maint.TaskFilter) error {
+	if pr := maint.Programme(p.Str("programme")); pr != "" {
+		if !pr.Valid() {
+			return maint.Invalid("programme", "programme is %q or %q", maint.ProgrammePublished, maint.ProgrammeRoutine)
+		}
+		f.Programme = pr
+	}
+	if src := maint.Source(p.Str("source")); src != "" {
+		if !src.Valid() {
+			return maint.Invalid("source", "unknown source %q", src)
+		}
+		f.Source = src
+	}
+	if f.Q = p.Str("q"); len(f.Q) > 100 {
+		return maint.Invalid("q", "q is limited to 100 characters")
+	}
+	switch p.Str("order") {
+	case "", "oldest":
+	case "newest":
+		f.Newest = true
+	default:
+		return maint.Invalid("order", "order is newest or oldest, got %q", p.Str("order"))
+	}
+	return nil
 }
 
 // getTask serves GET /api/v1/tasks/{id}.
 func (s *Server) getTask() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id, err := pathID(r)
-		if err == nil {
-			_, err = readParams(r)
-		}
+	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		t, err := byID(r, s.store.Task)
 		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		t, err := s.store.Task(r.Context(), id, viewerFrom(r.Context()))
-		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		s.writeTask(w, r, http.StatusOK, t)
+		return nil
 	})
 }
 
@@ -169,72 +135,63 @@ type newTaskJSON struct {
 	DueDate     string          `json:"due_date"`
 }
 
-// checkText bounds a free-text field.
-func checkText(field, s string, required bool, max int) error {
-	switch {
-	case required && strings.TrimSpace(s) == "":
-		return maint.Invalid(field, "%s is required", field)
-	case len([]rune(s)) > max:
-		return maint.Invalid(field, "%s is limited to %d characters", field, max)
-	}
-	return nil
-}
-
 // createTask serves POST /api/v1/tasks: engineers and inspectors open a
 // case, which starts reported.
 func (s *Server) createTask() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := viewerFrom(r.Context())
-		if err := maint.Require(v, maint.PermCreateTask); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		var in newTaskJSON
-		if err := decodeJSON(r, &in); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		nt := maint.NewTask{AssetID: in.AssetID, Title: strings.TrimSpace(in.Title), Description: in.Description,
-			WorkType: in.WorkType, Priority: in.Priority, Programme: maint.ProgrammeRoutine, Source: maint.SourceEngineer}
-		if v.Role == maint.RoleInspector {
-			nt.Source = maint.SourceInspector
-		}
-		err := checkText("title", nt.Title, true, 200)
-		if err == nil {
-			err = checkText("description", nt.Description, false, 4000)
-		}
-		if err == nil && nt.Priority != "" && !nt.Priority.Valid() {
-			err = maint.Invalid("priority", "priority is one of %v", maint.Priorities)
-		}
-		if err == nil && in.DueDate != "" {
-			var d time.Time
-			d, err = parseDay("due_date", in.DueDate)
-			nt.DueDate = &d
-		}
-		if err == nil && len(in.Location) > 0 && string(in.Location) != "null" {
-			nt.Location, err = parsePoint("location", in.Location)
-		}
-		if err == nil && nt.AssetID == nil && nt.Location == nil {
-			err = maint.Invalid("asset_id", "say where: an asset_id or a location (GeoJSON Point)")
-		}
+	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		v, err := allowed(r, can(maint.PermCreateTask))
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
+		}
+		in, err := httpx.Decode[newTaskJSON](r)
+		if err != nil {
+			return err
+		}
+		nt, err := in.task(v)
+		if err != nil {
+			return err
 		}
 		raw, _ := json.Marshal(in)
-		idem, err := idempotency(r, "user:"+strconv.FormatInt(v.UserID, 10), string(raw))
+		idem, err := idempotency(r, userScope(v), string(raw))
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		t, replayed, err := s.store.CreateTask(r.Context(), v, nt, idem)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		markReplayed(w, replayed)
 		s.writeTask(w, r, http.StatusCreated, t)
+		return nil
 	})
+}
+
+// task checks a new task as v opens it.
+func (in newTaskJSON) task(v maint.Viewer) (maint.NewTask, error) {
+	nt := maint.NewTask{AssetID: in.AssetID, Title: strings.TrimSpace(in.Title), Description: in.Description,
+		WorkType: in.WorkType, Priority: in.Priority, Programme: maint.ProgrammeRoutine, Source: maint.SourceEngineer}
+	if v.Role == maint.RoleInspector {
+		nt.Source = maint.SourceInspector
+	}
+	err := httpx.CheckText("title", nt.Title, true, 200)
+	if err == nil {
+		err = httpx.CheckText("description", nt.Description, false, 4000)
+	}
+	if err == nil && nt.Priority != "" && !nt.Priority.Valid() {
+		err = maint.Invalid("priority", "priority is one of %v", maint.Priorities)
+	}
+	if err == nil && in.DueDate != "" {
+		var d time.Time
+		d, err = httpx.ParseDay("due_date", in.DueDate)
+		nt.DueDate = &d
+	}
+	if err == nil && len(in.Location) > 0 && string(in.Location) != "null" {
+		nt.Location, err = parsePoint("location", in.Location)
+	}
+	if err == nil && nt.AssetID == nil && nt.Location == nil {
+		err = maint.Invalid("asset_id", "say where: an asset_id or a location (GeoJSON Point)")
+	}
+	return nt, err
 }
 
 // optField decodes one field of a partial update into o.
@@ -260,7 +217,7 @@ func optField[T any](fields map[string]json.RawMessage, name string, o *maint.Op
 func parsePatch(r *http.Request) (maint.TaskPatch, error) {
 	var p maint.TaskPatch
 	var fields map[string]json.RawMessage
-	if err := decodeJSON(r, &fields); err != nil {
+	if err := httpx.DecodeJSON(r, &fields); err != nil {
 		return p, err
 	}
 	var due maint.Opt[string]
@@ -303,7 +260,7 @@ func parsePatch(r *http.Request) (maint.TaskPatch, error) {
 	if due.Set {
 		p.DueDate.Set, p.DueDate.Null = true, due.Null
 		if !due.Null {
-			d, err := parseDay("due_date", due.V)
+			d, err := httpx.ParseDay("due_date", due.V)
 			if err != nil {
 				return p, err
 			}
@@ -318,32 +275,17 @@ func parsePatch(r *http.Request) (maint.TaskPatch, error) {
 
 // patchTask serves PATCH /api/v1/tasks/{id} (If-Match required).
 func (s *Server) patchTask() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := viewerFrom(r.Context())
-		id, err := pathID(r)
-		if err == nil {
-			err = maint.Require(v, maint.PermEditTask)
-		}
+	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		e, p, err := editWith(r, can(maint.PermEditTask), parsePatch)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
-		version, err := ifMatch(r)
+		t, err := s.store.PatchTask(r.Context(), e.v, e.id, e.version, p)
 		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		p, err := parsePatch(r)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		t, err := s.store.PatchTask(r.Context(), v, id, version, p)
-		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		s.writeTask(w, r, http.StatusOK, t)
+		return nil
 	})
 }
 
@@ -355,58 +297,47 @@ type transitionJSON struct {
 	DueDate  string       `json:"due_date"`
 }
 
+// transition checks a requested state change.
+func (in transitionJSON) transition() (maint.Transition, error) {
+	tr := maint.Transition{To: in.To, Note: strings.TrimSpace(in.Note), Internal: in.Internal, Assignee: strings.TrimSpace(in.Assignee)}
+	err := httpx.CheckText("note", tr.Note, false, 4000)
+	if err == nil && in.DueDate != "" {
+		var d time.Time
+		d, err = httpx.ParseDay("due_date", in.DueDate)
+		tr.DueDate = &d
+	}
+	if err == nil && !tr.To.Valid() {
+		err = maint.Invalid("to", "unknown status %q", in.To)
+	}
+	return tr, err
+}
+
 // transitionTask serves POST /api/v1/tasks/{id}/transitions (If-Match
 // required): If-Match is checked first, then the workflow.
 func (s *Server) transitionTask() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := viewerFrom(r.Context())
-		id, err := pathID(r)
-		if err == nil && !v.Staff() {
-			err = maint.Errorf(maint.CodeUnauthorized, "sign in first")
-		}
+	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		e, in, err := editWith(r, staff, httpx.Decode[transitionJSON])
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
-		version, err := ifMatch(r)
+		tr, err := in.transition()
 		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		var in transitionJSON
-		if err := decodeJSON(r, &in); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		tr := maint.Transition{To: in.To, Note: strings.TrimSpace(in.Note), Internal: in.Internal, Assignee: strings.TrimSpace(in.Assignee)}
-		err = checkText("note", tr.Note, false, 4000)
-		if err == nil && in.DueDate != "" {
-			var d time.Time
-			d, err = parseDay("due_date", in.DueDate)
-			tr.DueDate = &d
-		}
-		if err == nil && !tr.To.Valid() {
-			err = maint.Invalid("to", "unknown status %q", in.To)
-		}
-		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		raw, _ := json.Marshal(in)
-		idem, err := idempotency(r, "user:"+strconv.FormatInt(v.UserID, 10), strconv.Itoa(version), string(raw))
+		idem, err := idempotency(r, userScope(e.v), strconv.Itoa(e.version), string(raw))
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
-		t, replayed, err := s.store.TransitionTask(r.Context(), v, id, version, tr, idem)
+		t, replayed, err := s.store.TransitionTask(r.Context(), e.v, e.id, e.version, tr, idem)
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		markReplayed(w, replayed)
 		if n := len(t.History); n > 0 && t.History[n-1].From != nil && !replayed {
 			s.metrics.Transition(*t.History[n-1].From, tr.To)
 		}
 		s.writeTask(w, r, http.StatusOK, t)
+		return nil
 	})
 }

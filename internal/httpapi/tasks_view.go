@@ -1,20 +1,11 @@
 package httpapi
 
 import (
-	"context"
 	"encoding/json"
 	"time"
 
 	"inframap/internal/maint"
 )
-
-type viewerKey struct{}
-
-// viewerFrom returns who is asking; residents are the zero Viewer.
-func viewerFrom(ctx context.Context) maint.Viewer {
-	v, _ := ctx.Value(viewerKey{}).(maint.Viewer)
-	return v
-}
 
 // taskJSON is a task as the API shows it. Reporter details appear for staff
 // only; the store already leaves them out for everyone else.

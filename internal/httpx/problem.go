@@ -1,10 +1,9 @@
-package httpapi
+package httpx
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
 	"strconv"
 
@@ -45,9 +44,9 @@ type Problem struct {
 	CurrentVersion int                `json:"current_version,omitempty"`
 }
 
-// problemFor builds the problem for err. Errors that are not domain errors
+// ProblemFor builds the problem for err. Errors that are not domain errors
 // are internal: the client learns only that, the log gets the rest.
-func problemFor(r *http.Request, err error) (Problem, *maint.Error) {
+func ProblemFor(r *http.Request, err error) (Problem, *maint.Error) {
 	e, ok := maint.AsError(err)
 	if !ok {
 		e = maint.Errorf(maint.CodeInternal, "internal error")
@@ -63,7 +62,7 @@ func problemFor(r *http.Request, err error) (Problem, *maint.Error) {
 		Code:      e.Code,
 		Detail:    e.Message,
 		Instance:  r.URL.RequestURI(),
-		RequestID: requestID(r.Context()),
+		RequestID: RequestID(r.Context()),
 		Errors:    e.Fields,
 		Allowed:   e.Allowed,
 	}
@@ -73,9 +72,9 @@ func problemFor(r *http.Request, err error) (Problem, *maint.Error) {
 	return p, e
 }
 
-// writeError answers err as application/problem+json. A request whose client
+// WriteError answers err as application/problem+json. A request whose client
 // has gone away gets nothing: there is no one to answer.
-func writeError(w http.ResponseWriter, r *http.Request, err error) {
+func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 		return
 	}
@@ -84,17 +83,15 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		e.RetryAfter = 2
 		err = errors.Join(e, err)
 	}
-	p, e := problemFor(r, err)
-	log := loggerFrom(r.Context())
+	p, e := ProblemFor(r, err)
+	log := LoggerFrom(r.Context())
 	switch {
 	case p.Status >= 500 && e.Code == maint.CodeInternal:
 		log.ErrorContext(r.Context(), "internal error", "err", err.Error())
 	case p.Status >= 500:
 		log.WarnContext(r.Context(), "unavailable", "err", err.Error())
 	}
-	if e.RetryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
-	}
+	SetRetryAfter(w, e)
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Del("ETag")
@@ -103,26 +100,31 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	json.NewEncoder(w).Encode(p)
 }
 
-// problemTypes documents each problem type at its URI.
-func problemTypes(w http.ResponseWriter, r *http.Request) {
+// SetRetryAfter says when to come back, if the error says so.
+func SetRetryAfter(w http.ResponseWriter, e *maint.Error) {
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+	}
+}
+
+// ProblemTypes serves GET /problems/{code}: each problem type documented at
+// its URI.
+func ProblemTypes(w http.ResponseWriter, r *http.Request) {
 	code := maint.Code(mux.Vars(r)["code"])
 	status, ok := statusOf[code]
 	if !ok {
-		writeError(w, r, maint.Errorf(maint.CodeNotFound, "no problem type %q", code))
+		WriteError(w, r, maint.Errorf(maint.CodeNotFound, "no problem type %q", code))
 		return
 	}
-	writeJSON(w, r, http.StatusOK, map[string]any{"type": "/problems/" + code, "code": code, "status": status, "title": http.StatusText(status)})
+	WriteJSON(w, r, http.StatusOK, map[string]any{"type": "/problems/" + code, "code": code, "status": status, "title": http.StatusText(status)})
 }
 
-// invalidParam is a 400 naming the query parameter at fault.
-func invalidParam(param string, err error) error {
+// InvalidParam is a 400 naming the query parameter at fault.
+func InvalidParam(param string, err error) error {
 	return maint.Invalid(param, "%s", err.Error())
 }
 
-// logger returns slog's default when no logger is in the context.
-func loggerFrom(ctx context.Context) *slog.Logger {
-	if l, ok := ctx.Value(loggerKey{}).(*slog.Logger); ok {
-		return l
-	}
-	return slog.Default()
+// NotFound is the 404 of a path that names nothing.
+func NotFound(r *http.Request) error {
+	return maint.Errorf(maint.CodeNotFound, "no resource at %s", r.URL.Path)
 }

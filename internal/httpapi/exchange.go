@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"inframap/internal/exchange"
+	"inframap/internal/httpx"
 	"inframap/internal/maint"
 )
 
@@ -30,61 +31,64 @@ const importTimeout = 15 * time.Minute
 // and column). ?dry_run=true checks and counts without writing.
 func (s *Server) importAssets() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := viewerFrom(r.Context())
-		if err := maint.Require(v, maint.PermEditAsset); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		format, dryRun, err := importParams(r)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		if r.ContentLength > maxImportBytes {
-			writeError(w, r, maint.Errorf(maint.CodeTooLarge, "an imported file may have at most %d MB; split it (by kind, say)", maxImportBytes>>20))
-			return
-		}
-		// A large file takes longer than the server's timeouts allow other
-		// requests; the middleware leaves imports their own (isUpload).
-		deadline := time.Now().Add(importTimeout)
-		rc := http.NewResponseController(w)
-		rc.SetReadDeadline(deadline)
-		rc.SetWriteDeadline(deadline)
-		ctx, cancel := context.WithDeadline(r.Context(), deadline)
-		defer cancel()
-
-		src, err := exchange.NewReader(format, http.MaxBytesReader(w, r.Body, maxImportBytes))
-		if err != nil {
+		if err := s.importFile(w, r); err != nil {
 			writeImportError(w, r, err)
-			return
 		}
-		opt := maint.ImportOptions{DryRun: dryRun, Format: string(format), Name: uploadName(r)}
-		res, err := s.store.ImportAssets(ctx, v, s.clientIP(r), src, opt)
-		if err != nil {
-			writeImportError(w, r, err)
-			return
-		}
-		w.Header().Set("Cache-Control", "no-store")
-		writeJSON(w, r, http.StatusOK, importView{DryRun: res.DryRun, Format: format, Rows: res.Rows, ImportCounts: res.Total, Kinds: res.Kinds})
 	})
+}
+
+// importFile checks and imports the file a request carries.
+func (s *Server) importFile(w http.ResponseWriter, r *http.Request) error {
+	v, err := allowed(r, can(maint.PermEditAsset))
+	if err != nil {
+		return err
+	}
+	format, dryRun, err := importParams(r)
+	if err != nil {
+		return err
+	}
+	if r.ContentLength > maxImportBytes {
+		return maint.Errorf(maint.CodeTooLarge, "an imported file may have at most %d MB; split it (by kind, say)", maxImportBytes>>20)
+	}
+	// A large file takes longer than the server's timeouts allow other
+	// requests; the middleware leaves imports their own (isUpload).
+	deadline := time.Now().Add(importTimeout)
+	rc := http.NewResponseController(w)
+	rc.SetReadDeadline(deadline)
+	rc.SetWriteDeadline(deadline)
+	ctx, cancel := context.WithDeadline(r.Context(), deadline)
+	defer cancel()
+
+	src, err := exchange.NewReader(format, http.MaxBytesReader(w, r.Body, maxImportBytes))
+	if err != nil {
+		return err
+	}
+	opt := maint.ImportOptions{DryRun: dryRun, Format: string(format), Name: uploadName(r)}
+	res, err := s.store.ImportAssets(ctx, v, s.clientIP(r), src, opt)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	httpx.WriteJSON(w, r, http.StatusOK, importView{DryRun: res.DryRun, Format: format, Rows: res.Rows, ImportCounts: res.Total, Kinds: res.Kinds})
+	return nil
 }
 
 // importParams reads dry_run and the file's format: ?format= when given,
 // else the Content-Type.
 func importParams(r *http.Request) (exchange.Format, bool, error) {
-	p, err := readParams(r, "dry_run", "format")
+	p, err := httpx.ReadParams(r, "dry_run", "format")
 	if err != nil {
 		return "", false, err
 	}
 	dryRun := false
-	if s := p.str("dry_run"); s != "" {
+	if s := p.Str("dry_run"); s != "" {
 		if dryRun, err = strconv.ParseBool(s); err != nil {
 			return "", false, maint.Invalid("dry_run", "dry_run is true or false, not %q", s)
 		}
 	}
 	var format exchange.Format
-	if p.has("format") {
-		if format, err = exchange.ParseFormat("format", p.str("format")); err != nil {
+	if p.Has("format") {
+		if format, err = exchange.ParseFormat("format", p.Str("format")); err != nil {
 			return "", false, err
 		}
 	} else {
@@ -124,7 +128,7 @@ type importView struct {
 // besides field and message, and error_count counts them all (at most
 // maint.MaxImportProblems are listed).
 type importProblem struct {
-	Problem
+	httpx.Problem
 	Errors     []maint.ImportProblem `json:"errors"`
 	ErrorCount int                   `json:"error_count"`
 }
@@ -138,12 +142,53 @@ func writeImportError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	var ie *maint.ImportError
 	if !errors.As(err, &ie) {
-		writeError(w, r, err)
+		httpx.WriteError(w, r, err)
 		return
 	}
-	p, _ := problemFor(r, err)
+	p, _ := httpx.ProblemFor(r, err)
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(p.Status)
 	json.NewEncoder(w).Encode(importProblem{Problem: p, Errors: ie.Problems, ErrorCount: ie.Total})
+}
+
+// export serves GET /api/v1/export?kind=…&format=geojson|csv|kml: the whole
+// district (or the kinds asked for) as one file, streamed from a single
+// database snapshot. An error before the first 32 KiB have left is a
+// problem response; after that the connection is aborted, so that no one
+// keeps a cut file for a whole one.
+func (s *Server) export() http.Handler {
+	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		p, err := httpx.ReadParams(r, "kind", "format")
+		if err != nil {
+			return err
+		}
+		kinds, err := p.Kinds("kind")
+		if err != nil {
+			return err
+		}
+		format, err := exchange.ParseFormat("format", p.Str("format"))
+		if err != nil {
+			return err
+		}
+		name := exchange.FileName(format, kinds, time.Now())
+		hw := httpx.NewHeldWriter(w, func(h http.Header) {
+			h.Set("Content-Type", format.ContentType())
+			h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+			h.Set("Cache-Control", "no-store")
+		})
+		defer hw.Release()
+		ew := exchange.NewWriter(format, hw)
+		err = s.store.ExportAssets(r.Context(), maint.ExportFilter{Kinds: kinds, Geometry: format.Geometry()}, ew.Begin, ew.Write)
+		if err == nil {
+			err = ew.End()
+		}
+		if err == nil {
+			err = hw.Close()
+		}
+		if err != nil && hw.Sent() {
+			panic(http.ErrAbortHandler)
+		}
+		return err
+	})
 }

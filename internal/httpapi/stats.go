@@ -5,21 +5,41 @@ import (
 	"net/http"
 	"strconv"
 
+	"inframap/internal/httpx"
 	"inframap/internal/maint"
 )
+
+// getStats serves GET /api/v1/stats, the report card, now or as_of a day.
+func (s *Server) getStats() http.Handler {
+	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		p, err := httpx.ReadParams(r, "as_of")
+		if err != nil {
+			return err
+		}
+		asOf, err := p.Date("as_of")
+		if err != nil {
+			return err
+		}
+		st, err := s.store.Stats(r.Context(), asOf)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Cache-Control", "no-cache")
+		httpx.WriteJSON(w, r, http.StatusOK, st)
+		return nil
+	})
+}
 
 // listAreas serves GET /api/v1/areas: the district boundary and its
 // sub-districts as GeoJSON, flagged when approximate.
 func (s *Server) listAreas() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, err := readParams(r); err != nil {
-			writeError(w, r, err)
-			return
+	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		if _, err := httpx.ReadParams(r); err != nil {
+			return err
 		}
 		areas, err := s.store.Areas(r.Context())
 		if err != nil {
-			writeError(w, r, err)
-			return
+			return err
 		}
 		b := []byte(`{"type":"FeatureCollection","features":[`)
 		for i, a := range areas {
@@ -31,21 +51,22 @@ func (s *Server) listAreas() http.Handler {
 			b = append(b, `,"geometry":`...)
 			b = append(b, a.Geometry...)
 			b = append(b, `,"properties":{"kind":`...)
-			b = appendString(b, a.Kind)
+			b = httpx.AppendString(b, a.Kind)
 			b = append(b, `,"name":`...)
-			b = appendString(b, a.Name)
+			b = httpx.AppendString(b, a.Name)
 			b = append(b, `,"name_en":`...)
-			b = appendString(b, a.NameEn)
+			b = httpx.AppendString(b, a.NameEn)
 			b = append(b, `,"approximate":`...)
 			b = strconv.AppendBool(b, a.Approximate)
 			b = append(b, `,"source":`...)
-			b = appendString(b, a.Source)
+			b = httpx.AppendString(b, a.Source)
 			b = append(b, "}}"...)
 		}
 		b = append(b, "]}\n"...)
 		w.Header().Set("Content-Type", "application/geo+json")
 		w.Header().Set("Cache-Control", "public, max-age=300")
 		w.Write(b)
+		return nil
 	})
 }
 

@@ -1,0 +1,135 @@
+// Package ogcapi serves OGC API – Features: Part 1 (core, GeoJSON, an
+// OpenAPI 3.0 description) and Part 2 (coordinate reference systems by
+// reference). Each asset kind is a collection; its features carry the
+// asset's public fields and attributes, nothing of the tasks but the status
+// they give the asset. It reads through maint.FeatureService alone, and
+// answers every error as the service's other endpoints do (httpx).
+package ogcapi
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"inframap/gis"
+	"inframap/internal/httpx"
+	"inframap/internal/maint"
+)
+
+// conformance lists exactly what is implemented. There is no HTML
+// encoding, so the html class is not claimed.
+var conformance = []string{
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+	"http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+}
+
+// Media types of the OGC resources.
+const (
+	mediaJSON    = "application/json"
+	mediaGeoJSON = "application/geo+json"
+	// MediaOAS30 is the media type of the API's OpenAPI 3.0 description.
+	MediaOAS30 = "application/vnd.oai.openapi+json;version=3.0"
+)
+
+// Item paging: OGC's default page is small; a whole collection of the
+// district fits in one page of the maximum.
+const (
+	defaultLimit = 10
+	maxLimit     = 10000
+)
+
+// Config is what the API needs besides its data.
+type Config struct {
+	// PublicURL is the service's external root for links (scheme and host);
+	// nil means the scheme and Host of each request.
+	PublicURL *url.URL
+	// Description serves /ogc/api, the OpenAPI 3.0 description; the service
+	// keeps its API descriptions together, so it is handed in.
+	Description http.Handler
+}
+
+// API serves the OGC resources.
+type API struct {
+	features maint.FeatureService
+	cfg      Config
+}
+
+// New returns the API over features.
+func New(features maint.FeatureService, cfg Config) *API {
+	return &API{features: features, cfg: cfg}
+}
+
+// Mount routes the OGC resources on r, the router of the /ogc prefix. Every
+// resource is open data that pages on other origins may read.
+func (a *API) Mount(r *mux.Router) {
+	for _, rt := range []struct {
+		path string
+		h    http.Handler
+	}{
+		{"", a.landing()},
+		{"/", a.landing()},
+		{"/api", a.cfg.Description},
+		{"/conformance", a.conformance()},
+		{"/collections", a.collections()},
+		{"/collections/{collectionId}", a.collectionPage()},
+		{"/collections/{collectionId}/items", a.items()},
+		{"/collections/{collectionId}/items/{featureId}", a.item()},
+	} {
+		r.Handle(rt.path, httpx.OpenData(rt.h)).Methods(http.MethodGet, http.MethodHead)
+	}
+}
+
+type link struct {
+	Href  string `json:"href"`
+	Rel   string `json:"rel"`
+	Type  string `json:"type,omitempty"`
+	Title string `json:"title,omitempty"`
+}
+
+// url is the absolute URL of an OGC resource path (below /ogc).
+func (a *API) url(r *http.Request, path string, q url.Values) string {
+	u := httpx.BaseURL(r, a.cfg.PublicURL)
+	u.Path = "/ogc" + path
+	if len(q) > 0 {
+		u.RawQuery = q.Encode()
+	}
+	return u.String()
+}
+
+// jsonOnly checks that a request of a JSON resource asks for nothing but
+// its format.
+func jsonOnly(r *http.Request) error {
+	p, err := httpx.ReadParams(r, "f")
+	if err != nil {
+		return err
+	}
+	return p.Format("json")
+}
+
+// kindOf reads the {collectionId} of the route, or a 404.
+func kindOf(r *http.Request) (maint.Kind, error) {
+	id := mux.Vars(r)["collectionId"]
+	if k := maint.Kind(id); k.Valid() {
+		return k, nil
+	}
+	kinds := make([]string, len(maint.Kinds))
+	for i, k := range maint.Kinds {
+		kinds[i] = string(k)
+	}
+	return "", maint.Errorf(maint.CodeNotFound, "no collection %q; collections: %s", id, strings.Join(kinds, ", "))
+}
+
+func crsURIs() []string {
+	out := make([]string, len(gis.CRSs))
+	for i, c := range gis.CRSs {
+		out[i] = c.URI
+	}
+	return out
+}
+
+// contentCRS is the Content-Crs header value of crs.
+func contentCRS(crs gis.CRS) string { return "<" + crs.URI + ">" }
