@@ -24,9 +24,9 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"inframap/gis"
-	"inframap/internal/devdb"
 	"inframap/internal/maint"
 	"inframap/internal/postgres"
+	"inframap/internal/postgres/devdb"
 )
 
 // The 1 km viewport of the peers' figures: around Jingyang Square, inside

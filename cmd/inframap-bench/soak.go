@@ -22,7 +22,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"inframap/internal/devdb"
+	"inframap/internal/postgres/devdb"
 )
 
 // upload sends a photo to a task and returns the photo's id and SHA-256.
