@@ -9,10 +9,10 @@ FUZZ_TARGETS = ./gis:FuzzParseBBox ./gis:FuzzParseGeometry \
 	./internal/photo:FuzzProcess ./internal/photo:FuzzReadEXIF \
 	./internal/exchange:FuzzReadCSV ./internal/exchange:FuzzReadGeoJSON
 
-.PHONY: help run test test-go test-web web screenshots bench lint build deps deps-test clean fuzz fixtures gobench soak
+.PHONY: help run test test-go test-web web screenshots bench lint build deps deps-test clean fuzz fixtures gobench soak check-tracked
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 deps: ## install PostgreSQL + PostGIS when missing (Debian)
 	@bash .ci/deps.sh run
@@ -26,7 +26,10 @@ build: ## build bin/inframap
 run: deps build ## serve the demo district on http://127.0.0.1:8080 (embedded PostgreSQL in ./var)
 	./bin/inframap serve -demo -data-dir $(DATA_DIR)
 
-test: deps-test ## run every test: Go against a real PostgreSQL + PostGIS, then the browser tests
+check-tracked: ## fail when git tracks a compiled binary, or a file over 1 MiB outside docs/screenshots and web/public/vendor
+	@bash .ci/check-tracked.sh
+
+test: check-tracked deps-test ## run every test (after check-tracked): Go against a real PostgreSQL + PostGIS, then the browser tests
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 	$(MAKE) test-web
@@ -66,7 +69,7 @@ fuzz: ## run every fuzz target for FUZZTIME each (default 60s); the committed co
 		$(GO) test $$pkg -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done
 
-lint: ## gofmt and go vet
+lint: check-tracked ## gofmt and go vet (after check-tracked)
 	@test -z "$$(gofmt -l .)" || (gofmt -l . && exit 1)
 	$(GO) vet ./...
 

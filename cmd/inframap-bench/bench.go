@@ -19,14 +19,13 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
 	"inframap/gis"
-	"inframap/internal/devdb"
 	"inframap/internal/maint"
 	"inframap/internal/postgres"
+	"inframap/internal/postgres/devdb"
 )
 
 // The 1 km viewport of the peers' figures: around Jingyang Square, inside
@@ -176,40 +175,30 @@ func (e *environment) close() {
 	}
 }
 
-// countAssets counts the assets of the database at url: -1 when it cannot
-// be reached, 0 when it has no assets table yet.
+// countAssets counts the assets of the database at url: -1 when they
+// cannot be counted (no such database, or no assets table yet).
 func countAssets(ctx context.Context, url string) int64 {
-	conn, err := pgx.Connect(ctx, url)
+	db, err := postgres.Open(ctx, postgres.Config{URL: url, MaxConns: 1})
 	if err != nil {
 		return -1
 	}
-	defer conn.Close(ctx)
-	var n int64
-	if conn.QueryRow(ctx, "SELECT count(*) FROM assets").Scan(&n) != nil {
-		return 0
+	defer db.Close()
+	n, err := db.CountAssets(ctx)
+	if err != nil {
+		return -1
 	}
 	return n
 }
 
-// recreate drops database name and creates it again, as a copy of template
-// when one is given.
-func recreate(ctx context.Context, adminURL, name, template string) error {
-	conn, err := pgx.Connect(ctx, adminURL)
+// tileClustered asks the store which statement it renders tiles of zoom z
+// with on this data.
+func tileClustered(ctx context.Context, url string, z int) (bool, error) {
+	db, err := postgres.Open(ctx, postgres.Config{URL: url, MaxConns: 2})
 	if err != nil {
-		return err
+		return false, err
 	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
-		return fmt.Errorf("drop %s: %w", name, err)
-	}
-	create := "CREATE DATABASE " + pgx.Identifier{name}.Sanitize()
-	if template != "" {
-		create += " TEMPLATE " + pgx.Identifier{template}.Sanitize()
-	}
-	if _, err := conn.Exec(ctx, create); err != nil {
-		return fmt.Errorf("create %s: %w", name, err)
-	}
-	return nil
+	defer db.Close()
+	return db.TileClustered(ctx, z)
 }
 
 // prepare starts the scale's database (kept under o.data between runs),
@@ -234,7 +223,7 @@ func prepare(ctx context.Context, o options, scale string, log io.Writer) (*envi
 	var seedTime time.Duration
 	if countAssets(ctx, seeded) <= 0 {
 		fmt.Fprintf(log, "bench: loading the %s data…\n", scale)
-		if err := recreate(ctx, e.cluster.URL("postgres"), template, ""); err != nil {
+		if err := e.cluster.RecreateDatabase(ctx, template, ""); err != nil {
 			e.close()
 			return nil, 0, 0, err
 		}
@@ -252,7 +241,7 @@ func prepare(ctx context.Context, o options, scale string, log io.Writer) (*envi
 		}
 	}
 	fmt.Fprintf(log, "bench: a fresh copy of the %s data…\n", scale)
-	if err := recreate(ctx, e.cluster.URL("postgres"), devdb.DBName, template); err != nil {
+	if err := e.cluster.RecreateDatabase(ctx, devdb.DBName, template); err != nil {
 		e.close()
 		return nil, 0, 0, err
 	}
@@ -373,12 +362,12 @@ func benchScale(ctx context.Context, o options, scale string, log io.Writer) (sc
 	work, _ := os.MkdirTemp("", "inframap-bench-")
 	defer os.RemoveAll(work)
 	pgb := filepath.Join(e.cluster.BinDir(), "pgbench")
-	measure := func(name string, urls func(base string) []string, ceiling *postgres.Pgbench, target string) error {
+	measure := func(name string, urls func(base string) []string, ceil *ceiling, target string) error {
 		fmt.Fprintf(log, "bench: %s %s…\n", scale, name)
 		var tps float64
-		if ceiling != nil {
+		if ceil != nil {
 			var err error
-			if tps, err = pgbench(ctx, pgb, work, e.cluster.SocketDir(), devdb.DBName, *ceiling, o.conns, o.duration); err != nil {
+			if tps, err = pgbench(ctx, pgb, work, e.cluster.SocketDir(), devdb.DBName, *ceil, o.conns, o.duration); err != nil {
 				return err
 			}
 		}
@@ -400,13 +389,13 @@ func benchScale(ctx context.Context, o options, scale string, log io.Writer) (sc
 		}
 		return nil
 	}
-	peerCeiling := func(name string, p postgres.Pgbench) error {
+	peerCeiling := func(name string, p ceiling) error {
 		fmt.Fprintf(log, "bench: %s %s, pg_tileserv's statement…\n", scale, name)
 		tps, err := pgbench(ctx, pgb, work, e.cluster.SocketDir(), devdb.DBName, p, o.conns, o.duration)
 		rep.peers = append(rep.peers, peer{name: name, tps: tps})
 		return err
 	}
-	vp := postgres.ViewportScript(viewport)
+	vp := viewportCeiling(viewport)
 	if err := measure("1 km viewport GeoJSON (/api/v1/assets?bbox, limit 1000)", func(base string) []string {
 		return []string{base + "/api/v1/assets?limit=1000&bbox=" + bboxParam(viewport)}
 	}, &vp, "≥ 5,000 req/s, p99 ≤ 25 ms; ≥ 2× pg_featureserv"); err != nil {
@@ -421,7 +410,7 @@ func benchScale(ctx context.Context, o options, scale string, log io.Writer) (sc
 	}, nil, ""); err != nil {
 		return rep, err
 	}
-	coll := postgres.CollectionScript(maint.KindManhole, 10000)
+	coll := collectionCeiling(maint.KindManhole, 10000)
 	collTarget := "≥ 230 req/s or from cache"
 	if err := measure("all manholes GeoJSON (/ogc/collections/manhole/items?limit=10000)", func(base string) []string {
 		return []string{base + "/ogc/collections/manhole/items?limit=10000"}
@@ -433,13 +422,16 @@ func benchScale(ctx context.Context, o options, scale string, log io.Writer) (sc
 	}
 	for _, z := range []maptile.Zoom{12, 14, 16} {
 		hot := maptile.At(centre, z)
-		populous := scale == "city" // a million manholes: tiles cluster them
-		s := postgres.TileScript(populous, int(z), int(hot.X), int(hot.X), int(hot.Y), int(hot.Y))
+		populous, err := tileClustered(ctx, e.url, int(z)) // the statement the service picks for this zoom
+		if err != nil {
+			return rep, err
+		}
+		s := tileCeiling(populous, int(z), int(hot.X), int(hot.X), int(hot.Y), int(hot.Y))
 		if err := measure(fmt.Sprintf("tile z%d, one hot tile", z), func(base string) []string { return []string{tileURL(base, hot)} },
 			&s, "cold ≥ 2× pg_tileserv; warm ≥ 15,000 req/s"); err != nil {
 			return rep, err
 		}
-		if err := peerCeiling(fmt.Sprintf("tile z%d, one hot tile", z), postgres.PgTileservScript(int(z), int(hot.X), int(hot.X), int(hot.Y), int(hot.Y))); err != nil {
+		if err := peerCeiling(fmt.Sprintf("tile z%d, one hot tile", z), pgTileservCeiling(int(z), int(hot.X), int(hot.X), int(hot.Y), int(hot.Y))); err != nil {
 			return rep, err
 		}
 		ts := tilesOver(districtBB, z, 400)
@@ -447,7 +439,7 @@ func benchScale(ctx context.Context, o options, scale string, log io.Writer) (sc
 		for _, t := range ts {
 			minX, maxX, minY, maxY = min(minX, t.X), max(maxX, t.X), min(minY, t.Y), max(maxY, t.Y)
 		}
-		rs := postgres.TileScript(populous, int(z), int(minX), int(maxX), int(minY), int(maxY))
+		rs := tileCeiling(populous, int(z), int(minX), int(maxX), int(minY), int(maxY))
 		if err := measure(fmt.Sprintf("tile z%d, %d tiles over the district", z, len(ts)), func(base string) []string {
 			var us []string
 			for _, t := range ts {
@@ -457,7 +449,7 @@ func benchScale(ctx context.Context, o options, scale string, log io.Writer) (sc
 		}, &rs, ""); err != nil {
 			return rep, err
 		}
-		if err := peerCeiling(fmt.Sprintf("tile z%d, %d tiles over the district", z, len(ts)), postgres.PgTileservScript(int(z), int(minX), int(maxX), int(minY), int(maxY))); err != nil {
+		if err := peerCeiling(fmt.Sprintf("tile z%d, %d tiles over the district", z, len(ts)), pgTileservCeiling(int(z), int(minX), int(maxX), int(minY), int(maxY))); err != nil {
 			return rep, err
 		}
 		for _, t := range ts {

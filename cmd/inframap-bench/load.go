@@ -4,17 +4,13 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"inframap/internal/postgres"
 )
 
 // result is what one load run measured.
@@ -88,34 +84,4 @@ func parseWrk(out string) (result, error) {
 		r.Non2xx, _ = strconv.Atoi(m[1])
 	}
 	return r, nil
-}
-
-var pgbenchTPS = regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`)
-
-// pgbench runs script with conns clients for d against the database in
-// socketDir and returns its transactions per second: the ceiling of the
-// request whose SQL the script holds.
-func pgbench(ctx context.Context, bin, workDir, socketDir, db string, p postgres.Pgbench, conns int, d time.Duration) (float64, error) {
-	f := filepath.Join(workDir, "ceiling.sql")
-	if err := os.WriteFile(f, []byte(p.Script), 0o644); err != nil {
-		return 0, err
-	}
-	cmd := exec.CommandContext(ctx, bin, "-n", "-f", f, "-c", strconv.Itoa(conns), "-j", "2", "-T", strconv.Itoa(int(d.Seconds())),
-		"-M", "prepared", "-h", socketDir, "-U", "postgres", db)
-	// The service's sessions run without JIT and parallel workers, and
-	// with the settings of the pool the statement runs on.
-	opts := "-c jit=off -c max_parallel_workers_per_gather=0"
-	for _, k := range slices.Sorted(maps.Keys(p.Settings)) {
-		opts += " -c " + k + "=" + p.Settings[k]
-	}
-	cmd.Env = append(os.Environ(), "PGOPTIONS="+opts)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		return 0, fmt.Errorf("pgbench: %v: %s", err, out)
-	}
-	m := pgbenchTPS.FindStringSubmatch(string(out))
-	if m == nil {
-		return 0, fmt.Errorf("pgbench said: %s", out)
-	}
-	return strconv.ParseFloat(m[1], 64)
 }

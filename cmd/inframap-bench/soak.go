@@ -20,9 +20,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
-	"inframap/internal/devdb"
+	"inframap/internal/maint"
+	"inframap/internal/postgres"
+	"inframap/internal/postgres/devdb"
 )
 
 // upload sends a photo to a task and returns the photo's id and SHA-256.
@@ -361,40 +361,39 @@ func soak(ctx context.Context, o options, out io.Writer) error {
 	srv.stop()
 
 	// Every acknowledged write is in the database with its history and its
-	// files.
-	conn, err := pgx.Connect(ctx, dbURL)
+	// files, as the service reads them back (as an administrator, who sees
+	// every event).
+	db, err := postgres.Open(ctx, postgres.Config{URL: dbURL, MaxConns: 2})
 	if err != nil {
 		return err
 	}
-	defer conn.Close(ctx)
+	defer db.Close()
+	admin := maint.Viewer{Role: maint.RoleAdmin}
 	lostTasks, lostEvents, lostPhotos, lostBlobs, lostRequests := 0, 0, 0, 0, 0
 	for id, n := range ack.tasks {
-		var events int
-		if err := conn.QueryRow(ctx, `SELECT count(*) FROM task_events WHERE task_id = $1`, id).Scan(&events); err != nil || events == 0 {
+		t, err := db.Task(ctx, id, admin)
+		if err != nil || len(t.History) == 0 {
 			lostTasks++
 			continue
 		}
-		if events < n {
+		if events := len(t.History); events < n {
 			lostEvents += n - events
 		}
 	}
 	for id, sha := range ack.photos {
-		var keys [3]string
-		if err := conn.QueryRow(ctx, `SELECT original_key, display_key, thumb_key FROM photos WHERE id = $1 AND sha256 = $2`, id, sha).
-			Scan(&keys[0], &keys[1], &keys[2]); err != nil {
+		p, err := db.Photo(ctx, id)
+		if err != nil || p.SHA256 != sha {
 			lostPhotos++
 			continue
 		}
-		for _, k := range keys {
+		for _, k := range []string{p.OriginalKey, p.DisplayKey, p.ThumbKey} {
 			if _, err := os.Stat(filepath.Join(dir, "photos", k)); err != nil {
 				lostBlobs++
 			}
 		}
 	}
 	for _, ref := range ack.requests {
-		var n int
-		conn.QueryRow(ctx, `SELECT count(*) FROM tasks WHERE ref = $1`, ref).Scan(&n)
-		if n != 1 {
+		if reqs, err := db.ServiceRequests(ctx, maint.RequestFilter{Refs: []string{ref}}); err != nil || len(reqs) != 1 {
 			lostRequests++
 		}
 	}

@@ -13,8 +13,8 @@ import (
 	"sort"
 	"time"
 
-	"inframap/internal/devdb"
 	"inframap/internal/postgres"
+	"inframap/internal/postgres/devdb"
 )
 
 // manifest describes a backup: what the database held when it was taken,

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"inframap/internal/postgres/pgtest"
 )
 
@@ -36,14 +34,10 @@ func TestImportCommand(t *testing.T) {
 			t.Fatalf("export %s: %v\n%s", format, err, stderr)
 		}
 	}
+	dst := pgtest.Conn(t, dstURL)
 	count := func() int {
-		conn, err := pgx.Connect(ctx, dstURL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close(ctx)
 		var n int
-		if err := conn.QueryRow(ctx, "SELECT count(*) FROM assets").Scan(&n); err != nil {
+		if err := dst.QueryRow(ctx, "SELECT count(*) FROM assets").Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		return n

@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"inframap/internal/blob"
-	"inframap/internal/devdb"
 	"inframap/internal/httpx"
 	"inframap/internal/postgres"
+	"inframap/internal/postgres/devdb"
 )
 
 const usage = `inframap — the maintenance GIS of Lüyuan District

@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"inframap/internal/devdb"
 	"inframap/internal/httpapi"
 	"inframap/internal/postgres"
+	"inframap/internal/postgres/devdb"
 	"inframap/internal/postgres/pgtest"
 	"inframap/web"
 )

@@ -61,16 +61,29 @@ func featureFilter(q *query, f maint.FeatureQuery) {
 	}
 }
 
-// Features streams the features of one collection that match f, in id
-// order, to emit. Like ListAssets it reuses one Asset whose JSON columns
-// point into the driver's buffer, valid only until emit returns.
-func (db *DB) Features(ctx context.Context, f maint.FeatureQuery, emit func(*maint.Asset) error) error {
+// featuresSQL is the statement of Features and its arguments.
+func featuresSQL(f maint.FeatureQuery) (string, []any) {
 	var q query
 	cols := featureColumns(&q, f.CRS)
 	featureFilter(&q, f)
 	sql := "SELECT " + cols + " FROM assets a" + q.whereClause() +
 		" ORDER BY a.id OFFSET " + q.arg(f.Offset) + " LIMIT " + q.arg(f.Limit)
-	rows, err := db.pool.Query(ctx, sql, q.args...)
+	return sql, q.args
+}
+
+// countFeaturesSQL is the statement of CountFeatures and its arguments.
+func countFeaturesSQL(f maint.FeatureQuery) (string, []any) {
+	var q query
+	featureFilter(&q, f)
+	return "SELECT count(*) FROM assets a" + q.whereClause(), q.args
+}
+
+// Features streams the features of one collection that match f, in id
+// order, to emit. Like ListAssets it reuses one Asset whose JSON columns
+// point into the driver's buffer, valid only until emit returns.
+func (db *DB) Features(ctx context.Context, f maint.FeatureQuery, emit func(*maint.Asset) error) error {
+	sql, args := featuresSQL(f)
+	rows, err := db.pool.Query(ctx, sql, args...)
 	if err != nil {
 		return translate(err, "features of %s", f.Kind)
 	}
@@ -89,10 +102,9 @@ func (db *DB) Features(ctx context.Context, f maint.FeatureQuery, emit func(*mai
 
 // CountFeatures returns how many features match f, regardless of paging.
 func (db *DB) CountFeatures(ctx context.Context, f maint.FeatureQuery) (int64, error) {
-	var q query
-	featureFilter(&q, f)
+	sql, args := countFeaturesSQL(f)
 	var n int64
-	err := db.pool.QueryRow(ctx, "SELECT count(*) FROM assets a"+q.whereClause(), q.args...).Scan(&n)
+	err := db.pool.QueryRow(ctx, sql, args...).Scan(&n)
 	return n, translate(err, "count features of %s", f.Kind)
 }
 

@@ -329,16 +329,24 @@ func (db *DB) Tile(ctx context.Context, kinds []maint.Kind, t gis.Tile) ([]byte,
 // renderTile renders t with the statement with clusters (populous) or the
 // plain one.
 func (db *DB) renderTile(ctx context.Context, populous bool, kinds []maint.Kind, t gis.Tile) ([]byte, error) {
-	var b []byte
-	var err error
+	pool := db.render
 	if populous {
-		err = db.cluster.QueryRow(ctx, tileSQL, int(t.Z), int(t.X), int(t.Y), kindStrings(kinds), tileBuffer, tileExtent,
-			TileFeatureLimit, tileGrid).Scan(&b)
-	} else {
-		err = db.render.QueryRow(ctx, tilePlainSQL, int(t.Z), int(t.X), int(t.Y), kindStrings(kinds), tileBuffer, tileExtent).Scan(&b)
+		pool = db.cluster
 	}
-	if err != nil {
+	sql, args, _ := tileQuery(populous, kinds, t)
+	var b []byte
+	if err := pool.QueryRow(ctx, sql, args...).Scan(&b); err != nil {
 		return nil, translate(err, "tile %d/%d/%d", t.Z, t.X, t.Y)
 	}
 	return b, nil
+}
+
+// tileQuery is the statement that renders t, its arguments and the settings
+// of the pool it runs on: the cluster pool's with clusters (populous), else
+// the render pool's.
+func tileQuery(populous bool, kinds []maint.Kind, t gis.Tile) (string, []any, map[string]string) {
+	if populous {
+		return tileSQL, []any{int(t.Z), int(t.X), int(t.Y), kindStrings(kinds), tileBuffer, tileExtent, TileFeatureLimit, tileGrid}, clusterSettings
+	}
+	return tilePlainSQL, []any{int(t.Z), int(t.X), int(t.Y), kindStrings(kinds), tileBuffer, tileExtent}, renderSettings
 }

@@ -49,6 +49,11 @@ func TestTileDensity(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	for z, want := range map[int]bool{14: true, 16: false} {
+		if got, err := db.TileClustered(ctx, z); err != nil || got != want {
+			t.Errorf("TileClustered(%d) = %v, %v; want %v", z, got, err, want)
+		}
+	}
 	tile := maptile.At(orb.Point{lon, lat}, 16)
 	got, err := db.Tile(ctx, manholes, tile)
 	if err != nil {

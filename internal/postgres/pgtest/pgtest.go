@@ -21,8 +21,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"inframap/internal/devdb"
 	"inframap/internal/postgres"
+	"inframap/internal/postgres/devdb"
 	"inframap/internal/seed"
 )
 

@@ -420,6 +420,28 @@ func (c *Cluster) ensureDatabase(ctx context.Context, name string) error {
 	return nil
 }
 
+// RecreateDatabase drops database name, disconnecting its sessions, and
+// creates it again: a copy of database template when one is given (which
+// must then have no sessions), else a new empty database.
+func (c *Cluster) RecreateDatabase(ctx context.Context, name, template string) error {
+	conn, err := pgx.Connect(ctx, c.URL("postgres"))
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+		return fmt.Errorf("drop %s: %w", name, err)
+	}
+	create := "CREATE DATABASE " + pgx.Identifier{name}.Sanitize()
+	if template != "" {
+		create += " TEMPLATE " + pgx.Identifier{template}.Sanitize()
+	}
+	if _, err := conn.Exec(ctx, create); err != nil {
+		return fmt.Errorf("create %s: %w", name, err)
+	}
+	return nil
+}
+
 // URL returns a connection URL for database db on the cluster's socket.
 func (c *Cluster) URL(db string) string {
 	return "postgres://postgres@/" + db + "?host=" + c.sockDir + "&sslmode=disable"
