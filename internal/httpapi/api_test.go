@@ -22,8 +22,6 @@ import (
 	"inframap/internal/postgres/pgtest"
 	"inframap/internal/seed"
 	"inframap/web"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -33,7 +31,7 @@ type env struct {
 	t  testing.TB
 	db *postgres.DB
 	// sql is a pool of the test's own, for what no store method answers.
-	sql *pgxpool.Pool
+	sql *pgtest.Pool
 	srv *httptest.Server
 }
 

@@ -250,3 +250,7 @@ func Open(t testing.TB, url string, cfg postgres.Config) *postgres.DB {
 	t.Cleanup(db.Close)
 	return db
 }
+
+// Pool is the pool SQL opens, named here so that tests outside
+// internal/postgres need not import pgx to hold one.
+type Pool = pgxpool.Pool
