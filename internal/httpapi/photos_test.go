@@ -254,8 +254,11 @@ func TestPhotoBadInput(t *testing.T) {
 	if res.StatusCode != 201 {
 		t.Fatalf("upload: %d %s", res.StatusCode, raw)
 	}
-	var key string
-	e.sql.QueryRow(t.Context(), `SELECT original_key FROM photos WHERE id = $1`, p.ID).Scan(&key)
+	stored, err := e.db.Photo(t.Context(), p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := stored.OriginalKey
 	if strings.Contains(key, "..") || strings.Contains(key, "escape") || !strings.HasPrefix(key, "photos/") {
 		t.Errorf("stored under %q", key)
 	}

@@ -181,15 +181,20 @@ func TestPermissionMatrix(t *testing.T) {
 		}
 		return u.ID
 	}
+	staff := maint.Viewer{Role: maint.RoleAdmin}
 	assetVersion := func(id int64) string {
-		var v int
-		e.sql.QueryRow(t.Context(), `SELECT version FROM assets WHERE id = $1`, id).Scan(&v)
-		return fmt.Sprintf(`"%d"`, v)
+		a, err := e.db.Asset(t.Context(), id, staff)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf(`"%d"`, a.Version)
 	}
 	taskVersion := func(id int64) string {
-		var v int
-		e.sql.QueryRow(t.Context(), `SELECT version FROM tasks WHERE id = $1`, id).Scan(&v)
-		return fmt.Sprintf(`"%d"`, v)
+		task, err := e.db.Task(t.Context(), id, staff)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf(`"%d"`, task.Version)
 	}
 	type req struct {
 		method, path string
@@ -456,8 +461,11 @@ func TestPrivacy(t *testing.T) {
 	if res.StatusCode != 200 {
 		t.Fatalf("patch: %d %s", res.StatusCode, body(res))
 	}
-	var asset int64
-	e.sql.QueryRow(t.Context(), `SELECT asset_id FROM tasks WHERE id = $1`, id).Scan(&asset)
+	task, err := e.db.Task(t.Context(), id, maint.Viewer{Role: maint.RoleAdmin})
+	if err != nil || task.AssetID == nil {
+		t.Fatalf("task %d: %v, asset %v", id, err, task)
+	}
+	asset := *task.AssetID
 	phone := regexp.MustCompile(`1[3-9][0-9]{9}`)
 	for _, path := range []string{fmt.Sprintf("/api/v1/tasks/%d", id), fmt.Sprintf("/api/v1/assets/%d", asset), "/api/v1/tasks?limit=1000", fmt.Sprintf("/api/v1/tasks?asset=%d", asset)} {
 		res := e.do("GET", path, "", nil, nil, nil)
