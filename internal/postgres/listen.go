@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"time"
 
@@ -64,7 +65,7 @@ func (db *DB) ListenChanges(ctx context.Context, logError func(error)) {
 		},
 		ReconnectDelay: time.Second,
 	}
-	l.Handle(ChangeChannel, changeHandler{db.feed})
+	l.Handle(ChangeChannel, changeHandler{feed: db.feed, logError: logError})
 	l.Listen(ctx)
 }
 
@@ -142,14 +143,20 @@ func (db *DB) sync(ctx context.Context) {
 	}
 }
 
-type changeHandler struct{ feed ChangeFeed }
+type changeHandler struct {
+	feed     ChangeFeed
+	logError func(error)
+}
 
 func (h changeHandler) HandleNotification(ctx context.Context, n *pgconn.Notification, conn *pgx.Conn) error {
 	var c Change
 	if err := json.Unmarshal([]byte(n.Payload), &c); err != nil {
-		// Unreadable: treat it as a change to everything.
+		// Unreadable: treat it as a change to everything, and say so. The
+		// connection is fine: returning the error would tell the feed it
+		// was lost.
 		h.feed.Changed(Change{})
-		return err
+		h.logError(fmt.Errorf("unreadable change notice %q: %w", n.Payload, err))
+		return nil
 	}
 	h.feed.Changed(c)
 	return nil

@@ -25,18 +25,19 @@ func (f *bFeed) Changed(c postgres.Change) { f.changes <- c }
 func (f *bFeed) Lost()                     { f.lost.Add(1) }
 func (f *bFeed) Restored()                 { f.restored.Add(1) }
 
-// bUntilBarrier collects the notices up to the barrier id.
-func bUntilBarrier(t testing.TB, db *postgres.DB, f *bFeed, id string) []postgres.Change {
+// bUntilBarrier collects the notices up to a marker notice of its own:
+// notices arrive in commit order, so by then every earlier one has.
+func bUntilBarrier(t testing.TB, sql *pgtest.Pool, f *bFeed, id string) []postgres.Change {
 	t.Helper()
-	if err := db.NotifyBarrier(t.Context(), id); err != nil {
-		t.Fatalf("NotifyBarrier(%s): %v", id, err)
+	if _, err := sql.Exec(t.Context(), `SELECT pg_notify($1, json_build_object('kind', 'b-marker', 'id', $2::text)::text)`, postgres.ChangeChannel, id); err != nil {
+		t.Fatalf("marker %s: %v", id, err)
 	}
 	var out []postgres.Change
 	timeout := time.After(10 * time.Second)
 	for {
 		select {
 		case c := <-f.changes:
-			if c.Kind == "barrier" && c.ID == id {
+			if c.Kind == "b-marker" && c.ID == id {
 				return out
 			}
 			out = append(out, c)
@@ -59,11 +60,11 @@ func bHasKind(cs []postgres.Change, kind string) *postgres.Change {
 // as notices, in commit order behind a barrier, and that the listener comes
 // back after its connection is killed.
 func TestListenChanges(t *testing.T) {
-	db := pgtest.NewDB(t, pgtest.District)
-	sql := pgtest.SQL(t, db)
-	staff := bStaff(t, db)
-	mh := bManholes(t, db, 1)[0]
-	u, err := url.Parse(db.URL())
+	plain := pgtest.NewDB(t, pgtest.District)
+	sql := pgtest.SQL(t, plain)
+	staff := bStaff(t, plain)
+	mh := bManholes(t, plain, 1)[0]
+	u, err := url.Parse(plain.URL())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,22 +72,25 @@ func TestListenChanges(t *testing.T) {
 	q.Set("application_name", "b-listener")
 	u.RawQuery = q.Encode()
 
+	// The store's sessions, its listener among them, are named b-listener
+	// so that the test can find the listener's connection and break it.
 	feed := &bFeed{changes: make(chan postgres.Change, 1000)}
+	db := pgtest.Open(t, u.String(), postgres.Config{Changes: feed})
 	var logged atomic.Int32
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		db.ListenChanges(ctx, u.String(), feed, func(error) { logged.Add(1) })
+		db.ListenChanges(ctx, func(error) { logged.Add(1) })
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	bWait(t, "the listener to start", func() bool { return feed.restored.Load() == 1 })
 
 	task := bNewTask(t, db, staff[maint.RoleEngineer], mh.ID, "b: noticed")
 	t.Run("a task moves its asset", func(t *testing.T) {
-		bUntilBarrier(t, db, feed, "b-0")
+		bUntilBarrier(t, sql, feed, "b-0")
 		task = bMove(t, db, staff, task, bStep(maint.StatusFiled))
-		got := bUntilBarrier(t, db, feed, "b-1")
+		got := bUntilBarrier(t, sql, feed, "b-1")
 		if bHasKind(got, "tasks") == nil {
 			t.Errorf("notices after a transition = %+v; want a tasks notice before the barrier", got)
 		}
@@ -106,7 +110,7 @@ func TestListenChanges(t *testing.T) {
 			t.Fatal(err)
 		}
 		task = patched
-		got := bUntilBarrier(t, db, feed, "b-2")
+		got := bUntilBarrier(t, sql, feed, "b-2")
 		if bHasKind(got, "tasks") == nil || bHasKind(got, string(maint.KindManhole)) != nil {
 			t.Errorf("notices after a patch = %+v; want tasks only (the asset did not change)", got)
 		}
@@ -116,20 +120,20 @@ func TestListenChanges(t *testing.T) {
 		if _, err := sql.Exec(t.Context(), `SELECT pg_notify($1, 'not json')`, postgres.ChangeChannel); err != nil {
 			t.Fatal(err)
 		}
-		got := bUntilBarrier(t, db, feed, "b-3")
+		got := bUntilBarrier(t, sql, feed, "b-3")
 		if len(got) != 1 || got[0].Kind != "" || got[0].Area() != nil {
 			t.Errorf("notices after an unreadable one = %+v; want one change to everything", got)
 		}
 		if logged.Load() == before {
 			t.Errorf("the unreadable notice was not logged")
 		}
-		// BUG (store): the handler's error reaches LogError, which calls
-		// feed.Lost() although the connection is fine, and no Restored()
-		// follows until a reconnect; not asserted here.
+		if feed.lost.Load() != 0 {
+			t.Errorf("an unreadable notice told the feed it was lost")
+		}
 	})
 	t.Run("reconnect", func(t *testing.T) {
 		lost, restored := feed.lost.Load(), feed.restored.Load()
-		n := bCount(t, sql, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'b-listener' AND datname = current_database()`)
+		n := bCount(t, sql, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = 'b-listener' AND datname = current_database() AND query ILIKE 'listen%'`)
 		if n != 1 {
 			t.Fatalf("terminated %d listener connections, want 1", n)
 		}
@@ -137,7 +141,7 @@ func TestListenChanges(t *testing.T) {
 			return feed.lost.Load() > lost && feed.restored.Load() == restored+1
 		})
 		bMove(t, db, staff, task, bStep(maint.StatusDispatched))
-		got := bUntilBarrier(t, db, feed, "b-4")
+		got := bUntilBarrier(t, sql, feed, "b-4")
 		if bHasKind(got, "tasks") == nil || bHasKind(got, string(maint.KindManhole)) == nil {
 			t.Errorf("notices after the reconnect = %+v; want tasks and manhole", got)
 		}

@@ -28,7 +28,7 @@ func TestPhotosAdd(t *testing.T) {
 	mh := bManholes(t, db, 2)
 	task := bNewTask(t, db, staff[maint.RoleEngineer], mh[0].ID, "b: photographed")
 	lon, lat := bNorth(mh[1], 40)
-	located, _, err := bCreateTask(t, db, insp, maint.NewTask{Location: bEWKB(t, lon, lat), Title: "b: located", Source: maint.SourceInspector}, nil)
+	located, _, err := bCreateTask(t, db, insp, maint.NewTask{Location: bPoint(lon, lat), Title: "b: located", Source: maint.SourceInspector}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,75 +47,29 @@ func bStaff(t testing.TB, db *postgres.DB) map[maint.Role]maint.Viewer {
 	return out
 }
 
-// bStore is the answer the wrappers ask the store to keep for retries: the
-// domain value itself, as JSON. The store is about to keep a snapshot of the
-// value instead of HTTP bytes; then only these wrappers change.
-func bStore(t testing.TB, v any) maint.Stored {
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Errorf("marshal the stored answer: %v", err)
-	}
-	return maint.Stored{Status: 200, Body: b}
-}
-
-func bUnstore(s *maint.Stored, v any) error {
-	if err := json.Unmarshal(s.Body, v); err != nil {
-		return fmt.Errorf("decode the replayed answer %q: %w", s.Body, err)
-	}
-	return nil
-}
-
 // bCreateTask calls CreateTask; every test goes through it.
 func bCreateTask(t testing.TB, db *postgres.DB, v maint.Viewer, in maint.NewTask, idem *maint.Idempotency) (task *maint.Task, replayed bool, err error) {
 	t.Helper()
-	task, stored, err := db.CreateTask(t.Context(), v, in, idem, func(x *maint.Task) maint.Stored { return bStore(t, x) })
-	if err != nil || stored == nil {
-		return task, false, err
-	}
-	var out maint.Task
-	return &out, true, bUnstore(stored, &out)
+	return db.CreateTask(t.Context(), v, in, idem)
 }
 
 // bTransitionTask calls TransitionTask; every test goes through it.
 func bTransitionTask(t testing.TB, db *postgres.DB, v maint.Viewer, id int64, version int, tr maint.Transition, idem *maint.Idempotency) (task *maint.Task, replayed bool, err error) {
 	t.Helper()
-	task, stored, err := db.TransitionTask(t.Context(), v, id, version, tr, idem, func(x *maint.Task) maint.Stored { return bStore(t, x) })
-	if err != nil || stored == nil {
-		return task, false, err
-	}
-	var out maint.Task
-	return &out, true, bUnstore(stored, &out)
+	return db.TransitionTask(t.Context(), v, id, version, tr, idem)
 }
 
 // bAddPhoto calls AddPhoto; every test goes through it.
 func bAddPhoto(t testing.TB, db *postgres.DB, v maint.Viewer, np maint.NewPhoto, idem *maint.Idempotency) (photo *maint.Photo, replayed bool, err error) {
 	t.Helper()
-	photo, stored, err := db.AddPhoto(t.Context(), v, np, idem, func(x *maint.Photo) maint.Stored { return bStore(t, x) })
-	if err != nil || stored == nil {
-		return photo, false, err
-	}
-	var out maint.Photo
-	return &out, true, bUnstore(stored, &out)
-}
-
-// bReport is what bCreateReport keeps for retries.
-type bReport struct {
-	Request *maint.ServiceRequest
-	Photo   *maint.Photo
+	return db.AddPhoto(t.Context(), v, np, idem)
 }
 
 // bCreateReport calls CreateReport; every test goes through it.
 func bCreateReport(t testing.TB, db *postgres.DB, v maint.Viewer, svc maint.Service, in maint.NewRequest, np *maint.NewPhoto,
 	idem *maint.Idempotency) (req *maint.ServiceRequest, photo *maint.Photo, replayed bool, err error) {
 	t.Helper()
-	req, photo, stored, err := db.CreateReport(t.Context(), v, svc, in, np, idem, func(r *maint.ServiceRequest, p *maint.Photo) maint.Stored {
-		return bStore(t, bReport{r, p})
-	})
-	if err != nil || stored == nil {
-		return req, photo, false, err
-	}
-	var out bReport
-	return out.Request, out.Photo, true, bUnstore(stored, &out)
+	return db.CreateReport(t.Context(), v, svc, in, np, idem)
 }
 
 // bNewTask creates a task on an asset (0: none) and fails the test on error.
@@ -251,15 +205,8 @@ func bNorth(p bPlace, metres float64) (lon, lat float64) {
 	return p.Lon, p.Lat + metres/111_120
 }
 
-// bEWKB is a point as CreateTask takes a location.
-func bEWKB(t testing.TB, lon, lat float64) []byte {
-	t.Helper()
-	b, err := gis.EncodeEWKB(orb.Point{lon, lat})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+// bPoint is a point as CreateTask takes a location.
+func bPoint(lon, lat float64) gis.Geometry { return orb.Point{lon, lat} }
 
 // bCount runs a counting statement.
 func bCount(t testing.TB, sql *pgxpool.Pool, query string, args ...any) int {
@@ -377,11 +324,7 @@ func TestTasksListFilters(t *testing.T) {
 	// metres from the other manhole.
 	extra := bNewTask(t, db, staff[maint.RoleEngineer], mh[0].ID, "b: second task of the asset")
 	lon, lat := bNorth(mh[1], 3)
-	loc, err := gis.EncodeEWKB(orb.Point{lon, lat})
-	if err != nil {
-		t.Fatal(err)
-	}
-	located, _, err := bCreateTask(t, db, staff[maint.RoleInspector], maint.NewTask{Location: loc, Title: "b: located pothole", Source: maint.SourceInspector}, nil)
+	located, _, err := bCreateTask(t, db, staff[maint.RoleInspector], maint.NewTask{Location: bPoint(lon, lat), Title: "b: located pothole", Source: maint.SourceInspector}, nil)
 	if err != nil {
 		t.Fatalf("CreateTask(located): %v", err)
 	}
@@ -671,8 +614,7 @@ func TestTasksCreate(t *testing.T) {
 	})
 
 	t.Run("location without asset", func(t *testing.T) {
-		loc, _ := gis.EncodeEWKB(orb.Point{125.2, 43.9})
-		x, _, err := bCreateTask(t, db, eng, maint.NewTask{Location: loc, Title: "b: here", Source: maint.SourceEngineer}, nil)
+		x, _, err := bCreateTask(t, db, eng, maint.NewTask{Location: bPoint(125.2, 43.9), Title: "b: here", Source: maint.SourceEngineer}, nil)
 		if err != nil {
 			t.Fatalf("CreateTask(location): %v", err)
 		}
