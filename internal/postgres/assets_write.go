@@ -35,7 +35,7 @@ func geometryType(g gis.Geometry) string {
 // checkGeometry has PostGIS judge a geometry: valid in the OGC sense, and
 // inside the district when the check is on and a district is loaded. A
 // geometry outside whose swapped coordinates lie inside is named as swapped.
-func (db *DB) checkGeometry(ctx context.Context, tx pgx.Tx, ewkb []byte) error {
+func (db *DB) checkGeometry(ctx context.Context, tx pgx.Tx, field string, ewkb []byte) error {
 	var valid bool
 	var reason string
 	var inside, swappedInside *bool
@@ -50,13 +50,13 @@ func (db *DB) checkGeometry(ctx context.Context, tx pgx.Tx, ewkb []byte) error {
 		return translate(err, "check geometry")
 	}
 	if !valid {
-		return maint.Invalid("geometry", "the geometry is not valid: %s", reason)
+		return maint.Invalid(field, "the geometry is not valid: %s", reason)
 	}
 	if db.checkBoundary && inside != nil && !*inside {
 		if swappedInside != nil && *swappedInside {
-			return maint.Invalid("geometry", "the geometry lies outside the district, but with latitude and longitude swapped it lies inside: GeoJSON puts longitude first ([lon, lat])")
+			return maint.Invalid(field, "the geometry lies outside the district, but with latitude and longitude swapped it lies inside: GeoJSON puts longitude first ([lon, lat])")
 		}
-		return maint.Invalid("geometry", "the geometry lies outside the district boundary")
+		return maint.Invalid(field, "the geometry lies outside the district boundary")
 	}
 	return nil
 }
@@ -101,7 +101,7 @@ func (db *DB) CreateAsset(ctx context.Context, v maint.Viewer, ip string, in mai
 	if err != nil {
 		return nil, err
 	}
-	if err := db.checkGeometry(ctx, tx, g); err != nil {
+	if err := db.checkGeometry(ctx, tx, "geometry", g); err != nil {
 		return nil, err
 	}
 	if err := checkParent(ctx, tx, in.Kind, in.ParentID); err != nil {
@@ -177,7 +177,7 @@ func (db *DB) PatchAsset(ctx context.Context, v maint.Viewer, ip string, id int6
 		if err != nil {
 			return nil, err
 		}
-		if err := db.checkGeometry(ctx, tx, g); err != nil {
+		if err := db.checkGeometry(ctx, tx, "geometry", g); err != nil {
 			return nil, err
 		}
 		geom = g

@@ -222,6 +222,13 @@ func (db *DB) Ready(ctx context.Context) error {
 		return err
 	}
 	var v int32
+	var migrated bool
+	if err := db.pool.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", versionTable).Scan(&migrated); err != nil {
+		return translate(err, "ready: schema version")
+	}
+	if !migrated {
+		return maint.Errorf(maint.CodeUnavailable, "the database has no schema yet: run inframap migrate")
+	}
 	if err := db.pool.QueryRow(ctx, "SELECT version FROM "+versionTable).Scan(&v); err != nil {
 		return translate(err, "ready: schema version")
 	}

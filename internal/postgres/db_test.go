@@ -139,11 +139,8 @@ func TestDBOpen(t *testing.T) {
 func TestDBReady(t *testing.T) {
 	db := pgtest.NewDB(t, pgtest.Bare)
 	sql := pgtest.SQL(t, db)
-	// BUG (store): on a database never migrated Ready fails with code
-	// internal (relation schema_version does not exist), not unavailable
-	// as for a partly migrated one; only the failure is asserted.
-	if err := db.Ready(t.Context()); err == nil {
-		t.Fatal("Ready() on an unmigrated database = nil, want an error")
+	if err := db.Ready(t.Context()); maint.ErrorCode(err) != maint.CodeUnavailable {
+		t.Fatalf("Ready() on an unmigrated database = %v, want unavailable", err)
 	}
 	if err := db.Migrate(t.Context()); err != nil {
 		t.Fatalf("Migrate: %v", err)

@@ -56,8 +56,10 @@ func (db *DB) ListTasks(ctx context.Context, f maint.TaskFilter, v maint.Viewer,
 		q.and("t.assignee = " + q.arg(f.Assignee))
 	}
 	if f.Overdue != nil {
-		q.and("(t.due_date < (now() AT TIME ZONE 'Asia/Shanghai')::date AND t.status = ANY(" +
-			q.arg(statusStrings(overdueStates())) + ")) = " + q.arg(*f.Overdue))
+		// A task without a due date is not overdue (coalesce: the comparison
+		// alone is NULL, which would put it in neither list).
+		q.and("coalesce(t.due_date < (now() AT TIME ZONE 'Asia/Shanghai')::date AND t.status = ANY(" +
+			q.arg(statusStrings(overdueStates())) + "), false) = " + q.arg(*f.Overdue))
 	}
 	if f.BBox != nil {
 		b := f.BBox
@@ -75,7 +77,8 @@ func (db *DB) ListTasks(ctx context.Context, f maint.TaskFilter, v maint.Viewer,
 	}
 	if f.Q != "" {
 		p := q.arg(f.Q)
-		q.and("(t.ref = upper(" + p + ") OR t.ref LIKE upper(" + p + ") || '%' OR t.title ILIKE " + q.arg(likePattern(f.Q)) + ")")
+		prefix := q.arg(strings.TrimSuffix(likePattern(f.Q), "%")[1:] + "%") // a case number's beginning, wildcards escaped
+		q.and("(t.ref = upper(" + p + ") OR t.ref LIKE upper(" + prefix + ") OR t.title ILIKE " + q.arg(likePattern(f.Q)) + ")")
 	}
 	order := " ORDER BY t.id"
 	if f.Newest {
@@ -147,6 +150,16 @@ func (db *DB) CreateTask(ctx context.Context, v maint.Viewer, in maint.NewTask, 
 	var first maint.Task
 	if ok, err := replay(ctx, tx, idem, &first); err != nil || ok {
 		return &first, ok, err
+	}
+	if in.Location != nil {
+		// A point of its own is held to the district as assets' are.
+		loc, err := encodeGeometry("location", in.Location)
+		if err == nil {
+			err = db.checkGeometry(ctx, tx, "location", loc)
+		}
+		if err != nil {
+			return nil, false, err
+		}
 	}
 	id, err := createTask(ctx, tx, v, in)
 	if err != nil {
@@ -346,8 +359,8 @@ func (db *DB) PatchTask(ctx context.Context, v maint.Viewer, id int64, version i
 	}
 	changes, sets, q := u.changes, u.sets, u.q
 	if len(sets) == 0 && strings.TrimSpace(p.Note) == "" {
-		// Nothing changes: answer with the task as it is.
-		return t, nil
+		// Nothing changes: answer with the task as it is, history and all.
+		return taskIn(ctx, tx, id, v)
 	}
 	sets = append(sets, "version = version + 1", "updated_at = now()")
 	if _, err := tx.Exec(ctx, "UPDATE tasks SET "+strings.Join(sets, ", ")+" WHERE id = $1", q.args...); err != nil {
