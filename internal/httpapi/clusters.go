@@ -3,7 +3,6 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -100,37 +99,51 @@ func warmURLs(exts []maint.KindExtent) []string {
 	return urls
 }
 
-// clusterTile serves GET /api/v1/clusters/{kind}/{z}/{x}/{y}: the assets of
+// clusterRequest is a cluster tile's address, parsed once for the cache and
+// the handler.
+type clusterRequest struct {
+	kind maint.Kind
+	tile gis.Tile
+}
+
+func parseClusterRequest(r *http.Request) (clusterRequest, error) {
+	v := mux.Vars(r)
+	kind := maint.Kind(v["kind"])
+	if !kind.Valid() {
+		return clusterRequest{}, maint.Errorf(maint.CodeNotFound, "no kind %q", kind)
+	}
+	t, err := parseTileAddress(v)
+	if err != nil {
+		return clusterRequest{}, err
+	}
+	if _, err := readParams(r); err != nil {
+		return clusterRequest{}, err
+	}
+	return clusterRequest{kind: kind, tile: t}, nil
+}
+
+// clusterPolicy caches a cluster tile under its address; it shows its
+// kind within the tile (an asset belongs to the tile its point lies in).
+func clusterPolicy(r *http.Request, q clusterRequest) (cachePolicy, bool) {
+	if r.URL.RawQuery != "" {
+		return cachePolicy{}, false
+	}
+	key := fmt.Sprintf("/api/v1/clusters/%s/%d/%d/%d", q.kind, q.tile.Z, q.tile.X, q.tile.Y)
+	return cachePolicy{key: key, kinds: []string{string(q.kind)}, area: gis.BBoxOf(q.tile.Bound()), heavy: true}, true
+}
+
+// clusterTiles serves GET /api/v1/clusters/{kind}/{z}/{x}/{y}: the assets of
 // a kind whose point lies in a 256-pixel map tile, as GeoJSON — one by one
 // up to a thousand, else as clusters (points with a count and the count by
 // status) on an 8 × 8 grid. The public map asks for these tile by tile when
 // a kind is too numerous to load whole (a city's manholes), so no response
 // is large and each is cached.
-func (s *Server) clusterTile() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := mux.Vars(r)
-		kind := maint.Kind(v["kind"])
-		if !kind.Valid() {
-			writeError(w, r, maint.Errorf(maint.CodeNotFound, "no kind %q", kind))
-			return
-		}
-		t, err := gis.ParseTile(v["z"], v["x"], v["y"])
-		if err != nil {
-			var re gis.ErrTileRange
-			if errors.As(err, &re) {
-				writeError(w, r, maint.Errorf(maint.CodeNotFound, "%s", err.Error()))
-			} else {
-				writeError(w, r, maint.Invalid("tile", "%s", err.Error()))
-			}
-			return
-		}
-		if _, err := readParams(r); err != nil {
-			writeError(w, r, err)
-			return
-		}
+func (s *Server) clusterTiles() http.Handler {
+	return cachedRoute(s, parseClusterRequest, clusterPolicy, func(w http.ResponseWriter, r *http.Request, q clusterRequest) {
+		kind, t := q.kind, q.tile
 		n := 0
 		var clusters []maint.Cluster
-		err = s.streamCollection(w, r, "application/geo+json", func(emit func(func([]byte) []byte) error) (bool, error) {
+		err := s.streamCollection(w, r, "application/geo+json", func(emit func(func([]byte) []byte) error) (bool, error) {
 			var err error
 			clusters, err = s.store.TileAssets(r.Context(), kind, t, func(a *maint.Asset) error {
 				n++

@@ -11,7 +11,7 @@ import (
 // routes is every route of the service, in one place.
 func (s *Server) routes() http.Handler {
 	r := mux.NewRouter()
-	r.Use(recordRoute, s.cacheResponses)
+	r.Use(recordRoute)
 	r.NotFoundHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, maint.Errorf(maint.CodeNotFound, "no resource at %s", r.URL.Path))
 	})
@@ -33,7 +33,7 @@ func (s *Server) routes() http.Handler {
 	api.Handle("/auth/tokens", s.listTokens()).Methods(http.MethodGet)
 	api.Handle("/auth/tokens/{id:[0-9]+}", s.revokeToken()).Methods(http.MethodDelete)
 
-	api.Handle("/assets", s.listAssets()).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/assets", s.cached(assetPages(queryKey), s.listAssets())).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/assets", s.createAsset()).Methods(http.MethodPost)
 	api.Handle("/assets/{id:[0-9]+}", s.getAsset()).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/assets/{id:[0-9]+}", s.patchAsset()).Methods(http.MethodPatch)
@@ -63,9 +63,9 @@ func (s *Server) routes() http.Handler {
 	api.Handle("/crews/{name}", s.saveCrew()).Methods(http.MethodPatch)
 	api.Handle("/audit", s.listAudit()).Methods(http.MethodGet)
 
-	api.Handle("/stats", s.getStats()).Methods(http.MethodGet, http.MethodHead)
-	api.Handle("/areas", s.listAreas()).Methods(http.MethodGet, http.MethodHead)
-	api.Handle("/clusters/{kind}/{z}/{x}/{y}", s.clusterTile()).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/stats", s.cached(reportCard, s.getStats())).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/areas", s.cached(areaList, s.listAreas())).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/clusters/{kind}/{z}/{x}/{y}", s.clusterTiles()).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/meta", s.getMeta()).Methods(http.MethodGet, http.MethodHead)
 
 	// Open311 GeoReport v2: the format is the path's extension (XML when
@@ -82,7 +82,7 @@ func (s *Server) routes() http.Handler {
 	}
 
 	// Standards: OGC API – Features, vector tiles, exports, API descriptions.
-	api.Handle("/export", s.export()).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/export", s.cached(assetPages(queryKey), s.export())).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/import", s.importAssets()).Methods(http.MethodPost)
 	r.Handle("/api/openapi.json", openData(serveOpenAPI(false, "application/vnd.oai.openapi+json;version=3.1"))).Methods(http.MethodGet, http.MethodHead)
 	ogc := r.PathPrefix("/ogc").Subrouter()
@@ -90,12 +90,12 @@ func (s *Server) routes() http.Handler {
 	ogc.Handle("/", openData(s.ogcLanding())).Methods(http.MethodGet, http.MethodHead)
 	ogc.Handle("/api", openData(serveOpenAPI(true, mediaOAS30))).Methods(http.MethodGet, http.MethodHead)
 	ogc.Handle("/conformance", openData(s.ogcConformancePage())).Methods(http.MethodGet, http.MethodHead)
-	ogc.Handle("/collections", openData(s.ogcCollections())).Methods(http.MethodGet, http.MethodHead)
-	ogc.Handle("/collections/{collectionId}", openData(s.ogcCollectionPage())).Methods(http.MethodGet, http.MethodHead)
-	ogc.Handle("/collections/{collectionId}/items", openData(s.ogcItems())).Methods(http.MethodGet, http.MethodHead)
+	ogc.Handle("/collections", openData(s.cached(everyAsset(negotiatedKey), s.ogcCollections()))).Methods(http.MethodGet, http.MethodHead)
+	ogc.Handle("/collections/{collectionId}", openData(s.cached(everyAsset(negotiatedKey), s.ogcCollectionPage()))).Methods(http.MethodGet, http.MethodHead)
+	ogc.Handle("/collections/{collectionId}/items", openData(s.cached(assetPages(negotiatedKey), s.ogcItems()))).Methods(http.MethodGet, http.MethodHead)
 	ogc.Handle("/collections/{collectionId}/items/{featureId}", openData(s.ogcItem())).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/tiles/{layer}.json", openData(s.tileJSON())).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/tiles/{layer}/{z}/{x}/{y}.mvt", openData(s.getTile(storeTiles{s.store}))).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/tiles/{layer}.json", openData(s.cached(everyAsset(queryKey), s.tileJSON()))).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/tiles/{layer}/{z}/{x}/{y}.mvt", openData(s.tiles(storeTiles{s.store}))).Methods(http.MethodGet, http.MethodHead)
 
 	r.PathPrefix("/").Handler(s.pages()).Methods(http.MethodGet, http.MethodHead)
 	return r

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/gzhttp"
+	"golang.org/x/sync/singleflight"
 
 	"inframap/internal/cache"
 	"inframap/internal/maint"
@@ -170,6 +171,8 @@ type Server struct {
 	blobs     Blobs
 	cache     *cache.Cache
 	renders   chan struct{}
+	// flight lets one render per cache key run at a time.
+	flight singleflight.Group
 	// Staff uploads are limited per account, to catch a runaway sync.
 	staffUploads *ratelimit.Limiter
 	// Residents may post a few reports per address; partners more per key.

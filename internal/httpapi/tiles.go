@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"slices"
@@ -79,30 +80,56 @@ func (s storeTiles) RenderTile(ctx context.Context, layer string, kinds []maint.
 // asking; after that a conditional request costs a 304.
 const tileCacheControl = "public, max-age=60"
 
-// getTile serves GET /tiles/{layer}/{z}/{x}/{y}.mvt.
-func (s *Server) getTile(tiles TileRenderer) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := mux.Vars(r)
-		kinds, err := tileKinds(v["layer"])
-		if err != nil {
-			writeError(w, r, err)
-			return
+// tileRequest is a tile's address, parsed once for the cache and the
+// handler.
+type tileRequest struct {
+	layer string
+	kinds []maint.Kind
+	tile  gis.Tile
+}
+
+func parseTileRequest(r *http.Request) (tileRequest, error) {
+	v := mux.Vars(r)
+	kinds, err := tileKinds(v["layer"])
+	if err != nil {
+		return tileRequest{}, err
+	}
+	t, err := parseTileAddress(v)
+	if err != nil {
+		return tileRequest{}, err
+	}
+	if len(r.URL.RawQuery) > 0 {
+		return tileRequest{}, maint.Invalid("query", "tiles take no query parameters")
+	}
+	return tileRequest{layer: v["layer"], kinds: kinds, tile: t}, nil
+}
+
+// parseTileAddress reads the {z}/{x}/{y} of a route: a tile that cannot
+// exist is a 404, an address that is no numbers a 400.
+func parseTileAddress(v map[string]string) (gis.Tile, error) {
+	t, err := gis.ParseTile(v["z"], v["x"], v["y"])
+	if err != nil {
+		var re gis.ErrTileRange
+		if errors.As(err, &re) {
+			return t, maint.Errorf(maint.CodeNotFound, "%s", err.Error())
 		}
-		t, err := gis.ParseTile(v["z"], v["x"], v["y"])
-		if err != nil {
-			var re gis.ErrTileRange
-			if errors.As(err, &re) {
-				writeError(w, r, maint.Errorf(maint.CodeNotFound, "%s", err.Error()))
-			} else {
-				writeError(w, r, maint.Invalid("tile", "%s", err.Error()))
-			}
-			return
-		}
-		if len(r.URL.RawQuery) > 0 {
-			writeError(w, r, maint.Invalid("query", "tiles take no query parameters"))
-			return
-		}
-		tile, err := tiles.RenderTile(r.Context(), v["layer"], kinds, t)
+		return t, maint.Invalid("tile", "%s", err.Error())
+	}
+	return t, nil
+}
+
+// tilePolicy caches a tile under its address; it shows its kinds within
+// the tile and a margin for the features drawn across its edge.
+func tilePolicy(_ *http.Request, q tileRequest) (cachePolicy, bool) {
+	b := q.tile.Bound(1.0 / 16)
+	key := fmt.Sprintf("/tiles/%s/%d/%d/%d.mvt", q.layer, q.tile.Z, q.tile.X, q.tile.Y)
+	return cachePolicy{key: key, kinds: kindStrings(q.kinds), area: gis.BBoxOf(b), heavy: true}, true
+}
+
+// tiles serves GET /tiles/{layer}/{z}/{x}/{y}.mvt.
+func (s *Server) tiles(tiles TileRenderer) http.Handler {
+	return cachedRoute(s, parseTileRequest, tilePolicy, func(w http.ResponseWriter, r *http.Request, q tileRequest) {
+		tile, err := tiles.RenderTile(r.Context(), q.layer, q.kinds, q.tile)
 		if err != nil {
 			writeError(w, r, err)
 			return
