@@ -114,9 +114,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, next http.Handle
 			e.Header[name] = v
 		}
 	}
-	if t := h.Get("ETag"); t != "" {
-		e.ETag = "W/" + strings.TrimPrefix(t, "W/")
-	} else {
+	// A handler that validates its response (a tile) made the one ETag
+	// clients see, on a miss as on a hit; for the others the cache makes
+	// a weak one, as it serves the body gzipped or not.
+	if e.ETag = h.Get("ETag"); e.ETag == "" {
 		sum := sha256.Sum256(e.Body)
 		e.ETag = `W/"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`
 	}

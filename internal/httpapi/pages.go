@@ -109,11 +109,14 @@ func (s *Server) pages() http.Handler {
 	})
 }
 
-// etagMatch reports whether an If-None-Match header matches etag.
+// etagMatch reports whether an If-None-Match header matches etag, by the
+// weak comparison RFC 9110 prescribes for it: the tags match whether or not
+// either is marked weak.
 func etagMatch(header, etag string) bool {
 	if header == "" {
 		return false
 	}
+	etag = strings.TrimPrefix(etag, "W/")
 	for _, t := range strings.Split(header, ",") {
 		t = strings.TrimSpace(t)
 		if t == "*" || strings.TrimPrefix(t, "W/") == etag {

@@ -45,7 +45,10 @@ func kindList() string {
 // Tile is a rendered vector tile and its validator.
 type Tile struct {
 	Data []byte
-	// ETag is a strong validator of Data, quoted.
+	// ETag is a strong validator of Data, quoted: the one tag clients see,
+	// whether the tile is rendered or comes from the cache, gzipped or not
+	// (content coding is negotiated on top of it). It is strong because
+	// clients revalidate with the tag as sent or its W/ form.
 	ETag string
 }
 
