@@ -36,7 +36,9 @@ func (c *countingTiles) TileAssets(_ context.Context, kind maint.Kind, t gis.Til
 	return []maint.Cluster{{Lon: p[0], Lat: p[1], Count: 5000, ByStatus: map[string]int{"none": 5000}}}, nil
 }
 
-func (c *countingTiles) KindExtents(context.Context) ([]maint.KindExtent, error) { return c.extents, nil }
+func (c *countingTiles) KindExtents(context.Context) ([]maint.KindExtent, error) {
+	return c.extents, nil
+}
 
 func newCountingServer(t *testing.T) (*Server, *countingTiles, *cache.Cache) {
 	t.Helper()

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
@@ -11,7 +10,6 @@ import (
 	"strings"
 
 	"inframap/internal/cache"
-	"inframap/internal/maint"
 )
 
 // The response cache answers the map's hot reads — tiles, GeoJSON pages,
@@ -130,27 +128,22 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, next http.Handle
 	return e
 }
 
-// renderSlot runs an expensive handler in one of a few slots, waiting a
-// little for one; when none frees up in time the answer is a fast 503 that
-// says when to come back. It reports whether the handler ran.
+// renderSlot runs a heavy handler in one of the renderer's slots; when
+// none frees up in time the answer is a fast 503 that says when to come
+// back. It reports whether the handler ran.
 func (s *Server) renderSlot(w http.ResponseWriter, r *http.Request, next http.Handler, p cachePolicy) bool {
-	if !p.heavy || s.renders == nil {
+	if !p.heavy {
 		next.ServeHTTP(w, r)
 		return true
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RenderQueueWait)
-	defer cancel()
-	select {
-	case s.renders <- struct{}{}:
-	case <-ctx.Done():
+	release, err := s.renderer.Slot(r.Context())
+	if err != nil {
 		if r.Context().Err() == nil {
-			e := maint.Errorf(maint.CodeUnavailable, "the service is busy; try again in a moment")
-			e.RetryAfter = 1
-			writeError(w, r, e)
+			writeError(w, r, err)
 		}
 		return false
 	}
-	defer func() { <-s.renders }()
+	defer release()
 	next.ServeHTTP(w, r)
 	return true
 }

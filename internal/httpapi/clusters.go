@@ -2,31 +2,14 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"inframap/internal/render"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"time"
 
 	"github.com/gorilla/mux"
-	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/maptile"
-
-	"inframap/gis"
-	"inframap/internal/maint"
 )
-
-// MapTiledOver is the size past which the public map draws a programme tile
-// by tile from the cluster tiles instead of loading it whole
-// (web/public/js/app-public.js uses the same figure).
-const MapTiledOver = 2000
-
-// warmZooms are the cluster tiles kept rendered: the public map opens at
-// about zoom 12 over the district and asks for tiles a zoom below its own,
-// and at a million manholes a tile of these zooms takes 0.1–1.4 s to
-// cluster, where one of a higher zoom takes a few tens of milliseconds.
-var warmZooms = []maptile.Zoom{8, 9, 10, 11, 12}
 
 // WarmClusters keeps the low-zoom cluster tiles of the programmes the map
 // draws tile by tile in the response cache: it asks for each of them every
@@ -42,14 +25,17 @@ func (s *Server) WarmClusters(ctx context.Context, every time.Duration) {
 	var listed time.Time
 	for {
 		if time.Since(listed) > 10*time.Minute {
-			exts, err := s.store.KindExtents(ctx)
+			reqs, err := s.renderer.WarmList(ctx)
 			if err != nil {
 				if ctx.Err() != nil {
 					return
 				}
 				s.log.Warn("cluster warmer: kinds", "err", err)
 			} else {
-				urls, listed = warmURLs(exts), time.Now()
+				urls, listed = nil, time.Now()
+				for _, q := range reqs {
+					urls = append(urls, clusterKey(q))
+				}
 			}
 		}
 		start, rendered := time.Now(), 0
@@ -78,111 +64,52 @@ func (s *Server) WarmClusters(ctx context.Context, every time.Duration) {
 	}
 }
 
-// warmURLs lists the cluster tiles of warmZooms over the extent of each kind
-// the map draws tile by tile.
-func warmURLs(exts []maint.KindExtent) []string {
-	var urls []string
-	for _, e := range exts {
-		if e.Count <= MapTiledOver {
-			continue
-		}
-		for _, z := range warmZooms {
-			a := maptile.At(orb.Point{e.Box.MinLon, e.Box.MaxLat}, z)
-			b := maptile.At(orb.Point{e.Box.MaxLon, e.Box.MinLat}, z)
-			for x := a.X; x <= b.X; x++ {
-				for y := a.Y; y <= b.Y; y++ {
-					urls = append(urls, fmt.Sprintf("/api/v1/clusters/%s/%d/%d/%d", e.Kind, z, x, y))
-				}
-			}
-		}
-	}
-	return urls
-}
-
-// clusterRequest is a cluster tile's address, parsed once for the cache and
-// the handler.
-type clusterRequest struct {
-	kind maint.Kind
-	tile gis.Tile
-}
-
-func parseClusterRequest(r *http.Request) (clusterRequest, error) {
+func parseClusterRequest(r *http.Request) (render.ClusterRequest, error) {
 	v := mux.Vars(r)
-	kind := maint.Kind(v["kind"])
-	if !kind.Valid() {
-		return clusterRequest{}, maint.Errorf(maint.CodeNotFound, "no kind %q", kind)
-	}
-	t, err := parseTileAddress(v)
+	q, err := render.ParseCluster(v["kind"], v["z"], v["x"], v["y"])
 	if err != nil {
-		return clusterRequest{}, err
+		return q, err
 	}
-	if _, err := readParams(r); err != nil {
-		return clusterRequest{}, err
-	}
-	return clusterRequest{kind: kind, tile: t}, nil
+	_, err = readParams(r)
+	return q, err
 }
 
-// clusterPolicy caches a cluster tile under its address; it shows its
-// kind within the tile (an asset belongs to the tile its point lies in).
-func clusterPolicy(r *http.Request, q clusterRequest) (cachePolicy, bool) {
-	if r.URL.RawQuery != "" {
-		return cachePolicy{}, false
-	}
-	key := fmt.Sprintf("/api/v1/clusters/%s/%d/%d/%d", q.kind, q.tile.Z, q.tile.X, q.tile.Y)
-	return cachePolicy{key: key, kinds: []string{string(q.kind)}, area: gis.BBoxOf(q.tile.Bound()), heavy: true}, true
+// clusterKey is where a cluster tile is cached: the warmer stores under it
+// what the route would.
+func clusterKey(q render.ClusterRequest) string {
+	return fmt.Sprintf("/api/v1/clusters/%s/%d/%d/%d", q.Kind, q.Tile.Z, q.Tile.X, q.Tile.Y)
 }
 
-// clusterTiles serves GET /api/v1/clusters/{kind}/{z}/{x}/{y}: the assets of
-// a kind whose point lies in a 256-pixel map tile, as GeoJSON — one by one
-// up to a thousand, else as clusters (points with a count and the count by
-// status) on an 8 × 8 grid. The public map asks for these tile by tile when
-// a kind is too numerous to load whole (a city's manholes), so no response
-// is large and each is cached.
+// clusterPolicy caches a cluster tile under its address, as showing what
+// the renderer says it shows.
+func clusterPolicy(q render.ClusterRequest) cachePolicy {
+	sc := q.Scope()
+	return cachePolicy{key: clusterKey(q), kinds: sc.Kinds, area: sc.Area, heavy: true}
+}
+
+// clusterTiles serves GET /api/v1/clusters/{kind}/{z}/{x}/{y}, a cluster
+// tile (see render.Renderer.Clusters). The public map asks for these tile by
+// tile when a kind is too numerous to load whole (a city's manholes), so
+// each is cached.
 func (s *Server) clusterTiles() http.Handler {
-	return cachedRoute(s, parseClusterRequest, clusterPolicy, func(w http.ResponseWriter, r *http.Request, q clusterRequest) {
-		kind, t := q.kind, q.tile
-		n := 0
-		var clusters []maint.Cluster
-		err := s.streamCollection(w, r, "application/geo+json", func(emit func(func([]byte) []byte) error) (bool, error) {
-			var err error
-			clusters, err = s.store.TileAssets(r.Context(), kind, t, func(a *maint.Asset) error {
-				n++
-				return emit(func(b []byte) []byte { return appendAssetFeature(b, a) })
-			})
-			if err != nil {
-				return false, err
-			}
-			for _, c := range clusters {
-				n++
-				if err := emit(func(b []byte) []byte { return appendCluster(b, kind, c) }); err != nil {
-					return false, err
-				}
-			}
-			return false, nil
-		}, func(b []byte, _ bool) []byte {
-			b = append(b, `],"clustered":`...)
-			b = strconv.AppendBool(b, clusters != nil)
-			b = append(b, `,"numberReturned":`...)
-			b = strconv.AppendInt(b, int64(n), 10)
-			return append(b, "}\n"...)
-		})
+	policy := func(r *http.Request, q render.ClusterRequest) (cachePolicy, bool) {
+		// A query of no parameters ("?&") is served, but not cached.
+		return clusterPolicy(q), r.URL.RawQuery == ""
+	}
+	return cachedRoute(s, parseClusterRequest, policy, func(w http.ResponseWriter, r *http.Request, q render.ClusterRequest) {
+		body, err := s.renderer.Clusters(r.Context(), q)
 		if err != nil {
 			writeError(w, r, err)
+			return
 		}
+		writeClusters(w, body)
 	})
 }
 
-func appendCluster(b []byte, kind maint.Kind, c maint.Cluster) []byte {
-	b = append(b, `{"type":"Feature","geometry":{"type":"Point","coordinates":[`...)
-	b = strconv.AppendFloat(b, c.Lon, 'f', 6, 64)
-	b = append(b, ',')
-	b = strconv.AppendFloat(b, c.Lat, 'f', 6, 64)
-	b = append(b, `]},"properties":{"cluster":true,"kind":`...)
-	b = appendString(b, string(kind))
-	b = append(b, `,"count":`...)
-	b = strconv.AppendInt(b, int64(c.Count), 10)
-	st, _ := json.Marshal(c.ByStatus)
-	b = append(b, `,"by_status":`...)
-	b = append(b, st...)
-	return append(b, "}}"...)
+func writeClusters(w http.ResponseWriter, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "application/geo+json")
+	h.Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
 }

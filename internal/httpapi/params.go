@@ -158,3 +158,6 @@ func decodeAuditCursor(c string) (*maint.AuditCursor, error) {
 	}
 	return &maint.AuditCursor{At: time.UnixMicro(us), Source: parts[2], ID: id}, nil
 }
+
+// kindList names the asset kinds, for messages that list what is allowed.
+func kindList() string { return strings.Join(assetKinds(), ", ") }

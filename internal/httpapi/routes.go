@@ -95,7 +95,7 @@ func (s *Server) routes() http.Handler {
 	ogc.Handle("/collections/{collectionId}/items", openData(s.cached(assetPages(negotiatedKey), s.ogcItems()))).Methods(http.MethodGet, http.MethodHead)
 	ogc.Handle("/collections/{collectionId}/items/{featureId}", openData(s.ogcItem())).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/tiles/{layer}.json", openData(s.cached(everyAsset(queryKey), s.tileJSON()))).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/tiles/{layer}/{z}/{x}/{y}.mvt", openData(s.tiles(storeTiles{s.store}))).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/tiles/{layer}/{z}/{x}/{y}.mvt", openData(s.tiles())).Methods(http.MethodGet, http.MethodHead)
 
 	r.PathPrefix("/").Handler(s.pages()).Methods(http.MethodGet, http.MethodHead)
 	return r

@@ -24,6 +24,7 @@ import (
 	"inframap/internal/password"
 	"inframap/internal/photo"
 	"inframap/internal/ratelimit"
+	"inframap/internal/render"
 )
 
 // Config tunes the HTTP layer.
@@ -170,7 +171,7 @@ type Server struct {
 	photos    *photo.Processor
 	blobs     Blobs
 	cache     *cache.Cache
-	renders   chan struct{}
+	renderer  *render.Renderer
 	// flight lets one render per cache key run at a time.
 	flight singleflight.Group
 	// Staff uploads are limited per account, to catch a runaway sync.
@@ -194,7 +195,7 @@ func NewServer(cfg Config, store Store, web fs.FS, log *slog.Logger) *Server {
 		cfg.Photos = p
 	}
 	s := &Server{cfg: cfg, store: store, log: log, web: web, passwords: password.New(cfg.BcryptCost), metrics: cfg.Metrics,
-		photos: cfg.Photos, blobs: cfg.Blobs, cache: cfg.Cache, renders: make(chan struct{}, cfg.RenderSlots), staffUploads: ratelimit.New(time.Minute/time.Duration(cfg.StaffUploadsPerMinute), cfg.StaffUploadsPerMinute),
+		photos: cfg.Photos, blobs: cfg.Blobs, cache: cfg.Cache, renderer: render.New(store, cfg.RenderSlots, cfg.RenderQueueWait), staffUploads: ratelimit.New(time.Minute/time.Duration(cfg.StaffUploadsPerMinute), cfg.StaffUploadsPerMinute),
 		residentPosts: ratelimit.New(cfg.ResidentReportEvery, cfg.ResidentReportBurst),
 		partnerPosts:  ratelimit.New(100*time.Millisecond, 100)}
 	s.csp = strings.Join([]string{

@@ -1,10 +1,6 @@
 package httpapi
 
 import (
-	"context"
-	"crypto/sha256"
-	"encoding/base64"
-	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -14,125 +10,37 @@ import (
 
 	"inframap/gis"
 	"inframap/internal/maint"
+	"inframap/internal/render"
 )
-
-// A tile layer is one kind's assets, or all of them ("all"); inside a tile
-// each kind is an MVT layer named after it.
-const allLayers = "all"
-
-// tileKinds returns the kinds of a layer name, or a 404.
-func tileKinds(layer string) ([]maint.Kind, error) {
-	if layer == allLayers {
-		return maint.Kinds, nil
-	}
-	if k := maint.Kind(layer); k.Valid() {
-		return []maint.Kind{k}, nil
-	}
-	return nil, maint.Errorf(maint.CodeNotFound, "no tile layer %q; layers: all, %s", layer, kindList())
-}
-
-func kindList() string {
-	s := ""
-	for i, k := range maint.Kinds {
-		if i > 0 {
-			s += ", "
-		}
-		s += string(k)
-	}
-	return s
-}
-
-// Tile is a rendered vector tile and its validator.
-type Tile struct {
-	Data []byte
-	// ETag is a strong validator of Data, quoted: the one tag clients see,
-	// whether the tile is rendered or comes from the cache, gzipped or not
-	// (content coding is negotiated on top of it). It is strong because
-	// clients revalidate with the tag as sent or its W/ form.
-	ETag string
-}
-
-// TileRenderer renders the tiles of a layer. The handler needs nothing
-// else, so a cache can wrap a renderer and answer from memory: it must keep
-// a tile's ETag tied to its bytes, and drop a tile as soon as an asset or
-// task in it changes (PostgreSQL NOTIFY reaches every copy of the service).
-type TileRenderer interface {
-	RenderTile(ctx context.Context, layer string, kinds []maint.Kind, t gis.Tile) (*Tile, error)
-}
-
-// storeTiles renders every tile afresh in PostGIS. Its ETag is a hash of
-// the tile's bytes, so it changes exactly when the tile does: an asset's
-// geometry, name, code or status (a task's transition moves it) — and not
-// when something outside the tile or not shown in it changes.
-type storeTiles struct {
-	store interface {
-		Tile(ctx context.Context, kinds []maint.Kind, t gis.Tile) ([]byte, error)
-	}
-}
-
-func (s storeTiles) RenderTile(ctx context.Context, layer string, kinds []maint.Kind, t gis.Tile) (*Tile, error) {
-	b, err := s.store.Tile(ctx, kinds, t)
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(b)
-	return &Tile{Data: b, ETag: `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`}, nil
-}
 
 // tileMaxAge lets browsers and CDNs reuse a tile for a minute without
 // asking; after that a conditional request costs a 304.
 const tileCacheControl = "public, max-age=60"
 
-// tileRequest is a tile's address, parsed once for the cache and the
-// handler.
-type tileRequest struct {
-	layer string
-	kinds []maint.Kind
-	tile  gis.Tile
-}
-
-func parseTileRequest(r *http.Request) (tileRequest, error) {
+func parseTileRequest(r *http.Request) (render.TileRequest, error) {
 	v := mux.Vars(r)
-	kinds, err := tileKinds(v["layer"])
+	q, err := render.ParseTile(v["layer"], v["z"], v["x"], v["y"])
 	if err != nil {
-		return tileRequest{}, err
-	}
-	t, err := parseTileAddress(v)
-	if err != nil {
-		return tileRequest{}, err
+		return q, err
 	}
 	if len(r.URL.RawQuery) > 0 {
-		return tileRequest{}, maint.Invalid("query", "tiles take no query parameters")
+		return q, maint.Invalid("query", "tiles take no query parameters")
 	}
-	return tileRequest{layer: v["layer"], kinds: kinds, tile: t}, nil
+	return q, nil
 }
 
-// parseTileAddress reads the {z}/{x}/{y} of a route: a tile that cannot
-// exist is a 404, an address that is no numbers a 400.
-func parseTileAddress(v map[string]string) (gis.Tile, error) {
-	t, err := gis.ParseTile(v["z"], v["x"], v["y"])
-	if err != nil {
-		var re gis.ErrTileRange
-		if errors.As(err, &re) {
-			return t, maint.Errorf(maint.CodeNotFound, "%s", err.Error())
-		}
-		return t, maint.Invalid("tile", "%s", err.Error())
-	}
-	return t, nil
-}
-
-// tilePolicy caches a tile under its address; it shows its kinds within
-// the tile and a margin for the features drawn across its edge.
-func tilePolicy(_ *http.Request, q tileRequest) (cachePolicy, bool) {
-	b := q.tile.Bound(1.0 / 16)
-	key := fmt.Sprintf("/tiles/%s/%d/%d/%d.mvt", q.layer, q.tile.Z, q.tile.X, q.tile.Y)
-	return cachePolicy{key: key, kinds: kindStrings(q.kinds), area: gis.BBoxOf(b), heavy: true}, true
+// tilePolicy caches a tile under its address, as showing what the renderer
+// says it shows.
+func tilePolicy(_ *http.Request, q render.TileRequest) (cachePolicy, bool) {
+	key := fmt.Sprintf("/tiles/%s/%d/%d/%d.mvt", q.Layer, q.Tile.Z, q.Tile.X, q.Tile.Y)
+	sc := q.Scope()
+	return cachePolicy{key: key, kinds: sc.Kinds, area: sc.Area, heavy: true}, true
 }
 
 // tiles serves GET /tiles/{layer}/{z}/{x}/{y}.mvt.
-func (s *Server) tiles(tiles TileRenderer) http.Handler {
-	return cachedRoute(s, parseTileRequest, tilePolicy, func(w http.ResponseWriter, r *http.Request, q tileRequest) {
-		tile, err := tiles.RenderTile(r.Context(), q.layer, q.kinds, q.tile)
+func (s *Server) tiles() http.Handler {
+	return cachedRoute(s, parseTileRequest, tilePolicy, func(w http.ResponseWriter, r *http.Request, q render.TileRequest) {
+		tile, err := s.renderer.Tile(r.Context(), q)
 		if err != nil {
 			writeError(w, r, err)
 			return
@@ -162,7 +70,7 @@ func (s *Server) tileJSON() http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		layer := mux.Vars(r)["layer"]
-		kinds, err := tileKinds(layer)
+		kinds, err := render.LayerKinds(layer)
 		if err != nil {
 			writeError(w, r, err)
 			return

@@ -1,0 +1,149 @@
+// Package geojson writes the service's GeoJSON by appending to byte slices:
+// one pass over each row, no intermediate maps, so that pages of thousands
+// of features and cluster tiles cost little. Geometry and attributes arrive
+// as JSON text from PostGIS and are copied as they are.
+package geojson
+
+import (
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"inframap/internal/maint"
+)
+
+const hexDigits = "0123456789abcdef"
+
+// AppendString appends s as a JSON string. Besides what JSON requires it
+// escapes <, > and & (as encoding/json does) so that text never reads as
+// markup, and replaces invalid UTF-8.
+func AppendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.UTC().AppendFormat(b, time.RFC3339)
+	return append(b, '"')
+}
+
+// AppendAssetFeature appends an asset as a GeoJSON Feature whose properties
+// are the asset's fields followed by its kind's attributes.
+func AppendAssetFeature(b []byte, a *maint.Asset) []byte {
+	b = append(b, `{"type":"Feature","id":`...)
+	b = strconv.AppendInt(b, a.ID, 10)
+	b = append(b, `,"geometry":`...)
+	b = append(b, a.Geometry...)
+	b = AppendAssetProperties(append(b, `,"properties":`...), a)
+	return append(b, '}')
+}
+
+// AppendAssetProperties appends the properties object of an asset: its
+// fields followed by its kind's attributes.
+func AppendAssetProperties(b []byte, a *maint.Asset) []byte {
+	b = append(b, `{"kind":`...)
+	b = AppendString(b, string(a.Kind))
+	b = append(b, `,"code":`...)
+	b = AppendString(b, a.Code)
+	b = append(b, `,"name":`...)
+	b = AppendString(b, a.Name)
+	b = append(b, `,"name_en":`...)
+	b = AppendString(b, a.NameEn)
+	b = append(b, `,"subdistrict":`...)
+	b = AppendString(b, a.Subdistrict)
+	b = append(b, `,"status":`...)
+	if a.Status != nil {
+		b = AppendString(b, string(*a.Status))
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"status_at":`...)
+	if a.StatusAt != nil {
+		b = appendTime(b, *a.StatusAt)
+	} else {
+		b = append(b, "null"...)
+	}
+	if a.ParentID != nil {
+		b = append(b, `,"parent_id":`...)
+		b = strconv.AppendInt(b, *a.ParentID, 10)
+	}
+	b = append(b, `,"completed_at":`...)
+	if a.CompletedAt != nil {
+		b = appendTime(b, *a.CompletedAt)
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"version":`...)
+	b = strconv.AppendInt(b, int64(a.Version), 10)
+	b = append(b, `,"updated_at":`...)
+	b = appendTime(b, a.UpdatedAt)
+	// The attributes object's members follow the fixed ones.
+	if attrs := trimObject(a.Attrs); len(attrs) > 0 {
+		b = append(b, ',')
+		b = append(b, attrs...)
+	}
+	return append(b, '}')
+}
+
+// trimObject returns the members of a JSON object without its braces.
+func trimObject(obj []byte) []byte {
+	i, j := 0, len(obj)
+	for i < j && obj[i] != '{' {
+		i++
+	}
+	for j > i && obj[j-1] != '}' {
+		j--
+	}
+	if j-i < 2 {
+		return nil
+	}
+	inner := obj[i+1 : j-1]
+	for len(inner) > 0 && (inner[0] == ' ' || inner[0] == '\n') {
+		inner = inner[1:]
+	}
+	return inner
+}
