@@ -111,3 +111,41 @@ func TestTileCacheMargin(t *testing.T) {
 	c.Changed("manhole", justOutside)
 	renders(2)
 }
+
+// TestWarmedClusterIsAHit: the warmer renders the cluster tiles of a
+// numerous kind straight into the cache, under the keys of their route, so
+// a request for one is a hit that renders nothing, with the body the route
+// would have rendered; a second pass finds nothing missing.
+func TestWarmedClusterIsAHit(t *testing.T) {
+	s, store, _ := newCountingServer(t)
+	store.extents = []maint.KindExtent{
+		{Kind: maint.KindManhole, Count: 5000, Box: gis.BBox{MinLon: 125.26, MinLat: 43.86, MaxLon: 125.29, MaxLat: 43.89}},
+		{Kind: maint.KindParkingLot, Count: 10, Box: gis.BBox{MinLon: 125.26, MinLat: 43.86, MaxLon: 125.29, MaxLat: 43.89}},
+	}
+	reqs, err := s.renderer.WarmList(t.Context())
+	if err != nil || len(reqs) == 0 {
+		t.Fatalf("warm list: %v, %v", reqs, err)
+	}
+	for _, q := range reqs {
+		if q.Kind != maint.KindManhole || q.Tile.Z < 8 || q.Tile.Z > 12 {
+			t.Fatalf("warm list has %v", q)
+		}
+	}
+	if n := s.warmClusters(t.Context(), reqs); n != len(reqs) || int(store.clusters.Load()) != n {
+		t.Fatalf("first pass: %d missing, %d rendered, of %d", n, store.clusters.Load(), len(reqs))
+	}
+	if n := s.warmClusters(t.Context(), reqs); n != 0 {
+		t.Errorf("second pass: %d missing", n)
+	}
+	q := reqs[len(reqs)-1]
+	rendered := store.clusters.Load()
+	res := get(t, s, fmt.Sprintf("/api/v1/clusters/%s/%d/%d/%d", q.Kind, q.Tile.Z, q.Tile.X, q.Tile.Y))
+	if res.Code != 200 || res.Header().Get("X-Cache") != "hit" || store.clusters.Load() != rendered {
+		t.Fatalf("GET a warmed tile: %d, X-Cache %q, %d renders", res.Code, res.Header().Get("X-Cache"), store.clusters.Load()-rendered)
+	}
+	want, _ := s.renderer.Clusters(t.Context(), q)
+	if res.Body.String() != string(want) || res.Header().Get("Content-Type") != "application/geo+json" ||
+		res.Header().Get("Cache-Control") != "no-cache" || res.Header().Get("ETag") == "" {
+		t.Errorf("warmed tile: headers %v, body %s, want %s", res.Header(), res.Body, want)
+	}
+}

@@ -104,9 +104,16 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, next http.Handle
 	if rec.status != http.StatusOK || rec.overflow || r.Method == http.MethodHead || r.Context().Err() != nil {
 		return nil
 	}
-	h := w.Header()
+	e := newEntry(p, w.Header(), bytes.Clone(rec.buf.Bytes()))
+	s.cache.Put(gen, e)
+	return e
+}
+
+// newEntry is the cache entry of a 200 response with header h and body
+// (which it keeps), under policy p.
+func newEntry(p cachePolicy, h http.Header, body []byte) *cache.Entry {
 	e := &cache.Entry{Key: p.key, Kinds: p.kinds, Area: p.area, Status: http.StatusOK, ContentType: h.Get("Content-Type"),
-		Body: bytes.Clone(rec.buf.Bytes()), Header: map[string]string{}}
+		Body: body, Header: map[string]string{}}
 	for _, name := range []string{"Cache-Control", "Content-Crs", "Access-Control-Allow-Origin", "Content-Disposition", "Link"} {
 		if v := h.Get(name); v != "" {
 			e.Header[name] = v
@@ -124,7 +131,6 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, next http.Handle
 			e.Gzip = gzipBytes(e.Body)
 		}
 	}
-	s.cache.Put(gen, e)
 	return e
 }
 

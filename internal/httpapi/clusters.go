@@ -3,58 +3,47 @@ package httpapi
 import (
 	"context"
 	"fmt"
+	"inframap/internal/cache"
 	"inframap/internal/render"
 	"net/http"
-	"net/http/httptest"
 	"time"
 
 	"github.com/gorilla/mux"
 )
 
 // WarmClusters keeps the low-zoom cluster tiles of the programmes the map
-// draws tile by tile in the response cache: it asks for each of them every
-// period, which costs nothing while they are cached and renders again those
-// a change dropped, so the first person to open the map after a start or
-// an edit does not wait for them. It returns when ctx ends; without a cache
-// it does nothing.
+// draws tile by tile in the response cache: every period it renders those
+// missing (a change dropped them, or the service just started), so the
+// first person to open the map does not wait for them. It returns when ctx
+// ends; without a cache it does nothing.
 func (s *Server) WarmClusters(ctx context.Context, every time.Duration) {
 	if s.cache == nil {
 		return
 	}
-	var urls []string
+	var reqs []render.ClusterRequest
 	var listed time.Time
 	for {
+		// The kinds and their extents change slowly; listing them is a query.
 		if time.Since(listed) > 10*time.Minute {
-			reqs, err := s.renderer.WarmList(ctx)
+			l, err := s.renderer.WarmList(ctx)
 			if err != nil {
 				if ctx.Err() != nil {
 					return
 				}
 				s.log.Warn("cluster warmer: kinds", "err", err)
 			} else {
-				urls, listed = nil, time.Now()
-				for _, q := range reqs {
-					urls = append(urls, clusterKey(q))
-				}
+				reqs, listed = l, time.Now()
 			}
 		}
-		start, rendered := time.Now(), 0
-		for _, u := range urls {
-			if ctx.Err() != nil {
-				return
-			}
-			req := httptest.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-			req.Header.Set("Accept-Encoding", "gzip")
-			rec := httptest.NewRecorder()
-			s.router.ServeHTTP(rec, req)
-			if rec.Header().Get("X-Cache") != "hit" {
-				rendered++
-			}
+		start := time.Now()
+		rendered := s.warmClusters(ctx, reqs)
+		if ctx.Err() != nil {
+			return
 		}
 		s.metrics.warmPasses.Inc()
 		s.metrics.warmRendered.Add(float64(rendered))
 		if rendered > 0 {
-			s.log.Info("cluster warmer: rendered", "tiles", rendered, "of", len(urls), "took", time.Since(start).Round(time.Millisecond).String())
+			s.log.Info("cluster warmer: rendered", "tiles", rendered, "of", len(reqs), "took", time.Since(start).Round(time.Millisecond).String())
 		}
 		select {
 		case <-ctx.Done():
@@ -62,6 +51,50 @@ func (s *Server) WarmClusters(ctx context.Context, every time.Duration) {
 		case <-time.After(every):
 		}
 	}
+}
+
+// warmClusters renders into the cache the tiles of reqs it lacks, under the
+// keys and policy of their route, so that a request for one is a hit. It
+// returns how many it found missing.
+func (s *Server) warmClusters(ctx context.Context, reqs []render.ClusterRequest) int {
+	missing := 0
+	for _, q := range reqs {
+		if ctx.Err() != nil {
+			break
+		}
+		p := clusterPolicy(q)
+		if s.cache.Get(p.key) != nil {
+			continue
+		}
+		missing++
+		// A request for the same tile meanwhile shares this render, as
+		// requests do among themselves.
+		_, err, _ := s.flight.Do(p.key, func() (any, error) { return s.warmCluster(ctx, q, p) })
+		if err != nil && ctx.Err() == nil {
+			s.log.Warn("cluster warmer: render", "tile", p.key, "err", err)
+		}
+	}
+	return missing
+}
+
+// warmCluster renders one cluster tile in a render slot and caches it as
+// the route would have.
+func (s *Server) warmCluster(ctx context.Context, q render.ClusterRequest, p cachePolicy) (*cache.Entry, error) {
+	release, err := s.renderer.Slot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	gen := s.cache.Generation()
+	body, err := s.renderer.Clusters(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	h := http.Header{}
+	clusterHeader(h)
+	e := newEntry(p, h, body)
+	s.cache.Put(gen, e)
+	return e, nil
 }
 
 func parseClusterRequest(r *http.Request) (render.ClusterRequest, error) {
@@ -106,10 +139,14 @@ func (s *Server) clusterTiles() http.Handler {
 	})
 }
 
-func writeClusters(w http.ResponseWriter, body []byte) {
-	h := w.Header()
+// clusterHeader sets the header of a cluster tile, sent or cached.
+func clusterHeader(h http.Header) {
 	h.Set("Content-Type", "application/geo+json")
 	h.Set("Cache-Control", "no-cache")
+}
+
+func writeClusters(w http.ResponseWriter, body []byte) {
+	clusterHeader(w.Header())
 	w.WriteHeader(http.StatusOK)
 	w.Write(body)
 }

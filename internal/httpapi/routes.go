@@ -8,7 +8,10 @@ import (
 	"inframap/internal/maint"
 )
 
-// routes is every route of the service, in one place.
+// routes is every route of the service, in one place. A route wrapped in
+// s.cached (or built with cachedRoute) is answered from the response cache
+// under the policy it is given here: its key, the kinds and area whose
+// changes make it stale, and whether it waits for a render slot.
 func (s *Server) routes() http.Handler {
 	r := mux.NewRouter()
 	r.Use(recordRoute)

@@ -158,13 +158,12 @@ type Store interface {
 
 // Server holds the dependencies of the handlers.
 type Server struct {
-	cfg    Config
-	store  Store
-	log    *slog.Logger
-	web    fs.FS
-	csp    string
-	h      http.Handler
-	router http.Handler // the routes alone, for the cluster warmer's own requests
+	cfg   Config
+	store Store
+	log   *slog.Logger
+	web   fs.FS
+	csp   string
+	h     http.Handler
 
 	passwords *password.Hasher
 	metrics   *Metrics
@@ -228,8 +227,7 @@ func NewServer(cfg Config, store Store, web fs.FS, log *slog.Logger) *Server {
 	if err != nil {
 		panic(err) // constant options
 	}
-	s.router = s.routes()
-	s.h = s.observe(s.secure(compress(s.limitBody(s.deadline(csrf.Handler(s.authenticate(s.router)))))))
+	s.h = s.observe(s.secure(compress(s.limitBody(s.deadline(csrf.Handler(s.authenticate(s.routes())))))))
 	return s
 }
 
