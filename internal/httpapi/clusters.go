@@ -97,6 +97,8 @@ func (s *Server) warmCluster(ctx context.Context, q render.ClusterRequest, p cac
 	return e, nil
 }
 
+// parseClusterRequest reads a cluster route's address, once for the cache
+// and the handler; it takes no query parameters.
 func parseClusterRequest(r *http.Request) (render.ClusterRequest, error) {
 	v := mux.Vars(r)
 	q, err := render.ParseCluster(v["kind"], v["z"], v["x"], v["y"])

@@ -13,10 +13,12 @@ import (
 	"inframap/internal/render"
 )
 
-// tileMaxAge lets browsers and CDNs reuse a tile for a minute without
+// tileCacheControl lets browsers and CDNs reuse a tile for a minute without
 // asking; after that a conditional request costs a 304.
 const tileCacheControl = "public, max-age=60"
 
+// parseTileRequest reads a tile route's address, once for the cache and
+// the handler; a tile has no variants, so a query is an error.
 func parseTileRequest(r *http.Request) (render.TileRequest, error) {
 	v := mux.Vars(r)
 	q, err := render.ParseTile(v["layer"], v["z"], v["x"], v["y"])
@@ -29,7 +31,8 @@ func parseTileRequest(r *http.Request) (render.TileRequest, error) {
 	return q, nil
 }
 
-// tilePolicy caches a tile under its address, as showing what the renderer
+// tilePolicy caches a tile under its address as parsed (so 08/… and 8/…
+// share an entry), as showing what the renderer
 // says it shows.
 func tilePolicy(_ *http.Request, q render.TileRequest) (cachePolicy, bool) {
 	key := fmt.Sprintf("/tiles/%s/%d/%d/%d.mvt", q.Layer, q.Tile.Z, q.Tile.X, q.Tile.Y)
