@@ -70,3 +70,10 @@ func (b BBox) Check() error {
 func (b BBox) Contains(p orb.Point) bool {
 	return p[0] >= b.MinLon && p[0] <= b.MaxLon && p[1] >= b.MinLat && p[1] <= b.MaxLat
 }
+
+// Rounded returns the box with its coordinates to 7 decimals (about a
+// centimetre), as extents and TileJSON bounds are published.
+func (b BBox) Rounded() [4]float64 {
+	r := func(v float64) float64 { return math.Round(v*1e7) / 1e7 }
+	return [4]float64{r(b.MinLon), r(b.MinLat), r(b.MaxLon), r(b.MaxLat)}
+}

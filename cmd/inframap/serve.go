@@ -80,10 +80,20 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	log.Info("listening", "addr", ln.Addr().String(), "startup", elapsed(start))
 	fmt.Fprintf(stdout, "inframap is serving on http://%s (ready in %s)\n", ln.Addr(), elapsed(start))
 
-	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
 	go housekeeping(ctx, db, blobs, cfg, log)
 	go srv.WarmClusters(ctx, 30*time.Second)
+	if err := serveUntilDone(ctx, hs, ln, log); err != nil {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// serveUntilDone serves until ctx ends, then lets the requests in flight
+// finish (30 s at most) before it closes what is left.
+func serveUntilDone(ctx context.Context, hs *http.Server, ln net.Listener, log *slog.Logger) error {
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
 	select {
 	case err := <-errc:
 		return err
@@ -99,7 +109,6 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	log.Info("stopped")
 	return nil
 }
 

@@ -80,11 +80,11 @@ func (e *env) get(path string, v any) *http.Response {
 		}
 	}
 	if res.StatusCode >= 400 {
-		var p httpapi.Problem
+		var p httpx.Problem
 		if err := json.Unmarshal(body, &p); err != nil {
 			e.t.Fatalf("GET %s: %d with a body that is not a problem: %s", path, res.StatusCode, body)
 		}
-		if v, ok := v.(*httpapi.Problem); ok {
+		if v, ok := v.(*httpx.Problem); ok {
 			*v = p
 		}
 	}
@@ -196,7 +196,7 @@ func TestAssetBadInput(t *testing.T) {
 		{"kind=manhole&kind=parking_lot", "kind"},
 	}
 	for _, c := range cases {
-		var p httpapi.Problem
+		var p httpx.Problem
 		res := e.get("/api/v1/assets?"+c.query, &p)
 		if res.StatusCode != 400 {
 			t.Errorf("%s: status %d, want 400", c.query, res.StatusCode)
@@ -213,12 +213,12 @@ func TestAssetBadInput(t *testing.T) {
 		}
 	}
 	for _, path := range []string{"/api/v1/assets/999999", "/api/v1/assets/abc", "/api/v1/nothing"} {
-		var p httpapi.Problem
+		var p httpx.Problem
 		if res := e.get(path, &p); res.StatusCode != 404 || p.Status != 404 {
 			t.Errorf("GET %s: %d, want 404 problem", path, res.StatusCode)
 		}
 	}
-	var p httpapi.Problem
+	var p httpx.Problem
 	if res := e.get("/api/v1/stats?as_of=yesterday", &p); res.StatusCode != 400 || p.Errors[0].Field != "as_of" {
 		t.Errorf("stats with a bad as_of: %d %+v", res.StatusCode, p)
 	}

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"inframap/internal/geojson"
 	"inframap/internal/httpx"
 	"inframap/internal/maint"
 )
@@ -23,17 +24,17 @@ func (s *Server) listAssets() http.Handler {
 			return s.store.ListAssets(r.Context(), f, func(a *maint.Asset) error {
 				last = a.ID
 				n++
-				return emit(func(b []byte) []byte { return httpx.AppendAssetFeature(b, a) })
+				return emit(func(b []byte) []byte { return geojson.AppendAssetFeature(b, a) })
 			})
 		}, func(b []byte, more bool) []byte {
 			b = append(b, `],"numberReturned":`...)
 			b = strconv.AppendInt(b, int64(n), 10)
 			b = append(b, `,"links":[{"rel":"self","type":"application/geo+json","href":`...)
-			b = httpx.AppendString(b, s.pageURL(r, r.URL.Query().Get("cursor")))
+			b = geojson.AppendString(b, s.pageURL(r, r.URL.Query().Get("cursor")))
 			b = append(b, '}')
 			if more {
 				b = append(b, `,{"rel":"next","type":"application/geo+json","href":`...)
-				b = httpx.AppendString(b, s.pageURL(r, httpx.EncodeCursor(last)))
+				b = geojson.AppendString(b, s.pageURL(r, httpx.EncodeCursor(last)))
 				b = append(b, '}')
 			}
 			return append(b, "]}\n"...)
@@ -114,7 +115,7 @@ func appendAssetDetail(b []byte, a *maint.Asset, v maint.Viewer) []byte {
 	b = strconv.AppendInt(b, a.ID, 10)
 	b = append(b, `,"geometry":`...)
 	b = append(b, a.Geometry...)
-	props := httpx.AppendAssetProperties(nil, a)
+	props := geojson.AppendAssetProperties(nil, a)
 	b = append(b, `,"properties":`...)
 	b = append(b, props[:len(props)-1]...)
 	tasks := make([]taskJSON, len(a.Tasks))

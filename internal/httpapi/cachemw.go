@@ -3,21 +3,14 @@ package httpapi
 import (
 	"bytes"
 	"compress/gzip"
-	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"net/http"
-	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 
-	"github.com/gorilla/mux"
-	"golang.org/x/sync/singleflight"
-
-	"inframap/gis"
 	"inframap/internal/cache"
-	"inframap/internal/maint"
+	"inframap/internal/httpx"
 )
 
 // The response cache answers the map's hot reads — tiles, GeoJSON pages,
@@ -31,111 +24,6 @@ import (
 
 // maxCachedBody bounds what one response may hold in the cache.
 const maxCachedBody = 16 << 20
-
-// cachePolicy says whether and how a request's response is cached.
-type cachePolicy struct {
-	kinds []string
-	area  gis.BBox
-	// heavy responses count against the render slots.
-	heavy bool
-}
-
-func assetKinds() []string {
-	out := make([]string, len(maint.Kinds))
-	for i, k := range maint.Kinds {
-		out[i] = string(k)
-	}
-	return out
-}
-
-// policyFor returns the cache policy of a routed request, if it has one.
-func policyFor(r *http.Request) (cachePolicy, bool) {
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		return cachePolicy{}, false
-	}
-	route := mux.CurrentRoute(r)
-	if route == nil {
-		return cachePolicy{}, false
-	}
-	tmpl, _ := route.GetPathTemplate()
-	vars := mux.Vars(r)
-	q := r.URL.Query()
-	switch tmpl {
-	case "/tiles/{layer}/{z}/{x}/{y}.mvt":
-		kinds, err := tileKinds(vars["layer"])
-		t, terr := gis.ParseTile(vars["z"], vars["x"], vars["y"])
-		if err != nil || terr != nil || r.URL.RawQuery != "" {
-			return cachePolicy{}, false
-		}
-		b := t.Bound(1.0 / 16) // the tile with a margin for the features drawn across its edge
-		return cachePolicy{kinds: kindStrings(kinds), area: gis.BBoxOf(b), heavy: true}, true
-	case "/api/v1/clusters/{kind}/{z}/{x}/{y}":
-		t, err := gis.ParseTile(vars["z"], vars["x"], vars["y"])
-		if err != nil || r.URL.RawQuery != "" {
-			return cachePolicy{}, false
-		}
-		return cachePolicy{kinds: []string{vars["kind"]}, area: gis.BBoxOf(t.Bound()), heavy: true}, true
-	case "/tiles/{layer}.json", "/ogc/collections", "/ogc/collections/{collectionId}":
-		return cachePolicy{kinds: assetKinds(), area: cache.World}, true
-	case "/api/v1/assets", "/ogc/collections/{collectionId}/items", "/api/v1/export":
-		p := cachePolicy{kinds: assetKinds(), area: cache.World, heavy: true}
-		if k := q.Get("kind"); k != "" {
-			p.kinds = strings.Split(k, ",")
-		}
-		if c := vars["collectionId"]; c != "" {
-			p.kinds = []string{c}
-		}
-		if b := q.Get("bbox"); b != "" && q.Get("bbox-crs") == "" {
-			if box, err := gis.ParseBBox(b); err == nil {
-				p.area = box
-			}
-		}
-		if q.Has("as_of") || q.Has("completed_from") || q.Has("completed_to") || q.Has("datetime") {
-			p.kinds = append(p.kinds, "tasks")
-		}
-		return p, true
-	case "/api/v1/stats":
-		return cachePolicy{kinds: append(assetKinds(), "tasks"), area: cache.World, heavy: true}, true
-	case "/api/v1/areas":
-		return cachePolicy{kinds: []string{"areas"}, area: cache.World}, true
-	}
-	return cachePolicy{}, false
-}
-
-func kindStrings(ks []maint.Kind) []string {
-	out := make([]string, len(ks))
-	for i, k := range ks {
-		out[i] = string(k)
-	}
-	return out
-}
-
-// cacheKey is the path and the query in a canonical order, plus the Accept
-// header where content is negotiated.
-func cacheKey(r *http.Request) string {
-	q := r.URL.Query()
-	keys := make([]string, 0, len(q))
-	for k := range q {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	b.WriteString(r.URL.Path)
-	for i, k := range keys {
-		if i == 0 {
-			b.WriteByte('?')
-		} else {
-			b.WriteByte('&')
-		}
-		b.WriteString(url.QueryEscape(k))
-		b.WriteByte('=')
-		b.WriteString(url.QueryEscape(strings.Join(q[k], ",")))
-	}
-	if strings.HasPrefix(r.URL.Path, "/ogc") {
-		b.WriteString("|" + r.Header.Get("Accept"))
-	}
-	return b.String()
-}
 
 // recorder passes a response through to the client and keeps a copy.
 type recorder struct {
@@ -169,45 +57,41 @@ func (rec *recorder) Write(p []byte) (int, error) {
 
 func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
 
-// cacheResponses is router middleware: it serves cacheable requests from the
-// cache, and fills it on a miss.
-func (s *Server) cacheResponses(next http.Handler) http.Handler {
-	var flight singleflight.Group
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		p, ok := policyFor(r)
-		if !ok || s.cache == nil {
-			next.ServeHTTP(w, r)
-			return
-		}
-		key := cacheKey(r)
-		if e := s.cache.Get(key); e != nil {
-			s.metrics.cacheResult(r, "hit")
-			s.serveEntry(w, r, e)
-			return
-		}
-		// One render per key at a time: the others wait for it and are
-		// answered from the cache.
-		leader := false
-		v, _, _ := flight.Do(key, func() (any, error) {
-			leader = true
-			return s.render(w, r, next, key, p), nil
-		})
-		if leader {
-			return
-		}
-		if e, _ := v.(*cache.Entry); e != nil {
-			s.metrics.cacheResult(r, "shared")
-			s.serveEntry(w, r, e)
-			return
-		}
-		s.metrics.cacheResult(r, "miss")
-		s.renderSlot(w, r, next, p)
+// serveCached serves a request to a cached route: from the cache when the
+// policy applies (ok) and the response is there, else by running next and
+// keeping what it renders.
+func (s *Server) serveCached(w http.ResponseWriter, r *http.Request, p cachePolicy, ok bool, next http.Handler) {
+	if !ok || s.cache == nil || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+		next.ServeHTTP(w, r)
+		return
+	}
+	if e := s.cache.Get(p.key); e != nil {
+		s.metrics.cacheResult(r, "hit")
+		s.serveEntry(w, r, e)
+		return
+	}
+	// One render per key at a time: the others wait for it and are
+	// answered from the cache.
+	leader := false
+	v, _, _ := s.flight.Do(p.key, func() (any, error) {
+		leader = true
+		return s.render(w, r, next, p), nil
 	})
+	if leader {
+		return
+	}
+	if e, _ := v.(*cache.Entry); e != nil {
+		s.metrics.cacheResult(r, "shared")
+		s.serveEntry(w, r, e)
+		return
+	}
+	s.metrics.cacheResult(r, "miss")
+	s.renderSlot(w, r, next, p)
 }
 
 // render runs the handler for the leader of a miss, answers its client and
 // stores the response when it is a whole 200.
-func (s *Server) render(w http.ResponseWriter, r *http.Request, next http.Handler, key string, p cachePolicy) *cache.Entry {
+func (s *Server) render(w http.ResponseWriter, r *http.Request, next http.Handler, p cachePolicy) *cache.Entry {
 	s.metrics.cacheResult(r, "miss")
 	gen := s.cache.Generation()
 	// The cache does its own revalidation: the handler renders in full.
@@ -221,17 +105,25 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, next http.Handle
 	if rec.status != http.StatusOK || rec.overflow || r.Method == http.MethodHead || r.Context().Err() != nil {
 		return nil
 	}
-	h := w.Header()
-	e := &cache.Entry{Key: key, Kinds: p.kinds, Area: p.area, Status: http.StatusOK, ContentType: h.Get("Content-Type"),
-		Body: bytes.Clone(rec.buf.Bytes()), Header: map[string]string{}}
+	e := newEntry(p, w.Header(), bytes.Clone(rec.buf.Bytes()))
+	s.cache.Put(gen, e)
+	return e
+}
+
+// newEntry is the cache entry of a 200 response with header h and body
+// (which it keeps), under policy p.
+func newEntry(p cachePolicy, h http.Header, body []byte) *cache.Entry {
+	e := &cache.Entry{Key: p.key, Kinds: p.kinds, Area: p.area, Status: http.StatusOK, ContentType: h.Get("Content-Type"),
+		Body: body, Header: map[string]string{}}
 	for _, name := range []string{"Cache-Control", "Content-Crs", "Access-Control-Allow-Origin", "Content-Disposition", "Link"} {
 		if v := h.Get(name); v != "" {
 			e.Header[name] = v
 		}
 	}
-	if t := h.Get("ETag"); t != "" {
-		e.ETag = "W/" + strings.TrimPrefix(t, "W/")
-	} else {
+	// A handler that validates its response (a tile) made the one ETag
+	// clients see, on a miss as on a hit; for the others the cache makes
+	// a weak one, as it serves the body gzipped or not.
+	if e.ETag = h.Get("ETag"); e.ETag == "" {
 		sum := sha256.Sum256(e.Body)
 		e.ETag = `W/"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`
 	}
@@ -240,31 +132,25 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, next http.Handle
 			e.Gzip = gzipBytes(e.Body)
 		}
 	}
-	s.cache.Put(gen, e)
 	return e
 }
 
-// renderSlot runs an expensive handler in one of a few slots, waiting a
-// little for one; when none frees up in time the answer is a fast 503 that
-// says when to come back. It reports whether the handler ran.
+// renderSlot runs a heavy handler in one of the renderer's slots; when
+// none frees up in time the answer is a fast 503 that says when to come
+// back. It reports whether the handler ran.
 func (s *Server) renderSlot(w http.ResponseWriter, r *http.Request, next http.Handler, p cachePolicy) bool {
-	if !p.heavy || s.renders == nil {
+	if !p.heavy {
 		next.ServeHTTP(w, r)
 		return true
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RenderQueueWait)
-	defer cancel()
-	select {
-	case s.renders <- struct{}{}:
-	case <-ctx.Done():
+	release, err := s.renderer.Slot(r.Context())
+	if err != nil {
 		if r.Context().Err() == nil {
-			e := maint.Errorf(maint.CodeUnavailable, "the service is busy; try again in a moment")
-			e.RetryAfter = 1
-			writeError(w, r, e)
+			httpx.WriteError(w, r, err)
 		}
 		return false
 	}
-	defer func() { <-s.renders }()
+	defer release()
 	next.ServeHTTP(w, r)
 	return true
 }

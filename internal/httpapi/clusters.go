@@ -2,74 +2,49 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
+	"inframap/internal/cache"
+	"inframap/internal/httpx"
+	"inframap/internal/render"
 	"net/http"
-	"net/http/httptest"
-	"strconv"
 	"time"
 
 	"github.com/gorilla/mux"
-	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/maptile"
-
-	"inframap/gis"
-	"inframap/internal/maint"
 )
 
-// MapTiledOver is the size past which the public map draws a programme tile
-// by tile from the cluster tiles instead of loading it whole
-// (web/public/js/app-public.js uses the same figure).
-const MapTiledOver = 2000
-
-// warmZooms are the cluster tiles kept rendered: the public map opens at
-// about zoom 12 over the district and asks for tiles a zoom below its own,
-// and at a million manholes a tile of these zooms takes 0.1–1.4 s to
-// cluster, where one of a higher zoom takes a few tens of milliseconds.
-var warmZooms = []maptile.Zoom{8, 9, 10, 11, 12}
-
 // WarmClusters keeps the low-zoom cluster tiles of the programmes the map
-// draws tile by tile in the response cache: it asks for each of them every
-// period, which costs nothing while they are cached and renders again those
-// a change dropped, so the first person to open the map after a start or
-// an edit does not wait for them. It returns when ctx ends; without a cache
-// it does nothing.
+// draws tile by tile in the response cache: every period it renders those
+// missing (a change dropped them, or the service just started), so the
+// first person to open the map does not wait for them. It returns when ctx
+// ends; without a cache it does nothing.
 func (s *Server) WarmClusters(ctx context.Context, every time.Duration) {
 	if s.cache == nil {
 		return
 	}
-	var urls []string
+	var reqs []render.ClusterRequest
 	var listed time.Time
 	for {
+		// The kinds and their extents change slowly; listing them is a query.
 		if time.Since(listed) > 10*time.Minute {
-			exts, err := s.store.KindExtents(ctx)
+			l, err := s.renderer.WarmList(ctx)
 			if err != nil {
 				if ctx.Err() != nil {
 					return
 				}
 				s.log.Warn("cluster warmer: kinds", "err", err)
 			} else {
-				urls, listed = warmURLs(exts), time.Now()
+				reqs, listed = l, time.Now()
 			}
 		}
-		start, rendered := time.Now(), 0
-		for _, u := range urls {
-			if ctx.Err() != nil {
-				return
-			}
-			req := httptest.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-			req.Header.Set("Accept-Encoding", "gzip")
-			rec := httptest.NewRecorder()
-			s.router.ServeHTTP(rec, req)
-			if rec.Header().Get("X-Cache") != "hit" {
-				rendered++
-			}
+		start := time.Now()
+		rendered := s.warmClusters(ctx, reqs)
+		if ctx.Err() != nil {
+			return
 		}
 		s.metrics.warmPasses.Inc()
 		s.metrics.warmRendered.Add(float64(rendered))
 		if rendered > 0 {
-			s.log.Info("cluster warmer: rendered", "tiles", rendered, "of", len(urls), "took", time.Since(start).Round(time.Millisecond).String())
+			s.log.Info("cluster warmer: rendered", "tiles", rendered, "of", len(reqs), "took", time.Since(start).Round(time.Millisecond).String())
 		}
 		select {
 		case <-ctx.Done():
@@ -79,97 +54,102 @@ func (s *Server) WarmClusters(ctx context.Context, every time.Duration) {
 	}
 }
 
-// warmURLs lists the cluster tiles of warmZooms over the extent of each kind
-// the map draws tile by tile.
-func warmURLs(exts []maint.KindExtent) []string {
-	var urls []string
-	for _, e := range exts {
-		if e.Count <= MapTiledOver {
+// warmClusters renders into the cache the tiles of reqs it lacks, under the
+// keys and policy of their route, so that a request for one is a hit. It
+// returns how many it found missing.
+func (s *Server) warmClusters(ctx context.Context, reqs []render.ClusterRequest) int {
+	missing := 0
+	for _, q := range reqs {
+		if ctx.Err() != nil {
+			break
+		}
+		p := clusterPolicy(q)
+		if s.cache.Get(p.key) != nil {
 			continue
 		}
-		for _, z := range warmZooms {
-			a := maptile.At(orb.Point{e.Box.MinLon, e.Box.MaxLat}, z)
-			b := maptile.At(orb.Point{e.Box.MaxLon, e.Box.MinLat}, z)
-			for x := a.X; x <= b.X; x++ {
-				for y := a.Y; y <= b.Y; y++ {
-					urls = append(urls, fmt.Sprintf("/api/v1/clusters/%s/%d/%d/%d", e.Kind, z, x, y))
-				}
-			}
+		missing++
+		// A request for the same tile meanwhile shares this render, as
+		// requests do among themselves.
+		_, err, _ := s.flight.Do(p.key, func() (any, error) { return s.warmCluster(ctx, q, p) })
+		if err != nil && ctx.Err() == nil {
+			s.log.Warn("cluster warmer: render", "tile", p.key, "err", err)
 		}
 	}
-	return urls
+	return missing
 }
 
-// clusterTile serves GET /api/v1/clusters/{kind}/{z}/{x}/{y}: the assets of
-// a kind whose point lies in a 256-pixel map tile, as GeoJSON — one by one
-// up to a thousand, else as clusters (points with a count and the count by
-// status) on an 8 × 8 grid. The public map asks for these tile by tile when
-// a kind is too numerous to load whole (a city's manholes), so no response
-// is large and each is cached.
-func (s *Server) clusterTile() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := mux.Vars(r)
-		kind := maint.Kind(v["kind"])
-		if !kind.Valid() {
-			writeError(w, r, maint.Errorf(maint.CodeNotFound, "no kind %q", kind))
-			return
-		}
-		t, err := gis.ParseTile(v["z"], v["x"], v["y"])
+// warmCluster renders one cluster tile in a render slot and caches it as
+// the route would have.
+func (s *Server) warmCluster(ctx context.Context, q render.ClusterRequest, p cachePolicy) (*cache.Entry, error) {
+	release, err := s.renderer.Slot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	gen := s.cache.Generation()
+	body, err := s.renderer.Clusters(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	h := http.Header{}
+	clusterHeader(h)
+	e := newEntry(p, h, body)
+	s.cache.Put(gen, e)
+	return e, nil
+}
+
+// parseClusterRequest reads a cluster route's address, once for the cache
+// and the handler; it takes no query parameters.
+func parseClusterRequest(r *http.Request) (render.ClusterRequest, error) {
+	v := mux.Vars(r)
+	q, err := render.ParseCluster(v["kind"], v["z"], v["x"], v["y"])
+	if err != nil {
+		return q, err
+	}
+	_, err = httpx.ReadParams(r)
+	return q, err
+}
+
+// clusterKey is where a cluster tile is cached: the warmer stores under it
+// what the route would.
+func clusterKey(q render.ClusterRequest) string {
+	return fmt.Sprintf("/api/v1/clusters/%s/%d/%d/%d", q.Kind, q.Tile.Z, q.Tile.X, q.Tile.Y)
+}
+
+// clusterPolicy caches a cluster tile under its address, as showing what
+// the renderer says it shows.
+func clusterPolicy(q render.ClusterRequest) cachePolicy {
+	sc := q.Scope()
+	return cachePolicy{key: clusterKey(q), kinds: sc.Kinds, area: sc.Area, heavy: true}
+}
+
+// clusterTiles serves GET /api/v1/clusters/{kind}/{z}/{x}/{y}, a cluster
+// tile (see render.Renderer.Clusters). The public map asks for these tile by
+// tile when a kind is too numerous to load whole (a city's manholes), so
+// each is cached.
+func (s *Server) clusterTiles() http.Handler {
+	policy := func(r *http.Request, q render.ClusterRequest) (cachePolicy, bool) {
+		// A query of no parameters ("?&") is served, but not cached.
+		return clusterPolicy(q), r.URL.RawQuery == ""
+	}
+	return cachedRoute(s, parseClusterRequest, policy, func(w http.ResponseWriter, r *http.Request, q render.ClusterRequest) {
+		body, err := s.renderer.Clusters(r.Context(), q)
 		if err != nil {
-			var re gis.ErrTileRange
-			if errors.As(err, &re) {
-				writeError(w, r, maint.Errorf(maint.CodeNotFound, "%s", err.Error()))
-			} else {
-				writeError(w, r, maint.Invalid("tile", "%s", err.Error()))
-			}
+			httpx.WriteError(w, r, err)
 			return
 		}
-		if _, err := readParams(r); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		n := 0
-		var clusters []maint.Cluster
-		err = s.streamCollection(w, r, "application/geo+json", func(emit func(func([]byte) []byte) error) (bool, error) {
-			var err error
-			clusters, err = s.store.TileAssets(r.Context(), kind, t, func(a *maint.Asset) error {
-				n++
-				return emit(func(b []byte) []byte { return appendAssetFeature(b, a) })
-			})
-			if err != nil {
-				return false, err
-			}
-			for _, c := range clusters {
-				n++
-				if err := emit(func(b []byte) []byte { return appendCluster(b, kind, c) }); err != nil {
-					return false, err
-				}
-			}
-			return false, nil
-		}, func(b []byte, _ bool) []byte {
-			b = append(b, `],"clustered":`...)
-			b = strconv.AppendBool(b, clusters != nil)
-			b = append(b, `,"numberReturned":`...)
-			b = strconv.AppendInt(b, int64(n), 10)
-			return append(b, "}\n"...)
-		})
-		if err != nil {
-			writeError(w, r, err)
-		}
+		writeClusters(w, body)
 	})
 }
 
-func appendCluster(b []byte, kind maint.Kind, c maint.Cluster) []byte {
-	b = append(b, `{"type":"Feature","geometry":{"type":"Point","coordinates":[`...)
-	b = strconv.AppendFloat(b, c.Lon, 'f', 6, 64)
-	b = append(b, ',')
-	b = strconv.AppendFloat(b, c.Lat, 'f', 6, 64)
-	b = append(b, `]},"properties":{"cluster":true,"kind":`...)
-	b = appendString(b, string(kind))
-	b = append(b, `,"count":`...)
-	b = strconv.AppendInt(b, int64(c.Count), 10)
-	st, _ := json.Marshal(c.ByStatus)
-	b = append(b, `,"by_status":`...)
-	b = append(b, st...)
-	return append(b, "}}"...)
+// clusterHeader sets the header of a cluster tile, sent or cached.
+func clusterHeader(h http.Header) {
+	h.Set("Content-Type", "application/geo+json")
+	h.Set("Cache-Control", "no-cache")
+}
+
+func writeClusters(w http.ResponseWriter, body []byte) {
+	clusterHeader(w.Header())
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
 }

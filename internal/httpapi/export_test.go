@@ -12,7 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"inframap/internal/exchange"
-	"inframap/internal/httpapi"
+	"inframap/internal/httpx"
 	"inframap/internal/postgres/pgtest"
 )
 
@@ -129,7 +129,7 @@ func TestExportFormats(t *testing.T) {
 		}
 	}
 	for _, q := range []string{"format=shp", "kind=manholes", "colour=red"} {
-		var p httpapi.Problem
+		var p httpx.Problem
 		if res := e.get("/api/v1/export?"+q, &p); res.StatusCode != 400 {
 			t.Errorf("export?%s: %d, want 400", q, res.StatusCode)
 		}

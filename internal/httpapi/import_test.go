@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"inframap/internal/httpapi"
+	"inframap/internal/httpx"
 	"inframap/internal/maint"
 	"inframap/internal/postgres/pgtest"
 )
@@ -36,7 +37,7 @@ type importAnswer struct {
 
 // importProblems is the problem body of a file with problems.
 type importProblems struct {
-	httpapi.Problem
+	httpx.Problem
 	Errors     []maint.ImportProblem `json:"errors"`
 	ErrorCount int                   `json:"error_count"`
 }

@@ -15,7 +15,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"inframap/internal/httpapi"
+	"inframap/internal/httpx"
 	"inframap/internal/postgres/pgtest"
 )
 
@@ -467,7 +467,7 @@ func TestOGCBadInput(t *testing.T) {
 		{"/ogc/nothing", 404, ""},
 	}
 	for _, c := range cases {
-		var p httpapi.Problem
+		var p httpx.Problem
 		res := e.get(c.path, &p)
 		if res.StatusCode != c.status || p.Status != c.status {
 			t.Errorf("GET %s: %d, want %d", c.path, res.StatusCode, c.status)

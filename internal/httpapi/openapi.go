@@ -5,6 +5,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"inframap/internal/geojson"
 	"inframap/internal/httpx"
 	"net/http"
 	"strconv"
@@ -74,7 +75,7 @@ func appendYAMLAsJSON(b []byte, n *yaml.Node) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = httpx.AppendString(b, n.Content[i].Value)
+			b = geojson.AppendString(b, n.Content[i].Value)
 			b = append(b, ':')
 			if b, err = appendYAMLAsJSON(b, n.Content[i+1]); err != nil {
 				return nil, err
@@ -107,7 +108,7 @@ func appendYAMLAsJSON(b []byte, n *yaml.Node) ([]byte, error) {
 			}
 			return append(b, j...), nil
 		}
-		return httpx.AppendString(b, n.Value), nil
+		return geojson.AppendString(b, n.Value), nil
 	}
 	return nil, fmt.Errorf("line %d: unexpected YAML node", n.Line)
 }

@@ -26,6 +26,7 @@ import (
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 
 	"inframap/internal/httpapi"
+	"inframap/internal/httpx"
 	"inframap/internal/maint"
 	"inframap/internal/postgres/pgtest"
 )
@@ -268,7 +269,7 @@ func TestAPIMatchesOpenAPI(t *testing.T) {
 				t.Errorf("%s %s: %d is not documented", req.Method, tmpl, c.want)
 			}
 			if c.field != "" {
-				var p httpapi.Problem
+				var p httpx.Problem
 				json.Unmarshal(body, &p)
 				if len(p.Errors) == 0 || p.Errors[0].Field != c.field {
 					t.Errorf("%s %s: the problem names %+v, want %q", req.Method, req.URL.Path, p.Errors, c.field)

@@ -134,6 +134,7 @@ func etagMatch(header, etag string) bool {
 	if header == "" {
 		return false
 	}
+	etag = strings.TrimPrefix(etag, "W/") // the weak comparison RFC 9110 prescribes for If-None-Match
 	for _, t := range strings.Split(header, ",") {
 		t = strings.TrimSpace(t)
 		if t == "*" || strings.TrimPrefix(t, "W/") == etag {

@@ -11,10 +11,13 @@ import (
 	"inframap/internal/open311"
 )
 
-// routes is every route of the service, in one place.
+// routes is every route of the service, in one place. A route wrapped in
+// s.cached (or built with cachedRoute) is answered from the response cache
+// under the policy it is given here: its key, the kinds and area whose
+// changes make it stale, and whether it waits for a render slot.
 func (s *Server) routes() http.Handler {
 	r := mux.NewRouter()
-	r.Use(recordRoute, s.cacheResponses)
+	r.Use(recordRoute)
 	r.NotFoundHandler = httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		return httpx.NotFound(r)
 	})
@@ -36,7 +39,7 @@ func (s *Server) routes() http.Handler {
 	api.Handle("/auth/tokens", s.listTokens()).Methods(http.MethodGet)
 	api.Handle("/auth/tokens/{id:[0-9]+}", s.revokeToken()).Methods(http.MethodDelete)
 
-	api.Handle("/assets", s.listAssets()).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/assets", s.cached(assetPages(queryKey), s.listAssets())).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/assets", s.createAsset()).Methods(http.MethodPost)
 	api.Handle("/assets/{id:[0-9]+}", s.getAsset()).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/assets/{id:[0-9]+}", s.patchAsset()).Methods(http.MethodPatch)
@@ -66,9 +69,9 @@ func (s *Server) routes() http.Handler {
 	api.Handle("/crews/{name}", s.saveCrew()).Methods(http.MethodPatch)
 	api.Handle("/audit", s.listAudit()).Methods(http.MethodGet)
 
-	api.Handle("/stats", s.getStats()).Methods(http.MethodGet, http.MethodHead)
-	api.Handle("/areas", s.listAreas()).Methods(http.MethodGet, http.MethodHead)
-	api.Handle("/clusters/{kind}/{z}/{x}/{y}", s.clusterTile()).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/stats", s.cached(reportCard, s.getStats())).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/areas", s.cached(areaList, s.listAreas())).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/clusters/{kind}/{z}/{x}/{y}", s.clusterTiles()).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/meta", s.getMeta()).Methods(http.MethodGet, http.MethodHead)
 
 	// Open311 GeoReport v2.
@@ -76,13 +79,18 @@ func (s *Server) routes() http.Handler {
 		Residents: s.residentPosts, Partners: s.partnerPosts}).Mount(r.PathPrefix("/open311/v2").Subrouter())
 
 	// Standards: OGC API – Features, vector tiles, exports, API descriptions.
-	api.Handle("/export", s.export()).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/export", s.cached(assetPages(queryKey), s.export())).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/import", s.importAssets()).Methods(http.MethodPost)
 	r.Handle("/api/openapi.json", httpx.OpenData(serveOpenAPI(false, "application/vnd.oai.openapi+json;version=3.1"))).Methods(http.MethodGet, http.MethodHead)
-	ogcapi.New(s.store, ogcapi.Config{PublicURL: s.cfg.PublicURL, Description: serveOpenAPI(true, ogcapi.MediaOAS30)}).
-		Mount(r.PathPrefix("/ogc").Subrouter())
-	r.Handle("/tiles/{layer}.json", httpx.OpenData(s.tileJSON())).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/tiles/{layer}/{z}/{x}/{y}.mvt", httpx.OpenData(s.getTile(storeTiles{s.store}))).Methods(http.MethodGet, http.MethodHead)
+	ogcapi.New(s.store, ogcapi.Config{PublicURL: s.cfg.PublicURL, Description: serveOpenAPI(true, ogcapi.MediaOAS30),
+		Cache: func(resource string, h http.Handler) http.Handler {
+			if resource == "items" {
+				return s.cached(assetPages(negotiatedKey), h)
+			}
+			return s.cached(everyAsset(negotiatedKey), h)
+		}}).Mount(r.PathPrefix("/ogc").Subrouter())
+	r.Handle("/tiles/{layer}.json", httpx.OpenData(s.cached(everyAsset(queryKey), s.tileJSON()))).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/tiles/{layer}/{z}/{x}/{y}.mvt", httpx.OpenData(s.tiles())).Methods(http.MethodGet, http.MethodHead)
 
 	r.PathPrefix("/").Handler(s.pages()).Methods(http.MethodGet, http.MethodHead)
 	return r

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/gzhttp"
+	"golang.org/x/sync/singleflight"
 
 	"inframap/internal/cache"
 	"inframap/internal/httpx"
@@ -23,6 +24,7 @@ import (
 	"inframap/internal/password"
 	"inframap/internal/photo"
 	"inframap/internal/ratelimit"
+	"inframap/internal/render"
 )
 
 // Config tunes the HTTP layer.
@@ -123,20 +125,21 @@ type Store interface {
 
 // Server holds the dependencies of the handlers.
 type Server struct {
-	cfg    Config
-	store  Store
-	log    *slog.Logger
-	web    fs.FS
-	csp    string
-	h      http.Handler
-	router http.Handler // the routes alone, for the cluster warmer's own requests
+	cfg   Config
+	store Store
+	log   *slog.Logger
+	web   fs.FS
+	csp   string
+	h     http.Handler
 
 	passwords *password.Hasher
 	metrics   *Metrics
 	photos    *photo.Processor
 	blobs     Blobs
 	cache     *cache.Cache
-	renders   chan struct{}
+	renderer  *render.Renderer
+	// flight lets one render per cache key run at a time.
+	flight singleflight.Group
 	// Staff uploads are limited per account, to catch a runaway sync.
 	staffUploads *ratelimit.Limiter
 	// Residents may post a few reports per address; partners more per key.
@@ -158,7 +161,7 @@ func NewServer(cfg Config, store Store, web fs.FS, log *slog.Logger) *Server {
 		cfg.Photos = p
 	}
 	s := &Server{cfg: cfg, store: store, log: log, web: web, passwords: password.New(cfg.BcryptCost), metrics: cfg.Metrics,
-		photos: cfg.Photos, blobs: cfg.Blobs, cache: cfg.Cache, renders: make(chan struct{}, cfg.RenderSlots), staffUploads: ratelimit.New(time.Minute/time.Duration(cfg.StaffUploadsPerMinute), cfg.StaffUploadsPerMinute),
+		photos: cfg.Photos, blobs: cfg.Blobs, cache: cfg.Cache, renderer: render.New(store, cfg.RenderSlots, cfg.RenderQueueWait), staffUploads: ratelimit.New(time.Minute/time.Duration(cfg.StaffUploadsPerMinute), cfg.StaffUploadsPerMinute),
 		residentPosts: ratelimit.New(cfg.ResidentReportEvery, cfg.ResidentReportBurst),
 		partnerPosts:  ratelimit.New(100*time.Millisecond, 100)}
 	s.csp = strings.Join([]string{
@@ -191,8 +194,7 @@ func NewServer(cfg Config, store Store, web fs.FS, log *slog.Logger) *Server {
 	if err != nil {
 		panic(err) // constant options
 	}
-	s.router = s.routes()
-	s.h = s.observe(s.secure(compress(s.limitBody(s.deadline(csrf.Handler(s.authenticate(s.router)))))))
+	s.h = s.observe(s.secure(compress(s.limitBody(s.deadline(csrf.Handler(s.authenticate(s.routes())))))))
 	return s
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"inframap/internal/geojson"
 	"inframap/internal/httpx"
 	"inframap/internal/maint"
 )
@@ -51,15 +52,15 @@ func (s *Server) listAreas() http.Handler {
 			b = append(b, `,"geometry":`...)
 			b = append(b, a.Geometry...)
 			b = append(b, `,"properties":{"kind":`...)
-			b = httpx.AppendString(b, a.Kind)
+			b = geojson.AppendString(b, a.Kind)
 			b = append(b, `,"name":`...)
-			b = httpx.AppendString(b, a.Name)
+			b = geojson.AppendString(b, a.Name)
 			b = append(b, `,"name_en":`...)
-			b = httpx.AppendString(b, a.NameEn)
+			b = geojson.AppendString(b, a.NameEn)
 			b = append(b, `,"approximate":`...)
 			b = strconv.AppendBool(b, a.Approximate)
 			b = append(b, `,"source":`...)
-			b = httpx.AppendString(b, a.Source)
+			b = geojson.AppendString(b, a.Source)
 			b = append(b, "}}"...)
 		}
 		b = append(b, "]}\n"...)

@@ -18,7 +18,7 @@ func (s *Server) writeTask(w http.ResponseWriter, r *http.Request, status int, t
 	if status == http.StatusCreated {
 		w.Header().Set("Location", "/api/v1/tasks/"+strconv.FormatInt(t.ID, 10))
 	}
-	writeJSON(w, r, status, taskView(t, viewer(r)))
+	httpx.WriteJSON(w, r, status, taskView(t, viewer(r)))
 }
 
 // listTasks serves GET /api/v1/tasks.

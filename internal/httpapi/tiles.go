@@ -1,10 +1,7 @@
 package httpapi
 
 import (
-	"context"
-	"crypto/sha256"
-	"encoding/base64"
-	"errors"
+	"fmt"
 	"math"
 	"net/http"
 	"slices"
@@ -12,99 +9,44 @@ import (
 	"github.com/gorilla/mux"
 
 	"inframap/gis"
+	"inframap/internal/httpx"
 	"inframap/internal/maint"
+	"inframap/internal/render"
 )
 
-// A tile layer is one kind's assets, or all of them ("all"); inside a tile
-// each kind is an MVT layer named after it.
-const allLayers = "all"
-
-// tileKinds returns the kinds of a layer name, or a 404.
-func tileKinds(layer string) ([]maint.Kind, error) {
-	if layer == allLayers {
-		return maint.Kinds, nil
-	}
-	if k := maint.Kind(layer); k.Valid() {
-		return []maint.Kind{k}, nil
-	}
-	return nil, maint.Errorf(maint.CodeNotFound, "no tile layer %q; layers: all, %s", layer, kindList())
-}
-
-func kindList() string {
-	s := ""
-	for i, k := range maint.Kinds {
-		if i > 0 {
-			s += ", "
-		}
-		s += string(k)
-	}
-	return s
-}
-
-// Tile is a rendered vector tile and its validator.
-type Tile struct {
-	Data []byte
-	// ETag is a strong validator of Data, quoted.
-	ETag string
-}
-
-// TileRenderer renders the tiles of a layer. The handler needs nothing
-// else, so a cache can wrap a renderer and answer from memory: it must keep
-// a tile's ETag tied to its bytes, and drop a tile as soon as an asset or
-// task in it changes (PostgreSQL NOTIFY reaches every copy of the service).
-type TileRenderer interface {
-	RenderTile(ctx context.Context, layer string, kinds []maint.Kind, t gis.Tile) (*Tile, error)
-}
-
-// storeTiles renders every tile afresh in PostGIS. Its ETag is a hash of
-// the tile's bytes, so it changes exactly when the tile does: an asset's
-// geometry, name, code or status (a task's transition moves it) — and not
-// when something outside the tile or not shown in it changes.
-type storeTiles struct {
-	store interface {
-		Tile(ctx context.Context, kinds []maint.Kind, t gis.Tile) ([]byte, error)
-	}
-}
-
-func (s storeTiles) RenderTile(ctx context.Context, layer string, kinds []maint.Kind, t gis.Tile) (*Tile, error) {
-	b, err := s.store.Tile(ctx, kinds, t)
-	if err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(b)
-	return &Tile{Data: b, ETag: `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`}, nil
-}
-
-// tileMaxAge lets browsers and CDNs reuse a tile for a minute without
+// tileCacheControl lets browsers and CDNs reuse a tile for a minute without
 // asking; after that a conditional request costs a 304.
 const tileCacheControl = "public, max-age=60"
 
-// getTile serves GET /tiles/{layer}/{z}/{x}/{y}.mvt.
-func (s *Server) getTile(tiles TileRenderer) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v := mux.Vars(r)
-		kinds, err := tileKinds(v["layer"])
+// parseTileRequest reads a tile route's address, once for the cache and
+// the handler; a tile has no variants, so a query is an error.
+func parseTileRequest(r *http.Request) (render.TileRequest, error) {
+	v := mux.Vars(r)
+	q, err := render.ParseTile(v["layer"], v["z"], v["x"], v["y"])
+	if err != nil {
+		return q, err
+	}
+	if len(r.URL.RawQuery) > 0 {
+		return q, maint.Invalid("query", "tiles take no query parameters")
+	}
+	return q, nil
+}
+
+// tilePolicy caches a tile under its address as parsed (so 08/… and 8/…
+// share an entry), as showing what the renderer
+// says it shows.
+func tilePolicy(_ *http.Request, q render.TileRequest) (cachePolicy, bool) {
+	key := fmt.Sprintf("/tiles/%s/%d/%d/%d.mvt", q.Layer, q.Tile.Z, q.Tile.X, q.Tile.Y)
+	sc := q.Scope()
+	return cachePolicy{key: key, kinds: sc.Kinds, area: sc.Area, heavy: true}, true
+}
+
+// tiles serves GET /tiles/{layer}/{z}/{x}/{y}.mvt.
+func (s *Server) tiles() http.Handler {
+	return cachedRoute(s, parseTileRequest, tilePolicy, func(w http.ResponseWriter, r *http.Request, q render.TileRequest) {
+		tile, err := s.renderer.Tile(r.Context(), q)
 		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		t, err := gis.ParseTile(v["z"], v["x"], v["y"])
-		if err != nil {
-			var re gis.ErrTileRange
-			if errors.As(err, &re) {
-				writeError(w, r, maint.Errorf(maint.CodeNotFound, "%s", err.Error()))
-			} else {
-				writeError(w, r, maint.Invalid("tile", "%s", err.Error()))
-			}
-			return
-		}
-		if len(r.URL.RawQuery) > 0 {
-			writeError(w, r, maint.Invalid("query", "tiles take no query parameters"))
-			return
-		}
-		tile, err := tiles.RenderTile(r.Context(), v["layer"], kinds, t)
-		if err != nil {
-			writeError(w, r, err)
+			httpx.WriteError(w, r, err)
 			return
 		}
 		h := w.Header()
@@ -132,18 +74,18 @@ func (s *Server) tileJSON() http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		layer := mux.Vars(r)["layer"]
-		kinds, err := tileKinds(layer)
+		kinds, err := render.LayerKinds(layer)
 		if err != nil {
-			writeError(w, r, err)
+			httpx.WriteError(w, r, err)
 			return
 		}
 		if len(r.URL.RawQuery) > 0 {
-			writeError(w, r, maint.Invalid("query", "TileJSON takes no query parameters"))
+			httpx.WriteError(w, r, maint.Invalid("query", "TileJSON takes no query parameters"))
 			return
 		}
 		exts, err := s.store.Extents(r.Context())
 		if err != nil {
-			writeError(w, r, err)
+			httpx.WriteError(w, r, err)
 			return
 		}
 		var box *gis.BBox
@@ -162,8 +104,9 @@ func (s *Server) tileJSON() http.Handler {
 		bounds := []float64{-180, -85.051129, 180, 85.051129}
 		center := []float64{0, 0, 0}
 		if box != nil {
-			bounds = []float64{round7(box.MinLon), round7(box.MinLat), round7(box.MaxLon), round7(box.MaxLat)}
-			center = []float64{round7((box.MinLon + box.MaxLon) / 2), round7((box.MinLat + box.MaxLat) / 2), 14}
+			r := box.Rounded()
+			c := gis.BBox{MinLon: (box.MinLon + box.MaxLon) / 2, MinLat: (box.MinLat + box.MaxLat) / 2}.Rounded()
+			bounds, center = r[:], []float64{c[0], c[1], 14}
 		}
 		type vectorLayer struct {
 			ID          string            `json:"id"`
@@ -183,7 +126,7 @@ func (s *Server) tileJSON() http.Handler {
 		u := s.baseURL(r)
 		u.Path = "/tiles/" + layer + "/"
 		w.Header().Set("Cache-Control", "no-cache")
-		writeJSON(w, r, http.StatusOK, map[string]any{
+		httpx.WriteJSON(w, r, http.StatusOK, map[string]any{
 			"tilejson":      "3.0.0",
 			"name":          name,
 			"description":   desc,
@@ -199,5 +142,3 @@ func (s *Server) tileJSON() http.Handler {
 		})
 	})
 }
-
-func round7(v float64) float64 { return math.Round(v*1e7) / 1e7 }

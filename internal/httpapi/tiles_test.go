@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"testing"
 
-	"inframap/internal/httpapi"
+	"inframap/internal/httpx"
 	"inframap/internal/postgres/pgtest"
 )
 
@@ -47,7 +47,7 @@ func TestTileAddresses(t *testing.T) {
 			t.Errorf("GET %s: Content-Type %q", c.path, res.Header.Get("Content-Type"))
 		}
 		if c.status != 200 {
-			var p httpapi.Problem
+			var p httpx.Problem
 			if err := json.Unmarshal(body, &p); err != nil || p.Status != c.status {
 				t.Errorf("GET %s: not a problem: %s", c.path, body)
 			}

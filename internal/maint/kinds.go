@@ -116,3 +116,13 @@ func (s Source) Valid() bool {
 	}
 	return false
 }
+
+// KindNames returns the kinds' names, as SQL arrays and cache entries take
+// them.
+func KindNames(ks []Kind) []string {
+	out := make([]string, len(ks))
+	for i, k := range ks {
+		out[i] = string(k)
+	}
+	return out
+}

@@ -1,7 +1,6 @@
 package ogcapi
 
 import (
-	"math"
 	"net/http"
 	"time"
 
@@ -86,7 +85,7 @@ func (a *API) collection(r *http.Request, k maint.Kind, e *maint.Extent) collect
 	}
 	if e != nil && e.BBox != nil {
 		c.Extent = &extent{
-			Spatial: &spatialExtent{[][]float64{{round7(e.BBox.MinLon), round7(e.BBox.MinLat), round7(e.BBox.MaxLon), round7(e.BBox.MaxLat)}}, gis.CRS84.URI},
+			Spatial: &spatialExtent{[][]float64{rounded(*e.BBox)}, gis.CRS84.URI},
 			Temporal: &temporalExtent{[][]*string{{timeString(e.First), timeString(e.Last)}},
 				"http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"},
 		}
@@ -94,7 +93,8 @@ func (a *API) collection(r *http.Request, k maint.Kind, e *maint.Extent) collect
 	return c
 }
 
-func round7(v float64) float64 { return math.Round(v*1e7) / 1e7 }
+// rounded is a box as extents publish it.
+func rounded(b gis.BBox) []float64 { r := b.Rounded(); return r[:] }
 
 func timeString(t *time.Time) *string {
 	if t == nil {

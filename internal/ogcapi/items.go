@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"inframap/gis"
+	"inframap/internal/geojson"
 	"inframap/internal/httpx"
 	"inframap/internal/maint"
 )
@@ -148,7 +149,7 @@ func (a *API) items() http.Handler {
 		return httpx.StreamCollection(w, mediaGeoJSON, func(emit httpx.Emit) (bool, error) {
 			return false, a.features.Features(r.Context(), q, func(f *maint.Asset) error {
 				n++
-				return emit(func(b []byte) []byte { return httpx.AppendAssetFeature(b, f) })
+				return emit(func(b []byte) []byte { return geojson.AppendAssetFeature(b, f) })
 			})
 		}, func(b []byte, _ bool) []byte {
 			return a.appendItemsTail(b, r, k, q, matched, n, stamp)
@@ -163,7 +164,7 @@ func (a *API) appendItemsTail(b []byte, r *http.Request, k maint.Kind, q maint.F
 	b = append(b, `,"numberReturned":`...)
 	b = strconv.AppendInt(b, int64(n), 10)
 	b = append(b, `,"timeStamp":`...)
-	b = httpx.AppendString(b, stamp)
+	b = geojson.AppendString(b, stamp)
 	b = append(b, `,"links":[`...)
 	b = appendLink(b, a.itemsURL(r, k, -1), "self", mediaGeoJSON, "This page")
 	b = append(b, ',')
@@ -193,13 +194,13 @@ func (a *API) itemsURL(r *http.Request, k maint.Kind, offset int) string {
 
 func appendLink(b []byte, href, rel, typ, title string) []byte {
 	b = append(b, `{"href":`...)
-	b = httpx.AppendString(b, href)
+	b = geojson.AppendString(b, href)
 	b = append(b, `,"rel":`...)
-	b = httpx.AppendString(b, rel)
+	b = geojson.AppendString(b, rel)
 	b = append(b, `,"type":`...)
-	b = httpx.AppendString(b, typ)
+	b = geojson.AppendString(b, typ)
 	b = append(b, `,"title":`...)
-	b = httpx.AppendString(b, title)
+	b = geojson.AppendString(b, title)
 	return append(b, '}')
 }
 
@@ -240,7 +241,7 @@ func (a *API) item() http.Handler {
 		if err != nil {
 			return err
 		}
-		b := httpx.AppendAssetFeature(nil, f)
+		b := geojson.AppendAssetFeature(nil, f)
 		b = append(b[:len(b)-1], `,"links":[`...)
 		b = appendLink(b, a.url(r, "/collections/"+string(k)+"/items/"+mux.Vars(r)["featureId"], r.URL.Query()), "self", mediaGeoJSON, "This feature")
 		b = append(b, ',')

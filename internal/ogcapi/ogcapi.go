@@ -50,6 +50,10 @@ type Config struct {
 	// Description serves /ogc/api, the OpenAPI 3.0 description; the service
 	// keeps its API descriptions together, so it is handed in.
 	Description http.Handler
+	// Cache, when set, wraps the handlers of the cacheable resources —
+	// "collections", "collection" and "items" — in the service's response
+	// cache with the policy it gives each.
+	Cache func(resource string, h http.Handler) http.Handler
 }
 
 // API serves the OGC resources.
@@ -66,6 +70,10 @@ func New(features maint.FeatureService, cfg Config) *API {
 // Mount routes the OGC resources on r, the router of the /ogc prefix. Every
 // resource is open data that pages on other origins may read.
 func (a *API) Mount(r *mux.Router) {
+	cache := a.cfg.Cache
+	if cache == nil {
+		cache = func(_ string, h http.Handler) http.Handler { return h }
+	}
 	for _, rt := range []struct {
 		path string
 		h    http.Handler
@@ -74,11 +82,12 @@ func (a *API) Mount(r *mux.Router) {
 		{"/", a.landing()},
 		{"/api", a.cfg.Description},
 		{"/conformance", a.conformance()},
-		{"/collections", a.collections()},
-		{"/collections/{collectionId}", a.collectionPage()},
-		{"/collections/{collectionId}/items", a.items()},
+		{"/collections", cache("collections", a.collections())},
+		{"/collections/{collectionId}", cache("collection", a.collectionPage())},
+		{"/collections/{collectionId}/items", cache("items", a.items())},
 		{"/collections/{collectionId}/items/{featureId}", a.item()},
 	} {
+		// Open data outside the cache, so hits carry the same headers.
 		r.Handle(rt.path, httpx.OpenData(rt.h)).Methods(http.MethodGet, http.MethodHead)
 	}
 }

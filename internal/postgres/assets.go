@@ -33,14 +33,6 @@ func (q *query) whereClause() string {
 	return " WHERE " + strings.Join(q.where, " AND ")
 }
 
-func kindStrings(ks []maint.Kind) []string {
-	out := make([]string, len(ks))
-	for i, k := range ks {
-		out[i] = string(k)
-	}
-	return out
-}
-
 func statusStrings(ss []maint.Status) []string {
 	out := make([]string, len(ss))
 	for i, s := range ss {
@@ -87,7 +79,7 @@ func listAssetsSQL(f maint.AssetFilter) (string, []any, int) {
 		status, statusAt = "h.status", "h.status_at"
 	}
 	if len(f.Kinds) > 0 {
-		q.and("a.kind = ANY(" + q.arg(kindStrings(f.Kinds)) + ")")
+		q.and("a.kind = ANY(" + q.arg(maint.KindNames(f.Kinds)) + ")")
 	}
 	if len(f.Statuses) > 0 {
 		q.and(status + " = ANY(" + q.arg(statusStrings(f.Statuses)) + ")")

@@ -64,7 +64,7 @@ func (db *DB) ExportAssets(ctx context.Context, f maint.ExportFilter, start func
 		       CASE WHEN GeometryType(a.geom) = 'POINT' THEN ST_Y(a.geom) END
 		FROM assets a LEFT JOIN assets p ON p.id = a.parent_id
 		WHERE a.kind = ANY($1)
-		ORDER BY array_position($1, a.kind), a.id`, kindStrings(kinds))
+		ORDER BY array_position($1, a.kind), a.id`, maint.KindNames(kinds))
 	if err != nil {
 		return translate(err, "export")
 	}

@@ -161,7 +161,7 @@ func attributeKeys(ctx context.Context, conn interface {
 	}
 	rows, err := conn.Query(ctx, `
 		SELECT key FROM (SELECT DISTINCT kind, jsonb_object_keys(attrs) AS key FROM assets WHERE kind = ANY($1)) k
-		GROUP BY key ORDER BY min(array_position($1, kind)), key`, kindStrings(kinds))
+		GROUP BY key ORDER BY min(array_position($1, kind)), key`, maint.KindNames(kinds))
 	if err != nil {
 		return nil, translate(err, "attribute keys")
 	}

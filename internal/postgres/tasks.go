@@ -50,7 +50,7 @@ func (db *DB) ListTasks(ctx context.Context, f maint.TaskFilter, v maint.Viewer,
 		q.and("t.status = ANY(" + q.arg(statusStrings(f.Statuses)) + ")")
 	}
 	if len(f.Kinds) > 0 {
-		q.and("a.kind = ANY(" + q.arg(kindStrings(f.Kinds)) + ")")
+		q.and("a.kind = ANY(" + q.arg(maint.KindNames(f.Kinds)) + ")")
 	}
 	if f.Assignee != "" {
 		q.and("t.assignee = " + q.arg(f.Assignee))

@@ -286,7 +286,7 @@ func (db *DB) countPopulous(ctx context.Context) (*populousSnap, error) {
 	rows, err := db.pool.Query(ctx, `
 		SELECT k FROM unnest($1::text[]) k
 		WHERE (SELECT count(*) FROM (SELECT FROM assets WHERE kind = k LIMIT $2 + 1) x) > $2`,
-		kindStrings(maint.Kinds), TileFeatureLimit)
+		maint.KindNames(maint.Kinds), TileFeatureLimit)
 	if err != nil {
 		return nil, translate(err, "count assets by kind")
 	}
@@ -346,7 +346,7 @@ func (db *DB) renderTile(ctx context.Context, populous bool, kinds []maint.Kind,
 // the render pool's.
 func tileQuery(populous bool, kinds []maint.Kind, t gis.Tile) (string, []any, map[string]string) {
 	if populous {
-		return tileSQL, []any{int(t.Z), int(t.X), int(t.Y), kindStrings(kinds), tileBuffer, tileExtent, TileFeatureLimit, tileGrid}, clusterSettings
+		return tileSQL, []any{int(t.Z), int(t.X), int(t.Y), maint.KindNames(kinds), tileBuffer, tileExtent, TileFeatureLimit, tileGrid}, clusterSettings
 	}
-	return tilePlainSQL, []any{int(t.Z), int(t.X), int(t.Y), kindStrings(kinds), tileBuffer, tileExtent}, renderSettings
+	return tilePlainSQL, []any{int(t.Z), int(t.X), int(t.Y), maint.KindNames(kinds), tileBuffer, tileExtent}, renderSettings
 }

@@ -1,4 +1,8 @@
-package httpx
+// Package geojson writes the service's GeoJSON by appending to byte slices:
+// one pass over each row, no intermediate maps, so that pages of thousands
+// of features and cluster tiles cost little. Geometry and attributes arrive
+// as JSON text from PostGIS and are copied as they are.
+package geojson
 
 import (
 	"strconv"
@@ -7,10 +11,6 @@ import (
 
 	"inframap/internal/maint"
 )
-
-// The append-style encoder below writes GeoJSON features straight into a
-// pooled buffer: one pass over each row, no intermediate maps. Geometry and
-// attributes arrive as JSON text from PostGIS and are copied as they are.
 
 const hexDigits = "0123456789abcdef"
 
