@@ -3,9 +3,9 @@ package httpapi
 import (
 	"context"
 	"fmt"
-	"inframap/internal/cache"
 	"inframap/internal/httpx"
 	"inframap/internal/render"
+	"inframap/internal/respcache"
 	"net/http"
 	"time"
 
@@ -59,43 +59,22 @@ func (s *Server) WarmClusters(ctx context.Context, every time.Duration) {
 // returns how many it found missing.
 func (s *Server) warmClusters(ctx context.Context, reqs []render.ClusterRequest) int {
 	missing := 0
+	header := http.Header{}
+	clusterHeader(header)
 	for _, q := range reqs {
 		if ctx.Err() != nil {
 			break
 		}
 		p := clusterPolicy(q)
-		if s.cache.Get(p.key) != nil {
-			continue
+		was, err := s.responses.Warm(ctx, p, header, func(ctx context.Context) ([]byte, error) { return s.renderer.Clusters(ctx, q) })
+		if was {
+			missing++
 		}
-		missing++
-		// A request for the same tile meanwhile shares this render, as
-		// requests do among themselves.
-		_, err, _ := s.flight.Do(p.key, func() (any, error) { return s.warmCluster(ctx, q, p) })
 		if err != nil && ctx.Err() == nil {
-			s.log.Warn("cluster warmer: render", "tile", p.key, "err", err)
+			s.log.Warn("cluster warmer: render", "tile", p.Key, "err", err)
 		}
 	}
 	return missing
-}
-
-// warmCluster renders one cluster tile in a render slot and caches it as
-// the route would have.
-func (s *Server) warmCluster(ctx context.Context, q render.ClusterRequest, p cachePolicy) (*cache.Entry, error) {
-	release, err := s.renderer.Slot(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer release()
-	gen := s.cache.Generation()
-	body, err := s.renderer.Clusters(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	h := http.Header{}
-	clusterHeader(h)
-	e := newEntry(p, h, body)
-	s.cache.Put(gen, e)
-	return e, nil
 }
 
 // parseClusterRequest reads a cluster route's address, once for the cache
@@ -118,9 +97,9 @@ func clusterKey(q render.ClusterRequest) string {
 
 // clusterPolicy caches a cluster tile under its address, as showing what
 // the renderer says it shows.
-func clusterPolicy(q render.ClusterRequest) cachePolicy {
+func clusterPolicy(q render.ClusterRequest) respcache.Policy {
 	sc := q.Scope()
-	return cachePolicy{key: clusterKey(q), kinds: sc.Kinds, area: sc.Area, heavy: true}
+	return respcache.Policy{Key: clusterKey(q), Kinds: sc.Kinds, Area: sc.Area, Heavy: true}
 }
 
 // clusterTiles serves GET /api/v1/clusters/{kind}/{z}/{x}/{y}, a cluster
@@ -128,11 +107,11 @@ func clusterPolicy(q render.ClusterRequest) cachePolicy {
 // tile when a kind is too numerous to load whole (a city's manholes), so
 // each is cached.
 func (s *Server) clusterTiles() http.Handler {
-	policy := func(r *http.Request, q render.ClusterRequest) (cachePolicy, bool) {
+	policy := func(r *http.Request, q render.ClusterRequest) (respcache.Policy, bool) {
 		// A query of no parameters ("?&") is served, but not cached.
 		return clusterPolicy(q), r.URL.RawQuery == ""
 	}
-	return cachedRoute(s, parseClusterRequest, policy, func(w http.ResponseWriter, r *http.Request, q render.ClusterRequest) {
+	return respcache.Route(s.responses, parseClusterRequest, policy, func(w http.ResponseWriter, r *http.Request, q render.ClusterRequest) {
 		body, err := s.renderer.Clusters(r.Context(), q)
 		if err != nil {
 			httpx.WriteError(w, r, err)

@@ -10,7 +10,6 @@ import (
 	"mime"
 	"net/http"
 	"path"
-	"strconv"
 	"strings"
 )
 
@@ -49,7 +48,7 @@ func loadStatic(fsys fs.FS) (map[string]*staticFile, error) {
 		if f.ctype == "" {
 			f.ctype = "application/octet-stream"
 		}
-		if compressible(f.ctype) && len(b) > 512 {
+		if httpx.Compressible(f.ctype) && len(b) > 512 {
 			var buf bytes.Buffer
 			zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
 			zw.Write(b)
@@ -62,11 +61,6 @@ func loadStatic(fsys fs.FS) (map[string]*staticFile, error) {
 		return nil
 	})
 	return files, err
-}
-
-func compressible(ctype string) bool {
-	return strings.HasPrefix(ctype, "text/") || strings.Contains(ctype, "javascript") ||
-		strings.Contains(ctype, "json") || strings.Contains(ctype, "svg")
 }
 
 // pages serves the embedded front end. Pages are revalidated on every load;
@@ -95,30 +89,15 @@ func (s *Server) pages() http.Handler {
 		} else {
 			h.Set("Cache-Control", "public, max-age=3600")
 		}
-		if etagMatch(r.Header.Get("If-None-Match"), f.etag) {
+		if httpx.ETagMatch(r.Header.Get("If-None-Match"), f.etag) {
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}
 		body := f.body
-		if f.gz != nil && acceptsGzip(r) {
+		if f.gz != nil && httpx.AcceptsGzip(r) {
 			h.Set("Content-Encoding", "gzip")
 			body = f.gz
 		}
 		w.Write(body)
 	})
-}
-
-func acceptsGzip(r *http.Request) bool {
-	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
-		enc, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.TrimSpace(enc) != "gzip" {
-			continue
-		}
-		q := 1.0
-		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			q, _ = strconv.ParseFloat(v, 64)
-		}
-		return q > 0
-	}
-	return false
 }

@@ -210,7 +210,7 @@ func (s *Server) photoFile(variant string) http.Handler {
 		} else {
 			h.Set("Cache-Control", "private, no-store")
 		}
-		if etagMatch(r.Header.Get("If-None-Match"), tag) {
+		if httpx.ETagMatch(r.Header.Get("If-None-Match"), tag) {
 			w.WriteHeader(http.StatusNotModified)
 			return nil
 		}

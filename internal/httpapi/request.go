@@ -129,21 +129,6 @@ func ifMatch(r *http.Request) (int, error) {
 	return v, nil
 }
 
-// etagMatch reports whether an If-None-Match header matches etag.
-func etagMatch(header, etag string) bool {
-	if header == "" {
-		return false
-	}
-	etag = strings.TrimPrefix(etag, "W/") // the weak comparison RFC 9110 prescribes for If-None-Match
-	for _, t := range strings.Split(header, ",") {
-		t = strings.TrimSpace(t)
-		if t == "*" || strings.TrimPrefix(t, "W/") == etag {
-			return true
-		}
-	}
-	return false
-}
-
 // userScope is the idempotency scope of a signed-in caller.
 func userScope(v maint.Viewer) string { return "user:" + strconv.FormatInt(v.UserID, 10) }
 

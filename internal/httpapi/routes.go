@@ -39,7 +39,7 @@ func (s *Server) routes() http.Handler {
 	api.Handle("/auth/tokens", s.listTokens()).Methods(http.MethodGet)
 	api.Handle("/auth/tokens/{id:[0-9]+}", s.revokeToken()).Methods(http.MethodDelete)
 
-	api.Handle("/assets", s.cached(assetPages(queryKey), s.listAssets())).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/assets", s.responses.Wrap(assetPages(queryKey), s.listAssets())).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/assets", s.createAsset()).Methods(http.MethodPost)
 	api.Handle("/assets/{id:[0-9]+}", s.getAsset()).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/assets/{id:[0-9]+}", s.patchAsset()).Methods(http.MethodPatch)
@@ -69,8 +69,8 @@ func (s *Server) routes() http.Handler {
 	api.Handle("/crews/{name}", s.saveCrew()).Methods(http.MethodPatch)
 	api.Handle("/audit", s.listAudit()).Methods(http.MethodGet)
 
-	api.Handle("/stats", s.cached(reportCard, s.getStats())).Methods(http.MethodGet, http.MethodHead)
-	api.Handle("/areas", s.cached(areaList, s.listAreas())).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/stats", s.responses.Wrap(reportCard, s.getStats())).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/areas", s.responses.Wrap(areaList, s.listAreas())).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/clusters/{kind}/{z}/{x}/{y}", s.clusterTiles()).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/meta", s.getMeta()).Methods(http.MethodGet, http.MethodHead)
 
@@ -79,17 +79,17 @@ func (s *Server) routes() http.Handler {
 		Residents: s.residentPosts, Partners: s.partnerPosts}).Mount(r.PathPrefix("/open311/v2").Subrouter())
 
 	// Standards: OGC API – Features, vector tiles, exports, API descriptions.
-	api.Handle("/export", s.cached(assetPages(queryKey), s.export())).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/export", s.responses.Wrap(assetPages(queryKey), s.export())).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/import", s.importAssets()).Methods(http.MethodPost)
 	r.Handle("/api/openapi.json", httpx.OpenData(serveOpenAPI(false, "application/vnd.oai.openapi+json;version=3.1"))).Methods(http.MethodGet, http.MethodHead)
 	ogcapi.New(s.store, ogcapi.Config{PublicURL: s.cfg.PublicURL, Description: serveOpenAPI(true, ogcapi.MediaOAS30),
 		Cache: func(resource string, h http.Handler) http.Handler {
 			if resource == "items" {
-				return s.cached(assetPages(negotiatedKey), h)
+				return s.responses.Wrap(assetPages(negotiatedKey), h)
 			}
-			return s.cached(everyAsset(negotiatedKey), h)
+			return s.responses.Wrap(everyAsset(negotiatedKey), h)
 		}}).Mount(r.PathPrefix("/ogc").Subrouter())
-	r.Handle("/tiles/{layer}.json", httpx.OpenData(s.cached(everyAsset(queryKey), s.tileJSON()))).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/tiles/{layer}.json", httpx.OpenData(s.responses.Wrap(everyAsset(queryKey), s.tileJSON()))).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/tiles/{layer}/{z}/{x}/{y}.mvt", httpx.OpenData(s.tiles())).Methods(http.MethodGet, http.MethodHead)
 
 	r.PathPrefix("/").Handler(s.pages()).Methods(http.MethodGet, http.MethodHead)

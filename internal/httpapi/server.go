@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/klauspost/compress/gzhttp"
-	"golang.org/x/sync/singleflight"
 
 	"inframap/internal/cache"
 	"inframap/internal/httpx"
@@ -25,6 +24,7 @@ import (
 	"inframap/internal/photo"
 	"inframap/internal/ratelimit"
 	"inframap/internal/render"
+	"inframap/internal/respcache"
 )
 
 // Config tunes the HTTP layer.
@@ -138,8 +138,8 @@ type Server struct {
 	blobs     Blobs
 	cache     *cache.Cache
 	renderer  *render.Renderer
-	// flight lets one render per cache key run at a time.
-	flight singleflight.Group
+	// responses serves the cached routes.
+	responses *respcache.Responses
 	// Staff uploads are limited per account, to catch a runaway sync.
 	staffUploads *ratelimit.Limiter
 	// Residents may post a few reports per address; partners more per key.
@@ -164,6 +164,7 @@ func NewServer(cfg Config, store Store, web fs.FS, log *slog.Logger) *Server {
 		photos: cfg.Photos, blobs: cfg.Blobs, cache: cfg.Cache, renderer: render.New(store, cfg.RenderSlots, cfg.RenderQueueWait), staffUploads: ratelimit.New(time.Minute/time.Duration(cfg.StaffUploadsPerMinute), cfg.StaffUploadsPerMinute),
 		residentPosts: ratelimit.New(cfg.ResidentReportEvery, cfg.ResidentReportBurst),
 		partnerPosts:  ratelimit.New(100*time.Millisecond, 100)}
+	s.responses = respcache.New(cfg.Cache, s.renderer, s.metrics.cacheResult)
 	s.csp = strings.Join([]string{
 		"default-src 'self'",
 		"script-src 'self'",

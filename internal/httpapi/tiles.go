@@ -12,6 +12,7 @@ import (
 	"inframap/internal/httpx"
 	"inframap/internal/maint"
 	"inframap/internal/render"
+	"inframap/internal/respcache"
 )
 
 // tileCacheControl lets browsers and CDNs reuse a tile for a minute without
@@ -35,15 +36,15 @@ func parseTileRequest(r *http.Request) (render.TileRequest, error) {
 // tilePolicy caches a tile under its address as parsed (so 08/… and 8/…
 // share an entry), as showing what the renderer
 // says it shows.
-func tilePolicy(_ *http.Request, q render.TileRequest) (cachePolicy, bool) {
+func tilePolicy(_ *http.Request, q render.TileRequest) (respcache.Policy, bool) {
 	key := fmt.Sprintf("/tiles/%s/%d/%d/%d.mvt", q.Layer, q.Tile.Z, q.Tile.X, q.Tile.Y)
 	sc := q.Scope()
-	return cachePolicy{key: key, kinds: sc.Kinds, area: sc.Area, heavy: true}, true
+	return respcache.Policy{Key: key, Kinds: sc.Kinds, Area: sc.Area, Heavy: true}, true
 }
 
 // tiles serves GET /tiles/{layer}/{z}/{x}/{y}.mvt.
 func (s *Server) tiles() http.Handler {
-	return cachedRoute(s, parseTileRequest, tilePolicy, func(w http.ResponseWriter, r *http.Request, q render.TileRequest) {
+	return respcache.Route(s.responses, parseTileRequest, tilePolicy, func(w http.ResponseWriter, r *http.Request, q render.TileRequest) {
 		tile, err := s.renderer.Tile(r.Context(), q)
 		if err != nil {
 			httpx.WriteError(w, r, err)
@@ -52,7 +53,7 @@ func (s *Server) tiles() http.Handler {
 		h := w.Header()
 		h.Set("ETag", tile.ETag)
 		h.Set("Cache-Control", tileCacheControl)
-		if etagMatch(r.Header.Get("If-None-Match"), tile.ETag) {
+		if httpx.ETagMatch(r.Header.Get("If-None-Match"), tile.ETag) {
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}
