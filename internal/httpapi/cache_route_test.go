@@ -71,7 +71,7 @@ func TestTileETagOnHit(t *testing.T) {
 	}
 	hit := get(t, s, path, "Accept-Encoding", "gzip")
 	if hit.Code != 200 || hit.Header().Get("X-Cache") != "hit" || hit.Header().Get("ETag") != tag ||
-		hit.Header().Get("Content-Encoding") != "gzip" || hit.Header().Get("Cache-Control") != tileCacheControl {
+		hit.Header().Get("Content-Encoding") != "gzip" || hit.Header().Get("Cache-Control") != "public, max-age=60" {
 		t.Fatalf("second GET: %d, headers %v, want a gzipped hit with ETag %s", hit.Code, hit.Header(), tag)
 	}
 	for _, inm := range []string{tag, "W/" + tag} {
@@ -131,10 +131,10 @@ func TestWarmedClusterIsAHit(t *testing.T) {
 			t.Fatalf("warm list has %v", q)
 		}
 	}
-	if n := s.warmClusters(t.Context(), reqs); n != len(reqs) || int(store.clusters.Load()) != n {
+	if n := s.tiles.WarmOnce(t.Context(), reqs); n != len(reqs) || int(store.clusters.Load()) != n {
 		t.Fatalf("first pass: %d missing, %d rendered, of %d", n, store.clusters.Load(), len(reqs))
 	}
-	if n := s.warmClusters(t.Context(), reqs); n != 0 {
+	if n := s.tiles.WarmOnce(t.Context(), reqs); n != 0 {
 		t.Errorf("second pass: %d missing", n)
 	}
 	q := reqs[len(reqs)-1]

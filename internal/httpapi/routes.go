@@ -71,7 +71,7 @@ func (s *Server) routes() http.Handler {
 
 	api.Handle("/stats", s.responses.Wrap(reportCard, s.getStats())).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/areas", s.responses.Wrap(areaList, s.listAreas())).Methods(http.MethodGet, http.MethodHead)
-	api.Handle("/clusters/{kind}/{z}/{x}/{y}", s.clusterTiles()).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/clusters/{kind}/{z}/{x}/{y}", s.tiles.Clusters()).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/meta", s.getMeta()).Methods(http.MethodGet, http.MethodHead)
 
 	// Open311 GeoReport v2.
@@ -89,8 +89,8 @@ func (s *Server) routes() http.Handler {
 			}
 			return s.responses.Wrap(everyAsset(negotiatedKey), h)
 		}}).Mount(r.PathPrefix("/ogc").Subrouter())
-	r.Handle("/tiles/{layer}.json", httpx.OpenData(s.responses.Wrap(everyAsset(queryKey), s.tileJSON()))).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/tiles/{layer}/{z}/{x}/{y}.mvt", httpx.OpenData(s.tiles())).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/tiles/{layer}.json", httpx.OpenData(s.responses.Wrap(everyAsset(queryKey), s.tiles.TileJSON()))).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/tiles/{layer}/{z}/{x}/{y}.mvt", httpx.OpenData(s.tiles.Tiles())).Methods(http.MethodGet, http.MethodHead)
 
 	r.PathPrefix("/").Handler(s.pages()).Methods(http.MethodGet, http.MethodHead)
 	return r

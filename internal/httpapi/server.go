@@ -138,6 +138,8 @@ type Server struct {
 	blobs     Blobs
 	cache     *cache.Cache
 	renderer  *render.Renderer
+	// tiles serves the vector tiles, TileJSON and cluster tiles.
+	tiles *render.Routes
 	// responses serves the cached routes.
 	responses *respcache.Responses
 	// Staff uploads are limited per account, to catch a runaway sync.
@@ -165,6 +167,8 @@ func NewServer(cfg Config, store Store, web fs.FS, log *slog.Logger) *Server {
 		residentPosts: ratelimit.New(cfg.ResidentReportEvery, cfg.ResidentReportBurst),
 		partnerPosts:  ratelimit.New(100*time.Millisecond, 100)}
 	s.responses = respcache.New(cfg.Cache, s.renderer, s.metrics.cacheResult)
+	s.tiles = s.renderer.HTTP(render.HTTPConfig{Responses: s.responses, Extents: store.Extents, PublicURL: cfg.PublicURL, Log: log,
+		Warmed: func(n int) { s.metrics.warmPasses.Inc(); s.metrics.warmRendered.Add(float64(n)) }})
 	s.csp = strings.Join([]string{
 		"default-src 'self'",
 		"script-src 'self'",
@@ -198,6 +202,11 @@ func NewServer(cfg Config, store Store, web fs.FS, log *slog.Logger) *Server {
 	s.h = s.observe(s.secure(compress(s.limitBody(s.deadline(csrf.Handler(s.authenticate(s.routes())))))))
 	return s
 }
+
+// WarmClusters keeps the low-zoom cluster tiles the public map asks for in
+// the response cache, rendering every period those a change dropped, until
+// ctx ends (see render.Routes.Warm).
+func (s *Server) WarmClusters(ctx context.Context, every time.Duration) { s.tiles.Warm(ctx, every) }
 
 // ServeHTTP serves a request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.h.ServeHTTP(w, r) }

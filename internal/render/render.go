@@ -4,7 +4,9 @@
 // expensive renders (these and any other heavy response) run at once, what
 // each tile shows (its kinds and area, so a cache can drop exactly the
 // tiles a change makes stale), and the list of cluster tiles worth keeping
-// rendered. It knows nothing of HTTP routing or of the cache itself.
+// rendered. Its handlers (http.go: tiles, TileJSON, cluster tiles, and the
+// warmer that keeps cluster tiles in the response cache) are mounted from
+// httpapi's routes.go; the cache itself is internal/respcache's.
 package render
 
 import (

@@ -283,3 +283,6 @@ func (rec *recorder) Write(p []byte) (int, error) {
 }
 
 func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
+
+// Caching reports whether responses are cached at all.
+func (c *Responses) Caching() bool { return c.store != nil }

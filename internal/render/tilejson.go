@@ -1,7 +1,6 @@
-package httpapi
+package render
 
 import (
-	"fmt"
 	"math"
 	"net/http"
 	"slices"
@@ -11,61 +10,12 @@ import (
 	"inframap/gis"
 	"inframap/internal/httpx"
 	"inframap/internal/maint"
-	"inframap/internal/render"
-	"inframap/internal/respcache"
 )
 
-// tileCacheControl lets browsers and CDNs reuse a tile for a minute without
-// asking; after that a conditional request costs a 304.
-const tileCacheControl = "public, max-age=60"
-
-// parseTileRequest reads a tile route's address, once for the cache and
-// the handler; a tile has no variants, so a query is an error.
-func parseTileRequest(r *http.Request) (render.TileRequest, error) {
-	v := mux.Vars(r)
-	q, err := render.ParseTile(v["layer"], v["z"], v["x"], v["y"])
-	if err != nil {
-		return q, err
-	}
-	if len(r.URL.RawQuery) > 0 {
-		return q, maint.Invalid("query", "tiles take no query parameters")
-	}
-	return q, nil
-}
-
-// tilePolicy caches a tile under its address as parsed (so 08/… and 8/…
-// share an entry), as showing what the renderer
-// says it shows.
-func tilePolicy(_ *http.Request, q render.TileRequest) (respcache.Policy, bool) {
-	key := fmt.Sprintf("/tiles/%s/%d/%d/%d.mvt", q.Layer, q.Tile.Z, q.Tile.X, q.Tile.Y)
-	sc := q.Scope()
-	return respcache.Policy{Key: key, Kinds: sc.Kinds, Area: sc.Area, Heavy: true}, true
-}
-
-// tiles serves GET /tiles/{layer}/{z}/{x}/{y}.mvt.
-func (s *Server) tiles() http.Handler {
-	return respcache.Route(s.responses, parseTileRequest, tilePolicy, func(w http.ResponseWriter, r *http.Request, q render.TileRequest) {
-		tile, err := s.renderer.Tile(r.Context(), q)
-		if err != nil {
-			httpx.WriteError(w, r, err)
-			return
-		}
-		h := w.Header()
-		h.Set("ETag", tile.ETag)
-		h.Set("Cache-Control", tileCacheControl)
-		if httpx.ETagMatch(r.Header.Get("If-None-Match"), tile.ETag) {
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
-		h.Set("Content-Type", "application/vnd.mapbox-vector-tile")
-		w.Write(tile.Data)
-	})
-}
-
-// tileJSON serves GET /tiles/{layer}.json, the TileJSON 3.0 description of
+// TileJSON serves GET /tiles/{layer}.json, the TileJSON 3.0 description of
 // a layer: where its tiles are, its zooms and bounds, and the fields of its
 // vector layers.
-func (s *Server) tileJSON() http.Handler {
+func (h *Routes) TileJSON() http.Handler {
 	fields := map[string]string{
 		"id":     "Number: the asset id (also the MVT feature id)",
 		"kind":   "String: the asset kind",
@@ -75,7 +25,7 @@ func (s *Server) tileJSON() http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		layer := mux.Vars(r)["layer"]
-		kinds, err := render.LayerKinds(layer)
+		kinds, err := LayerKinds(layer)
 		if err != nil {
 			httpx.WriteError(w, r, err)
 			return
@@ -84,7 +34,7 @@ func (s *Server) tileJSON() http.Handler {
 			httpx.WriteError(w, r, maint.Invalid("query", "TileJSON takes no query parameters"))
 			return
 		}
-		exts, err := s.store.Extents(r.Context())
+		exts, err := h.cfg.Extents(r.Context())
 		if err != nil {
 			httpx.WriteError(w, r, err)
 			return
@@ -124,7 +74,7 @@ func (s *Server) tileJSON() http.Handler {
 		if len(kinds) == 1 {
 			name, desc = kinds[0].Name()+" "+kinds[0].NameEn(), "Lüyuan District: "+kinds[0].NameEn()
 		}
-		u := s.baseURL(r)
+		u := httpx.BaseURL(r, h.cfg.PublicURL)
 		u.Path = "/tiles/" + layer + "/"
 		w.Header().Set("Cache-Control", "no-cache")
 		httpx.WriteJSON(w, r, http.StatusOK, map[string]any{
