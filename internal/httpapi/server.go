@@ -17,10 +17,10 @@ import (
 
 	"github.com/klauspost/compress/gzhttp"
 
+	"inframap/internal/accounts"
 	"inframap/internal/cache"
 	"inframap/internal/httpx"
 	"inframap/internal/maint"
-	"inframap/internal/password"
 	"inframap/internal/photo"
 	"inframap/internal/ratelimit"
 )
@@ -131,12 +131,12 @@ type Server struct {
 	h      http.Handler
 	router http.Handler // the routes alone, for the cluster warmer's own requests
 
-	passwords *password.Hasher
-	metrics   *Metrics
-	photos    *photo.Processor
-	blobs     Blobs
-	cache     *cache.Cache
-	renders   chan struct{}
+	accounts *accounts.API // sign-in, tokens, the admin API; authenticates every request
+	metrics  *Metrics
+	photos   *photo.Processor
+	blobs    Blobs
+	cache    *cache.Cache
+	renders  chan struct{}
 	// Staff uploads are limited per account, to catch a runaway sync.
 	staffUploads *ratelimit.Limiter
 	// Residents may post a few reports per address; partners more per key.
@@ -157,7 +157,7 @@ func NewServer(cfg Config, store Store, web fs.FS, log *slog.Logger) *Server {
 		}
 		cfg.Photos = p
 	}
-	s := &Server{cfg: cfg, store: store, log: log, web: web, passwords: password.New(cfg.BcryptCost), metrics: cfg.Metrics,
+	s := &Server{cfg: cfg, store: store, log: log, web: web, metrics: cfg.Metrics,
 		photos: cfg.Photos, blobs: cfg.Blobs, cache: cfg.Cache, renders: make(chan struct{}, cfg.RenderSlots), staffUploads: ratelimit.New(time.Minute/time.Duration(cfg.StaffUploadsPerMinute), cfg.StaffUploadsPerMinute),
 		residentPosts: ratelimit.New(cfg.ResidentReportEvery, cfg.ResidentReportBurst),
 		partnerPosts:  ratelimit.New(100*time.Millisecond, 100)}
@@ -191,8 +191,10 @@ func NewServer(cfg Config, store Store, web fs.FS, log *slog.Logger) *Server {
 	if err != nil {
 		panic(err) // constant options
 	}
+	s.accounts = accounts.New(store, accounts.Config{SessionTTL: cfg.SessionTTL, BcryptCost: cfg.BcryptCost,
+		PublicURL: cfg.PublicURL, ClientIP: s.clientIP, Logins: s.metrics.Login})
 	s.router = s.routes()
-	s.h = s.observe(s.secure(compress(s.limitBody(s.deadline(csrf.Handler(s.authenticate(s.router)))))))
+	s.h = s.observe(s.secure(compress(s.limitBody(s.deadline(csrf.Handler(s.accounts.Authenticate(s.router)))))))
 	return s
 }
 
