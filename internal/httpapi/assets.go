@@ -105,7 +105,7 @@ func (s *Server) writeAsset(w http.ResponseWriter, r *http.Request, status int, 
 	w.Header().Set("Content-Type", "application/geo+json")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(status)
-	w.Write(appendAssetDetail(nil, a, viewer(r)))
+	w.Write(appendAssetDetail(nil, a, httpx.ViewerOf(r)))
 }
 
 // appendAssetDetail appends an asset as a Feature whose properties also

@@ -72,7 +72,7 @@ func takeString(props map[string]any, key string) (string, bool, error) {
 // properties hold kind, code, name, name_en, parent_id and the attributes.
 func (s *Server) createAsset() http.Handler {
 	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		v, err := allowed(r, can(maint.PermEditAsset))
+		v, err := httpx.Allowed(r, httpx.Can(maint.PermEditAsset))
 		if err != nil {
 			return err
 		}
@@ -153,7 +153,7 @@ func parseNewAsset(r *http.Request) (maint.NewAsset, error) {
 // set to null is removed.
 func (s *Server) patchAsset() http.Handler {
 	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		e, p, err := editWith(r, can(maint.PermEditAsset), parseAssetPatch)
+		e, p, err := editWith(r, httpx.Can(maint.PermEditAsset), parseAssetPatch)
 		if err != nil {
 			return err
 		}

@@ -39,7 +39,7 @@ func (s *Server) importAssets() http.Handler {
 
 // importFile checks and imports the file a request carries.
 func (s *Server) importFile(w http.ResponseWriter, r *http.Request) error {
-	v, err := allowed(r, can(maint.PermEditAsset))
+	v, err := httpx.Allowed(r, httpx.Can(maint.PermEditAsset))
 	if err != nil {
 		return err
 	}

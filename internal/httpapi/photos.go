@@ -64,7 +64,7 @@ func photoView(p *maint.Photo, v maint.Viewer) photoJSON {
 // work, retried safely with an Idempotency-Key.
 func (s *Server) uploadPhoto(onTask bool) http.Handler {
 	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		v, id, err := target(r, can(maint.PermCreateTask))
+		v, id, err := target(r, httpx.Can(maint.PermCreateTask))
 		if err == nil {
 			err = s.mayUpload(r, v, id, onTask)
 		}
@@ -154,7 +154,7 @@ func (s *Server) photoOf(r *http.Request, v maint.Viewer, id int64, onTask bool,
 // visiblePhoto returns the photo if the viewer may see it: anyone a visible
 // one, staff a hidden one; for anyone else it does not exist.
 func (s *Server) visiblePhoto(r *http.Request) (*maint.Photo, error) {
-	id, err := pathID(r)
+	id, err := httpx.PathID(r)
 	if err != nil {
 		return nil, err
 	}
@@ -162,7 +162,7 @@ func (s *Server) visiblePhoto(r *http.Request) (*maint.Photo, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !p.Visible && !viewer(r).Staff() {
+	if !p.Visible && !httpx.ViewerOf(r).Staff() {
 		return nil, maint.Errorf(maint.CodeNotFound, "photo %d: not found", id)
 	}
 	return p, nil
@@ -176,7 +176,7 @@ func (s *Server) getPhoto() http.Handler {
 			return err
 		}
 		w.Header().Set("Cache-Control", "no-cache")
-		httpx.WriteJSON(w, r, http.StatusOK, photoView(p, viewer(r)))
+		httpx.WriteJSON(w, r, http.StatusOK, photoView(p, httpx.ViewerOf(r)))
 		return nil
 	})
 }
@@ -187,7 +187,7 @@ func (s *Server) getPhoto() http.Handler {
 func (s *Server) photoFile(variant string) http.Handler {
 	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		if variant == "original" {
-			if _, err := allowed(r, can(maint.PermEditTask)); err != nil {
+			if _, err := httpx.Allowed(r, httpx.Can(maint.PermEditTask)); err != nil {
 				return err
 			}
 		}
@@ -234,11 +234,11 @@ func (s *Server) photoFile(variant string) http.Handler {
 // /api/v1/assets/{id}/photos.
 func (s *Server) listPhotos(onTask bool) http.Handler {
 	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		id, err := pathID(r)
+		id, err := httpx.PathID(r)
 		if err != nil {
 			return err
 		}
-		v := viewer(r)
+		v := httpx.ViewerOf(r)
 		var ps []maint.Photo
 		if onTask {
 			ps, err = s.store.Photos(r.Context(), &id, nil, v)
@@ -266,7 +266,7 @@ func (s *Server) patchPhoto() http.Handler {
 		Reason  string `json:"reason"`
 	}
 	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		v, id, err := target(r, can(maint.PermEditTask))
+		v, id, err := target(r, httpx.Can(maint.PermEditTask))
 		if err != nil {
 			return err
 		}

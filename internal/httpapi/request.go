@@ -4,54 +4,25 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
-
-	"github.com/gorilla/mux"
 
 	"inframap/internal/httpx"
 	"inframap/internal/maint"
 )
 
-// What handlers read of a request besides its body: who asks and whether
-// they may, which resource, the version a write is based on, the retry key
-// of a write, the client's address, and the URLs of pages.
-
-// viewer is who is asking; residents are the zero Viewer.
-func viewer(r *http.Request) maint.Viewer { return httpx.ViewerFrom(r.Context()) }
-
-// A check says whether a viewer may go on: can(perm), or staff.
-type check func(maint.Viewer) error
-
-// can admits the viewers whose role holds p.
-func can(p maint.Permission) check {
-	return func(v maint.Viewer) error { return maint.Require(v, p) }
-}
-
-// staff admits anyone signed in; the domain decides the rest (the workflow
-// knows who may move a task where).
-func staff(v maint.Viewer) error {
-	if !v.Staff() {
-		return maint.Errorf(maint.CodeUnauthorized, "sign in first")
-	}
-	return nil
-}
-
-// allowed returns the viewer if may admits them.
-func allowed(r *http.Request, may check) (maint.Viewer, error) {
-	v := viewer(r)
-	return v, may(v)
-}
+// What handlers read of a request besides its body, beyond what httpx
+// shares with the accounts API (viewer, permission checks, path id, client
+// address): the prologues of reads and writes of one resource, the version
+// a write is based on, the retry key of a write, and the URLs of pages.
 
 // target is the prologue of a request on one resource: which one (a bad id
 // is a 404 before anything else), who asks and whether they may.
-func target(r *http.Request, may check) (maint.Viewer, int64, error) {
-	v := viewer(r)
-	id, err := pathID(r)
+func target(r *http.Request, may httpx.Check) (maint.Viewer, int64, error) {
+	v := httpx.ViewerOf(r)
+	id, err := httpx.PathID(r)
 	if err == nil {
 		err = may(v)
 	}
@@ -61,7 +32,7 @@ func target(r *http.Request, may check) (maint.Viewer, int64, error) {
 // byID is the whole of a plain GET of one resource: its id (a 404 first),
 // no query parameters, and get's answer for the viewer.
 func byID[T any](r *http.Request, get func(context.Context, int64, maint.Viewer) (T, error)) (T, error) {
-	id, err := pathID(r)
+	id, err := httpx.PathID(r)
 	if err == nil {
 		_, err = httpx.ReadParams(r)
 	}
@@ -69,7 +40,7 @@ func byID[T any](r *http.Request, get func(context.Context, int64, maint.Viewer)
 		var zero T
 		return zero, err
 	}
-	return get(r.Context(), id, viewer(r))
+	return get(r.Context(), id, httpx.ViewerOf(r))
 }
 
 // edit is a write to a versioned resource: who, which, and the version the
@@ -81,7 +52,7 @@ type edit struct {
 }
 
 // editOf is the prologue of such a write: target, then If-Match.
-func editOf(r *http.Request, may check) (edit, error) {
+func editOf(r *http.Request, may httpx.Check) (edit, error) {
 	v, id, err := target(r, may)
 	if err != nil {
 		return edit{}, err
@@ -91,7 +62,7 @@ func editOf(r *http.Request, may check) (edit, error) {
 }
 
 // editWith is editOf followed by the body parsed.
-func editWith[T any](r *http.Request, may check, parse func(*http.Request) (T, error)) (edit, T, error) {
+func editWith[T any](r *http.Request, may httpx.Check, parse func(*http.Request) (T, error)) (edit, T, error) {
 	e, err := editOf(r, may)
 	if err != nil {
 		var zero T
@@ -99,16 +70,6 @@ func editWith[T any](r *http.Request, may check, parse func(*http.Request) (T, e
 	}
 	body, err := parse(r)
 	return e, body, err
-}
-
-// pathID reads the {id} of the route.
-func pathID(r *http.Request) (int64, error) {
-	s := mux.Vars(r)["id"]
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, maint.Errorf(maint.CodeNotFound, "no resource with id %q", s)
-	}
-	return id, nil
 }
 
 // etag is the entity tag of a versioned resource.
@@ -168,40 +129,7 @@ func writeCreated(w http.ResponseWriter, r *http.Request, status int, view any, 
 // clientIP is the address of the client. X-Forwarded-For is believed only
 // when the direct peer is a configured trusted proxy.
 func (s *Server) clientIP(r *http.Request) string {
-	return s.cfg.clientIP(r)
-}
-
-// clientIP is the client's address: the peer, or, when the peer is a trusted
-// proxy, the nearest untrusted address of X-Forwarded-For.
-func (c *Config) clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	addr, err := netip.ParseAddr(host)
-	if err != nil || !c.trusted(addr) {
-		return host
-	}
-	hops := strings.Split(r.Header.Get("X-Forwarded-For"), ",")
-	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			break
-		}
-		if !c.trusted(a) {
-			return a.String()
-		}
-	}
-	return host
-}
-
-func (c *Config) trusted(a netip.Addr) bool {
-	for _, p := range c.TrustedProxies {
-		if p.Contains(a.Unmap()) {
-			return true
-		}
-	}
-	return false
+	return httpx.ClientIP(r, s.cfg.TrustedProxies)
 }
 
 // baseURL is the service's external root: PublicURL when configured, else
@@ -211,14 +139,4 @@ func (s *Server) baseURL(r *http.Request) url.URL { return httpx.BaseURL(r, s.cf
 // pageURL is the absolute URL of r with the cursor replaced.
 func (s *Server) pageURL(r *http.Request, cursor string) string {
 	return httpx.PageURL(r, s.cfg.PublicURL, cursor)
-}
-
-// pageLinks are the self and (when more follow) next links of a page of a
-// list, whose next cursor is next.
-func (s *Server) pageLinks(r *http.Request, cursor string, more bool, next func() string) []map[string]string {
-	links := []map[string]string{{"rel": "self", "href": s.pageURL(r, cursor)}}
-	if more {
-		links = append(links, map[string]string{"rel": "next", "href": s.pageURL(r, next())})
-	}
-	return links
 }

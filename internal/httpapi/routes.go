@@ -32,12 +32,10 @@ func (s *Server) routes() http.Handler {
 	r.HandleFunc("/problems/{code}", httpx.ProblemTypes).Methods(http.MethodGet)
 
 	api := r.PathPrefix("/api/v1").Subrouter()
-	api.Handle("/auth/login", s.login()).Methods(http.MethodPost)
-	api.Handle("/auth/logout", s.logout()).Methods(http.MethodPost)
-	api.Handle("/auth/me", s.me()).Methods(http.MethodGet)
-	api.Handle("/auth/tokens", s.createToken()).Methods(http.MethodPost)
-	api.Handle("/auth/tokens", s.listTokens()).Methods(http.MethodGet)
-	api.Handle("/auth/tokens/{id:[0-9]+}", s.revokeToken()).Methods(http.MethodDelete)
+	// Accounts: /auth/… (sessions, tokens), /users, /crews, /audit. Their
+	// paths share no template with the routes below, so mounting them
+	// together here matches every request as before.
+	s.accounts.Mount(api)
 
 	api.Handle("/assets", s.responses.Wrap(assetPages(queryKey), s.listAssets())).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/assets", s.createAsset()).Methods(http.MethodPost)
@@ -60,14 +58,6 @@ func (s *Server) routes() http.Handler {
 	api.Handle("/photos/{id:[0-9]+}/original", s.photoFile("original")).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/reports", s.createReport()).Methods(http.MethodPost)
 	api.Handle("/reports/{ref:[A-Za-z0-9-]+}", s.getReport()).Methods(http.MethodGet)
-
-	api.Handle("/users", s.listUsers()).Methods(http.MethodGet)
-	api.Handle("/users", s.createUser()).Methods(http.MethodPost)
-	api.Handle("/users/{id:[0-9]+}", s.patchUser()).Methods(http.MethodPatch)
-	api.Handle("/crews", s.listCrews()).Methods(http.MethodGet)
-	api.Handle("/crews", s.saveCrew()).Methods(http.MethodPost)
-	api.Handle("/crews/{name}", s.saveCrew()).Methods(http.MethodPatch)
-	api.Handle("/audit", s.listAudit()).Methods(http.MethodGet)
 
 	api.Handle("/stats", s.responses.Wrap(reportCard, s.getStats())).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/areas", s.responses.Wrap(areaList, s.listAreas())).Methods(http.MethodGet, http.MethodHead)

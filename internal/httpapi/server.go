@@ -17,10 +17,10 @@ import (
 
 	"github.com/klauspost/compress/gzhttp"
 
+	"inframap/internal/accounts"
 	"inframap/internal/cache"
 	"inframap/internal/httpx"
 	"inframap/internal/maint"
-	"inframap/internal/password"
 	"inframap/internal/photo"
 	"inframap/internal/ratelimit"
 	"inframap/internal/render"
@@ -132,12 +132,12 @@ type Server struct {
 	csp   string
 	h     http.Handler
 
-	passwords *password.Hasher
-	metrics   *Metrics
-	photos    *photo.Processor
-	blobs     Blobs
-	cache     *cache.Cache
-	renderer  *render.Renderer
+	accounts *accounts.API // sign-in, tokens, the admin API; authenticates every request
+	metrics  *Metrics
+	photos   *photo.Processor
+	blobs    Blobs
+	cache    *cache.Cache
+	renderer *render.Renderer
 	// tiles serves the vector tiles, TileJSON and cluster tiles.
 	tiles *render.Routes
 	// responses serves the cached routes.
@@ -162,7 +162,7 @@ func NewServer(cfg Config, store Store, web fs.FS, log *slog.Logger) *Server {
 		}
 		cfg.Photos = p
 	}
-	s := &Server{cfg: cfg, store: store, log: log, web: web, passwords: password.New(cfg.BcryptCost), metrics: cfg.Metrics,
+	s := &Server{cfg: cfg, store: store, log: log, web: web, metrics: cfg.Metrics,
 		photos: cfg.Photos, blobs: cfg.Blobs, cache: cfg.Cache, renderer: render.New(store, cfg.RenderSlots, cfg.RenderQueueWait), staffUploads: ratelimit.New(time.Minute/time.Duration(cfg.StaffUploadsPerMinute), cfg.StaffUploadsPerMinute),
 		residentPosts: ratelimit.New(cfg.ResidentReportEvery, cfg.ResidentReportBurst),
 		partnerPosts:  ratelimit.New(100*time.Millisecond, 100)}
@@ -199,7 +199,9 @@ func NewServer(cfg Config, store Store, web fs.FS, log *slog.Logger) *Server {
 	if err != nil {
 		panic(err) // constant options
 	}
-	s.h = s.observe(s.secure(compress(s.limitBody(s.deadline(csrf.Handler(s.authenticate(s.routes())))))))
+	s.accounts = accounts.New(store, accounts.Config{SessionTTL: cfg.SessionTTL, BcryptCost: cfg.BcryptCost,
+		PublicURL: cfg.PublicURL, ClientIP: s.clientIP, Logins: s.metrics.Login})
+	s.h = s.observe(s.secure(compress(s.limitBody(s.deadline(csrf.Handler(s.accounts.Authenticate(s.routes())))))))
 	return s
 }
 

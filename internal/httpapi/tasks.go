@@ -18,7 +18,7 @@ func (s *Server) writeTask(w http.ResponseWriter, r *http.Request, status int, t
 	if status == http.StatusCreated {
 		w.Header().Set("Location", "/api/v1/tasks/"+strconv.FormatInt(t.ID, 10))
 	}
-	httpx.WriteJSON(w, r, status, taskView(t, viewer(r)))
+	httpx.WriteJSON(w, r, status, taskView(t, httpx.ViewerOf(r)))
 }
 
 // listTasks serves GET /api/v1/tasks.
@@ -28,7 +28,7 @@ func (s *Server) listTasks() http.Handler {
 		if err != nil {
 			return err
 		}
-		v := viewer(r)
+		v := httpx.ViewerOf(r)
 		tasks := []taskJSON{}
 		var last int64
 		more, err := s.store.ListTasks(r.Context(), f, v, func(t *maint.Task) error {
@@ -39,7 +39,7 @@ func (s *Server) listTasks() http.Handler {
 		if err != nil {
 			return err
 		}
-		links := s.pageLinks(r, cursor, more, func() string { return httpx.EncodeCursor(last) })
+		links := httpx.PageLinks(r, s.cfg.PublicURL, cursor, more, func() string { return httpx.EncodeCursor(last) })
 		w.Header().Set("Cache-Control", "no-cache")
 		httpx.WriteJSON(w, r, http.StatusOK, map[string]any{"tasks": tasks, "numberReturned": len(tasks), "links": links})
 		return nil
@@ -139,7 +139,7 @@ type newTaskJSON struct {
 // case, which starts reported.
 func (s *Server) createTask() http.Handler {
 	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		v, err := allowed(r, can(maint.PermCreateTask))
+		v, err := httpx.Allowed(r, httpx.Can(maint.PermCreateTask))
 		if err != nil {
 			return err
 		}
@@ -276,7 +276,7 @@ func parsePatch(r *http.Request) (maint.TaskPatch, error) {
 // patchTask serves PATCH /api/v1/tasks/{id} (If-Match required).
 func (s *Server) patchTask() http.Handler {
 	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		e, p, err := editWith(r, can(maint.PermEditTask), parsePatch)
+		e, p, err := editWith(r, httpx.Can(maint.PermEditTask), parsePatch)
 		if err != nil {
 			return err
 		}
@@ -316,7 +316,7 @@ func (in transitionJSON) transition() (maint.Transition, error) {
 // required): If-Match is checked first, then the workflow.
 func (s *Server) transitionTask() http.Handler {
 	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		e, in, err := editWith(r, staff, httpx.Decode[transitionJSON])
+		e, in, err := editWith(r, httpx.Staff, httpx.Decode[transitionJSON])
 		if err != nil {
 			return err
 		}

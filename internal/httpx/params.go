@@ -194,3 +194,13 @@ func PageURL(r *http.Request, public *url.URL, cursor string) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
+
+// PageLinks are the self and (when more follow) next links of a page of a
+// list, whose next cursor is next.
+func PageLinks(r *http.Request, public *url.URL, cursor string, more bool, next func() string) []map[string]string {
+	links := []map[string]string{{"rel": "self", "href": PageURL(r, public, cursor)}}
+	if more {
+		links = append(links, map[string]string{"rel": "next", "href": PageURL(r, public, next())})
+	}
+	return links
+}

@@ -1,10 +1,9 @@
-package httpapi
+package accounts
 
 import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/gorilla/mux"
 
@@ -12,16 +11,13 @@ import (
 	"inframap/internal/maint"
 )
 
-// admin admits admins only.
-func admin(v maint.Viewer) error { return maint.Require(v, maint.PermAdmin) }
-
 // listUsers serves GET /api/v1/users (admin).
-func (s *Server) listUsers() http.Handler {
+func (a *API) listUsers() http.Handler {
 	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		if _, err := allowed(r, admin); err != nil {
+		if _, err := httpx.Allowed(r, httpx.Admin); err != nil {
 			return err
 		}
-		users, err := s.store.Users(r.Context())
+		users, err := a.store.Users(r.Context())
 		if err != nil {
 			return err
 		}
@@ -43,9 +39,9 @@ type newUserJSON struct {
 }
 
 // createUser serves POST /api/v1/users (admin).
-func (s *Server) createUser() http.Handler {
+func (a *API) createUser() http.Handler {
 	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		v, err := allowed(r, admin)
+		v, err := httpx.Allowed(r, httpx.Admin)
 		if err != nil {
 			return err
 		}
@@ -66,11 +62,11 @@ func (s *Server) createUser() http.Handler {
 		if err != nil {
 			return err
 		}
-		hash, err := s.passwords.Hash(r.Context(), in.Password)
+		hash, err := a.passwords.Hash(r.Context(), in.Password)
 		if err != nil {
 			return err
 		}
-		u, err := s.store.CreateUser(r.Context(), v, s.clientIP(r), maint.User{Email: email, Name: strings.TrimSpace(in.Name), Role: in.Role}, hash)
+		u, err := a.store.CreateUser(r.Context(), v, a.cfg.ClientIP(r), maint.User{Email: email, Name: strings.TrimSpace(in.Name), Role: in.Role}, hash)
 		if err != nil {
 			return err
 		}
@@ -89,13 +85,13 @@ type userPatchJSON struct {
 
 // patchUser serves PATCH /api/v1/users/{id} (admin): rename, change role,
 // deactivate (their sessions and tokens die at once), reset the password.
-func (s *Server) patchUser() http.Handler {
+func (a *API) patchUser() http.Handler {
 	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		v, err := allowed(r, admin)
+		v, err := httpx.Allowed(r, httpx.Admin)
 		if err != nil {
 			return err
 		}
-		id, err := pathID(r)
+		id, err := httpx.PathID(r)
 		if err != nil {
 			return err
 		}
@@ -103,11 +99,11 @@ func (s *Server) patchUser() http.Handler {
 		if err != nil {
 			return err
 		}
-		p, err := s.userPatch(r, v, id, in)
+		p, err := a.userPatch(r, v, id, in)
 		if err != nil {
 			return err
 		}
-		u, err := s.store.UpdateUser(r.Context(), v, s.clientIP(r), id, p)
+		u, err := a.store.UpdateUser(r.Context(), v, a.cfg.ClientIP(r), id, p)
 		if err != nil {
 			return err
 		}
@@ -118,7 +114,7 @@ func (s *Server) patchUser() http.Handler {
 
 // userPatch checks what admin v changes of user id, and hashes a new
 // password.
-func (s *Server) userPatch(r *http.Request, v maint.Viewer, id int64, in userPatchJSON) (maint.UserPatch, error) {
+func (a *API) userPatch(r *http.Request, v maint.Viewer, id int64, in userPatchJSON) (maint.UserPatch, error) {
 	var p maint.UserPatch
 	if in.Name != nil {
 		if err := httpx.CheckText("name", *in.Name, false, 100); err != nil {
@@ -142,7 +138,7 @@ func (s *Server) userPatch(r *http.Request, v maint.Viewer, id int64, in userPat
 		if err := maint.CheckPassword("password", *in.Password); err != nil {
 			return p, err
 		}
-		hash, err := s.passwords.Hash(r.Context(), *in.Password)
+		hash, err := a.passwords.Hash(r.Context(), *in.Password)
 		if err != nil {
 			return p, err
 		}
@@ -152,12 +148,12 @@ func (s *Server) userPatch(r *http.Request, v maint.Viewer, id int64, in userPat
 }
 
 // listCrews serves GET /api/v1/crews (staff).
-func (s *Server) listCrews() http.Handler {
+func (a *API) listCrews() http.Handler {
 	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		if _, err := allowed(r, can(maint.PermListCrews)); err != nil {
+		if _, err := httpx.Allowed(r, httpx.Can(maint.PermListCrews)); err != nil {
 			return err
 		}
-		crews, err := s.store.Crews(r.Context())
+		crews, err := a.store.Crews(r.Context())
 		if err != nil {
 			return err
 		}
@@ -171,13 +167,13 @@ func (s *Server) listCrews() http.Handler {
 
 // saveCrew serves POST /api/v1/crews {name, active} (admin) and
 // PATCH /api/v1/crews/{name} {active}.
-func (s *Server) saveCrew() http.Handler {
+func (a *API) saveCrew() http.Handler {
 	type crewJSON struct {
 		Name   string `json:"name"`
 		Active *bool  `json:"active"`
 	}
 	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		v, err := allowed(r, admin)
+		v, err := httpx.Allowed(r, httpx.Admin)
 		if err != nil {
 			return err
 		}
@@ -195,98 +191,10 @@ func (s *Server) saveCrew() http.Handler {
 		if err := httpx.CheckText("name", c.Name, true, 100); err != nil {
 			return err
 		}
-		if err := s.store.SaveCrew(r.Context(), v, s.clientIP(r), c); err != nil {
+		if err := a.store.SaveCrew(r.Context(), v, a.cfg.ClientIP(r), c); err != nil {
 			return err
 		}
 		httpx.WriteJSON(w, r, http.StatusOK, c)
 		return nil
 	})
-}
-
-type auditJSON struct {
-	ID          int64          `json:"id"`
-	Source      string         `json:"source"`
-	At          time.Time      `json:"at"`
-	ActorID     *int64         `json:"actor_id"`
-	Actor       string         `json:"actor"`
-	Action      string         `json:"action"`
-	SubjectType string         `json:"subject_type"`
-	SubjectID   *int64         `json:"subject_id"`
-	IP          string         `json:"ip,omitempty"`
-	Details     map[string]any `json:"details"`
-}
-
-// listAudit serves GET /api/v1/audit (admin): the audit trail by actor,
-// task, action and time range, oldest first, paged.
-func (s *Server) listAudit() http.Handler {
-	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		if _, err := allowed(r, admin); err != nil {
-			return err
-		}
-		f, cursor, err := auditFilter(r)
-		if err != nil {
-			return err
-		}
-		evs, more, err := s.store.AuditLog(r.Context(), f)
-		if err != nil {
-			return err
-		}
-		out := make([]auditJSON, len(evs))
-		for i, e := range evs {
-			out[i] = auditJSON{ID: e.ID, Source: e.Source, At: e.At, ActorID: e.ActorID, Actor: e.Actor, Action: e.Action,
-				SubjectType: e.SubjectType, SubjectID: e.SubjectID, IP: e.IP}
-			httpx.UnmarshalObject(e.Details, &out[i].Details)
-		}
-		links := s.pageLinks(r, cursor, more && len(evs) > 0, func() string { return httpx.EncodeAuditCursor(evs[len(evs)-1]) })
-		w.Header().Set("Cache-Control", "no-store")
-		httpx.WriteJSON(w, r, http.StatusOK, map[string]any{"events": out, "numberReturned": len(out), "links": links})
-		return nil
-	})
-}
-
-// auditFilter reads the query of GET /api/v1/audit, and the cursor it was
-// given.
-func auditFilter(r *http.Request) (f maint.AuditFilter, cursor string, err error) {
-	p, err := httpx.ReadParams(r, "actor", "task", "action", "from", "to", "limit", "cursor")
-	if err != nil {
-		return f, "", err
-	}
-	if a := p.Str("actor"); a != "" {
-		if id, err := strconv.ParseInt(a, 10, 64); err == nil {
-			f.ActorID = &id
-		} else {
-			f.Actor = a
-		}
-	}
-	if t := p.Str("task"); t != "" {
-		id, err := strconv.ParseInt(t, 10, 64)
-		if err != nil {
-			return f, "", maint.Invalid("task", "task must be a task id")
-		}
-		f.TaskID = &id
-	}
-	f.Action = p.Str("action")
-	for _, b := range []struct {
-		name string
-		dst  **time.Time
-		end  bool
-	}{{"from", &f.From, false}, {"to", &f.To, true}} {
-		if s := p.Str(b.name); s != "" {
-			t, err := httpx.ParseInstant(b.name, s, b.end)
-			if err != nil {
-				return f, "", err
-			}
-			*b.dst = &t
-		}
-	}
-	if f.Limit, err = p.Limit(maint.DefaultLimit, maint.MaxLimit); err != nil {
-		return f, "", err
-	}
-	cursor = p.Str("cursor")
-	if cursor != "" {
-		if f.After, err = httpx.DecodeAuditCursor(cursor); err != nil {
-			return f, "", maint.Invalid("cursor", "cursor is not one this service issued")
-		}
-	}
-	return f, cursor, nil
 }

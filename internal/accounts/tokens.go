@@ -1,4 +1,4 @@
-package httpapi
+package accounts
 
 import (
 	"net/http"
@@ -27,7 +27,7 @@ func tokenView(t *maint.Token) tokenJSON {
 
 // createToken serves POST /api/v1/auth/tokens {email, password, name}: a
 // bearer token for a script, shown this once.
-func (s *Server) createToken() http.Handler {
+func (a *API) createToken() http.Handler {
 	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		c, err := httpx.Decode[credentials](r)
 		if err != nil {
@@ -37,11 +37,11 @@ func (s *Server) createToken() http.Handler {
 		if c.Name == "" || len([]rune(c.Name)) > 100 {
 			return maint.Invalid("name", "name the token (1–100 characters), e.g. after the script that uses it")
 		}
-		u, err := s.checkCredentials(r, c)
+		u, err := a.checkCredentials(r, c)
 		if err != nil {
 			return err
 		}
-		t, secret, err := s.store.CreateToken(r.Context(), u, s.clientIP(r), c.Name)
+		t, secret, err := a.store.CreateToken(r.Context(), u, a.cfg.ClientIP(r), c.Name)
 		if err != nil {
 			return err
 		}
@@ -56,9 +56,9 @@ func (s *Server) createToken() http.Handler {
 
 // listTokens serves GET /api/v1/auth/tokens: the caller's tokens (every
 // user's for an admin with ?all=true).
-func (s *Server) listTokens() http.Handler {
+func (a *API) listTokens() http.Handler {
 	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		v, err := allowed(r, staff)
+		v, err := httpx.Allowed(r, httpx.Staff)
 		if err != nil {
 			return err
 		}
@@ -73,7 +73,7 @@ func (s *Server) listTokens() http.Handler {
 			}
 			user = 0
 		}
-		ts, err := s.store.Tokens(r.Context(), user)
+		ts, err := a.store.Tokens(r.Context(), user)
 		if err != nil {
 			return err
 		}
@@ -88,17 +88,17 @@ func (s *Server) listTokens() http.Handler {
 }
 
 // revokeToken serves DELETE /api/v1/auth/tokens/{id}.
-func (s *Server) revokeToken() http.Handler {
+func (a *API) revokeToken() http.Handler {
 	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		v, err := allowed(r, staff)
+		v, err := httpx.Allowed(r, httpx.Staff)
 		if err != nil {
 			return err
 		}
-		id, err := pathID(r)
+		id, err := httpx.PathID(r)
 		if err != nil {
 			return err
 		}
-		if err := s.store.RevokeToken(r.Context(), v, s.clientIP(r), id); err != nil {
+		if err := a.store.RevokeToken(r.Context(), v, a.cfg.ClientIP(r), id); err != nil {
 			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
