@@ -51,9 +51,10 @@ bench: build ## load harness: reads and writes on loopback vs pgbench ceilings, 
 	@bash .ci/deps.sh bench
 	$(GO) run ./cmd/inframap-bench bench -bin bin/inframap $(BENCHFLAGS)
 
-gobench: deps ## run the Go micro-benchmarks (handlers, photo pipeline)
+gobench: deps ## run the Go micro-benchmarks (handlers, photo pipeline, working-time arithmetic)
 	$(GO) test -run '^$$' -bench . -benchtime 3s ./internal/httpapi/
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./internal/photo/
+	$(GO) test -run '^$$' -bench . ./internal/workcal/
 
 SOAKTIME ?= 10m
 soak: build ## mixed traffic for SOAKTIME (default 10m) with a PostgreSQL and a server restart; checks nothing acknowledged was lost
