@@ -374,7 +374,10 @@ async function renderReport({ asset }) {
       body.location = { type: 'Point', coordinates: [Number(app.position.lon.toFixed(7)), Number(app.position.lat.toFixed(7))] };
     }
     submit.disabled = true;
-    const rec = await app.outbox.add({ kind: 'task', body, taskTitle: body.title });
+    // The photo is read and resized before the report is queued: the report
+    // may be sent at once, and its photo must be in the outbox by the time
+    // the report's answer says which task it belongs to.
+    let before = null;
     if (photo.files[0]) {
       const f = photo.files[0];
       const exif = await readExif(f).catch(() => ({ lat: null }));
@@ -384,9 +387,11 @@ async function renderReport({ asset }) {
         if (exif.lat !== null) Object.assign(fields, { lat: exif.lat, lon: exif.lon, location_source: 'exif' });
         else if (app.position) Object.assign(fields, { lat: app.position.lat.toFixed(7), lon: app.position.lon.toFixed(7), accuracy_m: Math.round(app.position.accuracy) });
         if (exif.capturedAt) fields.captured_at = exif.capturedAt;
-        await app.outbox.add({ kind: 'photo', after: rec.id, taskTitle: body.title, fields, blob: img.blob, width: img.width, height: img.height });
+        before = { fields, blob: img.blob, width: img.width, height: img.height };
       }
     }
+    const rec = await app.outbox.add({ kind: 'task', body, taskTitle: body.title });
+    if (before) await app.outbox.add({ kind: 'photo', after: rec.id, taskTitle: body.title, ...before });
     submit.disabled = false;
     go('outbox');
   });

@@ -27,6 +27,7 @@ export class Outbox extends EventTarget {
     super();
     this.me = me;            // who is signed in: a 412 on our own landed change is recognised
     this.progress = new Map(); // id → fraction sent
+    this.landed = new Map();   // id of a report sent → its task, for photos queued while it was sent
     this.running = null;
     this.pause = 2000;
     this.timer = null;
@@ -78,6 +79,12 @@ export class Outbox extends EventTarget {
     for (const rec of items) {
       if (rec.state !== 'pending') continue;
       if (rec.after && items.some((x) => x.id === rec.after)) continue; // waits for the task it belongs to
+      if (rec.after && this.landed.has(rec.after)) {
+        // Queued while its task was being sent: the task's answer came first.
+        Object.assign(rec, this.landed.get(rec.after));
+        delete rec.after;
+        await this.put(rec);
+      }
       let outcome;
       try {
         outcome = await this.sendOne(rec);
@@ -137,6 +144,7 @@ export class Outbox extends EventTarget {
     }
     if (rec.kind === 'task') {
       const res = await send('POST', '/api/v1/tasks', { json: rec.body, headers });
+      this.landed.set(rec.id, { taskId: res.data.id, taskRef: res.data.ref });
       // Photos taken with the report wait for its id.
       for (const other of await this.all()) {
         if (other.after === rec.id) {
