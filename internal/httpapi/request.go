@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -131,10 +130,6 @@ func writeCreated(w http.ResponseWriter, r *http.Request, status int, view any, 
 func (s *Server) clientIP(r *http.Request) string {
 	return httpx.ClientIP(r, s.cfg.TrustedProxies)
 }
-
-// baseURL is the service's external root: PublicURL when configured, else
-// the scheme and host the client used.
-func (s *Server) baseURL(r *http.Request) url.URL { return httpx.BaseURL(r, s.cfg.PublicURL) }
 
 // pageURL is the absolute URL of r with the cursor replaced.
 func (s *Server) pageURL(r *http.Request, cursor string) string {

@@ -136,7 +136,6 @@ type Server struct {
 	metrics  *Metrics
 	photos   *photo.Processor
 	blobs    Blobs
-	cache    *cache.Cache
 	renderer *render.Renderer
 	// tiles serves the vector tiles, TileJSON and cluster tiles.
 	tiles *render.Routes
@@ -163,7 +162,7 @@ func NewServer(cfg Config, store Store, web fs.FS, log *slog.Logger) *Server {
 		cfg.Photos = p
 	}
 	s := &Server{cfg: cfg, store: store, log: log, web: web, metrics: cfg.Metrics,
-		photos: cfg.Photos, blobs: cfg.Blobs, cache: cfg.Cache, renderer: render.New(store, cfg.RenderSlots, cfg.RenderQueueWait), staffUploads: ratelimit.New(time.Minute/time.Duration(cfg.StaffUploadsPerMinute), cfg.StaffUploadsPerMinute),
+		photos: cfg.Photos, blobs: cfg.Blobs, renderer: render.New(store, cfg.RenderSlots, cfg.RenderQueueWait), staffUploads: ratelimit.New(time.Minute/time.Duration(cfg.StaffUploadsPerMinute), cfg.StaffUploadsPerMinute),
 		residentPosts: ratelimit.New(cfg.ResidentReportEvery, cfg.ResidentReportBurst),
 		partnerPosts:  ratelimit.New(100*time.Millisecond, 100)}
 	s.responses = respcache.New(cfg.Cache, s.renderer, s.metrics.cacheResult)

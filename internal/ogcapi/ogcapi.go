@@ -125,11 +125,7 @@ func kindOf(r *http.Request) (maint.Kind, error) {
 	if k := maint.Kind(id); k.Valid() {
 		return k, nil
 	}
-	kinds := make([]string, len(maint.Kinds))
-	for i, k := range maint.Kinds {
-		kinds[i] = string(k)
-	}
-	return "", maint.Errorf(maint.CodeNotFound, "no collection %q; collections: %s", id, strings.Join(kinds, ", "))
+	return "", maint.Errorf(maint.CodeNotFound, "no collection %q; collections: %s", id, strings.Join(maint.KindNames(maint.Kinds), ", "))
 }
 
 func crsURIs() []string {

@@ -16,7 +16,8 @@ func (db *DB) TileWith(ctx context.Context, populous bool, kinds []maint.Kind, t
 
 // Populous says whether the statement with clusters would render kinds.
 func (db *DB) Populous(ctx context.Context, kinds []maint.Kind) (bool, error) {
-	return db.anyPopulous(ctx, kinds)
+	ks, err := db.clusterable(ctx, kinds, 0) // at zoom 0 density never spares a kind
+	return len(ks) > 0, err
 }
 
 // Clusterable returns the kinds a tile of zoom z may have to cluster.

@@ -310,12 +310,6 @@ func (db *DB) forgetPopulous() {
 	db.populous.density.Store(nil)
 }
 
-// anyPopulous reports whether any of kinds is populous (at any zoom).
-func (db *DB) anyPopulous(ctx context.Context, kinds []maint.Kind) (bool, error) {
-	ks, err := db.clusterable(ctx, kinds, 0)
-	return len(ks) > 0, err
-}
-
 // Tile renders the Mapbox Vector Tile t with one layer for each of kinds
 // that has features in it. A tile without features is empty (zero bytes).
 func (db *DB) Tile(ctx context.Context, kinds []maint.Kind, t gis.Tile) ([]byte, error) {

@@ -52,15 +52,7 @@ func LayerKinds(layer string) ([]maint.Kind, error) {
 	if k := maint.Kind(layer); k.Valid() {
 		return []maint.Kind{k}, nil
 	}
-	return nil, maint.Errorf(maint.CodeNotFound, "no tile layer %q; layers: all, %s", layer, kindList())
-}
-
-func kindList() string {
-	names := make([]string, len(maint.Kinds))
-	for i, k := range maint.Kinds {
-		names[i] = string(k)
-	}
-	return strings.Join(names, ", ")
+	return nil, maint.Errorf(maint.CodeNotFound, "no tile layer %q; layers: all, %s", layer, strings.Join(maint.KindNames(maint.Kinds), ", "))
 }
 
 func parseAddress(z, x, y string) (gis.Tile, error) {
