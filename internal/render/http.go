@@ -47,6 +47,9 @@ func (r *Renderer) HTTP(cfg HTTPConfig) *Routes {
 	if cfg.Warmed == nil {
 		cfg.Warmed = func(int) {}
 	}
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
 	return &Routes{r: r, cfg: cfg}
 }
 

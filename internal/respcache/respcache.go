@@ -173,11 +173,13 @@ func (c *Responses) Warm(ctx context.Context, p Policy, header http.Header, rend
 		return false, nil
 	}
 	_, err, _ := c.flight.Do(p.Key, func() (any, error) {
-		release, err := c.slots.Slot(ctx)
-		if err != nil {
-			return nil, err
+		if c.slots != nil {
+			release, err := c.slots.Slot(ctx)
+			if err != nil {
+				return nil, err
+			}
+			defer release()
 		}
-		defer release()
 		gen := c.store.Generation()
 		body, err := render(ctx)
 		if err != nil {
