@@ -1,0 +1,70 @@
+package timelimit
+
+import (
+	"time"
+
+	"inframap/internal/maint"
+	"inframap/internal/workcal"
+)
+
+// Case is what the limits of a case depend on.
+type Case struct {
+	WorkType string
+	Priority maint.Priority
+	DueDate  *time.Time
+	// Assignee is the unit the case is with now, for a 处置 step whose
+	// dispatch does not name one.
+	Assignee string
+}
+
+// Move is a state change of a case's history, in order.
+type Move struct {
+	At       time.Time
+	From, To maint.Status // From is "" for the first row
+	// Assignee is the unit the move dispatched to, when it named one.
+	Assignee string
+}
+
+// Replay rebuilds the clocks of a case from its history: the clocks of cases
+// imported or stored before the service kept clocks. Extensions and
+// suspensions are not in such histories; every clock runs as its limit says.
+func Replay(cal *workcal.Calendar, t *Table, c Case, moves []Move) []Clock {
+	var out []Clock
+	running := -1
+	assignee := ""
+	for _, m := range moves {
+		if m.Assignee != "" {
+			assignee = m.Assignee
+		}
+		if running >= 0 {
+			o, ends := OutcomeOf(m.From, m.To)
+			if !ends {
+				continue
+			}
+			out[running].End(cal, maxTime(m.At, out[running].StartedAt), o)
+			running = -1
+		}
+		step := StepOf(m.To)
+		if step == "" {
+			continue
+		}
+		k := Start(cal, step, t.Rule(c.WorkType, c.Priority, step), m.At, c.DueDate)
+		k.Rework = m.From == maint.StatusDone && m.To == maint.StatusInProgress
+		if step == StepHandle {
+			k.Assignee = assignee
+			if k.Assignee == "" {
+				k.Assignee = c.Assignee
+			}
+		}
+		out = append(out, k)
+		running = len(out) - 1
+	}
+	return out
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return b
+	}
+	return a
+}
