@@ -70,6 +70,7 @@ type config struct {
 	logLevel     slog.Level
 	bcryptCost   int
 	outsideOK    bool
+	warnShare    float64 // INFRAMAP_WARN_SHARE: the share of a time limit after which a light turns yellow
 	// piiRetention is how long reporters' details are kept after their
 	// report closes.
 	piiRetention time.Duration
@@ -176,6 +177,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		cfg.piiRetention = time.Duration(n) * 24 * time.Hour
 	}
+	if v := getenv("INFRAMAP_WARN_SHARE"); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(f > 0 && f < 1) {
+			return cfg, fmt.Errorf("INFRAMAP_WARN_SHARE must be a share between 0 and 1 (0.8: a case turns yellow after 80%% of its time limit), not %q", v)
+		}
+		cfg.warnShare = f
+	}
 	switch v := getenv("INFRAMAP_BOUNDARY_CHECK"); v {
 	case "", "on":
 	case "off":
@@ -237,7 +245,7 @@ func openDatabase(ctx context.Context, cfg config, progress io.Writer, migrate b
 		}
 		url = cluster.URL(devdb.DBName)
 	}
-	db, err = postgres.Open(ctx, postgres.Config{URL: url, AllowOutsideDistrict: cfg.outsideOK, Changes: cfg.changes})
+	db, err = postgres.Open(ctx, postgres.Config{URL: url, AllowOutsideDistrict: cfg.outsideOK, Changes: cfg.changes, WarnShare: cfg.warnShare})
 	if err == nil && migrate {
 		err = db.Migrate(ctx)
 	}

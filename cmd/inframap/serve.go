@@ -156,7 +156,7 @@ func loadDemo(ctx context.Context, db *postgres.DB, progress io.Writer) error {
 func loadDistrict(ctx context.Context, db *postgres.DB, progress io.Writer) error {
 	start := time.Now()
 	fmt.Fprintln(progress, "seed: generating the Lüyuan district dataset…")
-	ds, err := seed.District()
+	ds, err := seed.DistrictAt(time.Now())
 	if err != nil {
 		return err
 	}

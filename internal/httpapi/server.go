@@ -25,6 +25,7 @@ import (
 	"inframap/internal/ratelimit"
 	"inframap/internal/render"
 	"inframap/internal/respcache"
+	"inframap/internal/timelimit"
 )
 
 // Config tunes the HTTP layer.
@@ -120,6 +121,7 @@ type Store interface {
 	maint.FeatureService
 	maint.TileService
 	maint.ExchangeService
+	timelimit.Service
 	Ready(ctx context.Context) error
 }
 

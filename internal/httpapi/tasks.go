@@ -36,6 +36,9 @@ func (s *Server) listTasks() http.Handler {
 			last = t.ID
 			return nil
 		})
+		if f.TimeLeft {
+			last = f.After + int64(len(tasks)) // a position, not an id
+		}
 		if err != nil {
 			return err
 		}
@@ -107,8 +110,10 @@ func taskKindOfWork(p httpx.Params, f *maint.TaskFilter) error {
 	case "", "oldest":
 	case "newest":
 		f.Newest = true
+	case "time_left":
+		f.TimeLeft = true
 	default:
-		return maint.Invalid("order", "order is newest or oldest, got %q", p.Str("order"))
+		return maint.Invalid("order", "order is newest, oldest or time_left, got %q", p.Str("order"))
 	}
 	return nil
 }

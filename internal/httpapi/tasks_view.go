@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"inframap/internal/maint"
+	"inframap/internal/timelimit"
 )
 
 // taskJSON is a task as the API shows it. Reporter details appear for staff
@@ -25,6 +26,7 @@ type taskJSON struct {
 	Assignee    string          `json:"assignee,omitempty"`
 	DueDate     *string         `json:"due_date"`
 	Overdue     bool            `json:"overdue"`
+	Clock       *clockJSON      `json:"clock"`
 	Quantity    *quantityJSON   `json:"quantity,omitempty"`
 	Phase       *maint.Phase    `json:"phase,omitempty"`
 	Percent     *int            `json:"percent,omitempty"`
@@ -37,6 +39,69 @@ type taskJSON struct {
 	Reporter    *reporterJSON   `json:"reporter,omitempty"`
 	History     []eventJSON     `json:"history"`
 	Allowed     []maint.Status  `json:"allowed_transitions,omitempty"`
+}
+
+// clockJSON is the running time limit of a task's step
+// (docs/time-limits.md).
+type clockJSON struct {
+	Step        string             `json:"step"`
+	StepName    string             `json:"step_name"`
+	Limit       limitJSON          `json:"limit"`
+	Extended    float64            `json:"extended"`
+	StartedAt   time.Time          `json:"started_at"`
+	Deadline    *time.Time         `json:"deadline"`
+	Share       *float64           `json:"share"`
+	LeftSeconds *int64             `json:"left_seconds"`
+	Light       string             `json:"light"`
+	PausedSince *time.Time         `json:"paused_since"`
+	Rework      bool               `json:"rework"`
+	Extensions  int                `json:"extensions"`
+	Suspensions int                `json:"suspensions"`
+	Requests    []clockRequestJSON `json:"requests,omitempty"`
+}
+
+type limitJSON struct {
+	Unit string  `json:"unit"`
+	N    float64 `json:"n"`
+}
+
+type clockRequestJSON struct {
+	ID          int64      `json:"id"`
+	Kind        string     `json:"kind"`
+	N           float64    `json:"n"`
+	Reason      string     `json:"reason"`
+	RequestedBy string     `json:"requested_by"`
+	RequestedAt time.Time  `json:"requested_at"`
+	Decision    *string    `json:"decision"`
+	DecidedBy   string     `json:"decided_by,omitempty"`
+	DecidedAt   *time.Time `json:"decided_at"`
+	Note        string     `json:"note"`
+	EndedAt     *time.Time `json:"ended_at"`
+}
+
+func clockView(c *maint.Clock, v maint.Viewer) *clockJSON {
+	if c == nil {
+		return nil
+	}
+	j := &clockJSON{Step: c.Step, StepName: timelimit.Step(c.Step).Name(), Limit: limitJSON{c.Unit, c.N}, Extended: c.Extended,
+		StartedAt: c.StartedAt, Deadline: c.Deadline, Share: c.Share, Light: c.Light, PausedSince: c.PausedSince,
+		Rework: c.Rework, Extensions: c.Extensions, Suspensions: c.Suspensions}
+	if c.Left != nil {
+		s := int64(*c.Left / time.Second)
+		j.LeftSeconds = &s
+	}
+	if v.Staff() {
+		for _, r := range c.Requests {
+			rj := clockRequestJSON{ID: r.ID, Kind: r.Kind, N: r.N, Reason: r.Reason, RequestedBy: r.RequestedBy,
+				RequestedAt: r.RequestedAt, DecidedBy: r.DecidedBy, DecidedAt: r.DecidedAt, Note: r.Note, EndedAt: r.EndedAt}
+			if r.Decision != "" {
+				d := r.Decision
+				rj.Decision = &d
+			}
+			j.Requests = append(j.Requests, rj)
+		}
+	}
+	return j
 }
 
 // taskAssetJSON names the asset a task is on, so a queue can say what
@@ -73,7 +138,7 @@ func taskView(t *maint.Task, v maint.Viewer) taskJSON {
 	j := taskJSON{
 		ID: t.ID, Ref: t.Ref, AssetID: t.AssetID, Programme: t.Programme, Title: t.Title, Description: t.Description,
 		WorkType: t.WorkType, Status: t.Status, StatusName: t.Status.Name(), StatusAt: t.StatusAt, Priority: t.Priority,
-		Assignee: t.Assignee, Overdue: t.Overdue, Phase: t.Phase, Percent: t.Percent, Version: t.Version,
+		Assignee: t.Assignee, Overdue: t.Overdue, Clock: clockView(t.Clock, v), Phase: t.Phase, Percent: t.Percent, Version: t.Version,
 		Source: t.Source, Location: t.Location, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, ClosedAt: t.ClosedAt,
 		History: []eventJSON{},
 	}

@@ -34,6 +34,9 @@ type TaskService interface {
 	CreateTask(ctx context.Context, v Viewer, in NewTask, idem *Idempotency) (t *Task, replayed bool, err error)
 	PatchTask(ctx context.Context, v Viewer, id int64, version int, p TaskPatch) (*Task, error)
 	TransitionTask(ctx context.Context, v Viewer, id int64, version int, tr Transition, idem *Idempotency) (t *Task, replayed bool, err error)
+	// ClockAction asks for, decides or ends an extension or suspension of
+	// the task's running step (If-Match).
+	ClockAction(ctx context.Context, v Viewer, id int64, version int, a ClockAction) (*Task, error)
 }
 
 // PhotoService records the photos that prove the work, and residents'

@@ -37,9 +37,12 @@ func (a AssetRecord) AttrsJSON() []byte {
 type EventRecord struct {
 	At       time.Time
 	Actor    string
-	From, To Status // From is "" for the report that opens the case
+	From, To Status // From is "" for the report that opens the case; both "" for a row that moves no state
 	Note     string
 	Internal bool
+	// Changes are the row's changes, {"field": [old, new]}: for a row of a
+	// case's clock, "extended" (an approved extension) or "suspended".
+	Changes map[string]any
 }
 
 // TaskRecord is a task to load, with its history.
@@ -64,8 +67,18 @@ type TaskRecord struct {
 	Events          []EventRecord
 }
 
-// Status is the task's current state: the target of its last event.
-func (t TaskRecord) Status() Status { return t.Events[len(t.Events)-1].To }
+// Last is the task's last state change.
+func (t TaskRecord) Last() EventRecord {
+	for i := len(t.Events) - 1; i > 0; i-- {
+		if t.Events[i].To != "" {
+			return t.Events[i]
+		}
+	}
+	return t.Events[0]
+}
+
+// Status is the task's current state: the target of its last state change.
+func (t TaskRecord) Status() Status { return t.Last().To }
 
 // CreatedAt is the time of the task's first event.
 func (t TaskRecord) CreatedAt() time.Time { return t.Events[0].At }

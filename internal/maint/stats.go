@@ -51,6 +51,9 @@ type TaskStats struct {
 	Open     int            `json:"open"`
 	Overdue  int            `json:"overdue"`
 	ByStatus map[string]int `json:"by_status"`
+	// Lights counts the open cases by the light of their running step
+	// (red, yellow, green, paused, none); absent from a replay.
+	Lights map[string]int `json:"lights,omitempty"`
 }
 
 // Units of the programmes' quantities.

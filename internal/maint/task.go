@@ -83,7 +83,10 @@ type Task struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	ClosedAt  *time.Time
-	// Overdue is computed: past its due date and still open (not done).
+	// Clock is the running time limit of the task's current step; nil when
+	// no step is timed (closed, rejected, cancelled).
+	Clock *Clock
+	// Overdue is computed: the running step is past its deadline.
 	Overdue bool
 	// Private fields: never shown to anonymous callers.
 	ReporterName    string
@@ -179,8 +182,11 @@ type TaskFilter struct {
 	Q string
 	// Newest lists the newest first; After is then an upper bound.
 	Newest bool
-	After  int64
-	Limit  int
+	// TimeLeft lists running clocks soonest deadline first; After is then
+	// the number of tasks to skip.
+	TimeLeft bool
+	After    int64
+	Limit    int
 }
 
 // CheckTransitionInput applies the rules of a transition that do not depend
@@ -193,6 +199,8 @@ func CheckTransitionInput(t *Task, tr Transition) error {
 		return Invalid("note", "say why in a note")
 	case t.Status == StatusDone && tr.To == StatusInProgress && strings.TrimSpace(tr.Note) == "":
 		return Invalid("note", "say what failed verification in a note")
+	case t.Status == StatusDispatched && tr.To == StatusFiled && strings.TrimSpace(tr.Note) == "":
+		return Invalid("note", "say why the case is handed back (回退) in a note")
 	}
 	return nil
 }

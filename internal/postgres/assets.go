@@ -184,8 +184,7 @@ func (db *DB) Asset(ctx context.Context, id int64, v maint.Viewer) (*maint.Asset
 const taskColumns = `t.id, t.ref, t.asset_id, t.programme, t.title, t.description, t.work_type, t.status, t.status_at,
 	t.priority, t.assignee, t.due_date, t.qty_planned::float8, t.qty_done::float8, t.qty_unit, t.phase, t.percent,
 	t.version, t.source, ST_AsGeoJSON(t.location, 7)::text, t.reporter_name, t.reporter_contact,
-	t.created_at, t.updated_at, t.closed_at,
-	coalesce(t.due_date < (now() AT TIME ZONE 'Asia/Shanghai')::date AND t.status IN ('reported', 'filed', 'dispatched', 'in_progress'), false)`
+	t.created_at, t.updated_at, t.closed_at`
 
 // scanTaskWith scans taskColumns into t, then any extra columns into extra.
 func scanTaskWith(row pgx.Row, t *maint.Task, v maint.Viewer, extra ...any) error {
@@ -196,7 +195,7 @@ func scanTaskWith(row pgx.Row, t *maint.Task, v maint.Viewer, extra ...any) erro
 	dest := append([]any{&t.ID, &t.Ref, &t.AssetID, &programme, &t.Title, &t.Description, &t.WorkType, &status, &t.StatusAt,
 		&priority, &assignee, &t.DueDate, &t.QtyPlanned, &t.QtyDone, &t.QtyUnit, &phase, &percent,
 		&t.Version, &source, &location, &t.ReporterName, &t.ReporterContact,
-		&t.CreatedAt, &t.UpdatedAt, &t.ClosedAt, &t.Overdue}, extra...)
+		&t.CreatedAt, &t.UpdatedAt, &t.ClosedAt}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return err
 	}
@@ -225,6 +224,7 @@ func deref(s *string) string {
 
 // tasksOf returns an asset's tasks, newest first, each with its history.
 func (db *DB) tasksOf(ctx context.Context, assetID int64, v maint.Viewer) ([]maint.Task, error) {
+	rd := db.reader(ctx, db.pool)
 	rows, err := db.pool.Query(ctx, "SELECT "+taskColumns+taskAssetColumns+taskFrom+" WHERE t.asset_id = $1 ORDER BY t.created_at DESC, t.id DESC", assetID)
 	if err != nil {
 		return nil, translate(err, "tasks of asset %d", assetID)
@@ -232,7 +232,7 @@ func (db *DB) tasksOf(ctx context.Context, assetID int64, v maint.Viewer) ([]mai
 	var tasks []maint.Task
 	for rows.Next() {
 		var t maint.Task
-		if err := scanTaskRow(rows, &t, v); err != nil {
+		if err := scanTaskRow(rows, &t, v, rd); err != nil {
 			rows.Close()
 			return nil, translate(err, "tasks of asset %d", assetID)
 		}

@@ -153,6 +153,9 @@ func (db *DB) AddCityTasks(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, translate(err, "city task history")
 	}
+	if _, err := db.rebuildClocks(ctx, tx); err != nil {
+		return 0, err
+	}
 	return tag.RowsAffected(), translate(tx.Commit(ctx), "city tasks")
 }
 

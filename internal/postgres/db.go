@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -18,6 +19,7 @@ import (
 	"github.com/jackc/tern/v2/migrate"
 
 	"inframap/internal/maint"
+	"inframap/internal/timelimit"
 	"inframap/migrations"
 )
 
@@ -31,6 +33,9 @@ type Config struct {
 	// AllowOutsideDistrict turns off the check that new and edited
 	// geometries lie inside the district boundary.
 	AllowOutsideDistrict bool
+	// WarnShare is the share of a time limit after which a case's light
+	// turns yellow; 0 means timelimit.DefaultWarnShare (0.8).
+	WarnShare float64
 	// Changes, when set, receives the database's change notices once
 	// ListenChanges runs, and every write to assets or tasks waits, after
 	// its commit, until Changes has seen it: the service's response cache
@@ -55,6 +60,10 @@ type DB struct {
 	feed          *changeBarrier // nil without a change feed
 	url           string
 	populous      populous
+	// clock is the working calendar in force (clocks.go); warnShare the
+	// share of a limit after which a light turns yellow.
+	clock     atomic.Pointer[clockState]
+	warnShare float64
 }
 
 // URL is the database URL the pool was opened with.
@@ -138,7 +147,11 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		render.Close()
 		return nil, fmt.Errorf("connect: %w", err)
 	}
-	db := &DB{pool: pool, render: render, cluster: cluster, checkBoundary: !cfg.AllowOutsideDistrict, url: cfg.URL}
+	db := &DB{pool: pool, render: render, cluster: cluster, checkBoundary: !cfg.AllowOutsideDistrict, url: cfg.URL,
+		warnShare: cfg.WarnShare}
+	if db.warnShare <= 0 || db.warnShare >= 1 {
+		db.warnShare = timelimit.DefaultWarnShare
+	}
 	if cfg.Changes != nil {
 		db.feed = &changeBarrier{ChangeFeed: cfg.Changes, waiters: map[string]chan struct{}{}}
 	}
@@ -187,6 +200,18 @@ func newMigrator(ctx context.Context, conn *pgx.Conn) (*migrate.Migrator, error)
 // Migrate applies every pending migration. tern holds an advisory lock while
 // it works, so several servers starting at once apply each migration once.
 func (db *DB) Migrate(ctx context.Context) error {
+	if err := db.migrate(ctx); err != nil {
+		return err
+	}
+	// Tasks stored before the service kept clocks get those of their
+	// histories (once; nothing to do afterwards).
+	if _, err := db.EnsureClocks(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+func (db *DB) migrate(ctx context.Context) error {
 	c, err := db.pool.Acquire(ctx)
 	if err != nil {
 		return translate(err, "migrate")

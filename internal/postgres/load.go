@@ -53,6 +53,9 @@ func (db *DB) Load(ctx context.Context, b *maint.Bulk) error {
 	if err := loadTasks(ctx, tx, b.Tasks); err != nil {
 		return err
 	}
+	if _, err := db.rebuildClocks(ctx, tx); err != nil {
+		return err
+	}
 	return translate(tx.Commit(ctx), "load: commit")
 }
 
@@ -166,7 +169,8 @@ func loadTasks(ctx context.Context, tx pgx.Tx, tasks []maint.TaskRecord) error {
 			reporter_name text, reporter_contact text, created_at timestamptz, closed_at timestamptz
 		) ON COMMIT DROP;
 		CREATE TEMP TABLE load_events (
-			ord int, ref text, at timestamptz, actor text, from_status text, to_status text, note text, internal bool
+			ord int, ref text, at timestamptz, actor text, from_status text, to_status text, note text, internal bool,
+			changes jsonb
 		) ON COMMIT DROP`)
 	if err != nil {
 		return translate(err, "load tasks")
@@ -181,7 +185,7 @@ func loadTasks(ctx context.Context, tx pgx.Tx, tasks []maint.TaskRecord) error {
 		if len(t.Events) == 0 {
 			return nil, fmt.Errorf("task %s has no history", t.Ref)
 		}
-		last := t.Events[len(t.Events)-1]
+		last := t.Last()
 		var closed *time.Time
 		if last.To == maint.StatusClosed {
 			closed = &last.At
@@ -206,10 +210,14 @@ func loadTasks(ctx context.Context, tx pgx.Tx, tasks []maint.TaskRecord) error {
 		}
 		e := tasks[ti].Events[ei]
 		ei++
-		return []any{ei, tasks[ti].Ref, e.At, e.Actor, nullString(string(e.From)), nullString(string(e.To)), e.Note, e.Internal}, nil
+		changes := map[string]any{}
+		if e.Changes != nil {
+			changes = e.Changes
+		}
+		return []any{ei, tasks[ti].Ref, e.At, e.Actor, nullString(string(e.From)), nullString(string(e.To)), e.Note, e.Internal, changes}, nil
 	})
 	if _, err := copyRows(ctx, tx, "load_events",
-		[]string{"ord", "ref", "at", "actor", "from_status", "to_status", "note", "internal"}, evs); err != nil {
+		[]string{"ord", "ref", "at", "actor", "from_status", "to_status", "note", "internal", "changes"}, evs); err != nil {
 		return translate(err, "load task events: copy")
 	}
 	tag, err := tx.Exec(ctx, `
@@ -228,10 +236,10 @@ func loadTasks(ctx context.Context, tx pgx.Tx, tasks []maint.TaskRecord) error {
 		return fmt.Errorf("load tasks: stored %d of %d", tag.RowsAffected(), len(tasks))
 	}
 	_, err = tx.Exec(ctx, `
-		INSERT INTO task_events (task_id, at, actor, actor_role, from_status, to_status, note, internal)
+		INSERT INTO task_events (task_id, at, actor, actor_role, from_status, to_status, note, internal, changes)
 		SELECT t.id, e.at, e.actor,
 		       CASE WHEN e.actor IN ('admin', 'engineer', 'inspector', 'resident') THEN e.actor ELSE 'system' END,
-		       e.from_status, e.to_status, e.note, e.internal
+		       e.from_status, e.to_status, e.note, e.internal, e.changes
 		FROM load_events e JOIN tasks t ON t.ref = e.ref
 		ORDER BY t.id, e.ord`)
 	return translate(err, "load task events")

@@ -160,6 +160,9 @@ func (db *DB) createRequest(ctx context.Context, tx pgx.Tx, v maint.Viewer, svc 
 	if err := writeEvent(ctx, tx, v, id, nil, &to, nil, note, false); err != nil {
 		return 0, "", err
 	}
+	if err := db.startNewClock(ctx, tx, id); err != nil {
+		return 0, "", err
+	}
 	return id, ref, nil
 }
 

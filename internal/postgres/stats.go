@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"inframap/internal/maint"
+	"inframap/internal/timelimit"
 )
 
 // programmeQuantity is each programme asset's contribution to its
@@ -27,7 +28,7 @@ const programmeQuantity = `CASE a.kind
 // district's zone). Completion means the asset's task of the published
 // programme reached 结案; routine work never changes the published figures.
 func (db *DB) Stats(ctx context.Context, asOf *time.Time) (*maint.Stats, error) {
-	r := statsRun{asOf: asOf, cut: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), today: dayStart(time.Now()),
+	r := statsRun{db: db, asOf: asOf, cut: time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), today: dayStart(time.Now()),
 		byKind: map[maint.Kind]*maint.ProgrammeStats{}}
 	st := &maint.Stats{}
 	if asOf != nil {
@@ -68,6 +69,7 @@ func (db *DB) Stats(ctx context.Context, asOf *time.Time) (*maint.Stats, error) 
 
 // statsRun is one computation of the report card, in one snapshot.
 type statsRun struct {
+	db         *DB
 	tx         pgx.Tx
 	asOf       *time.Time
 	cut, today time.Time
@@ -201,18 +203,23 @@ func (r *statsRun) months(ctx context.Context) error {
 	return nil
 }
 
-// tasks counts every task by status, open and overdue, as of the cut.
+// tasks counts every task by status, open and overdue — its running step
+// past its deadline —, as of the cut, and now the open ones by light.
 func (r *statsRun) tasks(ctx context.Context) (maint.TaskStats, error) {
-	taskSQL := `SELECT status, count(*), count(*) FILTER (WHERE due_date < $1 AND status = ANY($2)) FROM tasks GROUP BY status`
-	targs := []any{r.today, statusStrings(overdueStates())}
+	now := time.Now()
+	taskSQL := `SELECT t.status, count(*), count(*) FILTER (WHERE c.deadline < coalesce(c.paused_since, $1))
+		FROM tasks t LEFT JOIN task_clocks c ON c.task_id = t.id AND c.ended_at IS NULL GROUP BY t.status`
+	targs := []any{now}
 	if r.asOf != nil {
-		taskSQL = `SELECT s.status, count(*), count(*) FILTER (WHERE t.due_date < $1 AND s.status = ANY($2))
+		// The step running at the cut, read at the cut.
+		taskSQL = `SELECT s.status, count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM task_clocks c
+				WHERE c.task_id = t.id AND c.started_at < $1 AND (c.ended_at IS NULL OR c.ended_at >= $1) AND c.deadline < $1))
 			FROM tasks t JOIN LATERAL (
 				SELECT e.to_status AS status FROM task_events e
-				WHERE e.task_id = t.id AND e.at < $3 AND e.to_status IS NOT NULL
+				WHERE e.task_id = t.id AND e.at < $1 AND e.to_status IS NOT NULL
 				ORDER BY e.at DESC, e.id DESC LIMIT 1) s ON true
 			GROUP BY s.status`
-		targs = append(targs, r.cut)
+		targs = []any{r.cut}
 	}
 	out := maint.TaskStats{ByStatus: map[string]int{}}
 	rows, err := r.tx.Query(ctx, taskSQL, targs...)
@@ -233,17 +240,35 @@ func (r *statsRun) tasks(ctx context.Context) (maint.TaskStats, error) {
 			out.Open += n
 		}
 	}
-	return out, translate(rows.Err(), "stats: tasks")
+	if err := rows.Err(); err != nil || r.asOf != nil {
+		return out, translate(err, "stats: tasks")
+	}
+	out.Lights, err = r.db.lights(ctx, r.tx, now)
+	return out, err
 }
 
-func overdueStates() []maint.Status {
-	var out []maint.Status
-	for _, s := range maint.Statuses {
-		if s.CountsOverdue() {
-			out = append(out, s)
-		}
+// lights counts the running clocks by light at now.
+func (db *DB) lights(ctx context.Context, tx pgx.Tx, now time.Time) (map[string]int, error) {
+	out := map[string]int{}
+	for _, l := range timelimit.Lights {
+		out[string(l)] = 0
 	}
-	return out
+	cal := db.calendarIn(ctx, tx)
+	rows, err := tx.Query(ctx, "SELECT "+clockColumns+" FROM task_clocks c WHERE c.ended_at IS NULL")
+	if err != nil {
+		return nil, translate(err, "stats: lights")
+	}
+	defer rows.Close()
+	var s clockScan
+	dest := clockDest(&s)
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, translate(err, "stats: lights")
+		}
+		c, _ := s.clock()
+		out[string(c.Read(cal, now, db.warnShare).Light)]++
+	}
+	return out, translate(rows.Err(), "stats: lights")
 }
 
 func sortMonths(ms []maint.MonthStats) {

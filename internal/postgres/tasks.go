@@ -9,20 +9,41 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"inframap/internal/maint"
+	"inframap/internal/workcal"
 )
 
 // taskFrom is the FROM clause of task queries: a task with its asset's kind,
 // code and name when it has one.
-const taskFrom = ` FROM tasks t LEFT JOIN assets a ON a.id = t.asset_id`
+const taskFrom = ` FROM tasks t LEFT JOIN assets a ON a.id = t.asset_id
+	LEFT JOIN task_clocks c ON c.task_id = t.id AND c.ended_at IS NULL`
 
-const taskAssetColumns = `, a.kind, a.code, a.name`
+// taskAssetColumns are the asset's columns and the running clock's.
+const taskAssetColumns = `, a.kind, a.code, a.name, ` + clockColumns
 
-func scanTaskRow(row pgx.Row, t *maint.Task, v maint.Viewer) error {
+// clockReader reads running clocks: the calendar in force, the warning
+// share and the instant they are read at.
+type clockReader struct {
+	cal  *workcal.Calendar
+	warn float64
+	now  time.Time
+}
+
+func (db *DB) reader(ctx context.Context, q querier) clockReader {
+	return clockReader{cal: db.calendarIn(ctx, q), warn: db.warnShare, now: time.Now()}
+}
+
+// scanTaskRow reads taskColumns and taskAssetColumns into t, the running
+// clock read by rd (none when rd has no calendar).
+func scanTaskRow(row pgx.Row, t *maint.Task, v maint.Viewer, rd clockReader) error {
 	var kind, code, name *string
-	if err := scanTaskWith(row, t, v, &kind, &code, &name); err != nil {
+	var cs clockScan
+	if err := scanTaskWith(row, t, v, append([]any{&kind, &code, &name}, clockDest(&cs)...)...); err != nil {
 		return err
 	}
 	t.AssetKind, t.AssetCode, t.AssetName = maint.Kind(deref(kind)), deref(code), deref(name)
+	if rd.cal != nil {
+		attachClock(rd.cal, rd.warn, t, &cs, rd.now)
+	}
 	return nil
 }
 
@@ -30,7 +51,8 @@ func scanTaskRow(row pgx.Row, t *maint.Task, v maint.Viewer) error {
 // details, no internal notes and no staff names.
 func (db *DB) Task(ctx context.Context, id int64, v maint.Viewer) (*maint.Task, error) {
 	var t maint.Task
-	err := scanTaskRow(db.pool.QueryRow(ctx, "SELECT "+taskColumns+taskAssetColumns+taskFrom+" WHERE t.id = $1", id), &t, v)
+	rd := db.reader(ctx, db.pool)
+	err := scanTaskRow(db.pool.QueryRow(ctx, "SELECT "+taskColumns+taskAssetColumns+taskFrom+" WHERE t.id = $1", id), &t, v, rd)
 	if err != nil {
 		return nil, translate(err, "task %d", id)
 	}
@@ -39,6 +61,11 @@ func (db *DB) Task(ctx context.Context, id int64, v maint.Viewer) (*maint.Task, 
 		return nil, err
 	}
 	t.History = evs
+	if t.Clock != nil && v.Staff() {
+		if t.Clock.Requests, err = clockRequests(ctx, db.pool, id); err != nil {
+			return nil, err
+		}
+	}
 	return &t, nil
 }
 
@@ -56,10 +83,9 @@ func (db *DB) ListTasks(ctx context.Context, f maint.TaskFilter, v maint.Viewer,
 		q.and("t.assignee = " + q.arg(f.Assignee))
 	}
 	if f.Overdue != nil {
-		// A task without a due date is not overdue (coalesce: the comparison
-		// alone is NULL, which would put it in neither list).
-		q.and("coalesce(t.due_date < (now() AT TIME ZONE 'Asia/Shanghai')::date AND t.status = ANY(" +
-			q.arg(statusStrings(overdueStates())) + "), false) = " + q.arg(*f.Overdue))
+		// Overdue: the running step is past its deadline (a suspended one
+		// when it was suspended after it). coalesce: no clock is not overdue.
+		q.and(clockLate + " = " + q.arg(*f.Overdue))
 	}
 	if f.BBox != nil {
 		b := f.BBox
@@ -81,18 +107,23 @@ func (db *DB) ListTasks(ctx context.Context, f maint.TaskFilter, v maint.Viewer,
 		q.and("(t.ref = upper(" + p + ") OR t.ref LIKE upper(" + prefix + ") OR t.title ILIKE " + q.arg(likePattern(f.Q)) + ")")
 	}
 	order := " ORDER BY t.id"
-	if f.Newest {
+	if f.TimeLeft {
+		// Soonest deadline first; suspended and untimed work last. The
+		// cursor is a position: deadlines move as work is extended.
+		order = " ORDER BY (c.deadline IS NULL OR c.paused_since IS NOT NULL AND NOT " + clockLate + "), c.deadline, t.id OFFSET " + q.arg(f.After)
+	} else if f.Newest {
 		order = " ORDER BY t.id DESC"
 		if f.After > 0 {
 			q.and("t.id < " + q.arg(f.After))
 		}
-	} else if f.After > 0 {
+	} else if f.After > 0 && !f.TimeLeft {
 		q.and("t.id > " + q.arg(f.After))
 	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = maint.DefaultLimit
 	}
+	rd := db.reader(ctx, db.pool)
 	rows, err := db.pool.Query(ctx, "SELECT "+taskColumns+taskAssetColumns+taskFrom+q.whereClause()+
 		order+" LIMIT "+q.arg(limit+1), q.args...)
 	if err != nil {
@@ -105,7 +136,7 @@ func (db *DB) ListTasks(ctx context.Context, f maint.TaskFilter, v maint.Viewer,
 			return true, nil
 		}
 		var t maint.Task
-		if err := scanTaskRow(rows, &t, v); err != nil {
+		if err := scanTaskRow(rows, &t, v, rd); err != nil {
 			return false, translate(err, "list tasks")
 		}
 		if err := emit(&t); err != nil {
@@ -114,6 +145,9 @@ func (db *DB) ListTasks(ctx context.Context, f maint.TaskFilter, v maint.Viewer,
 	}
 	return false, translate(rows.Err(), "list tasks")
 }
+
+// clockLate is true when a task's running step is past its deadline.
+const clockLate = "coalesce(c.deadline < coalesce(c.paused_since, now()), false)"
 
 // writeEvent appends a history row for a task change by v.
 func writeEvent(ctx context.Context, tx pgx.Tx, v maint.Viewer, taskID int64, from, to *maint.Status, changes map[string]any, note string, internal bool) error {
@@ -162,10 +196,13 @@ func (db *DB) CreateTask(ctx context.Context, v maint.Viewer, in maint.NewTask, 
 		}
 	}
 	id, err := createTask(ctx, tx, v, in)
+	if err == nil {
+		err = db.startNewClock(ctx, tx, id)
+	}
 	if err != nil {
 		return nil, false, err
 	}
-	t, err := taskIn(ctx, tx, id, v)
+	t, err := db.taskIn(ctx, tx, id, v)
 	if err != nil {
 		return nil, false, err
 	}
@@ -180,9 +217,10 @@ func (db *DB) CreateTask(ctx context.Context, v maint.Viewer, in maint.NewTask, 
 }
 
 // taskIn reads a task with its history inside tx.
-func taskIn(ctx context.Context, tx pgx.Tx, id int64, v maint.Viewer) (*maint.Task, error) {
+func (db *DB) taskIn(ctx context.Context, tx pgx.Tx, id int64, v maint.Viewer) (*maint.Task, error) {
 	var t maint.Task
-	if err := scanTaskRow(tx.QueryRow(ctx, "SELECT "+taskColumns+taskAssetColumns+taskFrom+" WHERE t.id = $1", id), &t, v); err != nil {
+	rd := db.reader(ctx, tx)
+	if err := scanTaskRow(tx.QueryRow(ctx, "SELECT "+taskColumns+taskAssetColumns+taskFrom+" WHERE t.id = $1", id), &t, v, rd); err != nil {
 		return nil, translate(err, "task %d", id)
 	}
 	evs, err := events(ctx, tx, []int64{id}, v)
@@ -190,6 +228,11 @@ func taskIn(ctx context.Context, tx pgx.Tx, id int64, v maint.Viewer) (*maint.Ta
 		return nil, err
 	}
 	t.History = evs
+	if t.Clock != nil && v.Staff() {
+		if t.Clock.Requests, err = clockRequests(ctx, tx, id); err != nil {
+			return nil, err
+		}
+	}
 	return &t, nil
 }
 
@@ -219,9 +262,10 @@ func createTask(ctx context.Context, tx pgx.Tx, v maint.Viewer, in maint.NewTask
 // lockTask reads a task for update and checks the caller's If-Match version
 // before anything else: a stale version is a precondition failure that says
 // which version is current.
-func lockTask(ctx context.Context, tx pgx.Tx, id int64, version int, v maint.Viewer) (*maint.Task, error) {
+func (db *DB) lockTask(ctx context.Context, tx pgx.Tx, id int64, version int, v maint.Viewer) (*maint.Task, error) {
 	var t maint.Task
-	if err := scanTaskRow(tx.QueryRow(ctx, "SELECT "+taskColumns+taskAssetColumns+taskFrom+" WHERE t.id = $1 FOR UPDATE OF t", id), &t, v); err != nil {
+	rd := db.reader(ctx, tx)
+	if err := scanTaskRow(tx.QueryRow(ctx, "SELECT "+taskColumns+taskAssetColumns+taskFrom+" WHERE t.id = $1 FOR UPDATE OF t", id), &t, v, rd); err != nil {
 		return nil, translate(err, "task %d", id)
 	}
 	if t.Version != version {
@@ -266,7 +310,7 @@ func (db *DB) TransitionTask(ctx context.Context, v maint.Viewer, id int64, vers
 	if ok, err := replay(ctx, tx, idem, &first); err != nil || ok {
 		return &first, ok, err
 	}
-	t, err := lockTask(ctx, tx, id, version, v)
+	t, err := db.lockTask(ctx, tx, id, version, v)
 	if err != nil {
 		return nil, false, err
 	}
@@ -313,10 +357,13 @@ func (db *DB) TransitionTask(ctx context.Context, v maint.Viewer, id int64, vers
 		return nil, false, translate(err, "transition task %d", id)
 	}
 	from := t.Status
+	if err := db.advanceClock(ctx, tx, id, from, changes); err != nil {
+		return nil, false, err
+	}
 	if err := writeEvent(ctx, tx, v, id, &from, &tr.To, changes, tr.Note, tr.Internal); err != nil {
 		return nil, false, err
 	}
-	after, err := taskIn(ctx, tx, id, v)
+	after, err := db.taskIn(ctx, tx, id, v)
 	if err != nil {
 		return nil, false, err
 	}
@@ -345,7 +392,7 @@ func (db *DB) PatchTask(ctx context.Context, v maint.Viewer, id int64, version i
 		return nil, translate(err, "update task")
 	}
 	defer tx.Rollback(ctx)
-	t, err := lockTask(ctx, tx, id, version, v)
+	t, err := db.lockTask(ctx, tx, id, version, v)
 	if err != nil {
 		return nil, err
 	}
@@ -360,11 +407,14 @@ func (db *DB) PatchTask(ctx context.Context, v maint.Viewer, id int64, version i
 	changes, sets, q := u.changes, u.sets, u.q
 	if len(sets) == 0 && strings.TrimSpace(p.Note) == "" {
 		// Nothing changes: answer with the task as it is, history and all.
-		return taskIn(ctx, tx, id, v)
+		return db.taskIn(ctx, tx, id, v)
 	}
 	sets = append(sets, "version = version + 1", "updated_at = now()")
 	if _, err := tx.Exec(ctx, "UPDATE tasks SET "+strings.Join(sets, ", ")+" WHERE id = $1", q.args...); err != nil {
 		return nil, translate(err, "update task %d", id)
+	}
+	if err := db.followPatch(ctx, tx, id, changes); err != nil {
+		return nil, err
 	}
 	if err := writeEvent(ctx, tx, v, id, nil, nil, changes, p.Note, p.Internal); err != nil {
 		return nil, err

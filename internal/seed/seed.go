@@ -100,8 +100,19 @@ type generator struct {
 	ds        *Dataset
 }
 
-// District generates the district dataset.
-func District() (*Dataset, error) {
+// RoutineAnchor is when District places the open routine work: its current
+// steps started shortly before. The demo server loads DistrictAt the time it
+// loads, so that the work's time limits read as they would in a running
+// district.
+var RoutineAnchor = time.Date(2024, 12, 2, 16, 0, 0, 0, maint.Zone)
+
+// District generates the district dataset, its routine work placed before
+// RoutineAnchor.
+func District() (*Dataset, error) { return DistrictAt(RoutineAnchor) }
+
+// DistrictAt generates the district dataset with its open routine work
+// placed before now. The same now gives the same dataset.
+func DistrictAt(now time.Time) (*Dataset, error) {
 	b, err := Boundary()
 	if err != nil {
 		return nil, err
@@ -128,7 +139,7 @@ func District() (*Dataset, error) {
 		}
 	}
 	g.programmeTasks(rand.New(rand.NewPCG(2024, 1)))
-	g.routineTasks(rand.New(rand.NewPCG(2024, 2)))
+	g.routineTasks(rand.New(rand.NewPCG(2024, 2)), now.Truncate(time.Minute))
 	return g.ds, nil
 }
 

@@ -3,9 +3,11 @@ package seed
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"inframap/internal/maint"
+	"inframap/internal/workcal"
 )
 
 // day returns the calendar day d (in the district's zone) at a working-hour
@@ -213,10 +215,13 @@ func distressNames(codes []string) string {
 }
 
 // routineTasks adds the open routine work of the demo: 60 tasks on existing
-// assets, reported after the programme window and spread evenly over every
-// open state, some reported by residents (whose names and numbers are
-// private) and some with internal notes.
-func (g *generator) routineTasks(rng *rand.Rand) {
+// assets, spread evenly over every open state, whose current steps started
+// shortly before now — some well within their time limits, some close to
+// them, some past them —, some reported by residents (whose names and
+// numbers are private) and some with internal notes. A few carry what the
+// time limits are about: a hand-back to the wrong unit, a rework after
+// failed verification, an approved extension and suspensions.
+func (g *generator) routineTasks(rng *rand.Rand, now time.Time) {
 	byKind := map[maint.Kind][]Asset{}
 	for _, a := range g.ds.Assets {
 		byKind[a.Kind] = append(byKind[a.Kind], a)
@@ -239,6 +244,15 @@ func (g *generator) routineTasks(rng *rand.Rand) {
 		{"陈先生", "13630511462"}, {"赵女士", "18604459830"},
 	}
 	targets := []maint.Status{maint.StatusReported, maint.StatusFiled, maint.StatusDispatched, maint.StatusInProgress, maint.StatusDone}
+	// How long the current step has run, in working time: spread so that
+	// the lights come out green, yellow and red by the default limits.
+	ages := map[maint.Status][]float64{
+		maint.StatusReported:   {0.4, 1.7, 3, 9},
+		maint.StatusFiled:      {0.3, 1.75, 4, 20},
+		maint.StatusDispatched: {3, 14, 26, 45, 90},
+		maint.StatusInProgress: {6, 20, 30, 60, 120},
+		maint.StatusDone:       {2, 9, 20},
+	}
 	i := 0
 	for _, j := range jobs {
 		pool := byKind[j.kind]
@@ -246,21 +260,17 @@ func (g *generator) routineTasks(rng *rand.Rand) {
 		for k := 0; k < j.n; k++ {
 			a := pool[k*stride+rng.IntN(max(1, stride))]
 			target := targets[i%len(targets)]
-			reported := date(2024, 9, 2).AddDate(0, 0, i*3/2+rng.IntN(2))
 			source := []maint.Source{maint.SourceInspector, maint.SourceResident, maint.SourceEngineer}[rng.IntN(3)]
-			actors := []string{string(source), "engineer", "engineer", "engineer", "engineer", "inspector"}
 			title := j.titles[rng.IntN(len(j.titles))]
-			notes := []string{title, "立案", "派遣至" + j.crew, "开始处置", "处置完成，待核查", ""}
-			gaps := []int{1 + rng.IntN(3), 1 + rng.IntN(4), 1 + rng.IntN(5), 2 + rng.IntN(8), 1}
-			evs := history(rng, reported, gaps, target, actors, notes)
+			age := ages[target][(i/len(targets))%len(ages[target])]
 			t := Task{
 				AssetCode: a.Code,
 				Programme: maint.ProgrammeRoutine,
 				Title:     title,
 				WorkType:  j.workType,
-				Priority:  []maint.Priority{maint.PriorityLow, maint.PriorityNormal, maint.PriorityNormal, maint.PriorityHigh, maint.PriorityUrgent}[rng.IntN(5)],
+				Priority:  []maint.Priority{maint.PriorityLow, maint.PriorityNormal, maint.PriorityNormal, maint.PriorityHigh, maint.PriorityNormal}[rng.IntN(5)],
 				Source:    source,
-				Events:    evs,
+				Events:    routineHistory(rng, now, i, target, age, source, title, j.crew, g.ds.Crews),
 			}
 			if source == maint.SourceResident {
 				r := residents[rng.IntN(len(residents))]
@@ -268,14 +278,14 @@ func (g *generator) routineTasks(rng *rand.Rand) {
 				t.Description = "居民来电反映：" + title
 			}
 			if target != maint.StatusReported {
-				filed := evs[1].At
+				filed := t.Events[1].At
 				due := filed.AddDate(0, 0, 10+rng.IntN(40))
 				due = time.Date(due.Year(), due.Month(), due.Day(), 0, 0, 0, 0, time.UTC)
 				t.DueDate = &due
 				if i%3 == 0 {
 					// An internal note for staff only.
-					evs[1].Note = "立案（内部：需与产权单位协调，暂勿对外公布）"
-					evs[1].Internal = true
+					t.Events[1].Note = "立案（内部：需与产权单位协调，暂勿对外公布）"
+					t.Events[1].Internal = true
 				}
 			}
 			if target == maint.StatusDispatched || target == maint.StatusInProgress || target == maint.StatusDone {
@@ -287,9 +297,110 @@ func (g *generator) routineTasks(rng *rand.Rand) {
 					t.Phase, t.Percent = "acceptance", intp(100)
 				}
 			}
-			t.Ref = fmt.Sprintf("LY-%d-%06d", evs[0].At.Year(), len(g.ds.Tasks)+1)
+			t.Ref = fmt.Sprintf("LY-%d-%06d", t.Events[0].At.Year(), len(g.ds.Tasks)+1)
 			g.ds.Tasks = append(g.ds.Tasks, t)
 			i++
 		}
 	}
+}
+
+// The routine cases that carry the time limits' special events, by their
+// index among the routine tasks (their targets: i mod 5 = 2 dispatched, 3 in
+// progress).
+const (
+	handBackCase   = 2  // dispatched to the wrong unit first, handed back
+	reworkCase     = 3  // in progress again after failed verification
+	extensionCase  = 8  // in progress with an approved extension
+	suspendedCase  = 7  // dispatched, suspended now
+	suspensionCase = 13 // in progress, a suspension that has ended
+)
+
+// routineHistory builds the history of routine case i, which is in state
+// target and has been for age working hours at now. The earlier steps lie
+// before, at working-time gaps drawn from rng.
+func routineHistory(rng *rand.Rand, now time.Time, i int, target maint.Status, age float64, source maint.Source,
+	title, crew string, crews []string) []Event {
+	cal := workcal.Default()
+	hours := func(lo, hi float64) time.Duration {
+		return time.Duration((lo + rng.Float64()*(hi-lo)) * float64(time.Hour)).Round(time.Minute)
+	}
+	// The chain of states up to target, with the working time each state
+	// lasted before the next (the last: age).
+	type step struct {
+		from, to maint.Status
+		actor    string
+		note     string
+		dur      time.Duration
+		changes  map[string]any
+	}
+	reporter := string(source)
+	chain := []step{
+		{"", maint.StatusReported, reporter, title, hours(0.3, 2.8), nil},
+		{maint.StatusReported, maint.StatusFiled, "engineer", "立案", hours(0.2, 2.6), nil},
+		{maint.StatusFiled, maint.StatusDispatched, "engineer", "派遣至" + crew, hours(1, 4), map[string]any{"assignee": []any{nil, crew}}},
+		{maint.StatusDispatched, maint.StatusInProgress, "engineer", "开始处置", hours(10, 40), nil},
+		{maint.StatusInProgress, maint.StatusDone, "engineer", "处置完成，待核查", 0, nil},
+	}
+	n := slices.IndexFunc(chain, func(s step) bool { return s.to == target }) + 1
+	chain = chain[:n]
+	if i == handBackCase {
+		wrong := crews[(slices.Index(crews, crew)+1)%len(crews)]
+		chain = append(chain[:2], step{maint.StatusFiled, maint.StatusDispatched, "engineer", "派遣至" + wrong, hours(3, 6), map[string]any{"assignee": []any{nil, wrong}}},
+			step{maint.StatusDispatched, maint.StatusFiled, "engineer", "回退：非本单位管养范围，申请改派", hours(0.5, 1.5), nil},
+			step{maint.StatusFiled, maint.StatusDispatched, "engineer", "改派至" + crew, 0, map[string]any{"assignee": []any{wrong, crew}}})
+	}
+	if i == reworkCase {
+		chain = append(chain, step{maint.StatusInProgress, maint.StatusDone, "engineer", "处置完成，待核查", hours(2, 6), nil},
+			step{maint.StatusDone, maint.StatusInProgress, "inspector", "核查未通过：井盖仍有松动异响，返工", 0, nil})
+	}
+	chain[len(chain)-1].dur = time.Duration(age * float64(time.Hour))
+	// In progress: 处置 runs from the dispatch, so the age counts from there.
+	if target == maint.StatusInProgress && i != reworkCase {
+		d := chain[len(chain)-2].dur
+		chain[len(chain)-2].dur = min(d, chain[len(chain)-1].dur/2)
+		chain[len(chain)-1].dur -= chain[len(chain)-2].dur
+	}
+	// Walk back from now.
+	times := make([]time.Time, len(chain))
+	end := now
+	for k := len(chain) - 1; k >= 0; k-- {
+		times[k] = backWorking(cal, end, max(chain[k].dur, time.Minute))
+		end = times[k]
+	}
+	evs := make([]Event, 0, len(chain)+2)
+	for k, s := range chain {
+		evs = append(evs, Event{At: times[k], Actor: s.actor, From: s.from, To: s.to, Note: s.note, Changes: s.changes})
+	}
+	last := times[len(times)-1]
+	since := cal.WorkingTimeBetween(last, now)
+	switch i {
+	case extensionCase:
+		evs = append(evs, Event{At: cal.AddWorkingHours(last, since/2), Actor: "engineer", Note: "批准延期 3 个工作日：路面冻结，需待气温回升后施工",
+			Changes: map[string]any{"extended": []any{0, 3}}})
+	case suspendedCase:
+		evs = append(evs, Event{At: cal.AddWorkingHours(last, since/3), Actor: "engineer", Note: "批准挂账：等待燃气公司迁改管线，暂停计时",
+			Changes: map[string]any{"suspended": []any{false, true}}})
+	case suspensionCase:
+		evs = append(evs,
+			Event{At: cal.AddWorkingHours(last, since/4), Actor: "engineer", Note: "批准挂账：等待供热公司停热后开挖，暂停计时",
+				Changes: map[string]any{"suspended": []any{false, true}}},
+			Event{At: cal.AddWorkingHours(last, since/2), Actor: "engineer", Note: "挂账结束，恢复计时",
+				Changes: map[string]any{"suspended": []any{true, false}}})
+	}
+	return evs
+}
+
+// backWorking is the latest instant from which end is d of working time
+// away (d > 0): the start of a step that has run d by end.
+func backWorking(cal *workcal.Calendar, end time.Time, d time.Duration) time.Time {
+	lo, hi := end.Add(-2*365*24*time.Hour), end
+	for hi.Sub(lo) > time.Second {
+		mid := lo.Add(hi.Sub(lo) / 2)
+		if cal.WorkingTimeBetween(mid, end) >= d {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo.Truncate(time.Second)
 }

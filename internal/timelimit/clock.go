@@ -135,6 +135,19 @@ func (c *Clock) Extend(cal *workcal.Calendar, n float64, due *time.Time) {
 	c.Deadline = c.deadline(cal, due)
 }
 
+// Redeadline computes the deadline again after the case's due date changed:
+// a due-date clock follows it (no due date, no limit).
+func (c *Clock) Redeadline(cal *workcal.Calendar, due *time.Time) {
+	if c.Rule.Unit == DueDate && due == nil {
+		c.Rule = Rule{Unit: None}
+	}
+	if c.Rule.Unit == None {
+		c.Deadline = nil
+		return
+	}
+	c.Deadline = c.deadline(cal, due)
+}
+
 // Pause stops the clock at t (a suspension starts).
 func (c *Clock) Pause(t time.Time) {
 	if c.PausedSince == nil {

@@ -172,10 +172,12 @@ var defaults = []Limit{
 	{"sewer_maintenance", StepHandle, wd(3)},
 	{"parking_maintenance", StepHandle, wd(5)},
 
-	// Planned works of the programme are held to their own due dates.
-	{"sewer_separation", StepHandle, due},
-	{"parking_construction", StepHandle, due},
-	{"capital_works", StepHandle, due},
+	// Planned works of the programme are filed into the plan and tendered
+	// in weeks, and held to their own due dates.
+	{"minor_repair", StepFile, wd(5)}, {"minor_repair", StepDispatch, wd(5)},
+	{"sewer_separation", StepFile, wd(20)}, {"sewer_separation", StepDispatch, wd(20)}, {"sewer_separation", StepHandle, due},
+	{"parking_construction", StepFile, wd(20)}, {"parking_construction", StepDispatch, wd(20)}, {"parking_construction", StepHandle, due},
+	{"capital_works", StepFile, wd(20)}, {"capital_works", StepDispatch, wd(20)}, {"capital_works", StepHandle, due},
 }
 
 // Defaults returns the default limits.
@@ -320,4 +322,3 @@ func CheckCaseType(s string) error {
 	}
 	return nil
 }
-

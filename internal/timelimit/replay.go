@@ -17,22 +17,41 @@ type Case struct {
 	Assignee string
 }
 
-// Move is a state change of a case's history, in order.
+// Move is a row of a case's history, in order: a state change, or a change
+// of the running clock.
 type Move struct {
 	At       time.Time
-	From, To maint.Status // From is "" for the first row
+	From, To maint.Status // From is "" for the first row; To is "" for a clock's row
 	// Assignee is the unit the move dispatched to, when it named one.
 	Assignee string
+	// Extend is an approved extension; Suspend and Resume start and end a
+	// suspension.
+	Extend          float64
+	Suspend, Resume bool
 }
 
 // Replay rebuilds the clocks of a case from its history: the clocks of cases
-// imported or stored before the service kept clocks. Extensions and
-// suspensions are not in such histories; every clock runs as its limit says.
+// loaded in bulk or stored before the service kept clocks. Limits are those
+// of t now; extensions and suspensions are those the history records.
 func Replay(cal *workcal.Calendar, t *Table, c Case, moves []Move) []Clock {
 	var out []Clock
 	running := -1
 	assignee := ""
 	for _, m := range moves {
+		if m.To == "" {
+			if running >= 0 {
+				k := &out[running]
+				switch {
+				case m.Extend > 0:
+					k.Extend(cal, m.Extend, c.DueDate)
+				case m.Suspend:
+					k.Pause(m.At)
+				case m.Resume:
+					k.Resume(cal, m.At)
+				}
+			}
+			continue
+		}
 		if m.Assignee != "" {
 			assignee = m.Assignee
 		}
