@@ -15,6 +15,7 @@ import (
 	"container/list"
 	"slices"
 	"sync"
+	"time"
 
 	"inframap/gis"
 )
@@ -35,6 +36,9 @@ type Entry struct {
 	Body        []byte // identity encoding
 	Gzip        []byte // the same, gzip-compressed; nil when not worth it
 	ETag        string
+	// Expires, when set, is when the entry goes stale though nothing it
+	// shows changed: answers that move with the clock (time limits).
+	Expires time.Time
 }
 
 func (e *Entry) size() int { return len(e.Key) + len(e.Body) + len(e.Gzip) + 256 }
@@ -92,6 +96,11 @@ func (c *Cache) Get(key string) *Entry {
 	}
 	el := c.items[key]
 	if el == nil {
+		c.stats.Misses++
+		return nil
+	}
+	if e := el.Value.(*Entry); !e.Expires.IsZero() && !time.Now().Before(e.Expires) {
+		c.remove(el)
 		c.stats.Misses++
 		return nil
 	}

@@ -21,6 +21,8 @@ import (
 	"inframap/internal/postgres"
 	"inframap/internal/postgres/pgtest"
 	"inframap/internal/seed"
+	"inframap/internal/timelimit"
+	"inframap/internal/workcal"
 	"inframap/web"
 )
 
@@ -317,6 +319,26 @@ func TestAssetDetail(t *testing.T) {
 
 // TestStatsAsOf checks the report card now and at two past days against
 // figures computed here from the generated dataset, not from SQL.
+// seedMoves are the rows of a seeded case's history as timelimit.Replay
+// reads them.
+func seedMoves(tk seed.Task) []timelimit.Move {
+	var out []timelimit.Move
+	for _, ev := range tk.Events {
+		m := timelimit.Move{At: ev.At, From: ev.From, To: ev.To}
+		if a, ok := ev.Changes["assignee"].([]any); ok {
+			m.Assignee, _ = a[1].(string)
+		}
+		if x, ok := ev.Changes["extended"].([]any); ok {
+			m.Extend = float64(x[1].(int) - x[0].(int))
+		}
+		if x, ok := ev.Changes["suspended"].([]any); ok {
+			m.Suspend, m.Resume = x[1] == true, x[1] == false
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
 func TestStatsAsOf(t *testing.T) {
 	e := newEnv(t, pgtest.District)
 	ds, err := seed.District()
@@ -327,6 +349,7 @@ func TestStatsAsOf(t *testing.T) {
 	for _, a := range ds.Assets {
 		kindOf[a.Code] = a.Kind
 	}
+	limits := timelimit.NewTable(nil)
 	for _, day := range []string{"2023-09-30", "2024-03-31", ""} {
 		cut := time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 		if day != "" {
@@ -338,7 +361,7 @@ func TestStatsAsOf(t *testing.T) {
 		for _, tk := range ds.Tasks {
 			var status maint.Status
 			for _, ev := range tk.Events {
-				if ev.At.Before(cut) {
+				if ev.At.Before(cut) && ev.To != "" {
 					status = ev.To
 				}
 			}
@@ -348,13 +371,22 @@ func TestStatsAsOf(t *testing.T) {
 			if status.Open() {
 				open++
 			}
-			today := cut.AddDate(0, 0, -1)
+			// Overdue: the step running at the cut was past its deadline,
+			// the clocks replayed from the seed's history by hand.
+			at := cut
 			if day == "" {
-				today = time.Now()
+				at = time.Now()
 			}
-			y, m, dd := today.In(maint.Zone).Date()
-			if status.CountsOverdue() && tk.DueDate != nil && tk.DueDate.Before(time.Date(y, m, dd, 0, 0, 0, 0, time.UTC)) {
-				overdue++
+			for _, c := range timelimit.Replay(workcal.Default(), limits, timelimit.Case{WorkType: tk.WorkType, Priority: tk.Priority,
+				DueDate: tk.DueDate, Assignee: tk.Assignee}, seedMoves(tk)) {
+				running := c.StartedAt.Before(at) && (c.EndedAt == nil || !c.EndedAt.Before(at))
+				until := at
+				if c.PausedSince != nil && c.PausedSince.Before(at) {
+					until = *c.PausedSince
+				}
+				if running && c.Deadline != nil && c.Deadline.Before(until) {
+					overdue++
+				}
 			}
 		}
 		var st maint.Stats

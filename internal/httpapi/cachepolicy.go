@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -82,10 +83,17 @@ func assetPages(key func(*http.Request) string) respcache.PolicyFunc {
 	}
 }
 
-// reportCard is the policy of the report card: every asset and task.
+// reportCard is the policy of the report card: every asset and task. Its
+// overdue count and lights move with the clock, so an answer is kept a
+// minute at most.
 func reportCard(r *http.Request) (respcache.Policy, bool) {
-	return respcache.Policy{Key: queryKey(r), Kinds: append(maint.KindNames(maint.Kinds), "tasks"), Area: cache.World, Heavy: true}, true
+	return respcache.Policy{Key: queryKey(r), Kinds: append(maint.KindNames(maint.Kinds), "tasks"), Area: cache.World, Heavy: true,
+		MaxAge: clockMaxAge}, true
 }
+
+// clockMaxAge is how long an answer that reads the time limits' clocks is
+// kept.
+const clockMaxAge = time.Minute
 
 // areaList is the policy of the district's areas.
 func areaList(r *http.Request) (respcache.Policy, bool) {

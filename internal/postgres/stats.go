@@ -213,7 +213,8 @@ func (r *statsRun) tasks(ctx context.Context) (maint.TaskStats, error) {
 	if r.asOf != nil {
 		// The step running at the cut, read at the cut.
 		taskSQL = `SELECT s.status, count(*), count(*) FILTER (WHERE EXISTS (SELECT 1 FROM task_clocks c
-				WHERE c.task_id = t.id AND c.started_at < $1 AND (c.ended_at IS NULL OR c.ended_at >= $1) AND c.deadline < $1))
+				WHERE c.task_id = t.id AND c.started_at < $1 AND (c.ended_at IS NULL OR c.ended_at >= $1)
+				  AND c.deadline < least($1, c.paused_since)))
 			FROM tasks t JOIN LATERAL (
 				SELECT e.to_status AS status FROM task_events e
 				WHERE e.task_id = t.id AND e.at < $1 AND e.to_status IS NOT NULL

@@ -15,6 +15,8 @@ import (
 	"inframap/internal/postgres"
 	"inframap/internal/postgres/pgtest"
 	"inframap/internal/seed"
+	"inframap/internal/timelimit"
+	"inframap/internal/workcal"
 )
 
 // aQuantity is each programme's measure of one asset, by kind.
@@ -37,7 +39,7 @@ func aReportCard(t *testing.T, sql *pgxpool.Pool, asOf *time.Time) *maint.Stats 
 	st := &maint.Stats{}
 	// The status of each asset and task: now, or replayed at the cut ($1).
 	assetStatus := `SELECT id, kind, attrs, completed_at, coalesce(status, 'none') AS status FROM assets WHERE created_at < $1`
-	taskStatus := `SELECT id, due_date, status FROM tasks WHERE created_at < $1`
+	taskStatus := `SELECT id, status FROM tasks WHERE created_at < $1`
 	if asOf != nil {
 		cut = maint.EndOfDay(*asOf)
 		today = asOf.In(maint.Zone).Format(time.DateOnly)
@@ -47,7 +49,7 @@ func aReportCard(t *testing.T, sql *pgxpool.Pool, asOf *time.Time) *maint.Stats 
 			FROM tasks t JOIN task_events e ON e.task_id = t.id
 			WHERE e.at < $1 AND e.to_status IS NOT NULL
 			ORDER BY t.asset_id, t.created_at DESC, t.id DESC, e.at DESC, e.id DESC) h ON h.asset_id = a.id`
-		taskStatus = `SELECT t.id, t.due_date, h.to_status AS status FROM tasks t JOIN (
+		taskStatus = `SELECT t.id, h.to_status AS status FROM tasks t JOIN (
 			SELECT DISTINCT ON (e.task_id) e.task_id, e.to_status FROM task_events e
 			WHERE e.at < $1 AND e.to_status IS NOT NULL ORDER BY e.task_id, e.at DESC, e.id DESC) h ON h.task_id = t.id`
 	}
@@ -114,20 +116,68 @@ func aReportCard(t *testing.T, sql *pgxpool.Pool, asOf *time.Time) *maint.Stats 
 		st.Programmes = append(st.Programmes, p)
 	}
 	st.Tasks.ByStatus = map[string]int{}
-	rows, err := sql.Query(ctx, `SELECT status, count(*),
-		count(*) FILTER (WHERE due_date < $2::date AND status IN ('reported', 'filed', 'dispatched', 'in_progress'))
-		FROM (`+taskStatus+`) s GROUP BY status`, cut, today)
+	// Overdue, by hand: the step running at the cut (or now) was past its
+	// deadline then — or, suspended, when it was suspended.
+	at := time.Now()
+	if asOf != nil {
+		at = cut
+	}
+	late := map[int64]bool{}
+	lights := map[string]int{"red": 0, "yellow": 0, "green": 0, "paused": 0, "none": 0}
+	crows, err := sql.Query(ctx, `SELECT task_id, started_at, deadline, paused_since, ended_at FROM task_clocks`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var taskID int64
+	var started time.Time
+	var deadline, paused, ended *time.Time
+	if _, err := pgx.ForEachRow(crows, []any{&taskID, &started, &deadline, &paused, &ended}, func() error {
+		if !started.Before(at) || ended != nil && ended.Before(at) {
+			return nil
+		}
+		until := at
+		if paused != nil && paused.Before(at) {
+			until = *paused
+		}
+		if deadline != nil && deadline.Before(until) {
+			late[taskID] = true
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if asOf == nil {
+		running, err := sql.Query(ctx, `SELECT task_id, step, unit, n, started_at, deadline, paused_since, paused_seconds
+			FROM task_clocks WHERE ended_at IS NULL`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var step, unit string
+		var n float64
+		var secs int64
+		if _, err := pgx.ForEachRow(running, []any{&taskID, &step, &unit, &n, &started, &deadline, &paused, &secs}, func() error {
+			c := timelimit.Clock{Step: timelimit.Step(step), Rule: timelimit.Rule{Unit: unit, N: n}, StartedAt: started,
+				Deadline: deadline, PausedSince: paused, Paused: time.Duration(secs) * time.Second}
+			lights[string(c.Read(workcal.Default(), at, timelimit.DefaultWarnShare).Light)]++
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		st.Tasks.Lights = lights
+	}
+	rows, err := sql.Query(ctx, `SELECT id, status FROM (`+taskStatus+`) s`, cut)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var status string
-	var n, overdue int
-	if _, err := pgx.ForEachRow(rows, []any{&status, &n, &overdue}, func() error {
-		st.Tasks.ByStatus[status] = n
-		st.Tasks.Total += n
-		st.Tasks.Overdue += overdue
+	if _, err := pgx.ForEachRow(rows, []any{&taskID, &status}, func() error {
+		st.Tasks.ByStatus[status]++
+		st.Tasks.Total++
+		if late[taskID] {
+			st.Tasks.Overdue++
+		}
 		if slices.Contains(maint.OpenStatuses, maint.Status(status)) {
-			st.Tasks.Open += n
+			st.Tasks.Open++
 		}
 		return nil
 	}); err != nil {
@@ -243,7 +293,8 @@ func TestStats(t *testing.T) {
 // TestStatsWrites checks how new cases move the figures: only the
 // published programme's count as completions (a routine case closed on an
 // asset changes its status, not the figures), and an open case is overdue
-// from the day after its due date, unless its work is done.
+// once its running step is past its deadline, unless it was suspended
+// before.
 func TestStatsWrites(t *testing.T) {
 	db := pgtest.NewDB(t, pgtest.District)
 	sql := pgtest.SQL(t, db)
@@ -285,15 +336,23 @@ func TestStatsWrites(t *testing.T) {
 			published.CompletedQuantity, last, before.Completed+1)
 	}
 	tasks := aStats(t, db, nil).Tasks
-	_, err = sql.Exec(ctx, `INSERT INTO tasks (asset_id, title, source, status, due_date) VALUES
-		($1, '今天到期', 'engineer', 'dispatched', (now() AT TIME ZONE 'Asia/Shanghai')::date),
-		($1, '昨天到期', 'engineer', 'in_progress', (now() AT TIME ZONE 'Asia/Shanghai')::date - 1),
-		($1, '已处置', 'engineer', 'done', (now() AT TIME ZONE 'Asia/Shanghai')::date - 1)`, a.ID)
+	// Three open cases: one due tomorrow, one past its deadline, one past
+	// it but suspended before it (not overdue: its clock stands still).
+	_, err = sql.Exec(ctx, `WITH t AS (
+			INSERT INTO tasks (asset_id, title, source, status) VALUES
+				($1, '明天到期', 'engineer', 'dispatched'), ($1, '已超时', 'engineer', 'in_progress'), ($1, '挂账中', 'engineer', 'dispatched')
+			RETURNING id, title)
+		INSERT INTO task_clocks (task_id, step, unit, n, started_at, deadline, paused_since)
+		SELECT id, 'handle', 'working_days', 1, now() - interval '2 days',
+		       CASE title WHEN '明天到期' THEN now() + interval '1 day' ELSE now() - interval '1 hour' END,
+		       CASE title WHEN '挂账中' THEN now() - interval '2 hours' END
+		FROM t`, a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := aStats(t, db, nil).Tasks; got.Total != tasks.Total+3 || got.Open != tasks.Open+3 || got.Overdue != tasks.Overdue+1 {
-		t.Errorf("after three open cases, one overdue: %+v; before %+v", got, tasks)
+	if got := aStats(t, db, nil).Tasks; got.Total != tasks.Total+3 || got.Open != tasks.Open+3 || got.Overdue != tasks.Overdue+1 ||
+		got.Lights["paused"] != tasks.Lights["paused"]+1 {
+		t.Errorf("after three open cases, one overdue, one suspended: %+v; before %+v", got, tasks)
 	}
 	if want := aReportCard(t, sql, nil); !cmp.Equal(want, aStats(t, db, nil), aStatsOpts) {
 		t.Errorf("Stats after the new cases differ from the figures by hand: %s", cmp.Diff(want, aStats(t, db, nil), aStatsOpts))

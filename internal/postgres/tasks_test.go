@@ -336,15 +336,26 @@ func TestTasksListFilters(t *testing.T) {
 	if !slices.IsSorted(bIDs(all)) {
 		t.Errorf("ListTasks(no filter) is not in id order")
 	}
-	y, m, d := time.Now().In(maint.Zone).Date()
-	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	// Overdue: the running step's deadline has passed (before the clock
+	// was suspended, if it is).
+	now := time.Now()
 	overdue := func(x *maint.Task) bool {
-		return x.DueDate != nil && x.DueDate.Before(today) && x.Status.CountsOverdue()
+		if x.Clock == nil || x.Clock.Deadline == nil {
+			return false
+		}
+		until := now
+		if x.Clock.PausedSince != nil {
+			until = *x.Clock.PausedSince
+		}
+		return x.Clock.Deadline.Before(until)
 	}
 	nOverdue := 0
 	for _, x := range all {
 		if x.Overdue != overdue(x) {
-			t.Errorf("task %d: Overdue = %v; due %v, status %s", x.ID, x.Overdue, x.DueDate, x.Status)
+			t.Errorf("task %d: Overdue = %v; clock %+v, status %s", x.ID, x.Overdue, x.Clock, x.Status)
+		}
+		if (x.Clock != nil) != x.Status.Open() {
+			t.Errorf("task %d is %s: clock %+v", x.ID, x.Status, x.Clock)
 		}
 		if overdue(x) {
 			nOverdue++

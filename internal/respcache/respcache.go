@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/sync/singleflight"
 
@@ -37,6 +38,10 @@ type Policy struct {
 	Kinds []string
 	Area  gis.BBox
 	Heavy bool
+	// MaxAge, when set, bounds how long an answer is kept though nothing it
+	// shows changed: answers that move with the clock (lights of time
+	// limits) are rendered again after it.
+	MaxAge time.Duration
 }
 
 // PolicyFunc gives the policy of a request to a route; false means the
@@ -198,6 +203,9 @@ func (c *Responses) Warm(ctx context.Context, p Policy, header http.Header, rend
 func NewEntry(p Policy, h http.Header, body []byte) *cache.Entry {
 	e := &cache.Entry{Key: p.Key, Kinds: p.Kinds, Area: p.Area, Status: http.StatusOK, ContentType: h.Get("Content-Type"),
 		Body: body, Header: map[string]string{}}
+	if p.MaxAge > 0 {
+		e.Expires = time.Now().Add(p.MaxAge)
+	}
 	for _, name := range []string{"Cache-Control", "Content-Crs", "Access-Control-Allow-Origin", "Content-Disposition", "Link"} {
 		if v := h.Get(name); v != "" {
 			e.Header[name] = v
