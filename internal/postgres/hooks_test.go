@@ -30,3 +30,9 @@ func (db *DB) ForgetPopulous() { db.forgetPopulous() }
 
 // DensityMeasured reports whether a density measure is in hand.
 func (db *DB) DensityMeasured() bool { return db.populous.density.Load() != nil }
+
+// ListTasksWithoutClocks lists tasks as they were read before they had
+// clocks: no clock joined or read (the benchmark of what clocks cost).
+func (db *DB) ListTasksWithoutClocks(ctx context.Context, f maint.TaskFilter, v maint.Viewer, emit func(*maint.Task) error) (bool, error) {
+	return db.listTasks(ctx, f, v, emit, false)
+}

@@ -18,7 +18,15 @@ const taskFrom = ` FROM tasks t LEFT JOIN assets a ON a.id = t.asset_id
 	LEFT JOIN task_clocks c ON c.task_id = t.id AND c.ended_at IS NULL`
 
 // taskAssetColumns are the asset's columns and the running clock's.
-const taskAssetColumns = `, a.kind, a.code, a.name, ` + clockColumns
+const taskAssetColumns = `, a.kind, a.code, a.name, ` + taskClockColumns
+
+// taskFromNoClock and taskAssetColumnsNoClock read tasks as they were read
+// before they had clocks (the benchmark of what the clocks cost).
+const (
+	taskFromNoClock         = ` FROM tasks t LEFT JOIN assets a ON a.id = t.asset_id`
+	taskAssetColumnsNoClock = `, a.kind, a.code, a.name, NULL::text, NULL::text, NULL::float8, NULL::timestamptz, NULL::timestamptz,
+	NULL::float8, NULL::int, NULL::timestamptz, NULL::bigint, NULL::int, NULL::bool`
+)
 
 // clockReader reads running clocks: the calendar in force, the warning
 // share and the instant they are read at.
@@ -36,13 +44,13 @@ func (db *DB) reader(ctx context.Context, q querier) clockReader {
 // clock read by rd (none when rd has no calendar).
 func scanTaskRow(row pgx.Row, t *maint.Task, v maint.Viewer, rd clockReader) error {
 	var kind, code, name *string
-	var cs clockScan
-	if err := scanTaskWith(row, t, v, append([]any{&kind, &code, &name}, clockDest(&cs)...)...); err != nil {
+	var cs taskClock
+	if err := scanTaskWith(row, t, v, append([]any{&kind, &code, &name}, cs.dest()...)...); err != nil {
 		return err
 	}
 	t.AssetKind, t.AssetCode, t.AssetName = maint.Kind(deref(kind)), deref(code), deref(name)
 	if rd.cal != nil {
-		attachClock(rd.cal, rd.warn, t, &cs, rd.now)
+		attachClock(rd, t, &cs)
 	}
 	return nil
 }
@@ -72,6 +80,12 @@ func (db *DB) Task(ctx context.Context, id int64, v maint.Viewer) (*maint.Task, 
 // ListTasks streams the tasks that match f in id order, fetching one beyond
 // the limit to learn whether more remain.
 func (db *DB) ListTasks(ctx context.Context, f maint.TaskFilter, v maint.Viewer, emit func(*maint.Task) error) (bool, error) {
+	return db.listTasks(ctx, f, v, emit, true)
+}
+
+// listTasks is ListTasks, with the running clocks read or (for the
+// benchmark of what they cost) not.
+func (db *DB) listTasks(ctx context.Context, f maint.TaskFilter, v maint.Viewer, emit func(*maint.Task) error, clocks bool) (bool, error) {
 	var q query
 	if len(f.Statuses) > 0 {
 		q.and("t.status = ANY(" + q.arg(statusStrings(f.Statuses)) + ")")
@@ -123,8 +137,11 @@ func (db *DB) ListTasks(ctx context.Context, f maint.TaskFilter, v maint.Viewer,
 	if limit <= 0 {
 		limit = maint.DefaultLimit
 	}
-	rd := db.reader(ctx, db.pool)
-	rows, err := db.pool.Query(ctx, "SELECT "+taskColumns+taskAssetColumns+taskFrom+q.whereClause()+
+	rd, cols, from := db.reader(ctx, db.pool), taskAssetColumns, taskFrom
+	if !clocks {
+		rd, cols, from = clockReader{}, taskAssetColumnsNoClock, taskFromNoClock
+	}
+	rows, err := db.pool.Query(ctx, "SELECT "+taskColumns+cols+from+q.whereClause()+
 		order+" LIMIT "+q.arg(limit+1), q.args...)
 	if err != nil {
 		return false, translate(err, "list tasks")

@@ -219,13 +219,9 @@ func (c *Clock) Read(cal *workcal.Calendar, now time.Time, warn float64) Reading
 	dl := *c.Deadline
 	var used, whole, left time.Duration
 	if c.working() {
-		used = cal.WorkingTimeBetween(c.StartedAt, at) - c.Paused
-		whole = cal.WorkingTimeBetween(c.StartedAt, dl) - c.Paused
-		if at.After(dl) {
-			left = -cal.WorkingTimeBetween(dl, at)
-		} else {
-			left = cal.WorkingTimeBetween(at, dl)
-		}
+		// Each instant placed once on the working-time axis.
+		s, a, d := cal.WorkingAxis(c.StartedAt), cal.WorkingAxis(at), cal.WorkingAxis(dl)
+		used, whole, left = max(a-s, 0)-c.Paused, max(d-s, 0)-c.Paused, d-a
 	} else {
 		used = at.Sub(c.StartedAt) - c.Paused
 		whole = dl.Sub(c.StartedAt) - c.Paused

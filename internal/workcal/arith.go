@@ -122,6 +122,15 @@ func (c *Calendar) AddWorkingDays(t time.Time, n int) time.Time {
 	return c.at(target, c.endDay)
 }
 
+// WorkingAxis is t's place on the working-time axis: the working time from
+// a fixed origin to t. WorkingTimeBetween(a, b) is WorkingAxis(b) −
+// WorkingAxis(a) when b is after a; reading several spans that share
+// instants, place each instant once.
+func (c *Calendar) WorkingAxis(t time.Time) time.Duration {
+	_, days, in := c.pos(t)
+	return time.Duration(days)*c.perDay + in
+}
+
 // WorkingTimeBetween is the working time elapsed from a to b: the working
 // hours of working days that lie between them. It is 0 when b is not after
 // a. For every t and d > 0, WorkingTimeBetween(t, AddWorkingHours(t, d)) == d.

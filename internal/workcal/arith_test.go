@@ -304,3 +304,16 @@ func TestOtherHours(t *testing.T) {
 		}
 	}
 }
+
+// The axis gives the same spans as WorkingTimeBetween.
+func TestWorkingAxis(t *testing.T) {
+	cal := Default()
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, Zone)
+	for i := 0; i < 2000; i++ {
+		a := start.Add(time.Duration(i*i%9973) * 37 * time.Minute)
+		b := a.Add(time.Duration(i%700) * 53 * time.Minute)
+		if got, want := cal.WorkingAxis(b)-cal.WorkingAxis(a), cal.WorkingTimeBetween(a, b); got != want {
+			t.Fatalf("%v → %v: axis %v, between %v", a, b, got, want)
+		}
+	}
+}
