@@ -19,12 +19,15 @@ import (
 
 	"inframap/internal/accounts"
 	"inframap/internal/cache"
+	"inframap/internal/evaluation"
 	"inframap/internal/httpx"
 	"inframap/internal/maint"
 	"inframap/internal/photo"
 	"inframap/internal/ratelimit"
 	"inframap/internal/render"
 	"inframap/internal/respcache"
+	"inframap/internal/timelimit"
+	"inframap/internal/workcal"
 )
 
 // Config tunes the HTTP layer.
@@ -69,6 +72,11 @@ type Config struct {
 	// burst of that many, then one every minute/StaffUploadsPerMinute
 	// (default 60).
 	StaffUploadsPerMinute int
+	// Calendar is the working calendar the lights are read on (default
+	// workcal.Default()); WarnShare the share of a limit after which a
+	// light turns yellow (default timelimit.DefaultWarnShare).
+	Calendar  *workcal.Calendar
+	WarnShare float64
 }
 
 func (c *Config) defaults() {
@@ -102,6 +110,9 @@ func (c *Config) defaults() {
 	if c.RenderSlots == 0 {
 		c.RenderSlots = 2 * runtime.NumCPU()
 	}
+	if c.WarnShare == 0 {
+		c.WarnShare = timelimit.DefaultWarnShare
+	}
 	if c.RenderQueueWait == 0 {
 		c.RenderQueueWait = 5 * time.Second
 	}
@@ -120,6 +131,7 @@ type Store interface {
 	maint.FeatureService
 	maint.TileService
 	maint.ExchangeService
+	evaluation.Store
 	Ready(ctx context.Context) error
 }
 
