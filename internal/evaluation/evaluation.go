@@ -379,13 +379,14 @@ func (e *Evaluator) finish(r *Row) {
 		if x.Den == 0 {
 			continue
 		}
-		v := round(float64(x.Num)/float64(x.Den), 4)
-		x.Rate = &v
+		rate := round(float64(x.Num)/float64(x.Den), 4)
+		x.Rate = &rate
 		r.Rates[code] = x
 		w := e.w.Of(code)
 		if w <= 0 {
 			continue
 		}
+		v := rate
 		if def, _ := LookupRate(code); def.Lower {
 			v = max(0, 1-v)
 		}
