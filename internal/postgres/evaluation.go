@@ -57,11 +57,12 @@ func (db *DB) EvaluationCases(ctx context.Context, from, asOf time.Time, emit fu
 		created                 time.Time
 		workType, sub, reporter string
 		step                    *string
+		start                   *time.Time
 		k                       evaluation.Clock
 		outcome                 string
 	)
 	for rows.Next() {
-		if err := rows.Scan(&id, &created, &workType, &sub, &reporter, &step, &k.Assignee, &k.Start, &k.Deadline,
+		if err := rows.Scan(&id, &created, &workType, &sub, &reporter, &step, &k.Assignee, &start, &k.Deadline,
 			&k.Extensions, &k.Suspensions, &k.Rework, &k.End, &outcome, &k.Verifier); err != nil {
 			return translate(err, "evaluation cases")
 		}
@@ -74,7 +75,8 @@ func (db *DB) EvaluationCases(ctx context.Context, from, asOf time.Time, emit fu
 			cur = &evaluation.Case{ID: id, ReportedAt: created, WorkType: workType, Subdistrict: sub,
 				SubdistrictEn: names[sub], Inspector: reporter}
 		}
-		if step != nil {
+		if step != nil && start != nil {
+			k.Start = *start
 			k.Step, k.Outcome = timelimit.Step(*step), timelimit.Outcome(outcome)
 			cur.Clocks = append(cur.Clocks, k)
 		}
