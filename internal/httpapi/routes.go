@@ -69,6 +69,12 @@ func (s *Server) routes() http.Handler {
 	api.Handle("/stats", s.responses.Wrap(reportCard, s.getStats())).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/areas", s.responses.Wrap(areaList, s.listAreas())).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/clusters/{kind}/{z}/{x}/{y}", s.tiles.Clusters()).Methods(http.MethodGet, http.MethodHead)
+	// The evaluation (staff; the weights admin to change). Cached, so the
+	// staff check happens before the cache, in the parse.
+	api.Handle("/evaluation", s.getEvaluation()).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/evaluation/lights", s.getLights()).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/evaluation/weights", s.getWeights()).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/evaluation/weights", s.putWeights()).Methods(http.MethodPut)
 	api.Handle("/meta", s.getMeta()).Methods(http.MethodGet, http.MethodHead)
 
 	// Open311 GeoReport v2.

@@ -19,6 +19,7 @@ import (
 
 	"inframap/internal/accounts"
 	"inframap/internal/cache"
+	"inframap/internal/evaluation"
 	"inframap/internal/httpx"
 	"inframap/internal/maint"
 	"inframap/internal/photo"
@@ -122,6 +123,7 @@ type Store interface {
 	maint.TileService
 	maint.ExchangeService
 	timelimit.Service
+	evaluation.Store
 	Ready(ctx context.Context) error
 }
 

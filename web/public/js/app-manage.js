@@ -15,6 +15,7 @@ import { Notices } from './notice.js';
 import { TaskPanel } from './task-panel.js';
 import { AssetEditor } from './asset-editor.js';
 import { AdminPanel } from './admin.js';
+import { EvaluationPanel } from './evaluation.js';
 import { statusColor } from './symbols.js';
 
 /* global L */
@@ -57,6 +58,8 @@ function setupTabs() {
     if (focus) tab.focus();
     setAddress({ tab: tab.dataset.tab === 'queue' ? '' : tab.dataset.tab });
     if (tab.dataset.tab === 'admin' && !app.adminLoaded) { app.adminLoaded = true; app.admin.load(); }
+    if (tab.dataset.tab === 'eval' && !app.evalLoaded) { app.evalLoaded = true; app.evaluation.load(); }
+    app.evaluation?.show(tab.dataset.tab === 'eval');
   };
   for (const tab of tabs) {
     tab.addEventListener('click', () => select(tab, false));
@@ -274,6 +277,7 @@ async function start(me) {
     onClose: () => setAddress({ asset: '' }),
   });
   app.admin = new AdminPanel($('#panel-admin'), { me, onCrews: (c) => { app.crews = c; } });
+  app.evaluation = new EvaluationPanel($('#panel-eval'), { map: app.map, proj: app.proj });
   $('.skip').addEventListener('click', (e) => {
     e.preventDefault();
     app.selectTab('queue', false);
@@ -286,6 +290,7 @@ async function start(me) {
     loadQueue();
     if (app.task.task) app.task.render();
     if (app.adminLoaded) app.admin.render();
+    if (app.evalLoaded) app.evaluation.load();
   });
 
   const a = address();
