@@ -126,8 +126,15 @@ export function changeText(key, ch, ctx = {}) {
   }
 }
 
+// The order a row's changes are said in: what was decided, what it did to
+// the clock, then the fields (the service's changes are an unordered object).
+const CHANGE_ORDER = ['extension_requested', 'suspension_requested', 'extension_approved', 'extension_refused',
+  'suspension_approved', 'suspension_refused', 'extended', 'suspended', 'late', 'deadline'];
+const rank = (k) => (CHANGE_ORDER.includes(k) ? CHANGE_ORDER.indexOf(k) : CHANGE_ORDER.length);
+
 /** changesText lists a history row's changes in words; keys it does not know are left out. */
 export function changesText(changes, ctx) {
   if (!changes || typeof changes !== 'object') return [];
-  return Object.entries(changes).map(([k, ch]) => changeText(k, ch, ctx)).filter(Boolean);
+  return Object.entries(changes).sort(([a], [b]) => rank(a) - rank(b))
+    .map(([k, ch]) => changeText(k, ch, ctx)).filter(Boolean);
 }
