@@ -130,6 +130,8 @@ test('offline, a photo waits in the outbox; back online exactly one lands and sh
   await page.locator(`[data-testid="task-item"][data-id="${k.id}"]`).click();
   const thumb = page.locator('[data-testid="task-photos"] [data-testid="photo-thumb"][data-stage="after"]');
   await thumb.first().waitFor();
+  // Wait for the image itself, not for its element: on a busy machine it decodes a moment later.
+  await thumb.first().locator('img').evaluate((img) => (img.complete && img.naturalWidth > 0) || new Promise((resolve) => img.addEventListener('load', resolve, { once: true })));
   assert.ok(await thumb.first().locator('img').evaluate((img) => img.complete && img.naturalWidth > 0), 'the thumbnail loads');
   await page.fill('[data-testid="verify-note"]', '现场核查合格');
   await page.click('[data-testid="verify-pass"]');

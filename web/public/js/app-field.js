@@ -14,6 +14,7 @@ import { readExif, resize } from './photo.js';
 import { Outbox } from './outbox.js';
 import { pair, strip } from './gallery.js';
 import { statusColor } from './symbols.js';
+import { lightBadge, leftText, limitText, deadlineText } from './clock.js';
 
 const $ = (sel) => document.querySelector(sel);
 const app = { view: 'nearby', position: null, assets: [], pendingUrls: new Map() };
@@ -147,7 +148,10 @@ function taskItem(k, here) {
   const b = el('button', { type: 'button', class: 'item', 'data-testid': 'task-item', 'data-id': String(k.id) },
     el('span', { class: 'item-name', text: k.title }),
     d !== null ? el('span', { class: 'dist', text: metres(d) }) : null,
-    el('span', { class: 'item-meta' }, `${k.ref} · `, chip(k.status), k.assignee ? ` · ${k.assignee}` : ''));
+    el('span', { class: 'item-meta' }, `${k.ref} · `, chip(k.status), k.assignee ? ` · ${k.assignee}` : '', ' ',
+      lightBadge(k.clock ? k.clock.light : 'none', { testid: 'task-light' }),
+      k.clock && k.clock.light !== 'none' && k.clock.light !== 'paused' ? ` ${leftText(k.clock)}` : ''));
+  b.dataset.light = k.clock ? k.clock.light : 'none';
   b.addEventListener('click', () => go('task', { task: String(k.id) }));
   return el('li', {}, b);
 }
@@ -210,6 +214,10 @@ async function drawTask() {
   row(t('details.status'), statusName(k.status), 'task-status');
   row(t('details.assignee'), k.assignee);
   row(t('details.dueDate'), k.due_date);
+  if (k.clock) {
+    row(t('clock.heading'), `${limitText(k.clock)} · ${leftText(k.clock)}`, 'task-clock');
+    if (k.clock.deadline) row(t('clock.deadline'), deadlineText(k.clock.deadline), 'task-deadline');
+  }
   if (k.description) row(t('task.description'), k.description);
 
   // Photos: the service's, then those still waiting to be sent.

@@ -4,7 +4,7 @@
 // photos, the asset editor on the map, and for admins users, crews and the
 // audit trail. The open task and asset are in the address (?task=, ?asset=).
 import { getJSON, query, ApiError } from './api.js';
-import { t, name, dateTime, onLangChange } from './i18n.js';
+import { t, name, num, dateTime, onLangChange } from './i18n.js';
 import { el, option, problemText } from './dom.js';
 import { whoami, loginForm, logout, setupLanguage, can } from './session.js';
 import { readState } from './state.js';
@@ -17,11 +17,14 @@ import { AssetEditor } from './asset-editor.js';
 import { AdminPanel } from './admin.js';
 import { EvaluationPanel } from './evaluation.js';
 import { statusColor } from './symbols.js';
+import { lightBadge, leftText, deadlineText } from './clock.js';
 
 /* global L */
 
 const $ = (sel) => document.querySelector(sel);
-const app = { crews: [], queue: 'reported' };
+const app = { crews: [], queue: 'reported', sort: 'newest' };
+// The orders of the queue: the service sorts (order=), the page keeps it.
+const SORTS = ['time_left', 'newest', 'oldest'];
 const QUEUES = {
   reported: { status: 'reported' },
   overdue: { overdue: 'true' },
@@ -31,7 +34,7 @@ const QUEUES = {
 
 function address() {
   const p = new URLSearchParams(location.search);
-  return { task: p.get('task') || '', asset: p.get('asset') || '', tab: p.get('tab') || '', queue: p.get('queue') || '' };
+  return { task: p.get('task') || '', asset: p.get('asset') || '', tab: p.get('tab') || '', queue: p.get('queue') || '', sort: p.get('sort') || '' };
 }
 
 function setAddress(changes) {
@@ -87,23 +90,56 @@ function renderQueueShell() {
   }
   const refresh = el('button', { type: 'button', class: 'btn', 'data-testid': 'queue-refresh', text: t('console.refresh') });
   refresh.addEventListener('click', () => loadQueue());
+  const sort = el('select', { id: 'q-sort', 'data-testid': 'queue-sort' }, SORTS.map((o) => option(o, t(`clock.sort.${o}`), o === app.sort)));
+  sort.addEventListener('change', () => { app.sort = sort.value; setAddress({ sort: app.sort === 'newest' ? '' : app.sort }); loadQueue(); });
+  app.lightsSummary = el('p', { class: 'lights-summary', 'data-testid': 'queue-lights', 'aria-live': 'polite' });
   app.queueCount = el('p', { class: 'shown', role: 'status', 'data-testid': 'queue-count' });
   app.queueList = el('ul', { class: 'queue', id: 'queue-list', tabindex: '-1', 'data-testid': 'queue-list', 'aria-label': t(`console.queue.${app.queue}`) });
-  root.replaceChildren(el('h2', { class: 'panel-h', text: t('console.queueHeading') }), group, el('div', { class: 'btn-row' }, refresh), app.queueCount, app.queueList);
+  root.replaceChildren(el('h2', { class: 'panel-h', text: t('console.queueHeading') }), group, app.lightsSummary,
+    el('div', { class: 'queue-tools' }, el('div', { class: 'field' }, el('label', { for: 'q-sort', text: t('clock.sort') }), sort), refresh),
+    app.queueCount, app.queueList);
+  if (app.lights) showLights(app.lights);
+}
+
+/** loadLights counts the open cases by light (GET /api/v1/stats), for the line over the queue. */
+async function loadLights() {
+  try {
+    const st = await getJSON('/api/v1/stats');
+    app.lights = st.tasks.lights;
+    showLights(app.lights);
+  } catch { /* the queue is still useful without the counts */ }
+}
+
+function showLights(l) {
+  const n = (k) => num(l[k] || 0);
+  app.lightsSummary.textContent = t('clock.lights', { red: n('red'), yellow: n('yellow'), green: n('green'), paused: n('paused') });
+  app.lightsSummary.dataset.red = String(l.red || 0);
+  const b = document.querySelector('[data-testid="queue-overdue"]');
+  if (b) b.textContent = `${t('console.queue.overdue')} ${num(l.red || 0)}`;
+}
+
+/** clockOf is the light and time left of a queue item, with its deadline for tests and sorting. */
+function clockOf(k) {
+  const light = k.clock ? k.clock.light : 'none';
+  const left = el('span', { class: 'left-text' + (light === 'red' ? ' late' : ''), 'data-testid': 'queue-left', text: leftText(k.clock) });
+  const box = el('span', { class: 'item-clock' }, lightBadge(light, { testid: 'queue-light' }), left);
+  if (k.clock?.deadline) left.title = `${t('clock.deadline')} ${deadlineText(k.clock.deadline)}`;
+  return box;
 }
 
 async function loadQueue() {
   const q = app.queue;
+  loadLights();
   app.queueCount.textContent = t('app.loading');
   let page;
   try {
-    page = await getJSON(query('/api/v1/tasks', { ...QUEUES[q], limit: 200 }));
+    page = await getJSON(query('/api/v1/tasks', { ...QUEUES[q], order: app.sort, limit: 200 }));
   } catch (err) {
     app.queueCount.textContent = problemText(err);
     return;
   }
   if (q !== app.queue) return;
-  const tasks = page.tasks.sort((a, b) => (b.created_at < a.created_at ? -1 : 1));
+  const tasks = page.tasks;
   const more = (page.links || []).some((l) => l.rel === 'next');
   app.queueCount.textContent = t(more ? 'console.countMore' : 'console.count', { n: tasks.length });
   app.queueCount.dataset.count = String(tasks.length);
@@ -112,10 +148,12 @@ async function loadQueue() {
   app.queueList.replaceChildren(...tasks.map((k) => {
     const dot = el('span', { class: 'dot', 'aria-hidden': 'true' });
     dot.style.background = statusColor(k.status);
-    const b = el('button', { type: 'button', class: 'item', 'data-testid': 'queue-item', 'data-id': String(k.id), 'data-ref': k.ref },
-      dot, el('span', { class: 'item-name', text: k.title }),
+    const b = el('button', { type: 'button', class: 'item', 'data-testid': 'queue-item', 'data-id': String(k.id), 'data-ref': k.ref,
+      'data-light': k.clock ? k.clock.light : 'none', 'data-deadline': k.clock?.deadline || '' },
+      dot, el('span', { class: 'item-name', text: k.title }), clockOf(k),
       el('span', { class: 'item-meta', text: [k.ref, statusName(k.status), t(`priority.${k.priority}`),
-        k.assignee, k.due_date && `${t('details.dueDate')} ${k.due_date}`, k.overdue && t('details.overdue'), t(`source.${k.source}`), dateTime(k.created_at)].filter(Boolean).join(' · ') }));
+        k.assignee, k.clock?.deadline && `${t('clock.deadline')} ${deadlineText(k.clock.deadline)}`,
+        !k.clock?.deadline && k.due_date && `${t('details.dueDate')} ${k.due_date}`, t(`source.${k.source}`), dateTime(k.created_at)].filter(Boolean).join(' · ') }));
     if (k.overdue) b.classList.add('overdue');
     b.addEventListener('click', () => openTask(k.id, b));
     return el('li', {}, b);
@@ -262,7 +300,7 @@ async function start(me) {
     try { app.crews = (await getJSON('/api/v1/crews')).crews; } catch { app.crews = []; }
   }
   app.task = new TaskPanel($('#task-panel'), {
-    meta: app.meta, crews: () => app.crews,
+    meta: app.meta, crews: () => app.crews, me,
     onChanged: () => loadQueue(),
     onAsset: (id) => editAsset(id, $('[data-testid="task-edit-asset"]')),
     onClose: () => { setAddress({ task: '' }); app.highlight?.remove(); },
@@ -294,7 +332,8 @@ async function start(me) {
   });
 
   const a = address();
-  if (a.queue && QUEUES[a.queue]) { app.queue = a.queue; renderQueueShell(); }
+  if (SORTS.includes(a.sort)) app.sort = a.sort;
+  if ((a.queue && QUEUES[a.queue]) || a.sort) { if (QUEUES[a.queue]) app.queue = a.queue; renderQueueShell(); }
   await loadQueue();
   if (a.tab && a.tab !== 'queue' && !(a.tab === 'admin' && !can(me, 'admin'))) app.selectTab(a.tab, false);
   if (a.task) openTask(a.task);

@@ -1,7 +1,7 @@
 // app-public.js: the public map page (/). Wires the shared modules together:
 // state in the address, the map with its basemap and layers, the panels
 // (filters and legend, report card, list) and the details of one feature.
-import { api } from './api.js';
+import { api, getList } from './api.js';
 import { t, name, lang, setLang, onLangChange, applyI18n } from './i18n.js';
 import { readState, writeState } from './state.js';
 import { createMap, viewOf } from './map.js';
@@ -101,18 +101,61 @@ function shownFeatures(keep, kinds) {
   return app.layers.all().filter((f) => kinds.has(f.properties.kind) && keep(f));
 }
 
+const OPEN = ['reported', 'filed', 'dispatched', 'in_progress', 'done'];
+
+/**
+ * loadDue finds the assets with open work on time or late (anonymous
+ * callers list tasks with overdue=true|false), asked for only when the
+ * filter is first used, so the first draw does not wait for it.
+ */
+function loadDue(due) {
+  app.due ||= {};
+  app.due[due] ||= getList('/api/v1/tasks', 'tasks', { status: OPEN.join(','), overdue: String(due === 'late') }).then((tasks) => {
+    const ids = new Set();
+    const byKind = {};
+    for (const k of tasks) {
+      if (!k.asset_id || ids.has(k.asset_id)) continue;
+      ids.add(k.asset_id);
+      if (k.asset) byKind[k.asset.kind] = (byKind[k.asset.kind] || 0) + 1;
+    }
+    return { ids, byKind };
+  }).catch((err) => { delete app.due[due]; throw err; });
+  return app.due[due];
+}
+
+/** dueNow is what loadDue found for the chosen filter, once it has come. */
+const dueNow = () => (state.due && app.dueLoaded ? app.dueLoaded[state.due] : null);
+
 /** refilter applies the filters to the map, the legend counts and the list. */
 function refilter() {
   if (!app.layers || !app.filters) return;
-  const keep = matcher(state);
+  const map = $('#map');
+  if (state.due && !dueNow()) {
+    // Asked for once; the map changes when the answer comes.
+    const due = state.due;
+    map.dataset.due = 'loading';
+    loadDue(due).then((d) => {
+      app.dueLoaded = { ...app.dueLoaded, [due]: d };
+      if (state.due === due) refilter();
+    }).catch(showError);
+    return;
+  }
+  map.dataset.due = state.due || 'all';
+  const dueIds = dueNow()?.ids || null;
+  const keep = matcher(state, { dueIds });
   const kinds = app.filters.kindsShown();
-  const key = JSON.stringify([state.kinds, state.statuses, state.subdistrict, state.from, state.to, state.q]);
-  const counts = app.layers.filter(keep, kinds, state.statuses ? new Set(state.statuses) : null, key);
+  const key = JSON.stringify([state.kinds, state.statuses, state.subdistrict, state.from, state.to, state.q, state.due]);
+  // A programme drawn tile by tile gets its assets filtered one by one; the
+  // server's clusters cannot say which members are late, so they are left
+  // out while the filter is on, and the legend counts the open work instead.
+  const clusterStatuses = state.due ? new Set() : state.statuses ? new Set(state.statuses) : null;
+  const counts = app.layers.filter(keep, kinds, clusterStatuses, key);
+  if (state.due) for (const kind of kinds) if (app.layers.isTiled(kind)) counts[kind] = dueNow().byKind[kind] || 0;
   // Status counts ignore the status filter, so the legend says what each box would add.
-  const keepAnyStatus = matcher(state, { ignoreStatus: true });
+  const keepAnyStatus = matcher(state, { ignoreStatus: true, dueIds });
   const statusCounts = {};
   for (const kind of kinds) {
-    if (!app.layers.isTiled(kind)) continue;
+    if (!app.layers.isTiled(kind) || state.due) continue;
     // A programme drawn tile by tile is counted by the stats, whatever is in view.
     for (const [s, n] of Object.entries(app.layers.tiledStats[kind]?.by_status || {})) {
       statusCounts[s] = (statusCounts[s] || 0) + n;
@@ -133,7 +176,7 @@ function refilter() {
 /** relist shows in the list what the tiles in view brought, a moment after they stop coming. */
 function relist() {
   clearTimeout(app.relistTimer);
-  app.relistTimer = setTimeout(() => app.list.setFeatures(shownFeatures(matcher(state), app.filters.kindsShown())), 250);
+  app.relistTimer = setTimeout(() => app.list.setFeatures(shownFeatures(matcher(state, { dueIds: dueNow()?.ids }), app.filters.kindsShown())), 250);
 }
 
 /**

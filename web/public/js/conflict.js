@@ -4,6 +4,7 @@
 // change is lost silently, and nobody has to guess what happened.
 import { t, dateTime } from './i18n.js';
 import { el } from './dom.js';
+import { changesText } from './clock.js';
 
 /**
  * conflictBox draws the notice. rows: [{label, mine, theirs}] of the fields
@@ -43,13 +44,9 @@ function pick(o, path) {
   return path.split('.').reduce((x, k) => (x === null || x === undefined ? undefined : x[k]), o);
 }
 
-/** eventText is one history entry as a line: when, who, what, note. */
-export function eventText(e, statusName) {
+/** eventText is one history entry as a line: when, who, what, the changes in words, note. */
+export function eventText(e, statusName, ctx = {}) {
   const step = e.to ? (e.from ? `${statusName(e.from)} → ${statusName(e.to)}` : `→ ${statusName(e.to)}`) : t('conflict.edited');
-  let changes = '';
-  if (e.changes && typeof e.changes === 'object') {
-    const v = (x) => (x === null || x === undefined || x === '' ? '—' : String(x));
-    changes = Object.entries(e.changes).map(([k, ch]) => (Array.isArray(ch) ? `${k}: ${v(ch[0])} → ${v(ch[1])}` : k)).join(', ');
-  }
+  const changes = changesText(e.changes, { statusName, ...ctx }).join(', ');
   return [dateTime(e.at), e.actor, step, changes, e.note].filter(Boolean).join(' · ');
 }

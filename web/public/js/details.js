@@ -5,6 +5,7 @@ import { api } from './api.js';
 import { t, has, name, num, wan, yuan, dateTime, day, isZh } from './i18n.js';
 import { statusColor } from './symbols.js';
 import { el } from './dom.js';
+import { lightBadge, deadlineText } from './clock.js';
 import { pair, strip } from './gallery.js';
 
 // Attributes shown per kind, in this order; anything else the service adds
@@ -196,6 +197,13 @@ export class DetailsPanel {
       add(t('details.status'), this.statusName(task.status));
       add(t('details.assignee'), task.assignee);
       add(t('details.dueDate'), task.due_date && (task.due_date + (task.overdue ? ` · ${t('details.overdue')}` : '')));
+      // Open work on the clock: residents see on time or late (not who is to blame), today's view only.
+      if (task.clock && task.clock.light !== 'none' && !asOf) {
+        const late = task.overdue;
+        dl.append(el('div', {}, el('dt', { text: t('due.heading') }), el('dd', {},
+          lightBadge(late ? 'red' : 'green', { testid: 'details-due', label: t(late ? 'due.late' : 'due.on_time') }),
+          task.clock.deadline ? ` ${t('clock.deadline')} ${deadlineText(task.clock.deadline)}` : '')));
+      }
       if (task.quantity && (task.quantity.planned !== null || task.quantity.done !== null)) {
         const u = (n) => (n === null || n === undefined ? '–' : t(`unit.${task.quantity.unit}`) !== `unit.${task.quantity.unit}` ? t(`unit.${task.quantity.unit}`, { n: num(n) }) : num(n));
         add(t('details.quantity'), t('details.quantityDone', { done: u(task.quantity.done), planned: u(task.quantity.planned) }));

@@ -11,11 +11,15 @@ import { el } from './dom.js';
  * matcher is the filter of the map and the list. The completion range keeps
  * closed features whose status date (Asia/Shanghai) falls inside it.
  */
-export function matcher(s, { ignoreStatus = false } = {}) {
+export function matcher(s, { ignoreStatus = false, dueIds = null } = {}) {
   const statuses = !ignoreStatus && s.statuses ? new Set(s.statuses) : null;
   const q = s.q.trim().toLowerCase();
+  // On time / late: the assets with open work of that kind (dueIds, loaded
+  // by the page); nothing until they are known.
+  const due = s.due ? dueIds || new Set() : null;
   return (f) => {
     const p = f.properties;
+    if (due && !due.has(f.id)) return false;
     if (statuses && !statuses.has(p.status || 'none')) return false;
     if (s.subdistrict && p.subdistrict !== s.subdistrict) return false;
     if (q && !(p.name.toLowerCase().includes(q) || (p.name_en || '').toLowerCase().includes(q) ||
@@ -119,6 +123,18 @@ export class FilterPanel {
     }
     root.append(stBox);
 
+    // Open work by its time limit (按期 / 超期)
+    const dueBox = el('fieldset', { class: 'due-filter', 'data-testid': 'due-filter' }, el('legend', { text: t('due.heading') }));
+    const dueRow = el('div', { class: 'seg-row' });
+    for (const v of ['', 'on_time', 'late']) {
+      const id = `f-due-${v || 'all'}`;
+      const r = el('input', { type: 'radio', name: 'due', id, value: v, 'data-testid': `due-${v || 'all'}`, checked: (s.due || '') === v });
+      r.addEventListener('change', () => { if (r.checked) { s.due = v; changed(); } });
+      dueRow.append(el('label', { for: id }, r, el('span', { text: t(v ? `due.${v}` : 'due.all') })));
+    }
+    dueBox.append(dueRow, el('p', { class: 'hint', text: t('due.hint') }));
+    root.append(dueBox);
+
     // Sub-district
     const sel = el('select', { id: 'f-sd', 'data-testid': 'subdistrict' },
       el('option', { value: '', text: t('filters.allSubdistricts') }));
@@ -137,7 +153,7 @@ export class FilterPanel {
 
     const reset = el('button', { type: 'button', class: 'btn', 'data-testid': 'reset-filters', text: t('filters.reset') });
     reset.addEventListener('click', () => {
-      Object.assign(s, { kinds: null, statuses: null, subdistrict: '', from: '', to: '', q: '' });
+      Object.assign(s, { kinds: null, statuses: null, subdistrict: '', from: '', to: '', q: '', due: '' });
       this.render();
       changed();
       this.root.querySelector('#f-q').focus();

@@ -116,3 +116,25 @@ export function day(iso) {
 
 /** today is the current calendar day in Asia/Shanghai. */
 export const today = () => day(new Date().toISOString());
+
+const MONTHS_EN = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/**
+ * shortDateTime shows an instant for people, in Asia/Shanghai: "12月8日 17:30"
+ * / "8 Dec 17:30", with the year when it is not this year's.
+ */
+export function shortDateTime(iso) {
+  if (!iso) return '';
+  const p = parts(iso);
+  const thisYear = parts(new Date().toISOString()).year === p.year;
+  const m = Number(p.month);
+  const d = Number(p.day);
+  if (isZh()) return `${thisYear ? '' : `${p.year}年`}${m}月${d}日 ${p.hour}:${p.minute}`;
+  return `${d} ${MONTHS_EN[m - 1]}${thisYear ? '' : ` ${p.year}`} ${p.hour}:${p.minute}`;
+}
+
+/** plural picks key.one for one in the current language when the table has it. */
+export function plural(key, n, vars = {}) {
+  const k = n === 1 && has(`${key}.one`) ? `${key}.one` : key;
+  return t(k, { n: num(n, 1), ...vars });
+}

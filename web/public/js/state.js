@@ -20,6 +20,8 @@ export function readState(search = location.search) {
     from: dateOf('from'), to: dateOf('to'),
     q: p.get('q') || '',
     asOf: dateOf('as_of'),
+    // Open work by its time limit: '' (all), 'on_time' or 'late'.
+    due: ['on_time', 'late'].includes(p.get('due')) ? p.get('due') : '',
     id: p.get('id') || '',
     tab: p.get('tab') || '',
     // Basemap configuration (see basemap.js): which provider, its key, and
@@ -49,6 +51,7 @@ export function writeState(s) {
   set('to', s.to);
   set('q', s.q);
   set('as_of', s.asOf);
+  set('due', s.due);
   set('id', s.id);
   set('tab', s.tab);
   set('basemap', s.basemap);

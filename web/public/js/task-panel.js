@@ -4,17 +4,18 @@
 // Every write carries If-Match with the version read; a 412 shows what the
 // other person changed and a way to reload.
 import { getJSON, send, ApiError } from './api.js';
-import { t, name, num, dateTime } from './i18n.js';
+import { t, name, num, dateTime, shortDateTime } from './i18n.js';
 import { el, field, option, showFieldErrors, clearFieldErrors, problemText, say } from './dom.js';
 import { conflictBox, diffRows, eventText } from './conflict.js';
 import { pair, strip } from './gallery.js';
+import { lightBadge, leftText, limitText, deadlineText, sharePercent, extensionAmount, changesText } from './clock.js';
 
 const PRIORITIES = ['low', 'normal', 'high', 'urgent'];
 
 export class TaskPanel {
   /** root: the panel element; meta: the vocabulary; crews(): the crews; onChanged(task), onAsset(id), onClose(). */
-  constructor(root, { meta, crews, onChanged, onAsset, onClose, onShow, focusAfterClose }) {
-    Object.assign(this, { root, meta, crews, onChanged, onAsset, onClose, onShow, focusAfterClose });
+  constructor(root, { meta, crews, me, onChanged, onAsset, onClose, onShow, focusAfterClose }) {
+    Object.assign(this, { root, meta, crews, me, onChanged, onAsset, onClose, onShow, focusAfterClose });
     this.task = null;
     root.addEventListener('keydown', (e) => {
       if (e.key === 'Escape' && !e.target.closest('dialog')) { e.preventDefault(); this.close(); }
@@ -103,7 +104,7 @@ export class TaskPanel {
       b.addEventListener('click', () => this.onAsset(k.asset_id));
       parts.push(b);
     }
-    parts.push(this.transitionForm(), this.editForm(), this.photoSection(), this.historySection());
+    parts.push(this.clockSection(), this.transitionForm(), this.handBackForm(), this.editForm(), this.photoSection(), this.historySection());
     this.root.replaceChildren(...parts);
   }
 
@@ -129,7 +130,8 @@ export class TaskPanel {
     const sync = () => {
       dispatchBox.hidden = to.value !== 'dispatched';
       closeHint.hidden = to.value !== 'closed';
-      const needsNote = ['rejected', 'cancelled'].includes(to.value) || (k.status === 'done' && to.value === 'in_progress');
+      const needsNote = ['rejected', 'cancelled'].includes(to.value) || (k.status === 'done' && to.value === 'in_progress')
+        || (k.status === 'dispatched' && to.value === 'filed');
       noteHint.textContent = needsNote ? t('task.noteRequired') : t('task.noteOptional');
     };
     to.addEventListener('change', sync);
@@ -222,11 +224,200 @@ export class TaskPanel {
 
   historySection() {
     const ol = el('ol', { class: 'events', 'data-testid': 'task-history' });
+    const ctx = { statusName: (c) => this.statusName(c), phaseName: (c) => this.phaseName(c), unit: this.task.clock?.limit.unit };
     for (const e of this.task.history) {
-      ol.append(el('li', { 'data-testid': 'history-event' }, el('span', { text: eventText(e, (s) => this.statusName(s)) })));
+      const step = e.to ? (e.from ? `${this.statusName(e.from)} → ${this.statusName(e.to)}` : `→ ${this.statusName(e.to)}`) : '';
+      const changes = changesText(e.changes, ctx);
+      ol.append(el('li', { 'data-testid': 'history-event' },
+        el('time', { datetime: e.at, text: dateTime(e.at) }), el('span', { text: e.actor }),
+        step || !changes.length ? el('span', { class: 'step', text: step || t('conflict.edited') }) : null,
+        changes.length ? el('span', { class: 'changes', 'data-testid': 'history-changes', text: changes.join(' · ') }) : null,
+        e.note ? el('span', { class: 'note', text: e.note }) : null));
     }
     return el('section', { class: 'history', 'aria-labelledby': 'th-h' }, el('h3', { id: 'th-h', text: t('details.history') }),
       el('p', { class: 'muted', text: t('details.timesNote') }), ol);
+  }
+
+  // ---- the clock ----------------------------------------------------------
+
+  /** clockSection shows the running step's time limit, its requests, and what this person may do about it. */
+  clockSection() {
+    const c = this.task.clock;
+    const sec = el('section', { class: 'clock', 'data-testid': 'task-clock', 'aria-labelledby': 'tc-h' },
+      el('h3', { id: 'tc-h', text: t('clock.heading') }));
+    if (!c) {
+      sec.append(el('p', { class: 'muted', 'data-testid': 'clock-none', text: t('clock.noClock') }));
+      return sec;
+    }
+    sec.dataset.light = c.light;
+    const left = c.light === 'paused' && c.paused_since ? t('clock.paused', { since: shortDateTime(c.paused_since) }) : leftText(c);
+    sec.append(el('p', { class: 'clock-now' }, lightBadge(c.light, { testid: 'clock-light' }),
+      el('span', { class: 'left-text' + (c.light === 'red' ? ' late' : ''), 'data-testid': 'clock-left', text: left })));
+    const dl = el('dl', { class: 'attrs' });
+    const row = (label, v, id, extra = {}) => dl.append(el('div', {}, el('dt', { text: label }), el('dd', { text: v, 'data-testid': id, ...extra })));
+    row(t('clock.heading'), limitText(c), 'clock-limit');
+    row(t('clock.deadline'), deadlineText(c.deadline), 'clock-deadline', { 'data-deadline': c.deadline || '' });
+    row(t('clock.started'), shortDateTime(c.started_at), 'clock-started');
+    sec.append(dl);
+    const p = sharePercent(c);
+    if (p !== null) {
+      sec.append(el('progress', { class: `l-${c.light}`, max: '100', value: String(Math.min(100, p)), 'data-testid': 'clock-share',
+        'aria-label': t('clock.shareLabel'), 'aria-valuetext': t('clock.share', { p }) }),
+      el('p', { class: 'muted', text: t('clock.share', { p: num(p) }) }));
+    }
+    sec.append(el('p', { class: 'muted', 'data-testid': 'clock-counts', text: t('clock.counts', { e: num(c.extensions), s: num(c.suspensions) }) }));
+    if (c.rework) sec.append(el('p', { class: 'rework', 'data-testid': 'clock-rework', text: t('clock.rework') }));
+    if (c.requests?.length) {
+      sec.append(el('h4', { text: t('clock.requests') }),
+        el('ul', { class: 'requests', 'data-testid': 'clock-requests' }, [...c.requests].reverse().map((r) => this.requestItem(r))));
+    }
+    if (this.canDecide() && c.light === 'paused') sec.append(this.resumeForm());
+    const pending = (kind) => (c.requests || []).some((r) => r.kind === kind && !r.decision);
+    if (c.light !== 'none' && c.light !== 'paused' && !pending('extension')) sec.append(this.extensionForm());
+    if (c.light !== 'none' && c.light !== 'paused' && !pending('suspension')) sec.append(this.suspensionForm());
+    return sec;
+  }
+
+  canDecide() {
+    return !!this.me && this.me.permissions.includes('edit_task');
+  }
+
+  /** requestItem is one extension or suspension request, with its decision or the buttons to decide it. */
+  requestItem(r) {
+    const c = this.task.clock;
+    const state = r.decision || 'pending';
+    const what = r.kind === 'extension' ? t('req.extension', { d: extensionAmount(c.limit.unit, r.n) }) : t('req.suspension');
+    const li = el('li', { 'data-testid': 'clock-request', 'data-kind': r.kind, 'data-state': state, 'data-id': String(r.id) },
+      el('p', {}, el('strong', { text: what }), ' · ', el('span', { 'data-testid': 'request-state', text: t(`req.${state}`) })),
+      el('p', { text: r.reason }),
+      el('p', { class: 'muted', text: t('req.asked', { who: r.requested_by || '—', at: shortDateTime(r.requested_at) }) }));
+    if (r.decision) {
+      li.append(el('p', { class: 'muted', text: t('req.decided', { who: r.decided_by || '—', at: shortDateTime(r.decided_at), decision: t(`req.${r.decision}`) }) }));
+      if (r.note) li.append(el('p', { text: r.note }));
+      if (r.ended_at) li.append(el('p', { class: 'muted', text: t('req.ended', { at: shortDateTime(r.ended_at) }) }));
+      return li;
+    }
+    if (!this.canDecide()) return li;
+    const own = r.requested_by === this.me.user.email && !this.me.permissions.includes('admin');
+    if (own) {
+      li.append(el('p', { class: 'hint', 'data-testid': 'own-request', text: t('clock.ownRequest') }));
+      return li;
+    }
+    const note = el('textarea', { name: 'note', rows: '2', maxlength: '1000', 'data-testid': 'decision-note' });
+    const form = el('form', { class: 'decide', novalidate: true }, field(t('clock.decisionNote'), note, { name: 'note' }));
+    const status = el('p', { class: 'form-status', role: 'alert', hidden: true });
+    const approve = el('button', { type: 'button', class: 'btn primary', 'data-testid': 'request-approve', text: t('clock.approve') });
+    const refuse = el('button', { type: 'button', class: 'btn', 'data-testid': 'request-refuse', text: t('clock.refuse') });
+    const decide = (action) => this.clockAction({ action, request: r.id, note: note.value.trim() }, form, status,
+      t(action === 'approve' ? 'clock.approved' : 'clock.refused'), [approve, refuse]);
+    approve.addEventListener('click', () => decide('approve'));
+    refuse.addEventListener('click', () => decide('refuse'));
+    form.append(status, el('div', { class: 'btn-row' }, approve, refuse));
+    li.append(form);
+    return li;
+  }
+
+  extensionForm() {
+    const c = this.task.clock;
+    const unit = c.limit.unit === 'due_date' ? 'working_days' : c.limit.unit;
+    const n = el('input', { type: 'number', name: 'n', min: unit === 'working_days' ? '1' : '0.5', step: unit === 'working_days' ? '1' : '0.5',
+      inputmode: 'decimal', required: true, 'data-testid': 'extension-n' });
+    const reason = el('textarea', { name: 'reason', rows: '2', maxlength: '1000', required: true, 'data-testid': 'extension-reason' });
+    const status = el('p', { class: 'form-status', role: 'alert', 'data-testid': 'extension-status', hidden: true });
+    const submit = el('button', { type: 'submit', class: 'btn', 'data-testid': 'extension-submit', text: t('clock.send') });
+    const form = el('form', { class: 'task-form', 'data-testid': 'extension-form', novalidate: true },
+      field(t('clock.extensionN', { unit: t(`unit.${unit}`) }), n, { name: 'n' }), field(t('clock.reason'), reason, { name: 'reason' }), status, submit);
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const errors = {};
+      const v = Number(n.value);
+      if (!(n.value !== '' && v > 0) || (unit === 'working_days' && !Number.isInteger(v))) errors.n = t('clockerr.n');
+      if (!reason.value.trim()) errors.reason = t('clockerr.reason');
+      if (Object.keys(errors).length) { showFieldErrors(form, errors); return; }
+      this.clockAction({ action: 'request_extension', n: v, reason: reason.value.trim() }, form, status, t('clock.requested'), [submit]);
+    });
+    return el('details', { 'data-testid': 'extension-box' }, el('summary', { 'data-testid': 'ask-extension', text: t('clock.askExtension') }), form);
+  }
+
+  suspensionForm() {
+    const reason = el('textarea', { name: 'reason', rows: '2', maxlength: '1000', required: true, 'data-testid': 'suspension-reason' });
+    const status = el('p', { class: 'form-status', role: 'alert', 'data-testid': 'suspension-status', hidden: true });
+    const submit = el('button', { type: 'submit', class: 'btn', 'data-testid': 'suspension-submit', text: t('clock.send') });
+    const form = el('form', { class: 'task-form', 'data-testid': 'suspension-form', novalidate: true },
+      el('p', { class: 'hint', text: t('clock.suspensionHint') }), field(t('clock.reason'), reason, { name: 'reason' }), status, submit);
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      if (!reason.value.trim()) { showFieldErrors(form, { reason: t('clockerr.reason') }); return; }
+      this.clockAction({ action: 'request_suspension', reason: reason.value.trim() }, form, status, t('clock.requested'), [submit]);
+    });
+    return el('details', { 'data-testid': 'suspension-box' }, el('summary', { 'data-testid': 'ask-suspension', text: t('clock.askSuspension') }), form);
+  }
+
+  resumeForm() {
+    const note = el('textarea', { name: 'note', rows: '2', maxlength: '1000', 'data-testid': 'resume-note' });
+    const status = el('p', { class: 'form-status', role: 'alert', 'data-testid': 'resume-status', hidden: true });
+    const submit = el('button', { type: 'submit', class: 'btn primary', 'data-testid': 'clock-resume', text: t('clock.resume') });
+    const form = el('form', { class: 'task-form', 'data-testid': 'resume-form', novalidate: true },
+      field(t('clock.resumeNote'), note, { name: 'note' }), status, submit);
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      this.clockAction({ action: 'resume', note: note.value.trim() }, form, status, t('clock.resumed'), [submit]);
+    });
+    return form;
+  }
+
+  /** clockAction sends one action on the clock (POST …/clock with If-Match) and shows the task it returns. */
+  async clockAction(body, form, status, message, buttons) {
+    clearFieldErrors(form);
+    say(status, '');
+    for (const b of buttons) b.disabled = true;
+    try {
+      const res = await send('POST', `/api/v1/tasks/${this.task.id}/clock`, { json: body, headers: { 'If-Match': this.etag } });
+      this.applied(res, message);
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 412) { await this.conflict(err); return; }
+      const fe = err instanceof ApiError ? err.fieldErrors() : {};
+      const known = { n: 'clockerr.n', reason: 'clockerr.reason', note: 'clockerr.note', request: 'clockerr.request' };
+      const mine = {};
+      for (const f of Object.keys(fe)) if (known[f]) mine[f] = t(known[f]);
+      const left = Object.keys(mine).length ? showFieldErrors(form, mine) : {};
+      const placed = Object.keys(mine).length && !Object.keys(left).length;
+      say(status, placed ? t('task.fixFields') : Object.values(left)[0] || clockProblem(err), 'error');
+    } finally {
+      for (const b of buttons) if (b.isConnected) b.disabled = false;
+    }
+  }
+
+  /** handBackForm: 回退 of a dispatched task, back to filed with the unit's reason. */
+  handBackForm() {
+    const k = this.task;
+    if (k.status !== 'dispatched' || !(k.allowed_transitions || []).includes('filed')) return el('div');
+    const reason = el('textarea', { name: 'note', rows: '2', maxlength: '4000', required: true, 'data-testid': 'handback-reason' });
+    const status = el('p', { class: 'form-status', role: 'alert', 'data-testid': 'handback-status', hidden: true });
+    const submit = el('button', { type: 'submit', class: 'btn', 'data-testid': 'handback-submit', text: t('handback.button') });
+    const form = el('form', { class: 'handback', 'data-testid': 'handback-form', novalidate: true, 'aria-labelledby': 'hb-h' },
+      el('h3', { id: 'hb-h', text: t('handback.heading') }), el('p', { class: 'hint', text: t('handback.hint') }),
+      field(t('handback.reason'), reason, { name: 'note' }), status, submit);
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      clearFieldErrors(form);
+      say(status, '');
+      if (!reason.value.trim()) { showFieldErrors(form, { note: t('handback.needReason') }); return; }
+      submit.disabled = true;
+      try {
+        const res = await send('POST', `/api/v1/tasks/${k.id}/transitions`, { json: { to: 'filed', note: reason.value.trim() }, headers: { 'If-Match': this.etag } });
+        this.applied(res, t('handback.done'));
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 422 && err.fieldErrors().note !== undefined) {
+          showFieldErrors(form, { note: t('handback.needReason') });
+          return;
+        }
+        this.failed(err, form, status);
+      } finally {
+        if (submit.isConnected) submit.disabled = false;
+      }
+    });
+    return form;
   }
 
   /** applied shows the task as the service returned it after a write. */
@@ -306,4 +497,25 @@ export class TaskPanel {
     if (!back || !document.contains(back)) back = this.focusAfterClose?.(id);
     back?.focus();
   }
+}
+
+/**
+ * clockProblem says why a clock action was refused, in the page's language:
+ * the service explains in English, so its codes and statuses are mapped to
+ * the message table instead of showing its words.
+ */
+export function clockProblem(err) {
+  if (!(err instanceof ApiError) || err.status === 0 || err.status === 401 || err.status === 429) return problemText(err);
+  const d = err.problem?.detail || '';
+  const id = err.requestId ? ` (${t('app.requestId', { id: err.requestId })})` : '';
+  if (err.status === 403) return t(/request you made/.test(d) ? 'clockerr.notYours' : 'clockerr.forbidden');
+  if (err.status === 404) return t('clockerr.request');
+  if (err.status === 409) {
+    if (/waiting for a decision/.test(d)) return t('clockerr.pending');
+    if (/suspended already/.test(d)) return t('clockerr.suspended');
+    if (/not suspended/.test(d)) return t('clockerr.notSuspended');
+    if (/ already$/.test(d)) return t('clockerr.decided');
+    if (/no time limit|timed/.test(d)) return t('clockerr.untimed');
+  }
+  return t('clockerr.other', { status: err.status }) + id;
 }
