@@ -18,6 +18,7 @@ import (
 	"inframap/internal/httpx"
 	"inframap/internal/postgres"
 	"inframap/internal/postgres/devdb"
+	"inframap/internal/workcal"
 )
 
 const usage = `inframap — the maintenance GIS of Lüyuan District
@@ -70,7 +71,8 @@ type config struct {
 	logLevel     slog.Level
 	bcryptCost   int
 	outsideOK    bool
-	warnShare    float64 // INFRAMAP_WARN_SHARE: the share of a time limit after which a light turns yellow
+	warnShare    float64            // INFRAMAP_WARN_SHARE: the share of a time limit after which a light turns yellow
+	workHours    []workcal.Interval // INFRAMAP_WORKING_HOURS: the working intervals of a working day
 	// piiRetention is how long reporters' details are kept after their
 	// report closes.
 	piiRetention time.Duration
@@ -177,6 +179,13 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		cfg.piiRetention = time.Duration(n) * 24 * time.Hour
 	}
+	if v := getenv("INFRAMAP_WORKING_HOURS"); v != "" {
+		hours, err := parseWorkingHours(v)
+		if err != nil {
+			return cfg, fmt.Errorf("INFRAMAP_WORKING_HOURS must list the working intervals of a day in order, such as 08:30-12:00,13:00-17:30: %v", err)
+		}
+		cfg.workHours = hours
+	}
 	if v := getenv("INFRAMAP_WARN_SHARE"); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
 		if err != nil || !(f > 0 && f < 1) {
@@ -245,7 +254,8 @@ func openDatabase(ctx context.Context, cfg config, progress io.Writer, migrate b
 		}
 		url = cluster.URL(devdb.DBName)
 	}
-	db, err = postgres.Open(ctx, postgres.Config{URL: url, AllowOutsideDistrict: cfg.outsideOK, Changes: cfg.changes, WarnShare: cfg.warnShare})
+	db, err = postgres.Open(ctx, postgres.Config{URL: url, AllowOutsideDistrict: cfg.outsideOK, Changes: cfg.changes, WarnShare: cfg.warnShare,
+		WorkingHours: cfg.workHours})
 	if err == nil && migrate {
 		err = db.Migrate(ctx)
 	}
@@ -295,4 +305,39 @@ func openBlobs(ctx context.Context, cfg config) (*blob.Bucket, error) {
 		}
 	}
 	return blob.Open(ctx, u)
+}
+
+// parseWorkingHours reads "08:30-12:00,13:00-17:30" (Beijing time).
+func parseWorkingHours(s string) ([]workcal.Interval, error) {
+	var out []workcal.Interval
+	clock := func(x string) (time.Duration, error) {
+		t, err := time.Parse("15:04", strings.TrimSpace(x))
+		if err != nil {
+			if strings.TrimSpace(x) == "24:00" {
+				return 24 * time.Hour, nil
+			}
+			return 0, fmt.Errorf("%q is not a time of day HH:MM", x)
+		}
+		return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, nil
+	}
+	for _, part := range strings.Split(s, ",") {
+		from, to, ok := strings.Cut(part, "-")
+		if !ok {
+			return nil, fmt.Errorf("%q is not an interval from-to", part)
+		}
+		a, err := clock(from)
+		if err != nil {
+			return nil, err
+		}
+		b, err := clock(to)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, workcal.Interval{Start: a, End: b})
+	}
+	// The calendar says what is wrong with the intervals themselves.
+	if _, err := workcal.New(workcal.Config{Hours: out}); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

@@ -384,3 +384,30 @@ func TestCacheAcrossCopies(t *testing.T) {
 		t.Error("an unrelated tile was not cached")
 	}
 }
+
+// TestWorkingHoursConfig: INFRAMAP_WORKING_HOURS lists a day's working
+// intervals; what the calendar cannot use is refused at start, and so is a
+// warning share outside (0, 1).
+func TestWorkingHoursConfig(t *testing.T) {
+	env := func(kv ...string) func(string) string {
+		m := map[string]string{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return func(k string) string { return m[k] }
+	}
+	cfg, err := loadConfig(env("INFRAMAP_WORKING_HOURS", "08:00-12:00, 14:00-18:00"))
+	if err != nil || len(cfg.workHours) != 2 || cfg.workHours[1].Start != 14*time.Hour || cfg.workHours[1].End != 18*time.Hour {
+		t.Fatalf("08:00-12:00,14:00-18:00: %+v, %v", cfg.workHours, err)
+	}
+	for _, bad := range []string{"8-12", "08:30-12:00,11:00-17:30", "13:00-12:00", "08:30", "25:00-26:00"} {
+		if _, err := loadConfig(env("INFRAMAP_WORKING_HOURS", bad)); err == nil || !strings.Contains(err.Error(), "INFRAMAP_WORKING_HOURS") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+	for _, bad := range []string{"0", "1", "80", "x"} {
+		if _, err := loadConfig(env("INFRAMAP_WARN_SHARE", bad)); err == nil {
+			t.Errorf("INFRAMAP_WARN_SHARE=%s accepted", bad)
+		}
+	}
+}

@@ -102,7 +102,7 @@ func parseEvaluation(r *http.Request, now time.Time) (evalRequest, error) {
 func evalPolicy(r *http.Request, q evalRequest) (respcache.Policy, bool) {
 	key := fmt.Sprintf("%s?by=%s&format=%s&from=%d&to=%d&as_of=%d", r.URL.Path, q.q.By, q.format,
 		q.q.From.Unix(), q.q.To.Unix(), q.q.AsOf.Unix())
-	return respcache.Policy{Key: key, Kinds: []string{"tasks"}, Area: cache.World, Heavy: true}, true
+	return respcache.Policy{Key: key, Kinds: []string{"tasks"}, Area: cache.World, Heavy: true, MaxAge: clockMaxAge}, true
 }
 
 // evaluate runs an evaluation.
@@ -377,7 +377,8 @@ func (s *Server) getLights() http.Handler {
 		return asOfNow(time.Now()), nil
 	}
 	policy := func(r *http.Request, now time.Time) (respcache.Policy, bool) {
-		return respcache.Policy{Key: r.URL.Path + "@" + strconv.FormatInt(now.Unix(), 10), Kinds: []string{"tasks"}, Area: cache.World, Heavy: true}, true
+		return respcache.Policy{Key: r.URL.Path + "@" + strconv.FormatInt(now.Unix(), 10), Kinds: []string{"tasks"}, Area: cache.World, Heavy: true,
+			MaxAge: clockMaxAge}, true
 	}
 	return respcache.Route(s.responses, parse, policy, func(w http.ResponseWriter, r *http.Request, now time.Time) {
 		v, err := s.lights(r, now)

@@ -91,7 +91,7 @@ func (s *Server) getCalendar() http.Handler {
 				out.Notice = &noticeJSON{Title: n.Title, Number: n.Number, Issued: n.Issued, Note: n.Note}
 			}
 		}
-		w.Header().Set("Cache-Control", "public, max-age=300")
+		w.Header().Set("Cache-Control", "no-cache") // an admin may have just changed a day
 		httpx.WriteJSON(w, r, http.StatusOK, out)
 		return nil
 	})

@@ -41,15 +41,24 @@ func (db *DB) calendarIn(ctx context.Context, q querier) *workcal.Calendar {
 	if st != nil && time.Since(st.read) < calendarTTL {
 		return st.cal
 	}
-	cal, err := loadCalendar(ctx, q)
+	cal, err := loadCalendar(ctx, q, db.hours)
 	if err != nil {
 		if st != nil {
 			return st.cal
 		}
-		return workcal.Default()
+		return db.fallbackCalendar()
 	}
 	db.clock.Store(&clockState{cal: cal, read: time.Now()})
 	return cal
+}
+
+// fallbackCalendar is the published calendar with the configured hours, for
+// when the admins' entries cannot be read.
+func (db *DB) fallbackCalendar() *workcal.Calendar {
+	if cal, err := workcal.New(workcal.Config{Hours: db.hours, Days: workcal.Published()}); err == nil {
+		return cal
+	}
+	return workcal.Default()
 }
 
 // WarnShare is the share of a limit after which a light turns yellow.
@@ -83,12 +92,12 @@ func calendarEntries(ctx context.Context, q querier) ([]workcal.Day, error) {
 	return out, translate(rows.Err(), "calendar")
 }
 
-func loadCalendar(ctx context.Context, q querier) (*workcal.Calendar, error) {
+func loadCalendar(ctx context.Context, q querier, hours []workcal.Interval) (*workcal.Calendar, error) {
 	entries, err := calendarEntries(ctx, q)
 	if err != nil {
 		return nil, err
 	}
-	return workcal.New(workcal.Config{Days: append(workcal.Published(), entries...)})
+	return workcal.New(workcal.Config{Hours: hours, Days: append(workcal.Published(), entries...)})
 }
 
 // SetCalendarDay records an admin's entry for a day (or, with nil, removes

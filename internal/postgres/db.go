@@ -20,6 +20,7 @@ import (
 
 	"inframap/internal/maint"
 	"inframap/internal/timelimit"
+	"inframap/internal/workcal"
 	"inframap/migrations"
 )
 
@@ -36,6 +37,9 @@ type Config struct {
 	// WarnShare is the share of a time limit after which a case's light
 	// turns yellow; 0 means timelimit.DefaultWarnShare (0.8).
 	WarnShare float64
+	// WorkingHours are the working intervals of a working day; nil means
+	// workcal.DefaultHours() (08:30–12:00, 13:00–17:30).
+	WorkingHours []workcal.Interval
 	// Changes, when set, receives the database's change notices once
 	// ListenChanges runs, and every write to assets or tasks waits, after
 	// its commit, until Changes has seen it: the service's response cache
@@ -64,6 +68,7 @@ type DB struct {
 	// share of a limit after which a light turns yellow.
 	clock     atomic.Pointer[clockState]
 	warnShare float64
+	hours     []workcal.Interval
 }
 
 // URL is the database URL the pool was opened with.
@@ -148,7 +153,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
 	db := &DB{pool: pool, render: render, cluster: cluster, checkBoundary: !cfg.AllowOutsideDistrict, url: cfg.URL,
-		warnShare: cfg.WarnShare}
+		warnShare: cfg.WarnShare, hours: cfg.WorkingHours}
 	if db.warnShare <= 0 || db.warnShare >= 1 {
 		db.warnShare = timelimit.DefaultWarnShare
 	}

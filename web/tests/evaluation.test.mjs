@@ -45,7 +45,11 @@ test('the evaluation renders its ranked table, a chart per rate and the lights',
   await page.fill('[data-testid="eval-from"]', '2022-01-01');
   await page.fill('[data-testid="eval-to"]', '2026-12-31');
   await page.click('[data-testid="eval-apply"]');
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid="eval-row"]').length > 0, null, { timeout: 30_000 });
+  // Wait for the table by month (the first answer, by unit, has rows too).
+  await page.waitForFunction(() => {
+    const first = document.querySelector('[data-testid="eval-row"] th');
+    return first && /^\d{4}年\d{1,2}月$/.test(first.textContent) && [...document.querySelectorAll('[data-testid="eval-table"] thead th')].some((h) => h.textContent === '上报数');
+  }, null, { timeout: 30_000 });
   const rows = await page.locator('[data-testid="eval-row"]').count();
   const heads = await page.locator('[data-testid="eval-table"] thead th').allTextContents();
   assert.ok(heads.includes('按期处置率') && heads.includes('综合得分') && heads.includes('上报数'), `headers: ${heads}`);

@@ -5,7 +5,7 @@
 // public map's on time / late filter.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, startTiles, launchBrowser, newPage, waitReady, getJSON, signIn, unexpected } from './harness.mjs';
+import { startServer, startTiles, launchBrowser, newPage, waitReady, getJSON, signIn, unexpected, token, call } from './harness.mjs';
 
 let server, tiles, browser;
 
@@ -251,5 +251,53 @@ test('the public map shows late work alone with its filter on, and more with it 
   assert.doesNotMatch(page.url(), /due=/);
   assert.deepEqual(page.consoleErrors || [], []);
   assert.deepEqual(page.errors || [], []);
+  await page.context().close();
+});
+
+test('an admin changes a time limit and a calendar day, and undoes both; each is in the audit trail', async () => {
+  const page = await consolePage('admin@demo', '&tab=admin');
+  const row = page.locator('[data-testid="limits"] tr[data-case-type="pothole"][data-step="handle"]');
+  await row.waitFor();
+  assert.match(await page.locator('[data-testid="limits-hint"]').innerText(), /80%/);
+  assert.equal(await row.locator('[data-testid="limit-n"]').inputValue(), '2');
+  assert.equal(await row.locator('[data-testid="limit-reset"]').isHidden(), true);
+  // A refused amount is said in Chinese, nothing saved.
+  await row.locator('[data-testid="limit-n"]').fill('1.5');
+  await row.locator('[data-testid="limit-save"]').click();
+  await page.waitForFunction(() => /工作日须为整数/.test(document.querySelector('[data-testid="limits-status"]').textContent));
+  await row.locator('[data-testid="limit-n"]').fill('4');
+  await row.locator('[data-testid="limit-save"]').click();
+  await page.waitForFunction(() => /已保存：路面坑槽·处置时限 4 个工作日/.test(document.querySelector('[data-testid="limits-status"]').textContent));
+  await page.locator('[data-testid="limits"] tr.changed[data-case-type="pothole"][data-step="handle"]').waitFor();
+  let limits = await getJSON(server.url, '/api/v1/time-limits');
+  assert.deepEqual(limits.limits.filter((l) => l.case_type === 'pothole' && l.step === 'handle').map((l) => [l.unit, l.n]), [['working_days', 4]]);
+  await page.locator('[data-testid="limits"] tr[data-case-type="pothole"][data-step="handle"] [data-testid="limit-reset"]').click();
+  await page.waitForFunction(() => /已恢复默认/.test(document.querySelector('[data-testid="limits-status"]').textContent));
+  limits = await getJSON(server.url, '/api/v1/time-limits');
+  assert.deepEqual(limits.limits.filter((l) => l.case_type === 'pothole' && l.step === 'handle').map((l) => [l.unit, l.n]), [['working_days', 2]]);
+
+  // The calendar: 2025 has its notice; an admin makes 2025-12-31 a day off and undoes it.
+  await page.selectOption('[data-testid="calendar-year"]', '2025');
+  await page.waitForFunction(() => /2025年共 248 个工作日/.test(document.querySelector('[data-testid="calendar-summary"]').textContent));
+  assert.match(await page.locator('[data-testid="calendar-summary"]').innerText(), /国办发明电〔2024〕12号/);
+  assert.match(await page.locator('[data-testid="calendar"] tr[data-date="2025-10-11"]').innerText(), /上班/);
+  await page.fill('[data-testid="calendar-date"]', '2025-12-31');
+  await page.selectOption('[data-testid="calendar-kind"]', 'holiday');
+  await page.fill('[data-testid="calendar-reason"]', '区政府通知');
+  await page.click('[data-testid="calendar-set"]');
+  await page.locator('[data-testid="calendar"] tr.changed[data-date="2025-12-31"]', { hasText: '区政府通知' }).waitFor();
+  await page.waitForFunction(() => /2025年共 247 个工作日/.test(document.querySelector('[data-testid="calendar-summary"]').textContent));
+  await page.locator('[data-testid="calendar"] tr[data-date="2025-12-31"] [data-testid="calendar-reset"]').click();
+  await page.waitForFunction(() => /2025年共 248 个工作日/.test(document.querySelector('[data-testid="calendar-summary"]').textContent));
+  assert.equal(await page.locator('[data-testid="calendar"] tr[data-date="2025-12-31"]').count(), 0);
+
+  // Nothing raw on the page, and the four changes in the audit trail.
+  const text = await page.locator('[data-testid="limits-section"]').innerText() + await page.locator('[data-testid="calendar-section"]').innerText();
+  assert.doesNotMatch(text, /working_days|natural_hours|due_date|null|undefined|\d{4}-\d\d-\d\dT/);
+  const tok = await token(server.url, 'admin@demo');
+  for (const action of ['time_limit.set', 'time_limit.reset', 'calendar.set', 'calendar.reset']) {
+    const res = await call(server.url, tok, 'GET', `/api/v1/audit?action=${action}`);
+    assert.equal(res.body.events.length, 1, `${action}: ${JSON.stringify(res.body.events)}`);
+  }
   await page.context().close();
 });

@@ -1,8 +1,10 @@
 // admin.js: the administrator's part of the console — accounts and their
-// roles, the crews tasks are dispatched to, and the audit trail.
+// roles, the crews tasks are dispatched to, the time limits and the working
+// calendar (time-admin.js), and the audit trail.
 import { getJSON, send, query } from './api.js';
 import { t, dateTime } from './i18n.js';
 import { el, field, option, showFieldErrors, clearFieldErrors, problemText, say } from './dom.js';
+import { TimeLimitsSection, CalendarSection } from './time-admin.js';
 
 const ROLES = ['admin', 'engineer', 'inspector'];
 
@@ -28,9 +30,13 @@ export class AdminPanel {
     this.render();
   }
 
-  /** render draws the three parts; the audit trail is read again (the change just made is in it). */
+  /** render draws the parts; the limits, the calendar and the audit trail are read again (the change just made is in it). */
   render() {
-    this.root.replaceChildren(this.usersSection(), this.crewsSection(), this.auditSection());
+    this.limits ||= new TimeLimitsSection();
+    this.calendar ||= new CalendarSection();
+    this.root.replaceChildren(this.usersSection(), this.crewsSection(), this.limits.section, this.calendar.section, this.auditSection());
+    this.limits.load();
+    this.calendar.load();
     this.loadAudit(true);
   }
 
