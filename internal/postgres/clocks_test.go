@@ -269,15 +269,31 @@ func TestClocksOfTheHistory(t *testing.T) {
 	if n := bCount(t, sql, `SELECT count(*) FROM task_clocks WHERE ended_at IS NULL`); n != open || open != 60 {
 		t.Errorf("%d running clocks, %d open cases, want 60 each", n, open)
 	}
+	// The open routine cases that carry the special events, one each.
+	const running = ` c JOIN tasks t ON t.id = c.task_id AND t.status IN ('reported', 'filed', 'dispatched', 'in_progress', 'done') WHERE `
 	for what, q := range map[string]string{
-		"an extension":         `SELECT count(*) FROM task_clocks WHERE extensions = 1 AND extended = 3 AND ended_at IS NULL`,
-		"a running suspension": `SELECT count(*) FROM task_clocks WHERE paused_since IS NOT NULL`,
-		"an ended suspension":  `SELECT count(*) FROM task_clocks WHERE suspensions = 1 AND paused_since IS NULL AND paused_seconds > 0`,
-		"a hand-back":          `SELECT count(*) FROM task_clocks WHERE outcome = 'handed_back'`,
-		"a rework":             `SELECT count(*) FROM task_clocks WHERE rework AND ended_at IS NULL`,
+		"an extension":         `c.extensions = 1 AND c.extended = 3 AND c.ended_at IS NULL`,
+		"a running suspension": `c.paused_since IS NOT NULL`,
+		"an ended suspension":  `c.suspensions = 1 AND c.paused_since IS NULL AND c.paused_seconds > 0 AND c.ended_at IS NULL`,
+		"a hand-back":          `c.outcome = 'handed_back'`,
+		"a rework":             `c.rework AND c.ended_at IS NULL`,
 	} {
-		if n := bCount(t, sql, q); n != 1 {
+		if n := bCount(t, sql, `SELECT count(*) FROM task_clocks`+running+q); n != 1 {
 			t.Errorf("%s: %d clocks, want 1", what, n)
+		}
+	}
+	// The routine work finished in the year before: a hand-back, a rework,
+	// an extension and a suspension among them, some steps late.
+	const closed = ` c JOIN tasks t ON t.id = c.task_id AND t.programme = 'routine' AND t.status = 'closed' WHERE `
+	for what, q := range map[string]string{
+		"late steps":  `c.late`,
+		"hand-backs":  `c.outcome = 'handed_back'`,
+		"reworks":     `c.rework`,
+		"extensions":  `c.extensions > 0`,
+		"suspensions": `c.suspensions > 0`,
+	} {
+		if n := bCount(t, sql, `SELECT count(*) FROM task_clocks`+closed+q); n == 0 {
+			t.Errorf("closed routine cases with %s: none", what)
 		}
 	}
 	// Programme works are held to their due dates.

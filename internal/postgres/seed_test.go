@@ -70,7 +70,9 @@ func TestDistrictInvariants(t *testing.T) {
 			= ARRAY['reported','filed','dispatched','in_progress','done','closed']`, 1502},
 		{"open routine tasks", `SELECT count(*) FROM tasks WHERE programme = 'routine' AND status IN ('reported','filed','dispatched','in_progress','done')
 			AND created_at >= '2024-09-01 00:00+08'`, 60},
-		{"open states covered", `SELECT count(DISTINCT status) FROM tasks WHERE programme = 'routine'`, 5},
+		{"open states covered", `SELECT count(DISTINCT status) FROM tasks WHERE programme = 'routine' AND status <> 'closed'`, 5},
+		{"finished routine work in the year before the routine anchor, after the programme", `SELECT count(*) FROM tasks
+			WHERE programme = 'routine' AND status = 'closed' AND (created_at < '2024-09-01 00:00+08' OR closed_at >= '2024-12-02 16:00+08')`, 0},
 		{"completed_at is when the programme case closed", `SELECT count(*) FROM assets a WHERE a.completed_at IS DISTINCT FROM
 			(SELECT min(closed_at) FROM tasks WHERE asset_id = a.id AND programme = '2023-2024')`, 0},
 		{"asset status is that of the latest task", `SELECT count(*) FROM assets a WHERE a.status IS DISTINCT FROM

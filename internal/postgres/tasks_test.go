@@ -330,8 +330,8 @@ func TestTasksListFilters(t *testing.T) {
 	}
 
 	all := bListAll(t, db, maint.TaskFilter{}, admin)
-	if n := bCount(t, sql, `SELECT count(*) FROM tasks`); len(all) != n || n != 1564 {
-		t.Fatalf("ListTasks(no filter) = %d tasks; the table holds %d, want 1562 + 2", len(all), n)
+	if n := bCount(t, sql, `SELECT count(*) FROM tasks`); len(all) != n || n < 1564 {
+		t.Fatalf("ListTasks(no filter) = %d tasks; the table holds %d, want the district's 1,562 and more, + 2", len(all), n)
 	}
 	if !slices.IsSorted(bIDs(all)) {
 		t.Errorf("ListTasks(no filter) is not in id order")
@@ -465,8 +465,8 @@ func TestTasksListFilters(t *testing.T) {
 			if newest {
 				slices.Reverse(want)
 			}
-			if pages != 4 || !slices.Equal(got, want) {
-				t.Errorf("paging newest=%v: %d pages, %d ids, in order %v; want 4 pages, the %d ids in order", newest, pages, len(got), slices.Equal(got, want), len(want))
+			if wantPages := (len(all) + 399) / 400; pages != wantPages || !slices.Equal(got, want) {
+				t.Errorf("paging newest=%v: %d pages, %d ids, in order %v; want %d pages, the %d ids in order", newest, pages, len(got), slices.Equal(got, want), wantPages, len(want))
 			}
 		}
 	})

@@ -247,11 +247,11 @@ func (g *generator) routineTasks(rng *rand.Rand, now time.Time) {
 	// How long the current step has run, in working time: spread so that
 	// the lights come out green, yellow and red by the default limits.
 	ages := map[maint.Status][]float64{
-		maint.StatusReported:   {0.4, 1.7, 3, 9},
-		maint.StatusFiled:      {0.3, 1.75, 4, 20},
-		maint.StatusDispatched: {3, 14, 26, 45, 90},
-		maint.StatusInProgress: {6, 20, 30, 60, 120},
-		maint.StatusDone:       {2, 9, 20},
+		maint.StatusReported:   {0.4, 1.2, 1.7, 3},
+		maint.StatusFiled:      {0.3, 1, 1.75, 5},
+		maint.StatusDispatched: {3, 10, 18, 30, 60},
+		maint.StatusInProgress: {6, 12, 20, 35, 90},
+		maint.StatusDone:       {2, 6, 12},
 	}
 	i := 0
 	for _, j := range jobs {
@@ -403,4 +403,184 @@ func backWorking(cal *workcal.Calendar, end time.Time, d time.Duration) time.Tim
 		}
 	}
 	return lo.Truncate(time.Second)
+}
+
+// closedRoutineTasks adds the routine work the district finished in the
+// year before now (after the programme window): about twenty cases a month
+// from 上报 to 结案, most on time, some late at a step, a few extended,
+// suspended, handed back or reworked, so that the evaluation (考核评价) has a
+// year to show. Assets with open routine work are left out, so an asset's
+// status stays that of its open case.
+func (g *generator) closedRoutineTasks(rng *rand.Rand, now time.Time) {
+	cal := workcal.Default()
+	busy := map[string]bool{}
+	for _, t := range g.ds.Tasks {
+		if t.Programme == maint.ProgrammeRoutine {
+			busy[t.AssetCode] = true
+		}
+	}
+	byKind := map[maint.Kind][]Asset{}
+	for _, a := range g.ds.Assets {
+		if !busy[a.Code] && a.Kind != maint.KindCapitalProject {
+			byKind[a.Kind] = append(byKind[a.Kind], a)
+		}
+	}
+	type kind struct {
+		kind      maint.Kind
+		weight    int
+		workTypes []string
+		titles    []string
+		crew      int
+		limit     func(workType string) (float64, bool) // working hours of 处置, or natural hours
+	}
+	wdays := func(n float64) func(string) (float64, bool) {
+		return func(string) (float64, bool) { return n * 8, false }
+	}
+	kinds := []kind{
+		{maint.KindManhole, 10, []string{"broken_cover", "height_difference", "rocking_noise", "missing_cover", "cover_frame_gap"},
+			[]string{"井盖破损", "井盖与路面高差", "井盖松动有异响", "井盖缺失", "盖框间隙过大"}, 5,
+			func(w string) (float64, bool) {
+				switch w {
+				case "missing_cover":
+					return 2, true
+				case "broken_cover":
+					return 8, false
+				case "cover_frame_gap":
+					return 80, false
+				}
+				return 40, false
+			}},
+		{maint.KindRoadRepair, 6, []string{"pothole", "road_surface"}, []string{"路面坑槽", "路面裂缝、沉陷"}, 0,
+			func(w string) (float64, bool) {
+				if w == "pothole" {
+					return 16, false
+				}
+				return 40, false
+			}},
+		{maint.KindSewerSeparation, 3, []string{"drain_blocked", "sewer_maintenance"}, []string{"雨水口堵塞", "检查井溢流"}, 2, wdays(3)},
+		{maint.KindParkingLot, 1, []string{"parking_damage"}, []string{"停车场照明损坏"}, 3, wdays(5)},
+		{maint.KindParkingSpace, 2, []string{"parking_maintenance"}, []string{"泊位标线磨损"}, 3, wdays(5)},
+	}
+	total := 0
+	for _, k := range kinds {
+		total += k.weight
+	}
+	first := WindowEnd.Add(24 * time.Hour)
+	if y := now.AddDate(-1, 0, 0); y.After(first) {
+		first = y
+	}
+	last := now.AddDate(0, 0, -20)
+	if !last.After(first) {
+		return
+	}
+	days := int(last.Sub(first).Hours() / 24)
+	hours := func(lo, hi float64) time.Duration {
+		return time.Duration((lo + rng.Float64()*(hi-lo)) * float64(time.Hour)).Round(time.Minute)
+	}
+	n := days * 20 / 30
+	for i := 0; i < n; i++ {
+		pick := rng.IntN(total)
+		var k kind
+		for _, c := range kinds {
+			if pick < c.weight {
+				k = c
+				break
+			}
+			pick -= c.weight
+		}
+		pool := byKind[k.kind]
+		if len(pool) == 0 {
+			continue
+		}
+		a := pool[rng.IntN(len(pool))]
+		w := rng.IntN(len(k.workTypes))
+		workType, title, crew := k.workTypes[w], k.titles[w], g.ds.Crews[k.crew]
+		day := first.AddDate(0, 0, i*days/n)
+		y, m, d := day.Date()
+		at := cal.AddWorkingHours(time.Date(y, m, d, 0, 0, 0, 0, maint.Zone), hours(0, 7.5))
+		source := []maint.Source{maint.SourceInspector, maint.SourceInspector, maint.SourceInspector, maint.SourceResident, maint.SourceEngineer}[rng.IntN(5)]
+		var evs []Event
+		step := func(from, to maint.Status, actor, note string, d time.Duration, changes map[string]any) {
+			at = cal.AddWorkingHours(at, max(d, time.Minute))
+			evs = append(evs, Event{At: at, Actor: actor, From: from, To: to, Note: note, Changes: changes})
+		}
+		evs = append(evs, Event{At: at, Actor: string(source), To: maint.StatusReported, Note: title})
+		late := func(p float64, onTime, lateBy [2]float64) time.Duration {
+			if rng.Float64() < p {
+				return hours(lateBy[0], lateBy[1])
+			}
+			return hours(onTime[0], onTime[1])
+		}
+		step(maint.StatusReported, maint.StatusFiled, "engineer", "立案", late(0.12, [2]float64{0.2, 1.8}, [2]float64{2.3, 6}), nil)
+		r := rng.Float64()
+		if r < 0.03 {
+			wrong := g.ds.Crews[(k.crew+1)%len(g.ds.Crews)]
+			step(maint.StatusFiled, maint.StatusDispatched, "engineer", "派遣至"+wrong, hours(0.2, 1.5), map[string]any{"assignee": []any{nil, wrong}})
+			step(maint.StatusDispatched, maint.StatusFiled, "engineer", "回退：非本单位管养范围，申请改派", hours(1, 4), nil)
+			step(maint.StatusFiled, maint.StatusDispatched, "engineer", "改派至"+crew, hours(0.3, 1.5), map[string]any{"assignee": []any{wrong, crew}})
+		} else {
+			step(maint.StatusFiled, maint.StatusDispatched, "engineer", "派遣至"+crew, late(0.08, [2]float64{0.2, 1.8}, [2]float64{2.5, 5}), map[string]any{"assignee": []any{nil, crew}})
+		}
+		dispatched := at
+		step(maint.StatusDispatched, maint.StatusInProgress, "engineer", "开始处置", hours(0.3, 2), nil)
+		limit, natural := k.limit(workType)
+		share := 0.2 + rng.Float64()*0.7
+		if rng.Float64() < 0.18 {
+			share = 1.05 + rng.Float64()*0.8
+		}
+		switch x := rng.Float64(); {
+		case x < 0.05 && !natural:
+			evs = append(evs, Event{At: cal.AddWorkingHours(at, hours(1, 4)), Actor: "engineer", Note: "批准延期 3 个工作日：需协调产权单位",
+				Changes: map[string]any{"extended": []any{0, 3}}})
+			at = evs[len(evs)-1].At
+			limit += 24
+		case x < 0.08 && !natural:
+			evs = append(evs, Event{At: cal.AddWorkingHours(at, hours(1, 4)), Actor: "engineer", Note: "批准挂账：等待管线产权单位配合，暂停计时",
+				Changes: map[string]any{"suspended": []any{false, true}}})
+			at = evs[len(evs)-1].At
+			stood := hours(4, 24)
+			evs = append(evs, Event{At: cal.AddWorkingHours(at, stood), Actor: "engineer", Note: "挂账结束，恢复计时",
+				Changes: map[string]any{"suspended": []any{true, false}}})
+			at = evs[len(evs)-1].At
+			limit += stood.Hours()
+		}
+		// 处置完成 at the drawn share of the limit, counted from the dispatch.
+		var done time.Time
+		if natural {
+			done = dispatched.Add(time.Duration(share * limit * float64(time.Hour)))
+		} else {
+			done = cal.AddWorkingHours(dispatched, time.Duration(share*limit*float64(time.Hour)))
+		}
+		if !done.After(at) {
+			done = at.Add(30 * time.Minute)
+		}
+		evs = append(evs, Event{At: done, Actor: "engineer", From: maint.StatusInProgress, To: maint.StatusDone, Note: "处置完成，待核查"})
+		at = done
+		if rng.Float64() < 0.05 {
+			step(maint.StatusDone, maint.StatusInProgress, "inspector", "核查未通过：修复不到位，返工", hours(1, 6), nil)
+			step(maint.StatusInProgress, maint.StatusDone, "engineer", "返工完成，待核查", hours(4, 16), nil)
+		}
+		step(maint.StatusDone, maint.StatusClosed, "inspector", "核查通过，结案", late(0.12, [2]float64{1, 7}, [2]float64{9, 20}), nil)
+		if !at.Before(now) {
+			continue
+		}
+		t := Task{
+			AssetCode: a.Code,
+			Programme: maint.ProgrammeRoutine,
+			Title:     title,
+			WorkType:  workType,
+			Priority:  maint.PriorityNormal,
+			Assignee:  crew,
+			Source:    source,
+			Events:    evs,
+		}
+		if workType == "missing_cover" {
+			t.Priority = maint.PriorityUrgent
+		}
+		if source == maint.SourceResident {
+			t.Description = "居民反映：" + title
+		}
+		t.Ref = fmt.Sprintf("LY-%d-%06d", evs[0].At.Year(), len(g.ds.Tasks)+1)
+		g.ds.Tasks = append(g.ds.Tasks, t)
+	}
 }
