@@ -126,7 +126,9 @@ test('the console shows the task, the crew, the user and the audit as text', asy
   await signIn(page, 'admin@demo');
   const panel = page.locator('[data-testid="task-panel"]');
   await panel.waitFor();
-  await page.waitForFunction((s) => document.querySelector('[data-testid="task-panel"]').innerText.includes(s), payload('title'));
+  // Wait for everything the panel is to show: the asset's name comes with a later answer than the title.
+  await page.waitForFunction((all) => all.every((s) => document.querySelector('[data-testid="task-panel"]').innerText.includes(s)),
+    [payload('title'), payload('description'), payload('asset')]);
   const text = await panel.innerText();
   assert.ok(text.includes(payload('description')), 'description, literally');
   assert.ok(text.includes(payload('asset')), 'the asset\'s name, literally');
