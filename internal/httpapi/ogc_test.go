@@ -113,6 +113,14 @@ func TestOGCLandingAndConformance(t *testing.T) {
 		"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 		"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 		"http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+		"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+		"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+		"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+		"http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+		"http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+		"http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+		"http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+		"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
 	}
 	if diff := cmp.Diff(want, conf.ConformsTo); diff != "" {
 		t.Errorf("conformance mismatch (-want +got):\n%s", diff)
