@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb/geojson"
@@ -219,12 +220,12 @@ func filterSQL(q *query, f *maint.Filter) string {
 	case maint.FNot:
 		return "(NOT " + filterSQL(q, f.Args[0]) + ")"
 	}
+	if f.Op == maint.FIsNull && f.Prop.Attr {
+		return "(NULLIF(a.attrs -> " + q.arg(f.Prop.Name) + "::text, 'null'::jsonb) IS NULL)"
+	}
 	col := filterColumn(q, f.Prop)
 	switch f.Op {
 	case maint.FIsNull:
-		if f.Prop.Attr {
-			return "(NULLIF(a.attrs -> " + q.arg(f.Prop.Name) + ", 'null'::jsonb) IS NULL)"
-		}
 		return "(" + col + " IS NULL)"
 	case maint.FLike:
 		return "(" + col + " LIKE " + q.arg(f.Values[0]) + ")"
@@ -273,7 +274,7 @@ func filterColumn(q *query, p *maint.Queryable) string {
 	if !p.Attr {
 		return filterColumns[p.Name]
 	}
-	k := q.arg(p.Name)
+	k := q.arg(p.Name) + "::text"
 	switch p.Type {
 	case maint.QNumber, maint.QInteger:
 		return "(CASE WHEN jsonb_typeof(a.attrs -> " + k + ") = 'number' THEN (a.attrs ->> " + k + ")::float8 END)"
@@ -285,25 +286,19 @@ func filterColumn(q *query, p *maint.Queryable) string {
 
 // timeSQL compares the instant col with a time literal that covers
 // [First, Last] (a timestamp, a day, or an interval with open ends nil).
+// Only the ends used become parameters.
 func timeSQL(q *query, col string, op maint.FilterOp, t *maint.TimeRange) string {
-	first, last := "", ""
-	if t.First != nil {
-		first = q.arg(*t.First) + "::timestamptz"
-	}
-	if t.Last != nil {
-		last = q.arg(*t.Last) + "::timestamptz"
-	}
-	within := func(lo, hi string, strict bool) string {
+	within := func(lo, hi *time.Time, strict bool) string {
 		ge, le := " >= ", " <= "
 		if strict {
 			ge, le = " > ", " < "
 		}
 		var parts []string
-		if lo != "" {
-			parts = append(parts, col+ge+lo)
+		if lo != nil {
+			parts = append(parts, col+ge+q.arg(*lo)+"::timestamptz")
 		}
-		if hi != "" {
-			parts = append(parts, col+le+hi)
+		if hi != nil {
+			parts = append(parts, col+le+q.arg(*hi)+"::timestamptz")
 		}
 		if len(parts) == 0 {
 			return "(" + col + " IS NOT NULL)"
@@ -312,25 +307,25 @@ func timeSQL(q *query, col string, op maint.FilterOp, t *maint.TimeRange) string
 	}
 	switch op {
 	case maint.FEq, maint.FTEquals, maint.FTIntersects:
-		return within(first, last, false)
+		return within(t.First, t.Last, false)
 	case maint.FNe:
-		return "(NOT " + within(first, last, false) + ")"
+		return "(NOT " + within(t.First, t.Last, false) + ")"
 	case maint.FLt, maint.FTBefore:
-		if first == "" {
+		if t.First == nil {
 			return "FALSE" // nothing lies before an interval open at its start
 		}
-		return within("", first, true)
+		return within(nil, t.First, true)
 	case maint.FLe:
-		return within("", last, false)
+		return within(nil, t.Last, false)
 	case maint.FGt, maint.FTAfter:
-		if last == "" {
+		if t.Last == nil {
 			return "FALSE"
 		}
-		return within(last, "", true)
+		return within(t.Last, nil, true)
 	case maint.FGe:
-		return within(first, "", false)
+		return within(t.First, nil, false)
 	case maint.FTDuring:
-		return within(first, last, true)
+		return within(t.First, t.Last, true)
 	}
 	return "FALSE"
 }
