@@ -42,7 +42,12 @@ func (c *checker) boolean(n *node) (*maint.Filter, error) {
 		if q.Type != maint.QString || n.args[1].kind != kString {
 			return nil, invalid("LIKE compares a text property with a quoted pattern; %s is %s", q.Name, q.Type)
 		}
-		return &maint.Filter{Op: maint.FLike, Prop: q, Values: []any{n.args[1].str}}, nil
+		pat := n.args[1].str
+		// An odd run of backslashes at the end escapes nothing.
+		if (len(pat)-len(strings.TrimRight(pat, `\`)))%2 == 1 {
+			return nil, invalid(`the LIKE pattern %q ends with the escape character \`, clip(pat))
+		}
+		return &maint.Filter{Op: maint.FLike, Prop: q, Values: []any{pat}}, nil
 	case "between":
 		q, err := c.property(n, n.args[0])
 		if err != nil {

@@ -166,3 +166,27 @@ func TestOGCQueryables(t *testing.T) {
 		t.Errorf("queryables link %q, want %q", got, s.ID)
 	}
 }
+
+// TestOGCFilterOddLiterals checks that literals the parser accepts but
+// PostGIS or PostgreSQL might choke on answer 200, never 500.
+func TestOGCFilterOddLiterals(t *testing.T) {
+	e := newEnv(t, pgtest.District)
+	for _, f := range []string{
+		"S_INTERSECTS(geometry, POLYGON((125.2 43.8, 125.3 43.9, 125.3 43.8, 125.2 43.9, 125.2 43.8)))", // a bow tie
+		"S_INTERSECTS(geometry, POLYGON((125.2 43.8, 125.2 43.8, 125.2 43.8, 125.2 43.8)))",             // no area
+		"S_INTERSECTS(geometry, MULTIPOLYGON(((125.2 43.8, 125.3 43.8, 125.3 43.9, 125.2 43.8)), ((125.2 43.8, 125.3 43.8, 125.3 43.9, 125.2 43.8))))",
+		"S_INTERSECTS(geometry, LINESTRING(-180 -90, 180 90))",
+		"S_INTERSECTS(geometry, BBOX(-180, -90, 180, 90))",
+		"S_INTERSECTS(geometry, POINT(125.2 43.8)) OR S_INTERSECTS(geometry, MULTIPOINT((125.2 43.8), (125.3 43.9)))",
+		"status_at = TIMESTAMP('0001-01-01T00:00:00Z') OR status_at < TIMESTAMP('9999-12-31T23:59:59.999999999+14:00')",
+		"T_INTERSECTS(status_at, INTERVAL('..', '..')) AND T_BEFORE(status_at, INTERVAL('..', '2024-01-01'))",
+		"defect_grade = 1.7976931348623157e308 OR defect_grade < -1e300 OR id = 9.3e18",
+		"name LIKE '\\\\' OR name LIKE '%\\%%' OR code IN ('') OR subdistrict = '" + strings.Repeat("街", 100) + "'",
+		"cover_category > 'a' AND defect_type IS NULL AND load_class NOT IN ('x')",
+	} {
+		res, body := e.fetch("/ogc/collections/manhole/items?limit=1&filter=" + url.QueryEscape(f))
+		if res.StatusCode != 200 {
+			t.Errorf("filter %s: %d %s", f, res.StatusCode, body)
+		}
+	}
+}
