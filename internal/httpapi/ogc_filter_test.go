@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"inframap/internal/httpx"
+	"inframap/internal/maint"
 	"inframap/internal/postgres/pgtest"
 )
 
@@ -188,5 +189,30 @@ func TestOGCFilterOddLiterals(t *testing.T) {
 		if res.StatusCode != 200 {
 			t.Errorf("filter %s: %d %s", f, res.StatusCode, body)
 		}
+	}
+}
+
+// TestOGCFilterNotStale checks that a cached filtered page on status_at
+// follows a new case at once (the change notice reaches the cache).
+func TestOGCFilterNotStale(t *testing.T) {
+	e := newEnv(t, pgtest.District)
+	tok := e.staff()
+	since := time.Now().Add(-time.Minute).UTC().Format(time.RFC3339)
+	path := "/ogc/collections/manhole/items?limit=1&filter=" + url.QueryEscape("T_AFTER(status_at, TIMESTAMP('"+since+"'))")
+	var before ogcItems
+	e.get(path, &before)
+	e.get(path, &before) // now cached
+	e.newTask(tok[maint.RoleInspector], e.anyAsset(maint.KindManhole), "井盖松动")
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		var after ogcItems
+		e.get(path, &after)
+		if after.NumberMatched == before.NumberMatched+1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("numberMatched %d after a new case, was %d", after.NumberMatched, before.NumberMatched)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
