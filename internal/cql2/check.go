@@ -13,6 +13,12 @@ type checker struct {
 }
 
 func (c *checker) boolean(n *node) (*maint.Filter, error) {
+	if n.kind == kBool {
+		if n.b {
+			return &maint.Filter{Op: maint.FTrue}, nil
+		}
+		return &maint.Filter{Op: maint.FFalse}, nil
+	}
 	if n.kind != kOp {
 		return nil, invalid("%s is not a condition", n.describe())
 	}

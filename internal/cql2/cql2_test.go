@@ -35,6 +35,8 @@ func show(f *maint.Filter) string {
 		return "not " + show(f.Args[0])
 	case maint.FSIntersects:
 		return "s_intersects(" + f.Prop.Name + ")"
+	case maint.FTrue, maint.FFalse:
+		return string(f.Op)
 	}
 	s := string(f.Op) + "(" + f.Prop.Name
 	for _, v := range f.Values {
@@ -80,6 +82,10 @@ func TestParse(t *testing.T) {
 		{Text, "defect_grade IS NULL", "isNull(defect_grade)"},
 		{Text, "defect_grade IS NOT NULL", "not isNull(defect_grade)"},
 		{Text, "ev = TRUE", "=(ev,true)"},
+		{Text, "TRUE", "true"},
+		{Text, "FALSE OR (TRUE AND code = 'a')", "(false or (true and =(code,'a')))"},
+		{JSON, "true", "true"},
+		{JSON, `{"op":"not","args":[false]}`, "not false"},
 		{Text, `"status" = 'closed'`, "=(status,'closed')"},
 		{Text, "status_at > TIMESTAMP('2024-01-01T00:00:00Z')", ">(status_at,2024-01-01T00:00:00Z/2024-01-01T00:00:00Z)"},
 		{Text, "status_at = DATE('2024-05-01')", "=(status_at,2024-04-30T16:00:00Z/2024-05-01T15:59:59.999999Z)"},
@@ -148,7 +154,6 @@ func TestParseRefused(t *testing.T) {
 		{Text, "T_DURING(status_at, INTERVAL('2024-02-01', '2024-01-01'))", "ends before it starts"},
 		{Text, "S_INTERSECTS(geometry, POINT(43.85 125.25))", "geometry in"},
 		{Text, "S_INTERSECTS(geometry, GEOMETRYCOLLECTION(POINT(1 2)))", "not supported"},
-		{Text, "TRUE", "boolean literal alone"},
 		{Text, `code LIKE 'a\'`, "ends with the escape character"},
 		{Text, `code LIKE 'a\\\'`, "ends with the escape character"},
 		{Text, "ev < TRUE", "compare it with = or <>"},
@@ -156,6 +161,7 @@ func TestParseRefused(t *testing.T) {
 		{JSON, `{"op":"=","args":[{"property":"status"}]}`, "= takes 2 arguments"},
 		{JSON, `{"op":"s_within","args":[]}`, "operator S_WITHIN is not supported"},
 		{JSON, `{"op":"and","args":[true]}`, "two or more"},
+		{JSON, `"closed"`, "operator object"},
 		{JSON, `[1]`, "operator object"},
 		{JSON, `{"op":"=","args":[{"property":"status"},null]}`, "isNull"},
 		{JSON, `{"op":"=","args":[{"property":"status"},"closed"]} {}`, "more than one"},
@@ -248,6 +254,8 @@ func checkTree(t *testing.T, s string, f *maint.Filter, depth int) {
 		t.Fatalf("Parse(%q) accepted a tree deeper than %d", s, MaxDepth)
 	}
 	switch f.Op {
+	case maint.FTrue, maint.FFalse:
+		return
 	case maint.FAnd, maint.FOr, maint.FNot:
 		if len(f.Args) == 0 || f.Op == maint.FNot && len(f.Args) != 1 {
 			t.Fatalf("Parse(%q): %s with %d args", s, f.Op, len(f.Args))

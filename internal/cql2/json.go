@@ -40,12 +40,12 @@ func (p *jsonParser) boolean(v any, depth int) (*node, error) {
 	if err := p.node(); err != nil {
 		return nil, err
 	}
+	if b, ok := v.(bool); ok {
+		return &node{kind: kBool, b: b}, nil // true or false as a condition
+	}
 	obj, ok := v.(map[string]any)
 	if !ok {
-		if _, isBool := v.(bool); isBool {
-			return nil, invalid("a boolean literal alone is not a filter")
-		}
-		return nil, invalid(`expected an operator object {"op": …, "args": […]}`)
+		return nil, invalid(`expected an operator object {"op": …, "args": […]} or a boolean`)
 	}
 	opv, ok := obj["op"].(string)
 	if !ok {

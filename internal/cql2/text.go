@@ -403,8 +403,8 @@ func (p *textParser) predicate() (*node, error) {
 		if negate {
 			return nil, p.unexpected("LIKE, BETWEEN or IN after NOT")
 		}
-		if p.tok.kind == tEOF && left.kind == kBool {
-			return nil, invalid("a boolean literal alone is not a filter")
+		if left.kind == kBool {
+			return left, nil // TRUE or FALSE as a condition
 		}
 		return nil, p.unexpected("a comparison (=, <>, <, <=, >, >=, LIKE, BETWEEN, IN, IS NULL) after " + left.describe())
 	}

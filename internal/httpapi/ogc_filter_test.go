@@ -50,6 +50,8 @@ func TestOGCFilterCounts(t *testing.T) {
 			"ST_Intersects(a.geom, " + polySQL + ")"},
 		{"manhole", "cql2-json", `{"op":"not","args":[{"op":"like","args":[{"property":"code"},"%0103%"]}]}`, "", "NOT a.code LIKE '%0103%'"},
 		{"manhole", "cql-text", "(status = 'closed') AND (subdistrict = '正阳街道')", "", "a.status = 'closed' AND a.subdistrict = '正阳街道'"},
+		{"manhole", "", "TRUE", "", "TRUE"},
+		{"manhole", "cql2-json", `{"op":"or","args":[false,{"op":"=","args":[{"property":"status"},"done"]}]}`, "", "a.status = 'done'"},
 	}
 	distinct := map[int]bool{}
 	for _, c := range cases {

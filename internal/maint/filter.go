@@ -61,6 +61,9 @@ const (
 	FTDuring     FilterOp = "t_during"
 	FTIntersects FilterOp = "t_intersects"
 	FTEquals     FilterOp = "t_equals"
+	// FTrue and FFalse are the boolean literals a filter may be, or hold.
+	FTrue  FilterOp = "true"
+	FFalse FilterOp = "false"
 )
 
 // Filter is one node of a checked filter.

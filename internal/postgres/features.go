@@ -219,6 +219,10 @@ func filterSQL(q *query, f *maint.Filter) string {
 		return "(" + strings.Join(parts, " "+strings.ToUpper(string(f.Op))+" ") + ")"
 	case maint.FNot:
 		return "(NOT " + filterSQL(q, f.Args[0]) + ")"
+	case maint.FTrue:
+		return "TRUE"
+	case maint.FFalse:
+		return "FALSE"
 	}
 	if f.Op == maint.FIsNull && f.Prop.Attr {
 		return "(NULLIF(a.attrs -> " + q.arg(f.Prop.Name) + "::text, 'null'::jsonb) IS NULL)"
