@@ -11,6 +11,7 @@ import (
 	"inframap/internal/httpx"
 	"inframap/internal/maint"
 	"inframap/internal/open311"
+	"inframap/internal/privacy"
 )
 
 // reportJSON is a resident's report as the map shows it.
@@ -32,10 +33,12 @@ type reportJSON struct {
 	FollowURL   string     `json:"follow_url"`
 }
 
+// reportView is a report as anyone holding its case number sees it: the
+// personal data in its text masked (internal/privacy).
 func reportView(q *maint.ServiceRequest, p *maint.Photo) reportJSON {
 	svc, _ := maint.LookupService(q.ServiceCode)
 	j := reportJSON{Ref: q.Ref, Status: string(q.Status), StatusName: q.Status.Name(), Open: q.Status.Open(), ServiceCode: q.ServiceCode,
-		ServiceName: svc.Name, Description: q.Description, StatusNotes: q.StatusNotes, RequestedAt: q.RequestedAt, UpdatedAt: q.UpdatedAt,
+		ServiceName: svc.Name, Description: privacy.Mask(q.Description), StatusNotes: privacy.Mask(q.StatusNotes), RequestedAt: q.RequestedAt, UpdatedAt: q.UpdatedAt,
 		DuplicateOf: q.DuplicateOf, Location: [2]float64{q.Lon, q.Lat}, AssetID: q.AssetID,
 		FollowURL: "/api/v1/reports/" + url.PathEscape(q.Ref)}
 	if p != nil {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"inframap/internal/maint"
+	"inframap/internal/privacy"
 	"inframap/internal/timelimit"
 )
 
@@ -158,8 +159,16 @@ func taskView(t *maint.Task, v maint.Viewer) taskJSON {
 		}
 		j.Allowed = maint.AllowedTransitions(t.Status, v.Role)
 	}
+	if !v.Staff() {
+		// Anonymous visitors read no personal data in what staff and
+		// residents typed (internal/privacy); staff read the text whole.
+		j.Title, j.Description = privacy.Mask(j.Title), privacy.Mask(j.Description)
+	}
 	for _, e := range t.History {
 		ej := eventJSON{ID: e.ID, At: e.At, Actor: e.Actor, From: e.From, To: e.To, Note: e.Note}
+		if !v.Staff() {
+			ej.Note = privacy.Mask(ej.Note)
+		}
 		if v.Staff() {
 			ej.Internal = e.Internal
 			if len(e.Changes) > 2 {

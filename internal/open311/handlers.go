@@ -11,6 +11,7 @@ import (
 
 	"inframap/internal/httpx"
 	"inframap/internal/maint"
+	"inframap/internal/privacy"
 	"inframap/internal/ratelimit"
 )
 
@@ -132,9 +133,10 @@ func timeString(t time.Time) string { return t.In(maint.Zone).Format(time.RFC333
 
 func view(r *http.Request, q maint.ServiceRequest) request {
 	svc, _ := maint.LookupService(q.ServiceCode)
-	out := request{ServiceRequestID: q.Ref, Status: q.Status.Open311Status(), StatusNotes: q.StatusNotes,
-		ServiceName: serviceName(r, svc), ServiceCode: q.ServiceCode, Description: q.Description, AgencyResponsible: q.Agency,
-		RequestedDatetime: timeString(q.RequestedAt), UpdatedDatetime: timeString(q.UpdatedAt), Address: q.Address,
+	// Open311 answers are public: personal data in the text is masked.
+	out := request{ServiceRequestID: q.Ref, Status: q.Status.Open311Status(), StatusNotes: privacy.Mask(q.StatusNotes),
+		ServiceName: serviceName(r, svc), ServiceCode: q.ServiceCode, Description: privacy.Mask(q.Description), AgencyResponsible: q.Agency,
+		RequestedDatetime: timeString(q.RequestedAt), UpdatedDatetime: timeString(q.UpdatedAt), Address: privacy.Mask(q.Address),
 		Lat: math.Round(q.Lat*1e6) / 1e6, Long: math.Round(q.Lon*1e6) / 1e6}
 	if q.Agency == "" {
 		out.AgencyResponsible = "绿园区城市管理局"
