@@ -581,6 +581,8 @@ var apiCases = []apiCase{
 	{method: "PUT", path: "/api/v1/evaluation/weights", as: "engineer", body: `{"weights": [{"rate": "closure", "weight": 20}]}`, want: 403},
 	{method: "PUT", path: "/api/v1/evaluation/weights", body: `{"weights": [{"rate": "closure", "weight": 20}]}`, want: 401, refused: true},
 	{path: "/api/v1/audit", as: "admin", want: 200},
+	{path: "/api/v1/audit?order=newest&action=task.transition&limit=5", as: "admin", want: 200},
+	{path: "/api/v1/audit?order=latest", as: "admin", want: 400, field: "order", refused: true},
 	{path: "/api/v1/audit?actor=engineer@test&action=task.transition&from=2024-01-01&to=2030-12-31T00:00:00Z&limit=5", as: "admin", want: 200},
 	{path: "/api/v1/audit?task={reported}", as: "admin", want: 200},
 	{path: "/api/v1/audit?actor={admin}&action=user.updated", as: "admin", want: 200},
