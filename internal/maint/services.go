@@ -96,6 +96,9 @@ type RequestFilter struct {
 	Refs        []string
 	ServiceCode []string
 	From, To    *time.Time
+	// UpdatedAfter and UpdatedBefore select by the last change (a partner
+	// system polling for what changed since it last asked).
+	UpdatedAfter, UpdatedBefore *time.Time
 	Status      string // open or closed
 	Limit       int
 }

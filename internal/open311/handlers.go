@@ -154,7 +154,8 @@ func view(r *http.Request, q maint.ServiceRequest) request {
 }
 
 // listFilter reads the filter of GET requests: by ids, or by service,
-// status and dates (the last 90 days by default).
+// status, dates requested (start_date, end_date; the last 90 days by
+// default) and dates of the last change (updated_after, updated_before).
 func listFilter(r *http.Request) (maint.RequestFilter, error) {
 	q := r.URL.Query()
 	var f maint.RequestFilter
@@ -171,7 +172,7 @@ func listFilter(r *http.Request) (maint.RequestFilter, error) {
 	for _, d := range []struct {
 		name string
 		dst  **time.Time
-	}{{"start_date", &f.From}, {"end_date", &f.To}} {
+	}{{"start_date", &f.From}, {"end_date", &f.To}, {"updated_after", &f.UpdatedAfter}, {"updated_before", &f.UpdatedBefore}} {
 		if v := q.Get(d.name); v != "" {
 			t, err := time.Parse(time.RFC3339, v)
 			if err != nil {
@@ -186,7 +187,9 @@ func listFilter(r *http.Request) (maint.RequestFilter, error) {
 	default:
 		return f, maint.Invalid("status", "status is open or closed")
 	}
-	if len(f.Refs) == 0 && f.From == nil {
+	// A poll for changes (updated_after) reaches back as far as it asks;
+	// otherwise the list is of the last 90 days' requests.
+	if len(f.Refs) == 0 && f.From == nil && f.UpdatedAfter == nil {
 		from := time.Now().AddDate(0, 0, -defaultDays)
 		if f.To != nil {
 			from = f.To.AddDate(0, 0, -defaultDays)
