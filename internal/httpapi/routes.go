@@ -92,6 +92,8 @@ func (s *Server) routes() http.Handler {
 			}
 			return s.responses.Wrap(everyAsset(negotiatedKey), h)
 		}}).Mount(r.PathPrefix("/ogc").Subrouter())
+	r.Handle("/feeds/cases.atom", httpx.OpenData(s.responses.Wrap(caseFeedPolicy, s.areaFeed()))).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/feeds/cases/{ref:[A-Za-z0-9-]+}.atom", httpx.OpenData(s.responses.Wrap(caseFeedPolicy, s.caseFeed()))).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/tiles/{layer}.json", httpx.OpenData(s.responses.Wrap(everyAsset(queryKey), s.tiles.TileJSON()))).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/tiles/{layer}/{z}/{x}/{y}.mvt", httpx.OpenData(s.tiles.Tiles())).Methods(http.MethodGet, http.MethodHead)
 

@@ -57,6 +57,9 @@ type RequestService interface {
 	RequestByToken(ctx context.Context, token string) (string, error)
 	// CheckAPIKey returns the name of the partner an Open311 key belongs to.
 	CheckAPIKey(ctx context.Context, key string) (string, error)
+	// PublicEvents lists the public changes of cases, newest first, for
+	// feeds.
+	PublicEvents(ctx context.Context, f FeedFilter) ([]FeedEvent, error)
 }
 
 // AccountService keeps staff accounts, their sign-ins and API tokens.
