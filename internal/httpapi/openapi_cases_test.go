@@ -329,6 +329,12 @@ var apiCases = []apiCase{
 	{method: "POST", path: "/api/v1/tasks", as: "engineer", hdr: map[string]string{"Idempotency-Key": "task-1"}, body: `{"asset_id": {manhole}, "title": "另一个任务"}`, want: 422},
 	{path: "/api/v1/tasks?q=LY-2023&order=newest&limit=5", want: 200},
 	{path: "/api/v1/tasks?order=time_left&limit=5", want: 200},
+	{method: "POST", path: "/api/v1/tasks/{open}/support", body: `{"device": "a-device-id-0123456789"}`, want: 200},
+	{method: "POST", path: "/api/v1/tasks/{open}/support", body: `{"device": "a-device-id-0123456789"}`, want: 200},
+	{method: "POST", path: "/api/v1/tasks/{open}/support", body: `{"device": "short"}`, want: 400, field: "device", refused: true},
+	{method: "POST", path: "/api/v1/tasks/{open}/support", body: `{}`, want: 400, refused: true},
+	{method: "POST", path: "/api/v1/tasks/{closed}/support", body: `{"device": "a-device-id-0123456789"}`, want: 409},
+	{method: "POST", path: "/api/v1/tasks/999999/support", body: `{"device": "a-device-id-0123456789"}`, want: 404},
 	{path: "/api/v1/tasks?order=deadline", want: 400, field: "order", refused: true},
 
 	// Time limits: the calendar, the limits and a task's clock.

@@ -48,6 +48,7 @@ func (s *Server) routes() http.Handler {
 	api.Handle("/tasks/{id:[0-9]+}", s.patchTask()).Methods(http.MethodPatch)
 	api.Handle("/tasks/{id:[0-9]+}/transitions", s.transitionTask()).Methods(http.MethodPost)
 	api.Handle("/tasks/{id:[0-9]+}/clock", s.clockAction()).Methods(http.MethodPost)
+	api.Handle("/tasks/{id:[0-9]+}/support", s.supportTask()).Methods(http.MethodPost)
 	api.Handle("/calendar", s.getCalendar()).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/calendar/{date}", s.putCalendarDay()).Methods(http.MethodPut)
 	api.Handle("/calendar/{date}", s.deleteCalendarDay()).Methods(http.MethodDelete)

@@ -28,6 +28,7 @@ type taskJSON struct {
 	DueDate     *string         `json:"due_date"`
 	Overdue     bool            `json:"overdue"`
 	Clock       *clockJSON      `json:"clock"`
+	Supports    int             `json:"supports"`
 	Quantity    *quantityJSON   `json:"quantity,omitempty"`
 	Phase       *maint.Phase    `json:"phase,omitempty"`
 	Percent     *int            `json:"percent,omitempty"`
@@ -139,7 +140,7 @@ func taskView(t *maint.Task, v maint.Viewer) taskJSON {
 	j := taskJSON{
 		ID: t.ID, Ref: t.Ref, AssetID: t.AssetID, Programme: t.Programme, Title: t.Title, Description: t.Description,
 		WorkType: t.WorkType, Status: t.Status, StatusName: t.Status.Name(), StatusAt: t.StatusAt, Priority: t.Priority,
-		Assignee: t.Assignee, Overdue: t.Overdue, Clock: clockView(t.Clock, v), Phase: t.Phase, Percent: t.Percent, Version: t.Version,
+		Assignee: t.Assignee, Overdue: t.Overdue, Clock: clockView(t.Clock, v), Supports: t.Supports, Phase: t.Phase, Percent: t.Percent, Version: t.Version,
 		Source: t.Source, Location: t.Location, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, ClosedAt: t.ClosedAt,
 		History: []eventJSON{},
 	}

@@ -906,3 +906,47 @@ func TestPublicTextMasked(t *testing.T) {
 		}
 	}
 }
+
+// TestMeToo: 我也遇到 counts once per device, shows on the case for
+// everyone, and is refused on a finished case.
+func TestMeToo(t *testing.T) {
+	e := newEnv(t, pgtest.District)
+	tok := e.staff()
+	var manhole int64
+	e.sql.QueryRow(t.Context(), `SELECT id FROM assets WHERE kind = 'manhole' ORDER BY id LIMIT 1`).Scan(&manhole)
+	open := e.driveTo(tok, manhole, maint.StatusFiled)
+	tap := func(id int64, device string) (int, bool, int) {
+		t.Helper()
+		var out struct {
+			Supports int  `json:"supports"`
+			Counted  bool `json:"counted"`
+		}
+		res := e.do("POST", fmt.Sprintf("/api/v1/tasks/%d/support", id), "", map[string]string{"device": device}, nil, &out)
+		return out.Supports, out.Counted, res.StatusCode
+	}
+	if n, counted, code := tap(open, "device-one-0123456789"); code != 200 || n != 1 || !counted {
+		t.Errorf("first tap: %d %v %d", n, counted, code)
+	}
+	if n, counted, code := tap(open, "device-one-0123456789"); code != 200 || n != 1 || counted {
+		t.Errorf("the same device again: %d %v %d, want 1 and not counted", n, counted, code)
+	}
+	if n, counted, code := tap(open, "device-two-0123456789"); code != 200 || n != 2 || !counted {
+		t.Errorf("another device: %d %v %d", n, counted, code)
+	}
+	var task struct {
+		Supports int `json:"supports"`
+	}
+	e.do("GET", fmt.Sprintf("/api/v1/tasks/%d", open), "", nil, nil, &task)
+	if task.Supports != 2 {
+		t.Errorf("the case shows %d, want 2", task.Supports)
+	}
+	var stored int
+	e.sql.QueryRow(t.Context(), `SELECT count(*) FROM task_supports WHERE task_id = $1 AND device_hash <> convert_to('device-one-0123456789', 'UTF8')`, open).Scan(&stored)
+	if stored != 2 {
+		t.Errorf("%d hashed devices stored, want 2", stored)
+	}
+	closed := e.driveTo(tok, manhole, maint.StatusClosed)
+	if _, _, code := tap(closed, "device-one-0123456789"); code != 409 {
+		t.Errorf("a closed case: %d, want 409", code)
+	}
+}

@@ -57,6 +57,10 @@ type RequestService interface {
 	RequestByToken(ctx context.Context, token string) (string, error)
 	// CheckAPIKey returns the name of the partner an Open311 key belongs to.
 	CheckAPIKey(ctx context.Context, key string) (string, error)
+	// Support records that a device's resident meets the open case too
+	// (我也遇到), once per device; it returns the count and whether this
+	// one was new.
+	Support(ctx context.Context, taskID int64, device []byte) (count int, counted bool, err error)
 	// PublicEvents lists the public changes of cases, newest first, for
 	// feeds.
 	PublicEvents(ctx context.Context, f FeedFilter) ([]FeedEvent, error)

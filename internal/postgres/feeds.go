@@ -52,3 +52,36 @@ func (db *DB) PublicEvents(ctx context.Context, f maint.FeedFilter) ([]maint.Fee
 	})
 	return out, translate(err, "feed")
 }
+
+// Support records 我也遇到 on an open case from a device (the hash of its
+// id), once per device, and keeps the count on the task.
+func (db *DB) Support(ctx context.Context, taskID int64, device []byte) (int, bool, error) {
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return 0, false, translate(err, "me too")
+	}
+	defer tx.Rollback(ctx)
+	var status string
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT status, supports FROM tasks WHERE id = $1 FOR UPDATE`, taskID).Scan(&status, &n); err != nil {
+		return 0, false, translate(err, "task %d", taskID)
+	}
+	if !maint.Status(status).Open() {
+		return n, false, maint.Errorf(maint.CodeConflict, "task %d is %s (%s): only open cases take 我也遇到", taskID, status, maint.Status(status).Name()).Because("case_closed")
+	}
+	tag, err := tx.Exec(ctx, `INSERT INTO task_supports (task_id, device_hash) VALUES ($1, $2) ON CONFLICT DO NOTHING`, taskID, device)
+	if err != nil {
+		return 0, false, translate(err, "me too")
+	}
+	if tag.RowsAffected() == 0 {
+		return n, false, nil
+	}
+	if err := tx.QueryRow(ctx, `UPDATE tasks SET supports = supports + 1 WHERE id = $1 RETURNING supports`, taskID).Scan(&n); err != nil {
+		return 0, false, translate(err, "me too")
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return 0, false, translate(err, "me too")
+	}
+	db.changed(ctx)
+	return n, true, nil
+}
