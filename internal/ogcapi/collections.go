@@ -37,7 +37,7 @@ func (a *API) conformance() http.Handler {
 			return err
 		}
 		w.Header().Set("Cache-Control", "public, max-age=300")
-		httpx.WriteJSON(w, r, http.StatusOK, map[string]any{"conformsTo": conformance})
+		httpx.WriteJSON(w, r, http.StatusOK, map[string]any{"conformsTo": a.conformsTo()})
 		return nil
 	})
 }

@@ -27,6 +27,14 @@ var conformance = []string{
 	"http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 }
 
+// editConformance is declared when the API writes (Config.Assets): Part 4,
+// draft 1.0.0-draft.1 (edit.go).
+var editConformance = []string{
+	"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+	"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+	"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/optimistic-locking-etags",
+}
+
 // Media types of the OGC resources.
 const (
 	mediaJSON    = "application/json"
@@ -54,6 +62,12 @@ type Config struct {
 	// "collections", "collection" and "items" — in the service's response
 	// cache with the policy it gives each.
 	Cache func(resource string, h http.Handler) http.Handler
+	// Assets, when set, lets engineers create, replace, update and delete
+	// features (Part 4) through the asset service's checked, audited
+	// writes; nil leaves the API read-only.
+	Assets maint.AssetService
+	// ClientIP is the address the audit trail records of a write.
+	ClientIP func(*http.Request) string
 }
 
 // API serves the OGC resources.
@@ -64,7 +78,19 @@ type API struct {
 
 // New returns the API over features.
 func New(features maint.FeatureService, cfg Config) *API {
+	if cfg.ClientIP == nil {
+		cfg.ClientIP = func(r *http.Request) string { return r.RemoteAddr }
+	}
 	return &API{features: features, cfg: cfg}
+}
+
+// conformsTo lists the classes this API implements.
+func (a *API) conformsTo() []string {
+	out := append([]string(nil), conformance...)
+	if a.cfg.Assets != nil {
+		out = append(out, editConformance...)
+	}
+	return out
 }
 
 // Mount routes the OGC resources on r, the router of the /ogc prefix. Every
@@ -89,6 +115,12 @@ func (a *API) Mount(r *mux.Router) {
 	} {
 		// Open data outside the cache, so hits carry the same headers.
 		r.Handle(rt.path, httpx.OpenData(rt.h)).Methods(http.MethodGet, http.MethodHead)
+	}
+	if a.cfg.Assets != nil {
+		r.Handle("/collections/{collectionId}/items", httpx.OpenData(a.create())).Methods(http.MethodPost)
+		r.Handle("/collections/{collectionId}/items/{featureId}", httpx.OpenData(a.replace())).Methods(http.MethodPut)
+		r.Handle("/collections/{collectionId}/items/{featureId}", httpx.OpenData(a.update())).Methods(http.MethodPatch)
+		r.Handle("/collections/{collectionId}/items/{featureId}", httpx.OpenData(a.remove())).Methods(http.MethodDelete)
 	}
 }
 

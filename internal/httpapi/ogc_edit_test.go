@@ -1,0 +1,198 @@
+package httpapi_test
+
+import (
+	"encoding/csv"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"inframap/internal/maint"
+	"inframap/internal/postgres/pgtest"
+)
+
+// TestOGCPart4 writes features through OGC API – Features Part 4 as an
+// engineer: each write has the asset API's checks, If-Match locking and
+// audit row, and what is written reads back through GDAL's OGC API driver.
+func TestOGCPart4(t *testing.T) {
+	e := newEnv(t, pgtest.District)
+	tok := e.staff()
+	eng := tok[maint.RoleEngineer]
+
+	var conf struct{ ConformsTo []string }
+	e.get("/ogc/conformance", &conf)
+	for _, c := range []string{"create-replace-delete", "update", "optimistic-locking-etags"} {
+		if !slices.Contains(conf.ConformsTo, "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/"+c) {
+			t.Errorf("conformance lacks Part 4 %s: %v", c, conf.ConformsTo)
+		}
+	}
+
+	point := func(lon, lat float64) map[string]any {
+		return map[string]any{"type": "Point", "coordinates": []float64{lon, lat}}
+	}
+	feature := func(geom any, props map[string]any) map[string]any {
+		return map[string]any{"type": "Feature", "geometry": geom, "properties": props}
+	}
+	const code = "2201060102009999"
+	manhole := feature(point(125.27, 43.88), map[string]any{"code": code, "name": "OGC 污水井", "cover_category": "0102"})
+	items := "/ogc/collections/manhole/items"
+
+	// Who may write.
+	if res := e.do("POST", items, "", manhole, nil, nil); res.StatusCode != 401 {
+		t.Errorf("anonymous create: %d %s", res.StatusCode, body(res))
+	}
+	if res := e.do("POST", items, tok[maint.RoleInspector], manhole, nil, nil); res.StatusCode != 403 {
+		t.Errorf("inspector create: %d %s", res.StatusCode, body(res))
+	}
+
+	// Checks, as the asset API's; the problem names what is wrong.
+	for _, c := range []struct {
+		name, path string
+		body       any
+		want       int
+		text       string
+	}{
+		{"self-intersecting", "/ogc/collections/parking_lot/items",
+			feature(map[string]any{"type": "Polygon", "coordinates": [][][]float64{{{125.27, 43.88}, {125.28, 43.89}, {125.28, 43.88}, {125.27, 43.89}, {125.27, 43.88}}}},
+				map[string]any{"code": "TCC-OGC", "name": "停车场", "spaces": 10}), 400, "Self-intersection"},
+		{"unclosed ring", "/ogc/collections/parking_lot/items",
+			feature(map[string]any{"type": "Polygon", "coordinates": [][][]float64{{{125.27, 43.88}, {125.28, 43.89}, {125.28, 43.88}, {125.27, 43.885}}}},
+				map[string]any{"code": "TCC-OGC", "name": "停车场", "spaces": 10}), 400, "not closed"},
+		{"outside the district", items, feature(point(116.40, 39.90), map[string]any{"code": code, "name": "x", "cover_category": "0102"}), 400, "outside the district"},
+		{"swapped", items, feature(point(43.88, 125.27), map[string]any{"code": code, "name": "x", "cover_category": "0102"}), 400, "swapped"},
+		{"wrong geometry kind", items, feature(map[string]any{"type": "LineString", "coordinates": [][]float64{{125.27, 43.88}, {125.271, 43.881}}},
+			map[string]any{"code": code, "name": "x", "cover_category": "0102"}), 400, "geometry"},
+		{"no geometry", items, feature(nil, map[string]any{"code": code, "name": "x", "cover_category": "0102"}), 400, "needs a geometry"},
+		{"bad code", items, feature(point(125.27, 43.88), map[string]any{"code": "M-1", "name": "x", "cover_category": "0102"}), 400, "16-digit"},
+		{"another kind", items, feature(point(125.27, 43.88), map[string]any{"kind": "road_repair", "code": code, "name": "x"}), 400, "kind"},
+		{"another CRS", items + "#crs", manhole, 400, "CRS84"},
+	} {
+		hdr := map[string]string{}
+		path := c.path
+		if strings.HasSuffix(path, "#crs") {
+			path, hdr["Content-Crs"] = strings.TrimSuffix(path, "#crs"), "<http://www.opengis.net/def/crs/EPSG/0/4326>"
+		}
+		res := e.do("POST", path, eng, c.body, hdr, nil)
+		if raw := body(res); res.StatusCode != c.want || !strings.Contains(raw, c.text) {
+			t.Errorf("%s: %d %s, want %d naming %q", c.name, res.StatusCode, raw, c.want, c.text)
+		}
+	}
+
+	// Create: 201 with the new feature's Location and its ETag.
+	res := e.do("POST", items, eng, manhole, nil, nil)
+	if res.StatusCode != 201 {
+		t.Fatalf("create: %d %s", res.StatusCode, body(res))
+	}
+	loc := res.Header.Get("Location")
+	var id int64
+	e.sql.QueryRow(t.Context(), `SELECT id FROM assets WHERE code = $1`, code).Scan(&id)
+	if want := fmt.Sprintf("%s%s/%d", e.srv.URL, items, id); loc != want || res.Header.Get("ETag") != `"1"` {
+		t.Errorf("create: Location %q (want %q), ETag %s", loc, want, res.Header.Get("ETag"))
+	}
+	got, _ := e.fetch(loc)
+	if got.StatusCode != 200 || got.Header.Get("ETag") != `"1"` {
+		t.Errorf("GET %s: %d, ETag %s", loc, got.StatusCode, got.Header.Get("ETag"))
+	}
+	path := strings.TrimPrefix(loc, e.srv.URL)
+
+	// Update (merge patch) and replace need the ETag read.
+	patch := map[string]any{"properties": map[string]any{"name_en": "Sewer manhole", "status": "closed"}}
+	mergePatch := map[string]string{"Content-Type": "application/merge-patch+json"}
+	if res := e.do("PATCH", path, eng, patch, mergePatch, nil); res.StatusCode != 428 {
+		t.Errorf("patch without If-Match: %d %s", res.StatusCode, body(res))
+	}
+	if res := e.do("PATCH", path, eng, patch, map[string]string{"If-Match": `"1"`, "Content-Type": "application/merge-patch+json"}, nil); res.StatusCode != 200 || res.Header.Get("ETag") != `"2"` {
+		t.Errorf("patch: %d ETag %s %s", res.StatusCode, res.Header.Get("ETag"), body(res))
+	}
+	if res := e.do("PATCH", path, eng, patch, map[string]string{"If-Match": `"1"`}, nil); res.StatusCode != 412 {
+		t.Errorf("patch with a stale If-Match: %d %s", res.StatusCode, body(res))
+	}
+	if res := e.do("PATCH", strings.Replace(path, "manhole", "road_repair", 1), eng, patch, map[string]string{"If-Match": `"2"`}, nil); res.StatusCode != 404 {
+		t.Errorf("patch through another collection: %d %s", res.StatusCode, body(res))
+	}
+	replacement := feature(point(125.2705, 43.8805), map[string]any{"code": code, "name": "OGC 雨水井", "cover_category": "0102", "kind": "manhole", "subdistrict": "ignored"})
+	if res := e.do("PUT", path, eng, replacement, map[string]string{"If-Match": `"1"`}, nil); res.StatusCode != 412 {
+		t.Errorf("replace with a stale If-Match: %d %s", res.StatusCode, body(res))
+	}
+	var put ogcFeature
+	if res := e.do("PUT", path, eng, replacement, map[string]string{"If-Match": `"2"`}, &put); res.StatusCode != 200 || res.Header.Get("ETag") != `"3"` {
+		t.Errorf("replace: %d ETag %s %s", res.StatusCode, res.Header.Get("ETag"), body(res))
+	}
+	if put.Properties["name"] != "OGC 雨水井" || put.Properties["name_en"] != "" || put.Properties["subdistrict"] == "ignored" {
+		t.Errorf("replaced: %v", put.Properties)
+	}
+
+	// GDAL reads back what was written.
+	dir := t.TempDir()
+	out := filepath.Join(dir, "manholes.csv")
+	gdal(t, "ogr2ogr", "-f", "CSV", "-lco", "GEOMETRY=AS_XY", "-oo", "PAGE_SIZE=10000", out, "OAPIF:"+e.srv.URL+"/ogc", "manhole")
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	found := false
+	for _, r := range rows[1:] {
+		if r[col["code"]] != code {
+			continue
+		}
+		found = true
+		x, _ := strconv.ParseFloat(r[col["X"]], 64)
+		y, _ := strconv.ParseFloat(r[col["Y"]], 64)
+		if math.Abs(x-125.2705) > 1e-7 || math.Abs(y-43.8805) > 1e-7 || r[col["name"]] != "OGC 雨水井" || r[col["cover_category"]] != "0102" {
+			t.Errorf("GDAL reads %v", r)
+		}
+	}
+	if !found {
+		t.Errorf("GDAL's copy of the manholes lacks %s (%d rows)", code, len(rows)-1)
+	}
+
+	// Delete: an asset with tasks is part of the record and stays.
+	var withTasks int64
+	e.sql.QueryRow(t.Context(), `SELECT a.id FROM assets a WHERE a.kind = 'manhole' AND EXISTS (SELECT 1 FROM tasks t WHERE t.asset_id = a.id) LIMIT 1`).Scan(&withTasks)
+	var version int
+	e.sql.QueryRow(t.Context(), `SELECT version FROM assets WHERE id = $1`, withTasks).Scan(&version)
+	if res := e.do("DELETE", fmt.Sprintf("%s/%d", items, withTasks), eng, nil, map[string]string{"If-Match": strconv.Quote(strconv.Itoa(version))}, nil); res.StatusCode != 409 || !strings.Contains(body(res), "tasks") {
+		t.Errorf("delete an asset with tasks: %d", res.StatusCode)
+	}
+	if res := e.do("DELETE", path, eng, nil, map[string]string{"If-Match": `"2"`}, nil); res.StatusCode != 412 {
+		t.Errorf("delete with a stale If-Match: %d %s", res.StatusCode, body(res))
+	}
+	if res := e.do("DELETE", path, eng, nil, map[string]string{"If-Match": `"3"`}, nil); res.StatusCode != 204 {
+		t.Errorf("delete: %d %s", res.StatusCode, body(res))
+	}
+	if res, _ := e.fetch(path); res.StatusCode != 404 {
+		t.Errorf("GET after delete: %d", res.StatusCode)
+	}
+
+	// Each write is in the audit trail, by whom.
+	rowsA, err := e.sql.Query(t.Context(), `SELECT action || ' by ' || actor FROM audit_events WHERE subject_type = 'asset' AND subject_id = $1 ORDER BY id`, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var trail []string
+	for rowsA.Next() {
+		var s string
+		rowsA.Scan(&s)
+		trail = append(trail, s)
+	}
+	rowsA.Close()
+	want := []string{"asset.created by engineer@test", "asset.updated by engineer@test", "asset.updated by engineer@test", "asset.deleted by engineer@test"}
+	if diff := cmp.Diff(want, trail); diff != "" {
+		t.Errorf("audit trail of asset %d (-want +got):\n%s", id, diff)
+	}
+}
