@@ -68,6 +68,11 @@ type Config struct {
 	Assets maint.AssetService
 	// ClientIP is the address the audit trail records of a write.
 	ClientIP func(*http.Request) string
+	// Tile, when set, serves a vector tile of the WebMercatorQuad tile
+	// matrix set from the route variables {collectionId} (absent: the
+	// dataset's, every kind), {tileMatrix}, {tileRow} and {tileCol}, and
+	// the API serves OGC API – Tiles (tiles.go); nil leaves tiles out.
+	Tile http.Handler
 }
 
 // API serves the OGC resources.
@@ -89,6 +94,9 @@ func (a *API) conformsTo() []string {
 	out := append([]string(nil), conformance...)
 	if a.cfg.Assets != nil {
 		out = append(out, editConformance...)
+	}
+	if a.cfg.Tile != nil {
+		out = append(out, tilesConformance...)
 	}
 	return out
 }
@@ -115,6 +123,23 @@ func (a *API) Mount(r *mux.Router) {
 	} {
 		// Open data outside the cache, so hits carry the same headers.
 		r.Handle(rt.path, httpx.OpenData(rt.h)).Methods(http.MethodGet, http.MethodHead)
+	}
+	if a.cfg.Tile != nil {
+		for _, rt := range []struct {
+			path string
+			h    http.Handler
+		}{
+			{"/tileMatrixSets", a.tileMatrixSets()},
+			{"/tileMatrixSets/" + tmsID, a.tileMatrixSet()},
+			{"/tiles", a.tilesets()},
+			{"/tiles/" + tmsID, a.tileset()},
+			{"/tiles/" + tmsID + "/{tileMatrix}/{tileRow}/{tileCol}", a.cfg.Tile},
+			{"/collections/{collectionId}/tiles", a.tilesets()},
+			{"/collections/{collectionId}/tiles/" + tmsID, a.tileset()},
+			{"/collections/{collectionId}/tiles/" + tmsID + "/{tileMatrix}/{tileRow}/{tileCol}", a.cfg.Tile},
+		} {
+			r.Handle(rt.path, httpx.OpenData(rt.h)).Methods(http.MethodGet, http.MethodHead)
+		}
 	}
 	if a.cfg.Assets != nil {
 		r.Handle("/collections/{collectionId}/items", httpx.OpenData(a.create())).Methods(http.MethodPost)
