@@ -3,7 +3,9 @@ package httpapi_test
 import (
 	"encoding/csv"
 	"fmt"
+	"io"
 	"math"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
 	"github.com/google/go-cmp/cmp"
 
 	"inframap/internal/maint"
@@ -194,5 +198,105 @@ func TestOGCPart4(t *testing.T) {
 	want := []string{"asset.created by engineer@test", "asset.updated by engineer@test", "asset.updated by engineer@test", "asset.deleted by engineer@test"}
 	if diff := cmp.Diff(want, trail); diff != "" {
 		t.Errorf("audit trail of asset %d (-want +got):\n%s", id, diff)
+	}
+}
+
+// ogcWriteCases are Part 4 requests, run in order, whose requests and
+// responses must match /ogc/api. In paths, {code} is the id of the asset
+// with that code; If-Match "current" is the asset's version as it is now.
+var ogcWriteCases = []struct {
+	method, path string
+	as           maint.Role // "" is a resident
+	body         string
+	hdr          map[string]string
+	want         int
+}{
+	{"POST", "/ogc/collections/manhole/items", maint.RoleEngineer,
+		`{"type":"Feature","geometry":{"type":"Point","coordinates":[125.27,43.88]},"properties":{"code":"2201060102008888","name":"井","cover_category":"0102"}}`, nil, 201},
+	{"POST", "/ogc/collections/manhole/items", "",
+		`{"type":"Feature","geometry":{"type":"Point","coordinates":[125.27,43.88]},"properties":{"code":"2201060102008887","name":"井","cover_category":"0102"}}`, nil, 401},
+	{"POST", "/ogc/collections/manhole/items", maint.RoleInspector,
+		`{"type":"Feature","geometry":{"type":"Point","coordinates":[125.27,43.88]},"properties":{"code":"2201060102008887","name":"井","cover_category":"0102"}}`, nil, 403},
+	{"POST", "/ogc/collections/manhole/items", maint.RoleEngineer,
+		`{"type":"Feature","geometry":{"type":"Point","coordinates":[116.4,39.9]},"properties":{"code":"2201060102008887","name":"井","cover_category":"0102"}}`, nil, 400},
+	{"POST", "/ogc/collections/manhole/items", maint.RoleEngineer,
+		`{"type":"Feature","geometry":{"type":"Point","coordinates":[125.27,43.88]},"properties":{"code":"2201060102008888","name":"井","cover_category":"0102"}}`, nil, 409},
+	{"POST", "/ogc/collections/manhole/items", maint.RoleEngineer, `code=1`, map[string]string{"Content-Type": "text/plain"}, 415},
+	{"PATCH", "/ogc/collections/manhole/items/{2201060102008888}", maint.RoleEngineer, `{"properties":{"name_en":"Manhole"}}`,
+		map[string]string{"If-Match": "current", "Content-Type": "application/merge-patch+json"}, 200},
+	{"PATCH", "/ogc/collections/manhole/items/{2201060102008888}", maint.RoleEngineer, `{"properties":{"name_en":"Manhole"}}`,
+		map[string]string{"Content-Type": "application/merge-patch+json"}, 428},
+	{"PATCH", "/ogc/collections/manhole/items/{2201060102008888}", maint.RoleEngineer, `{"properties":{"name_en":"Manhole"}}`,
+		map[string]string{"If-Match": `"99"`, "Content-Type": "application/merge-patch+json"}, 412},
+	{"PUT", "/ogc/collections/manhole/items/{2201060102008888}", maint.RoleEngineer,
+		`{"type":"Feature","geometry":{"type":"Point","coordinates":[125.2701,43.8801]},"properties":{"code":"2201060102008888","name":"井二","cover_category":"0102"}}`,
+		map[string]string{"If-Match": "current"}, 200},
+	{"PUT", "/ogc/collections/manhole/items/999999", maint.RoleEngineer,
+		`{"type":"Feature","geometry":{"type":"Point","coordinates":[125.2701,43.8801]},"properties":{"code":"2201060102008888","name":"井二","cover_category":"0102"}}`,
+		map[string]string{"If-Match": `"1"`}, 404},
+	{"DELETE", "/ogc/collections/manhole/items/{2201060102008888}", maint.RoleInspector, "", map[string]string{"If-Match": "current"}, 403},
+	{"DELETE", "/ogc/collections/manhole/items/{2201060102008888}", maint.RoleEngineer, "", map[string]string{"If-Match": "current"}, 204},
+}
+
+// checkOGCWrites sends ogcWriteCases and validates each request (when it
+// succeeds) and response against the OpenAPI document router serves,
+// marking the operations covered.
+func (e *env) checkOGCWrites(t *testing.T, router routers.Router, covered map[string]bool) {
+	tok := e.staff()
+	for _, c := range ogcWriteCases {
+		t.Run(c.method+" "+c.path+" "+strconv.Itoa(c.want), func(t *testing.T) {
+			path := e.resolve(c.path)
+			hdr := http.Header{"Content-Type": {"application/geo+json"}}
+			if c.as != "" {
+				hdr.Set("Authorization", "Bearer "+tok[c.as])
+			}
+			for k, v := range c.hdr {
+				if k == "If-Match" && v == "current" {
+					id, _ := strconv.ParseInt(path[strings.LastIndex(path, "/")+1:], 10, 64)
+					a, err := e.db.Asset(t.Context(), id, maint.Viewer{Role: maint.RoleAdmin})
+					if err != nil {
+						t.Fatal(err)
+					}
+					v = `"` + strconv.Itoa(a.Version) + `"`
+				}
+				hdr.Set(k, v)
+			}
+			newReq := func() *http.Request {
+				req, _ := http.NewRequest(c.method, e.srv.URL+path, strings.NewReader(c.body))
+				if c.body == "" {
+					req.Body = http.NoBody
+				}
+				req.Header = hdr.Clone()
+				return req
+			}
+			res, err := http.DefaultClient.Do(newReq())
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != c.want {
+				t.Fatalf("%s %s: %d, want %d: %s", c.method, path, res.StatusCode, c.want, body)
+			}
+			req := newReq()
+			route, params, err := router.FindRoute(req)
+			if err != nil {
+				t.Fatalf("%s %s: no route in /ogc/api: %v", c.method, path, err)
+			}
+			covered[c.method+" "+route.Path] = true
+			opts := &openapi3filter.Options{MultiError: true, AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}
+			in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route, Options: opts}
+			if c.want < 300 {
+				if err := openapi3filter.ValidateRequest(t.Context(), in); err != nil {
+					t.Errorf("%s %s: request does not match /ogc/api: %v", c.method, path, err)
+				}
+			}
+			out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: res.StatusCode, Header: res.Header,
+				Options: &openapi3filter.Options{MultiError: true, IncludeResponseStatus: true}}
+			out.SetBodyBytes(body)
+			if err := openapi3filter.ValidateResponse(t.Context(), out); err != nil {
+				t.Errorf("%s %s: response does not match /ogc/api: %v", c.method, path, err)
+			}
+		})
 	}
 }
