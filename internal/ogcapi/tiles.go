@@ -106,7 +106,7 @@ func (a *API) tileMatrixSet() http.Handler {
 			matricesV1 = append(matricesV1, map[string]any{
 				"type": "TileMatrixType", "identifier": strconv.Itoa(z), "scaleDenominator": scaleZoom0 / float64(n),
 				"topLeftCorner": []float64{-mercatorHalf, mercatorHalf},
-				"tileWidth": tileSizePixels, "tileHeight": tileSizePixels, "matrixWidth": n, "matrixHeight": n,
+				"tileWidth":     tileSizePixels, "tileHeight": tileSizePixels, "matrixWidth": n, "matrixHeight": n,
 			})
 		}
 		w.Header().Set("Cache-Control", "public, max-age=300")
