@@ -75,12 +75,12 @@ func TestOGCPart4(t *testing.T) {
 		{"no geometry", items, feature(nil, map[string]any{"code": code, "name": "x", "cover_category": "0102"}), 400, "needs a geometry"},
 		{"bad code", items, feature(point(125.27, 43.88), map[string]any{"code": "M-1", "name": "x", "cover_category": "0102"}), 400, "16-digit"},
 		{"another kind", items, feature(point(125.27, 43.88), map[string]any{"kind": "road_repair", "code": code, "name": "x"}), 400, "kind"},
-		{"another CRS", items + "#crs", manhole, 400, "CRS84"},
+		{"a CRS not taken", items + "#crs", manhole, 400, "not supported"},
 	} {
 		hdr := map[string]string{}
 		path := c.path
 		if strings.HasSuffix(path, "#crs") {
-			path, hdr["Content-Crs"] = strings.TrimSuffix(path, "#crs"), "<http://www.opengis.net/def/crs/EPSG/0/4326>"
+			path, hdr["Content-Crs"] = strings.TrimSuffix(path, "#crs"), "<http://www.opengis.net/def/crs/EPSG/0/3857>"
 		}
 		res := e.do("POST", path, eng, c.body, hdr, nil)
 		if raw := body(res); res.StatusCode != c.want || !strings.Contains(raw, c.text) {
@@ -105,31 +105,45 @@ func TestOGCPart4(t *testing.T) {
 	}
 	path := strings.TrimPrefix(loc, e.srv.URL)
 
-	// Update (merge patch) and replace need the ETag read.
+	// Update (merge patch) and replace are refused when the If-Match sent
+	// is stale; without one (QGIS sends none) they are unconditional.
 	patch := map[string]any{"properties": map[string]any{"name_en": "Sewer manhole", "status": "closed"}}
-	mergePatch := map[string]string{"Content-Type": "application/merge-patch+json"}
-	if res := e.do("PATCH", path, eng, patch, mergePatch, nil); res.StatusCode != 428 {
-		t.Errorf("patch without If-Match: %d %s", res.StatusCode, body(res))
+	withMatch := func(etag string) map[string]string {
+		return map[string]string{"If-Match": etag, "Content-Type": "application/merge-patch+json"}
 	}
-	if res := e.do("PATCH", path, eng, patch, map[string]string{"If-Match": `"1"`, "Content-Type": "application/merge-patch+json"}, nil); res.StatusCode != 200 || res.Header.Get("ETag") != `"2"` {
+	if res := e.do("PATCH", path, eng, patch, withMatch(`"1"`), nil); res.StatusCode != 200 || res.Header.Get("ETag") != `"2"` {
 		t.Errorf("patch: %d ETag %s %s", res.StatusCode, res.Header.Get("ETag"), body(res))
 	}
-	if res := e.do("PATCH", path, eng, patch, map[string]string{"If-Match": `"1"`}, nil); res.StatusCode != 412 {
-		t.Errorf("patch with a stale If-Match: %d %s", res.StatusCode, body(res))
+	if res := e.do("PATCH", path, eng, patch, withMatch(`"1"`), nil); res.StatusCode != 412 || !strings.Contains(body(res), `"current_version":2`) {
+		t.Errorf("patch with a stale If-Match: %d", res.StatusCode)
 	}
-	if res := e.do("PATCH", strings.Replace(path, "manhole", "road_repair", 1), eng, patch, map[string]string{"If-Match": `"2"`}, nil); res.StatusCode != 404 {
+	if res := e.do("PATCH", path, eng, patch, withMatch(`one`), nil); res.StatusCode != 428 {
+		t.Errorf("patch with a malformed If-Match: %d %s", res.StatusCode, body(res))
+	}
+	qgis := map[string]any{"properties": map[string]any{"name_en": "QGIS"}}
+	if res := e.do("PATCH", path, eng, qgis, nil, nil); res.StatusCode != 200 || res.Header.Get("ETag") != `"3"` {
+		t.Errorf("patch without If-Match: %d ETag %s %s", res.StatusCode, res.Header.Get("ETag"), body(res))
+	}
+	if res := e.do("PATCH", strings.Replace(path, "manhole", "road_repair", 1), eng, patch, withMatch(`"3"`), nil); res.StatusCode != 404 {
 		t.Errorf("patch through another collection: %d %s", res.StatusCode, body(res))
 	}
-	replacement := feature(point(125.2705, 43.8805), map[string]any{"code": code, "name": "OGC 雨水井", "cover_category": "0102", "kind": "manhole", "subdistrict": "ignored"})
-	if res := e.do("PUT", path, eng, replacement, map[string]string{"If-Match": `"1"`}, nil); res.StatusCode != 412 {
+	// A replacement as QGIS sends it: every field, derived ones included,
+	// latitude first in EPSG:4326.
+	replacement := feature(point(43.8805, 125.2705), map[string]any{"code": code, "name": "OGC 雨水井", "cover_category": "0102", "kind": "manhole",
+		"subdistrict": "ignored", "status": nil, "version": 1, "defect_grade": nil})
+	latFirst := map[string]string{"Content-Crs": "<http://www.opengis.net/def/crs/EPSG/0/4326>"}
+	if res := e.do("PUT", path, eng, replacement, map[string]string{"If-Match": `"2"`, "Content-Crs": latFirst["Content-Crs"]}, nil); res.StatusCode != 412 {
 		t.Errorf("replace with a stale If-Match: %d %s", res.StatusCode, body(res))
 	}
 	var put ogcFeature
-	if res := e.do("PUT", path, eng, replacement, map[string]string{"If-Match": `"2"`}, &put); res.StatusCode != 200 || res.Header.Get("ETag") != `"3"` {
+	if res := e.do("PUT", path, eng, replacement, map[string]string{"If-Match": `"3"`, "Content-Crs": latFirst["Content-Crs"]}, &put); res.StatusCode != 200 || res.Header.Get("ETag") != `"4"` {
 		t.Errorf("replace: %d ETag %s %s", res.StatusCode, res.Header.Get("ETag"), body(res))
 	}
-	if put.Properties["name"] != "OGC 雨水井" || put.Properties["name_en"] != "" || put.Properties["subdistrict"] == "ignored" {
+	if put.Properties["name"] != "OGC 雨水井" || put.Properties["name_en"] != "" || put.Properties["subdistrict"] == "ignored" || put.Properties["defect_grade"] != nil {
 		t.Errorf("replaced: %v", put.Properties)
+	}
+	if c := string(put.Geometry.Coordinates); c != "[125.2705,43.8805]" {
+		t.Errorf("replaced geometry %s, want longitude first", c)
 	}
 
 	// GDAL reads back what was written.
@@ -173,10 +187,10 @@ func TestOGCPart4(t *testing.T) {
 	if res := e.do("DELETE", fmt.Sprintf("%s/%d", items, withTasks), eng, nil, map[string]string{"If-Match": strconv.Quote(strconv.Itoa(version))}, nil); res.StatusCode != 409 || !strings.Contains(body(res), "tasks") {
 		t.Errorf("delete an asset with tasks: %d", res.StatusCode)
 	}
-	if res := e.do("DELETE", path, eng, nil, map[string]string{"If-Match": `"2"`}, nil); res.StatusCode != 412 {
+	if res := e.do("DELETE", path, eng, nil, map[string]string{"If-Match": `"3"`}, nil); res.StatusCode != 412 {
 		t.Errorf("delete with a stale If-Match: %d %s", res.StatusCode, body(res))
 	}
-	if res := e.do("DELETE", path, eng, nil, map[string]string{"If-Match": `"3"`}, nil); res.StatusCode != 204 {
+	if res := e.do("DELETE", path, eng, nil, map[string]string{"If-Match": `"4"`}, nil); res.StatusCode != 204 {
 		t.Errorf("delete: %d %s", res.StatusCode, body(res))
 	}
 	if res, _ := e.fetch(path); res.StatusCode != 404 {
@@ -195,7 +209,8 @@ func TestOGCPart4(t *testing.T) {
 		trail = append(trail, s)
 	}
 	rowsA.Close()
-	want := []string{"asset.created by engineer@test", "asset.updated by engineer@test", "asset.updated by engineer@test", "asset.deleted by engineer@test"}
+	want := []string{"asset.created by engineer@test", "asset.updated by engineer@test", "asset.updated by engineer@test",
+		"asset.updated by engineer@test", "asset.deleted by engineer@test"}
 	if diff := cmp.Diff(want, trail); diff != "" {
 		t.Errorf("audit trail of asset %d (-want +got):\n%s", id, diff)
 	}
@@ -224,8 +239,10 @@ var ogcWriteCases = []struct {
 	{"POST", "/ogc/collections/manhole/items", maint.RoleEngineer, `code=1`, map[string]string{"Content-Type": "text/plain"}, 415},
 	{"PATCH", "/ogc/collections/manhole/items/{2201060102008888}", maint.RoleEngineer, `{"properties":{"name_en":"Manhole"}}`,
 		map[string]string{"If-Match": "current", "Content-Type": "application/merge-patch+json"}, 200},
+	{"PATCH", "/ogc/collections/manhole/items/{2201060102008888}", maint.RoleEngineer, `{"properties":{"name_en":"QGIS"}}`,
+		map[string]string{"Content-Type": "application/merge-patch+json"}, 200},
 	{"PATCH", "/ogc/collections/manhole/items/{2201060102008888}", maint.RoleEngineer, `{"properties":{"name_en":"Manhole"}}`,
-		map[string]string{"Content-Type": "application/merge-patch+json"}, 428},
+		map[string]string{"If-Match": "one", "Content-Type": "application/merge-patch+json"}, 428},
 	{"PATCH", "/ogc/collections/manhole/items/{2201060102008888}", maint.RoleEngineer, `{"properties":{"name_en":"Manhole"}}`,
 		map[string]string{"If-Match": `"99"`, "Content-Type": "application/merge-patch+json"}, 412},
 	{"PUT", "/ogc/collections/manhole/items/{2201060102008888}", maint.RoleEngineer,

@@ -8,6 +8,9 @@ import (
 	"strings"
 
 	"github.com/gorilla/mux"
+	"github.com/paulmach/orb"
+	orbjson "github.com/paulmach/orb/geojson"
+	"github.com/paulmach/orb/project"
 
 	"inframap/gis"
 	"inframap/internal/geojson"
@@ -20,9 +23,11 @@ import (
 // service's own (maint.AssetService): the same field and attribute checks,
 // the same geometry checks in PostGIS (kind, validity, inside the
 // district), the same audit rows and the same optimistic locking: every
-// item carries its version as its ETag, and replace, update and delete
-// need it back in If-Match (428 without, 412 when stale), as the draft's
-// optimistic locking with ETags describes and our own API does.
+// item carries its version as its ETag, and a replace, update or delete
+// sent with If-Match is refused (412) when the feature has changed since,
+// as the draft's optimistic locking with ETags describes. Unlike
+// /api/v1, a write without If-Match is not refused but unconditional, as
+// in HTTP: QGIS, the client this is for, never sends it.
 
 // readOnlyProps are the properties an item shows but a write cannot set:
 // the service derives them. A client that sends back what it read (QGIS
@@ -44,16 +49,25 @@ type editFeature struct {
 // against the collection and the asset.
 type editBody struct {
 	geometry json.RawMessage // nil when absent
-	props    map[string]any
-	parent   *int64
+	// latLon says the geometry's axes are latitude first (Content-Crs
+	// EPSG:4326 or EPSG:4490).
+	latLon bool
+	props  map[string]any
+	parent *int64
 }
 
-// readEdit reads the body of a write to collection k. Only CRS84 bodies
-// are taken: a Content-Crs naming another system is a 400.
+// readEdit reads the body of a write to collection k. Its geometry is in
+// the Content-Crs (CRS84 when absent; EPSG:4326 and EPSG:4490 are
+// latitude first, and CGCS2000 is taken as WGS84, which it matches to the
+// centimetre here).
 func readEdit(r *http.Request, k maint.Kind) (editBody, error) {
 	var b editBody
-	if c := strings.Trim(strings.TrimSpace(r.Header.Get("Content-Crs")), "<>"); c != "" && c != gis.CRS84.URI {
-		return b, maint.Invalid("Content-Crs", "features are written in CRS84 (%s) only, not %s", gis.CRS84.URI, c)
+	if c := strings.Trim(strings.TrimSpace(r.Header.Get("Content-Crs")), "<>"); c != "" {
+		crs, err := gis.ParseCRS(c)
+		if err != nil {
+			return b, httpx.InvalidParam("Content-Crs", err)
+		}
+		b.latLon = crs.LatLon
 	}
 	var f editFeature
 	if err := httpx.DecodeJSON(r, &f); err != nil {
@@ -115,9 +129,20 @@ func takeString(props map[string]any, key string) (s string, set bool, err error
 
 // geometryOf parses a body's geometry; a write that must carry one and does
 // not is a 400, as is a null.
-func geometryOf(raw json.RawMessage) (gis.Geometry, error) {
+func geometryOf(b editBody) (gis.Geometry, error) {
+	raw := b.geometry
 	if raw == nil || string(raw) == "null" {
 		return nil, maint.Invalid("geometry", "an asset needs a geometry")
+	}
+	if b.latLon {
+		// Swap to longitude first before the checks, which know the ranges.
+		g, err := orbjson.UnmarshalGeometry(raw)
+		if err != nil {
+			return nil, maint.Invalid("geometry", "not a GeoJSON geometry: %v", err)
+		}
+		if raw, err = json.Marshal(orbjson.NewGeometry(project.Geometry(orb.Clone(g.Geometry()), func(p orb.Point) orb.Point { return orb.Point{p[1], p[0]} }))); err != nil {
+			return nil, err
+		}
 	}
 	g, err := gis.ParseGeometry(raw, gis.MaxVertices)
 	if err != nil {
@@ -137,11 +162,11 @@ func itemID(r *http.Request, k maint.Kind) (int64, error) {
 }
 
 // ifMatch reads the version a write is based on: the ETag of the item as
-// read.
-func ifMatch(r *http.Request) (int, error) {
+// read, or current (the version just read) when the client sends none.
+func ifMatch(r *http.Request, current int) (int, error) {
 	h := strings.TrimSpace(r.Header.Get("If-Match"))
 	if h == "" {
-		return 0, maint.Errorf(maint.CodePreconditionRequired, "send If-Match with the ETag of the feature you read, so that no one's change is silently overwritten")
+		return current, nil
 	}
 	v, err := strconv.Atoi(strings.Trim(strings.TrimPrefix(h, "W/"), `"`))
 	if err != nil || v <= 0 || strings.Contains(h, ",") {
@@ -167,8 +192,8 @@ func writePrologue(r *http.Request) (maint.Kind, maint.Viewer, error) {
 }
 
 // existing is the prologue of a write to one item: it must exist in this
-// collection (a 404 before anything else is looked at), and the writer
-// must say which version they read.
+// collection (a 404 before anything else is looked at); the version the
+// write is based on is If-Match's, else the one just read.
 func (a *API) existing(r *http.Request) (maint.Kind, maint.Viewer, *maint.Asset, int, error) {
 	k, v, err := writePrologue(r)
 	if err != nil {
@@ -182,7 +207,7 @@ func (a *API) existing(r *http.Request) (maint.Kind, maint.Viewer, *maint.Asset,
 	if err != nil {
 		return k, v, nil, 0, err
 	}
-	version, err := ifMatch(r)
+	version, err := ifMatch(r, cur.Version)
 	return k, v, cur, version, err
 }
 
@@ -231,11 +256,18 @@ func (a *API) create() http.Handler {
 		if err := checkNames(k, in.Code, in.Name, in.NameEn); err != nil {
 			return err
 		}
+		// A client sends every field of its layer; those without a value
+		// are attributes this asset does not have.
+		for key, val := range b.props {
+			if val == nil {
+				delete(b.props, key)
+			}
+		}
 		in.Attrs = b.props
 		if err := maint.CheckAttrs(k, in.Code, in.Attrs); err != nil {
 			return err
 		}
-		if in.Geometry, err = geometryOf(b.geometry); err != nil {
+		if in.Geometry, err = geometryOf(b); err != nil {
 			return err
 		}
 		f, err := a.cfg.Assets.CreateAsset(r.Context(), v, a.cfg.ClientIP(r), in)
@@ -297,7 +329,7 @@ func (a *API) replace() http.Handler {
 		if err := checkNames(k, p.Code.V, p.Name.V, p.NameEn.V); err != nil {
 			return err
 		}
-		if p.Geometry, err = geometryOf(b.geometry); err != nil {
+		if p.Geometry, err = geometryOf(b); err != nil {
 			return err
 		}
 		// Attributes the asset has that the replacement leaves out go.
@@ -349,7 +381,7 @@ func (a *API) update() http.Handler {
 		}
 		p.Attrs = b.props
 		if b.geometry != nil {
-			if p.Geometry, err = geometryOf(b.geometry); err != nil {
+			if p.Geometry, err = geometryOf(b); err != nil {
 				return err
 			}
 		}
