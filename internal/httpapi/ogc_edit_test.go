@@ -55,6 +55,21 @@ func TestOGCPart4(t *testing.T) {
 		t.Errorf("inspector create: %d %s", res.StatusCode, body(res))
 	}
 
+	// What each may do, as QGIS asks before it lets a layer be edited.
+	for _, c := range []struct {
+		path, token, want string
+	}{
+		{items, "", "GET, HEAD, OPTIONS"},
+		{items, tok[maint.RoleInspector], "GET, HEAD, OPTIONS"},
+		{items, eng, "GET, HEAD, POST, OPTIONS"},
+		{items + "/unknown_id", eng, "GET, HEAD, PUT, PATCH, DELETE, OPTIONS"},
+		{items + "/unknown_id", "", "GET, HEAD, OPTIONS"},
+	} {
+		if res := e.do("OPTIONS", c.path, c.token, nil, nil, nil); res.StatusCode != 204 || res.Header.Get("Allow") != c.want {
+			t.Errorf("OPTIONS %s: %d, Allow %q, want %q", c.path, res.StatusCode, res.Header.Get("Allow"), c.want)
+		}
+	}
+
 	// Checks, as the asset API's; the problem names what is wrong.
 	for _, c := range []struct {
 		name, path string
@@ -251,6 +266,8 @@ var ogcWriteCases = []struct {
 	{"PUT", "/ogc/collections/manhole/items/999999", maint.RoleEngineer,
 		`{"type":"Feature","geometry":{"type":"Point","coordinates":[125.2701,43.8801]},"properties":{"code":"2201060102008888","name":"井二","cover_category":"0102"}}`,
 		map[string]string{"If-Match": `"1"`}, 404},
+	{"OPTIONS", "/ogc/collections/manhole/items", maint.RoleEngineer, "", nil, 204},
+	{"OPTIONS", "/ogc/collections/manhole/items/{2201060102008888}", "", "", nil, 204},
 	{"DELETE", "/ogc/collections/manhole/items/{2201060102008888}", maint.RoleInspector, "", map[string]string{"If-Match": "current"}, 403},
 	{"DELETE", "/ogc/collections/manhole/items/{2201060102008888}", maint.RoleEngineer, "", map[string]string{"If-Match": "current"}, 204},
 }

@@ -418,3 +418,32 @@ func orEmptyObject(b json.RawMessage) json.RawMessage {
 	}
 	return b
 }
+
+// options serves OPTIONS on a collection's items (one is true) or on an
+// item: the methods the caller may use there, in Allow, as Part 4 has a
+// client find out what it may do. QGIS asks this to decide whether a layer
+// is editable; it asks about an item that may not exist ("unknown_id"),
+// so the item need not.
+func (a *API) options(items bool) http.Handler {
+	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		if _, err := kindOf(r); err != nil {
+			return err
+		}
+		allow := "GET, HEAD, OPTIONS"
+		if maint.Require(httpx.ViewerOf(r), maint.PermEditAsset) == nil {
+			if items {
+				allow = "GET, HEAD, POST, OPTIONS"
+			} else {
+				allow = "GET, HEAD, PUT, PATCH, DELETE, OPTIONS"
+			}
+		}
+		h := w.Header()
+		h.Set("Allow", allow)
+		h.Set("Access-Control-Allow-Methods", allow)
+		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Content-Crs, If-Match")
+		h.Set("Vary", "Authorization, Cookie")
+		h.Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	})
+}

@@ -146,6 +146,8 @@ func (a *API) Mount(r *mux.Router) {
 		r.Handle("/collections/{collectionId}/items/{featureId}", httpx.OpenData(a.replace())).Methods(http.MethodPut)
 		r.Handle("/collections/{collectionId}/items/{featureId}", httpx.OpenData(a.update())).Methods(http.MethodPatch)
 		r.Handle("/collections/{collectionId}/items/{featureId}", httpx.OpenData(a.remove())).Methods(http.MethodDelete)
+		r.Handle("/collections/{collectionId}/items", httpx.OpenData(a.options(true))).Methods(http.MethodOptions)
+		r.Handle("/collections/{collectionId}/items/{featureId}", httpx.OpenData(a.options(false))).Methods(http.MethodOptions)
 	}
 }
 
