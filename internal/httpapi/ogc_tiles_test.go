@@ -2,7 +2,10 @@ package httpapi_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -162,6 +165,33 @@ func TestOGCTiles(t *testing.T) {
 	}
 	if res, _ := e.fetch(url, "If-None-Match", direct.Header.Get("ETag")); res.StatusCode != 304 {
 		t.Errorf("revalidation: %d", res.StatusCode)
+	}
+	// Its length is told, on HEAD too (GDAL's /vsicurl/ sizes files so),
+	// and is the compressed one when the tile is sent compressed.
+	raw := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	for _, c := range []struct{ method, encoding string }{{"HEAD", "identity"}, {"GET", "identity"}, {"GET", "gzip"}} {
+		req, _ := http.NewRequest(c.method, url, nil)
+		req.Header.Set("Accept-Encoding", c.encoding)
+		res, err := raw.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.Header.Get("Content-Encoding") == "gzip" {
+			zr, err := gzip.NewReader(bytes.NewReader(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			unzipped, _ := io.ReadAll(zr)
+			if !bytes.Equal(unzipped, tile) || (res.ContentLength >= 0 && res.ContentLength != int64(len(b))) {
+				t.Errorf("gzipped tile: %d bytes (Content-Length %d), %d unzipped, want %d", len(b), res.ContentLength, len(unzipped), len(tile))
+			}
+			continue
+		}
+		if res.ContentLength != int64(len(tile)) || c.method == "GET" && !bytes.Equal(b, tile) {
+			t.Errorf("%s %s (%s): Content-Length %d, %d bytes; want %d", c.method, url, c.encoding, res.ContentLength, len(b), len(tile))
+		}
 	}
 	for _, c := range []struct {
 		path   string

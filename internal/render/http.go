@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -100,7 +101,12 @@ func (h *Routes) serveTile(w http.ResponseWriter, r *http.Request, q TileRequest
 		return
 	}
 	hd.Set("Content-Type", "application/vnd.mapbox-vector-tile")
-	w.Write(tile.Data)
+	// The length lets clients that read by ranges (GDAL's /vsicurl/) size
+	// the tile, on HEAD too; compression, when it applies, replaces it.
+	hd.Set("Content-Length", strconv.Itoa(len(tile.Data)))
+	if r.Method != http.MethodHead {
+		w.Write(tile.Data)
+	}
 }
 
 // parseOGCTileRequest reads an OGC API – Tiles address of the
