@@ -1,9 +1,13 @@
 // Package ogcapi serves OGC API – Features: Part 1 (core, GeoJSON, an
-// OpenAPI 3.0 description) and Part 2 (coordinate reference systems by
-// reference). Each asset kind is a collection; its features carry the
-// asset's public fields and attributes, nothing of the tasks but the status
-// they give the asset. It reads through maint.FeatureService alone, and
-// answers every error as the service's other endpoints do (httpx).
+// OpenAPI 3.0 description), Part 2 (coordinate reference systems by
+// reference) and, when given the asset service, Part 4 (engineers create,
+// replace, update and delete features: edit.go); and, when given the tile
+// handler, OGC API – Tiles over the service's vector tiles (tiles.go).
+// Each asset kind is a collection; its features carry the asset's public
+// fields and attributes, nothing of the tasks but the status they give the
+// asset. It reads through maint.FeatureService, writes through
+// maint.AssetService, and answers every error as the service's other
+// endpoints do (httpx).
 package ogcapi
 
 import (
