@@ -87,6 +87,7 @@ func (s *Server) routes() http.Handler {
 	api.Handle("/import", s.importAssets()).Methods(http.MethodPost)
 	r.Handle("/api/openapi.json", httpx.OpenData(serveOpenAPI(false, "application/vnd.oai.openapi+json;version=3.1"))).Methods(http.MethodGet, http.MethodHead)
 	ogcapi.New(s.store, ogcapi.Config{PublicURL: s.cfg.PublicURL, Description: serveOpenAPI(true, ogcapi.MediaOAS30),
+		Assets: s.store, ClientIP: s.clientIP, Tile: s.tiles.OGCTiles(),
 		Cache: func(resource string, h http.Handler) http.Handler {
 			if resource == "items" {
 				return s.responses.Wrap(assetPages(negotiatedKey), h)

@@ -22,6 +22,9 @@ type AssetService interface {
 	CreateAsset(ctx context.Context, v Viewer, ip string, in NewAsset) (*Asset, error)
 	// PatchAsset applies p if the asset is still at version (If-Match).
 	PatchAsset(ctx context.Context, v Viewer, ip string, id int64, version int, p AssetPatch) (*Asset, error)
+	// DeleteAsset removes an asset still at version that has no tasks,
+	// photos or parking spaces (else a CodeConflict).
+	DeleteAsset(ctx context.Context, v Viewer, ip string, id int64, version int) error
 	Areas(ctx context.Context) ([]Area, error)
 }
 
