@@ -58,7 +58,7 @@ func TestExportCommand(t *testing.T) {
 		t.Errorf("export to stdout: %d features (%v)", n, err)
 	}
 	// Bad flags fail before touching any file.
-	for _, args := range [][]string{{"-format", "shp"}, {"-kind", "manholes"}} {
+	for _, args := range [][]string{{"-format", "dxf"}, {"-kind", "manholes"}} {
 		out := filepath.Join(dir, "bad")
 		if err := run(context.Background(), append([]string{"inframap", "export", "-o", out}, args...), getenv, strings.NewReader(""), io.Discard, io.Discard); err == nil {
 			t.Errorf("export %v: no error", args)

@@ -136,7 +136,7 @@ var updateSeeds = flag.Bool("update-seeds", false, "rewrite the fuzz seed corpor
 // flag it checks that the committed corpora are there.
 func TestFuzzSeeds(t *testing.T) {
 	seeds := map[string]map[string]string{"FuzzReadCSV": {}, "FuzzReadGeoJSON": {}}
-	for _, f := range ImportFormats {
+	for _, f := range []Format{GeoJSON, CSV} { // the fuzzed readers
 		target := map[Format]string{CSV: "FuzzReadCSV", GeoJSON: "FuzzReadGeoJSON"}[f]
 		file := writeFile(t, f, exported(f))
 		seeds[target]["export"] = file

@@ -98,6 +98,39 @@ func (m *Mapping) Apply(props map[string]string) map[string]string {
 	return out
 }
 
+// MapProperties is Apply for a feature's decoded properties (GeoJSON, and
+// the features GDAL reads): values are matched by their text (a string as
+// it is, a number or boolean as its JSON) and replaced by ours as strings;
+// other values stay.
+func (m *Mapping) MapProperties(props map[string]any) map[string]any {
+	if m == nil {
+		return props
+	}
+	out := make(map[string]any, len(props)+1)
+	for k, v := range props {
+		to, ok := m.Field(k)
+		if !ok {
+			continue
+		}
+		if vals := m.Values[to]; vals != nil {
+			text, isString := v.(string)
+			if !isString {
+				if b, err := json.Marshal(v); err == nil {
+					text = string(b)
+				}
+			}
+			if mapped, ok := vals[strings.TrimSpace(text)]; ok {
+				v = mapped
+			}
+		}
+		out[to] = v
+	}
+	if k, _ := out["kind"].(string); m.Kind != "" && strings.TrimSpace(k) == "" {
+		out["kind"] = string(m.Kind)
+	}
+	return out
+}
+
 // labels are the Chinese names of our fields: the headers of an .xlsx
 // export, and the first synonym an import knows them by.
 var labels = map[string]string{

@@ -29,11 +29,16 @@ func NewMappedReader(f Format, r io.Reader, m *Mapping) (maint.RowSource, error)
 	case XLSX:
 		return newXLSXReader(r, m)
 	case CSV:
-		return newCSVReader(r)
+		return newMappedCSVReader(r, m)
 	case GeoJSON:
-		return newGeoJSONReader(r)
+		g, err := newGeoJSONReader(r)
+		if err != nil {
+			return nil, err
+		}
+		g.m = m
+		return g, nil
 	}
-	return nil, maint.Errorf(maint.CodeUnsupportedMedia, "%s files cannot be imported; import GeoJSON or CSV", f)
+	return nil, maint.Errorf(maint.CodeUnsupportedMedia, "%s files cannot be imported; import GeoJSON, CSV or .xlsx", f)
 }
 
 // FormatOfMediaType returns the import format a Content-Type names. CSV

@@ -19,6 +19,7 @@ import (
 // informative only.
 type geojsonReader struct {
 	dec *json.Decoder
+	m   *Mapping // of the source's properties and values to ours, or nil
 	n   int // features read
 	// features is set once the features array is open; done when the
 	// collection has been read to its end.
@@ -140,6 +141,7 @@ func (g *geojsonReader) row(f *feature) *maint.ImportRow {
 			props = map[string]any{}
 		}
 	}
+	props = g.m.MapProperties(props)
 	str := func(key string, dst *string) {
 		v, ok := props[key]
 		delete(props, key)

@@ -42,13 +42,17 @@ type xlsxReader struct {
 // countingReader counts what passes so that a file beyond the limit is
 // named as such rather than read to its end.
 type countingReader struct {
-	r io.Reader
-	n int64
+	r   io.Reader
+	n   int64
+	err error // an error of the reader underneath, not of the file
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
+	if err != nil && err != io.EOF {
+		c.err = err
+	}
 	return n, err
 }
 
@@ -65,6 +69,12 @@ func newXLSXReader(r io.Reader, m *Mapping) (maint.RowSource, error) {
 			f.Close()
 		}
 		return nil, maint.Errorf(maint.CodeTooLarge, "an imported workbook may have at most %d MB; save it as CSV UTF-8 or split it", MaxXLSXBytes>>20)
+	}
+	if cr.err != nil {
+		if f != nil {
+			f.Close()
+		}
+		return nil, cr.err
 	}
 	if err != nil {
 		return nil, fileProblem("the file cannot be read as an Excel workbook (.xlsx): %v; save it from Excel or WPS as .xlsx (Excel 2007 and later)", err)
@@ -129,12 +139,23 @@ func (x *xlsxReader) header() error {
 		return err
 	}
 	x.names = cols
+	// A synonym stands for our field only when no column has its name.
+	taken := map[string]bool{}
+	for _, c := range cols {
+		taken[strings.TrimSpace(c)] = true
+	}
 	var ours []string
 	for i, c := range cols {
-		if f, ok := x.fieldOf(c); ok {
-			ours = append(ours, f)
-			x.idx = append(x.idx, i)
+		f, ok := x.fieldOf(c)
+		if !ok {
+			continue
 		}
+		if f != strings.TrimSpace(c) && taken[f] {
+			f = strings.TrimSpace(c)
+		}
+		taken[f] = true
+		ours = append(ours, f)
+		x.idx = append(x.idx, i)
 	}
 	if x.m != nil && x.m.Kind != "" && !slices.Contains(ours, "kind") {
 		ours = append(ours, "kind")

@@ -119,9 +119,7 @@ func xlsxCell(raw json.RawMessage) (any, error) {
 		return nil, nil
 	}
 	switch raw[0] {
-	case 'n':
-		return nil, nil
-	case '"', '[', '{', 't', 'f': // booleans as text: a boolean cell reads back as 1 or 0
+	case '"', '[', '{', 't', 'f', 'n': // booleans and null as text: a boolean cell reads back as 1 or 0
 		return EncodeCell(raw)
 	}
 	var f float64
