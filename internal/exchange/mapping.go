@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -196,15 +197,17 @@ var codeValues = map[string][]maint.Named{
 // values seen of a coded field are mapped to codes by their names, and the
 // rest is left as it is for the user to edit. values holds, per source
 // field, some of its values (those of the first rows). It returns nil
-// when every field is already ours.
+// when every field and value is already ours.
 func ProposeMapping(names []string, values map[string][]string) *Mapping {
 	m := &Mapping{Fields: map[string]string{}}
 	for _, n := range names {
 		f, ok := Synonym(n)
-		if !ok || f == n {
+		if !ok {
 			continue
 		}
-		m.Fields[n] = f
+		if f != n {
+			m.Fields[n] = f
+		}
 		list := codeValues[f]
 		for _, v := range values[n] {
 			v = strings.TrimSpace(v)
@@ -221,10 +224,72 @@ func ProposeMapping(names []string, values map[string][]string) *Mapping {
 			}
 		}
 	}
-	if len(m.Fields) == 0 {
+	if len(m.Fields) == 0 && len(m.Values) == 0 {
 		return nil
 	}
 	return m
+}
+
+// maxProposalValues bounds the values a reader keeps for a proposal.
+const maxProposalValues = 200
+
+// valueSampler keeps the distinct values of coded columns that are not
+// codes, so that a file whose rows fail for them gets a proposal.
+type valueSampler struct {
+	values map[string][]string // by source column name
+	n      int
+}
+
+func (v *valueSampler) see(source, field, value string) {
+	list, coded := codeValues[field]
+	value = strings.TrimSpace(value)
+	if !coded || value == "" || v.n >= maxProposalValues {
+		return
+	}
+	if slices.ContainsFunc(list, func(c maint.Named) bool { return c.Code == value }) || slices.Contains(v.values[source], value) {
+		return
+	}
+	if v.values == nil {
+		v.values = map[string][]string{}
+	}
+	v.values[source] = append(v.values[source], value)
+	v.n++
+}
+
+// proposal merges what was seen into a copy of the mapping in use (nil
+// when none): the proposal to return with the problems of the rows.
+func (v *valueSampler) proposal(names []string, in *Mapping) *Mapping {
+	if len(v.values) == 0 {
+		return nil
+	}
+	p := ProposeMapping(names, v.values)
+	if p == nil || len(p.Values) == 0 {
+		return nil
+	}
+	if in == nil {
+		return p
+	}
+	out := &Mapping{Kind: in.Kind, Fields: maps.Clone(in.Fields), Values: map[string]map[string]string{}}
+	for f, vals := range in.Values {
+		out.Values[f] = maps.Clone(vals)
+	}
+	for f, vals := range p.Values {
+		if out.Values[f] == nil {
+			out.Values[f] = map[string]string{}
+		}
+		for k, c := range vals {
+			if _, ok := out.Values[f][k]; !ok {
+				out.Values[f][k] = c
+			}
+		}
+	}
+	return out
+}
+
+// Proposer is a reader that, after reading, proposes a mapping of the
+// values it saw that were not ours (nil when none).
+type Proposer interface {
+	Proposal() *Mapping
 }
 
 // String is the mapping as indented JSON, for messages.

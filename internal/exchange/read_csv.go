@@ -36,7 +36,12 @@ type csvReader struct {
 	m      *Mapping
 	fields []string
 	kind   string
+	seen   valueSampler
 }
+
+// Proposal proposes codes for the values of coded columns that were not
+// codes (井盖类型 污水 → cover_category 0102).
+func (c *csvReader) Proposal() *Mapping { return c.seen.proposal(c.names, c.m) }
 
 // saveAsUTF8 says how to fix a file in another encoding, such as a
 // spreadsheet saved as GBK.
@@ -185,11 +190,10 @@ func (c *csvReader) row(rec []string, line int) *maint.ImportRow {
 			return row
 		}
 	}
-	if c.m != nil {
-		for i := range rec {
-			if i < len(c.fields) && c.fields[i] != "" {
-				rec[i] = c.m.Value(c.fields[i], rec[i])
-			}
+	for i := range rec {
+		if i < len(c.fields) && c.fields[i] != "" {
+			rec[i] = c.m.Value(c.fields[i], rec[i])
+			c.seen.see(c.names[i], c.fields[i], rec[i])
 		}
 	}
 	cell := func(name string) string {

@@ -20,7 +20,7 @@ import (
 type geojsonReader struct {
 	dec *json.Decoder
 	m   *Mapping // of the source's properties and values to ours, or nil
-	n   int // features read
+	n   int      // features read
 	// features is set once the features array is open; done when the
 	// collection has been read to its end.
 	features, done bool

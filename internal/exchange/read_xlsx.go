@@ -218,6 +218,15 @@ func (x *xlsxReader) Next() (*maint.ImportRow, error) {
 	return x.csv.row(rec, x.n), nil
 }
 
+// Proposal proposes codes for the values of coded columns that were not
+// codes, and the names of the columns that were synonyms.
+func (x *xlsxReader) Proposal() *Mapping {
+	if x.csv == nil {
+		return nil
+	}
+	return x.csv.Proposal()
+}
+
 // csvLine writes one CSV record.
 func csvLine(w io.Writer, rec []string) error {
 	for i, s := range rec {

@@ -69,6 +69,14 @@ func (s *Server) importFile(w http.ResponseWriter, r *http.Request) error {
 	}
 	opt := maint.ImportOptions{DryRun: dryRun, Format: string(format), Name: uploadName(r)}
 	res, err := s.store.ImportAssets(ctx, v, s.clientIP(r), src, opt)
+	var ie *maint.ImportError
+	if errors.As(err, &ie) && ie.Proposal == nil {
+		if p, ok := src.(exchange.Proposer); ok {
+			if m := p.Proposal(); m != nil {
+				ie.Proposal = m
+			}
+		}
+	}
 	if err != nil {
 		return err
 	}

@@ -3,8 +3,10 @@ package httpapi_test
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
+	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -16,6 +18,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"inframap/internal/exchange"
 
 	"inframap/internal/maint"
 	"inframap/internal/postgres/pgtest"
@@ -246,11 +250,17 @@ func TestImportXLSXMapped(t *testing.T) {
 	var b bytes.Buffer
 	f.Write(&b)
 
-	// Without a mapping: the kind and the cover names are not ours, and the
-	// answer proposes a mapping.
-	status, _, p := dst.postImport(tok, "?dry_run=true&format=xlsx", "", b.Bytes())
-	if status == 200 {
-		t.Fatal("a register without kinds imported without a mapping")
+	// Without a mapping: there is no kind; with only the kind, the cover
+	// names are not codes, and the answer proposes them.
+	status, _, _ := dst.postImport(tok, "?dry_run=true&format=xlsx", "", b.Bytes())
+	if status != 400 {
+		t.Fatalf("a register without kinds: %d, want 400", status)
+	}
+	status, prop := proposal(t, dst, tok, "?dry_run=true&format=xlsx&mapping="+url.QueryEscape("kind: manhole"), b.Bytes())
+	for _, m := range ms {
+		if status != 422 || prop.Values["cover_category"][names[m.cover]] != m.cover {
+			t.Fatalf("kind only: %d, proposal %+v lacks %s → %s", status, prop, names[m.cover], m.cover)
+		}
 	}
 	mapping := `kind: manhole
 fields: {编号: code, 名称: name, 井盖类型: cover_category, 备注: ""}
@@ -279,7 +289,24 @@ values:
 			t.Errorf("manhole %s is %.3f m from where it was", m.code, d)
 		}
 	}
-	_ = p
+}
+
+// proposal posts a file to import and returns the status and the mapping
+// the problem answer proposes.
+func proposal(t *testing.T, e *env, token, query string, file []byte) (int, exchange.Mapping) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+"/api/v1/import"+query, bytes.NewReader(file))
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var body struct {
+		Proposal exchange.Mapping `json:"mapping_proposal"`
+	}
+	json.NewDecoder(res.Body).Decode(&body)
+	return res.StatusCode, body.Proposal
 }
 
 // TestImportBadXLSX: a file that is not a workbook is a problem of the dry
