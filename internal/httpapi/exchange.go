@@ -107,7 +107,7 @@ func importParams(r *http.Request) (exchange.Format, bool, error) {
 		var ok bool
 		if format, ok = exchange.FormatOfMediaType(r.Header.Get("Content-Type")); !ok {
 			return "", false, maint.Errorf(maint.CodeUnsupportedMedia,
-				"send the file as CSV (Content-Type: text/csv) or GeoJSON (application/geo+json), or name its format: ?format=csv, not %q", r.Header.Get("Content-Type"))
+				"send the file as CSV (Content-Type: text/csv), GeoJSON (application/geo+json) or .xlsx (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet), or name its format: ?format=csv, not %q", r.Header.Get("Content-Type"))
 		}
 	}
 	if format == exchange.KML {
