@@ -64,7 +64,7 @@ func exported(f Format) []maint.ExportedAsset {
 	}
 }
 
-func writeFile(t *testing.T, f Format, assets []maint.ExportedAsset) string {
+func writeFile(t testing.TB, f Format, assets []maint.ExportedAsset) string {
 	t.Helper()
 	var b bytes.Buffer
 	w := NewWriter(f, &b)
