@@ -103,6 +103,22 @@ func TestMappingProposal(t *testing.T) {
 		!cmp.Equal(got.Values["cover_category"], map[string]string{"污水": "0102", "雨水井": "0103", "Power": "0105"}) {
 		t.Errorf("values proposed: %v", got)
 	}
+	// GeoJSON: after reading, the features' Chinese properties and cover
+	// names.
+	src, err := NewReader(GeoJSON, strings.NewReader(`{"type":"FeatureCollection","features":[`+
+		`{"type":"Feature","geometry":{"type":"Point","coordinates":[125.27,43.88]},"properties":{"编号":"1","井盖类型":"雨水","道路名称":"景阳大路"}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for err == nil {
+		_, err = src.Next()
+	}
+	gp := src.(Proposer).Proposal()
+	wantGeo := &Mapping{Fields: map[string]string{"编号": "code", "井盖类型": "cover_category", "道路名称": "road"},
+		Values: map[string]map[string]string{"cover_category": {"雨水": "0103"}}}
+	if diff := cmp.Diff(wantGeo, gp); diff != "" {
+		t.Errorf("GeoJSON proposal mismatch (-want +got):\n%s", diff)
+	}
 	for _, bad := range []string{`{"fieldz": {}}`, "kind: manholes\n", "fields: [1, 2]\n"} {
 		if _, err := ParseMapping([]byte(bad)); maint.ErrorCode(err) != maint.CodeInvalid {
 			t.Errorf("ParseMapping(%q): %v, want invalid", bad, err)

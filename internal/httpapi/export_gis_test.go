@@ -325,3 +325,24 @@ func TestImportBadXLSX(t *testing.T) {
 		}
 	}
 }
+
+// TestImportProposesMapping: GeoJSON with a register's Chinese properties
+// fails (no kind, no code) with a proposal of what they are; sent back
+// with the kind, it imports.
+func TestImportProposesMapping(t *testing.T) {
+	src := newEnv(t, pgtest.District)
+	e := newEnv(t, pgtest.Empty)
+	copyAreas(t, src, e)
+	tok := e.staff()[maint.RoleEngineer]
+	file := []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","geometry":{"type":"Point","coordinates":[125.272,43.882]},` +
+		`"properties":{"编号":"2201060103900007","名称":"雨水井","井盖类型":"雨水","道路名称":"景阳大路"}}]}`)
+	status, p := proposal(t, e, tok, "?dry_run=true&format=geojson", file)
+	if status != 422 || p.Fields["编号"] != "code" || p.Fields["名称"] != "name" || p.Values["cover_category"]["雨水"] != "0103" {
+		t.Fatalf("%d, proposal %+v", status, p)
+	}
+	p.Kind = maint.KindManhole
+	b, _ := json.Marshal(p)
+	if ans := e.importOK(tok, "?mapping="+url.QueryEscape(string(b)), "geojson", file); ans.Created != 1 {
+		t.Errorf("with the proposal: %+v", ans)
+	}
+}
