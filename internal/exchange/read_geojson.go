@@ -26,7 +26,7 @@ type geojsonReader struct {
 	// proposal.
 	names []string
 	seen  valueSampler
-	n   int      // features read
+	n     int // features read
 	// features is set once the features array is open; done when the
 	// collection has been read to its end.
 	features, done bool
