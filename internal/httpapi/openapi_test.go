@@ -359,6 +359,9 @@ func apiValidator(t *testing.T, spec []byte) (validator.Validator, *v3.Document)
 		config.WithStandardBodyDecoders(),
 		config.WithBodyDecoder("image/*", content.BinaryDecoder()),
 		config.WithBodyDecoder("application/vnd.google-earth.kml+xml", content.TextDecoder()),
+		config.WithBodyDecoder("application/zip", content.BinaryDecoder()),
+		config.WithBodyDecoder("application/geopackage+sqlite3", content.BinaryDecoder()),
+		config.WithBodyDecoder("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", content.BinaryDecoder()),
 		config.WithRejectUnsupportedBodyContent())
 	if len(errs) > 0 {
 		t.Fatalf("validator: %v", errs)
