@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -24,7 +25,9 @@ func cmdExport(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	fs := newFlags("export", &cfg, getenv, stderr)
 	kind := fs.String("kind", "", "comma-separated asset kinds (default: every kind)")
-	format := fs.String("format", "geojson", "geojson, csv or kml")
+	format := fs.String("format", "geojson", "geojson, csv, kml, gpkg, shp (a zip) or xlsx")
+	crsName := fs.String("crs", "", "coordinate system of gpkg, shp and xlsx: EPSG:4326 (default), EPSG:4490, EPSG:4551, EPSG:4530, EPSG:4510, EPSG:4499")
+	encoding := fs.String("encoding", "", "attribute text of a shapefile: UTF-8 (default) or GBK")
 	out := fs.String("o", "", "output file (default: standard output)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -39,6 +42,16 @@ func cmdExport(ctx context.Context, args []string, getenv func(string) string, s
 	f, err := exchange.ParseFormat("format", *format)
 	if err != nil {
 		return err
+	}
+	crs, err := exchange.ParseCRS("crs", *crsName)
+	if err != nil {
+		return err
+	}
+	if !f.AllowsCRS(crs) {
+		return fmt.Errorf("%s files are written in WGS84 (EPSG:4326) only; -crs is for gpkg, shp and xlsx", f)
+	}
+	if *encoding != "" && f != exchange.Shapefile {
+		return errors.New("-encoding is for shapefiles (-format shp)")
 	}
 	db, _, closeDB, err := database(ctx, cfg, stderr)
 	if err != nil {
@@ -63,9 +76,10 @@ func cmdExport(ctx context.Context, args []string, getenv func(string) string, s
 		dst = tmp
 	}
 	bw := bufio.NewWriterSize(dst, 64<<10)
-	ew := exchange.NewWriter(f, bw)
+	ew := exchange.NewWriterOptions(ctx, f, bw, exchange.ExportOptions{CRS: crs, Encoding: *encoding})
+	defer exchange.Discard(ew)
 	n := 0
-	err = db.ExportAssets(ctx, maint.ExportFilter{Kinds: kinds, Geometry: f.Geometry()}, ew.Begin,
+	err = db.ExportAssets(ctx, maint.ExportFilter{Kinds: kinds, Geometry: f.Geometry(), SRID: crs.SRID()}, ew.Begin,
 		func(a *maint.ExportedAsset) error { n++; return ew.Write(a) })
 	if err == nil {
 		err = ew.End()

@@ -25,8 +25,9 @@ func cmdImport(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	fs := newFlags("import", &cfg, getenv, stderr)
-	format := fs.String("format", "", "geojson or csv (default: from the file name's extension)")
+	format := fs.String("format", "", "geojson, csv or xlsx (default: from the file name's extension)")
 	dryRun := fs.Bool("dry-run", false, "check the file and count what would change, writing nothing")
+	mappingFile := fs.String("mapping", "", "a mapping file (JSON or YAML) of the source's fields and values to ours")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -37,6 +38,16 @@ func cmdImport(ctx context.Context, args []string, getenv func(string) string, s
 	f, err := importFormat(*format, name)
 	if err != nil {
 		return err
+	}
+	var mapping *exchange.Mapping
+	if *mappingFile != "" {
+		b, err := os.ReadFile(*mappingFile)
+		if err != nil {
+			return err
+		}
+		if mapping, err = exchange.ParseMapping(b); err != nil {
+			return err
+		}
 	}
 	in, size := stdin, int64(-1)
 	if name != "-" {
@@ -63,7 +74,7 @@ func cmdImport(ctx context.Context, args []string, getenv func(string) string, s
 		progressbar.OptionSetWidth(30), progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionOnCompletion(func() { fmt.Fprintln(stderr) }))
 	pr := progressbar.NewReader(in, bar)
-	src, err := exchange.NewReader(f, &pr)
+	src, err := exchange.NewMappedReader(f, &pr, mapping)
 	if err != nil {
 		bar.Exit()
 		fmt.Fprintln(stderr)
@@ -104,7 +115,7 @@ func importFormat(flag, name string) (exchange.Format, error) {
 	} else {
 		var ok bool
 		if f, ok = exchange.FormatOfName(name); !ok {
-			return "", fmt.Errorf("cannot tell the format of %q from its name: give -format geojson or -format csv", name)
+			return "", fmt.Errorf("cannot tell the format of %q from its name: give -format geojson, csv or xlsx", name)
 		}
 	}
 	if f == exchange.KML {

@@ -93,7 +93,7 @@ func TestImportCommand(t *testing.T) {
 	if err := run(ctx, []string{"inframap", "import", "-format", "geojson", "-dry-run", "-"}, getenv, in, &stdout, io.Discard); err != nil || !strings.Contains(stdout.String(), "2446 unchanged") {
 		t.Errorf("import from stdin: %v %s", err, stdout.String())
 	}
-	for _, args := range [][]string{{"import"}, {"import", "x.kml"}, {"import", "x.txt"}, {"import", "-format", "shp", "x.csv"}} {
+	for _, args := range [][]string{{"import"}, {"import", "x.kml"}, {"import", "x.txt"}, {"import", "-format", "dxf", "x.csv"}} {
 		if _, _, err := inframap(dstURL, args...); err == nil {
 			t.Errorf("%v: no error", args)
 		}

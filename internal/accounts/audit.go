@@ -24,7 +24,8 @@ type auditJSON struct {
 }
 
 // listAudit serves GET /api/v1/audit (admin): the audit trail by actor,
-// task, action and time range, oldest first, paged.
+// task, action and time range, oldest first (or newest, order=newest),
+// paged.
 func (a *API) listAudit() http.Handler {
 	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		if _, err := httpx.Allowed(r, httpx.Admin); err != nil {
@@ -54,7 +55,7 @@ func (a *API) listAudit() http.Handler {
 // auditFilter reads the query of GET /api/v1/audit, and the cursor it was
 // given.
 func auditFilter(r *http.Request) (f maint.AuditFilter, cursor string, err error) {
-	p, err := httpx.ReadParams(r, "actor", "task", "action", "from", "to", "limit", "cursor")
+	p, err := httpx.ReadParams(r, "actor", "task", "action", "from", "to", "order", "limit", "cursor")
 	if err != nil {
 		return f, "", err
 	}
@@ -73,6 +74,13 @@ func auditFilter(r *http.Request) (f maint.AuditFilter, cursor string, err error
 		f.TaskID = &id
 	}
 	f.Action = p.Str("action")
+	switch p.Str("order") {
+	case "", "oldest":
+	case "newest":
+		f.Newest = true
+	default:
+		return f, "", maint.Invalid("order", "order is newest or oldest, got %q", p.Str("order"))
+	}
 	for _, b := range []struct {
 		name string
 		dst  **time.Time

@@ -6,6 +6,7 @@ package exchange
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -23,10 +24,16 @@ const (
 	GeoJSON Format = "geojson"
 	CSV     Format = "csv"
 	KML     Format = "kml"
+	// GeoPackage and Shapefile (a zip of one shapefile per kind and
+	// geometry type) are written by GDAL's ogr2ogr (ogr.go); XLSX by
+	// excelize (xlsx.go).
+	GeoPackage Format = "gpkg"
+	Shapefile  Format = "shp"
+	XLSX       Format = "xlsx"
 )
 
 // Formats lists the formats in the order they are offered.
-var Formats = []Format{GeoJSON, CSV, KML}
+var Formats = []Format{GeoJSON, CSV, KML, GeoPackage, Shapefile, XLSX}
 
 // ParseFormat reads a format name; "" is GeoJSON.
 func ParseFormat(param, s string) (Format, error) {
@@ -35,7 +42,7 @@ func ParseFormat(param, s string) (Format, error) {
 	}
 	f := Format(strings.ToLower(s))
 	if !slices.Contains(Formats, f) {
-		return "", maint.Invalid(param, "format %q is not one of geojson, csv, kml", s)
+		return "", maint.Invalid(param, "format %q is not one of geojson, csv, kml, gpkg, shp, xlsx", s)
 	}
 	return f, nil
 }
@@ -47,17 +54,28 @@ func (f Format) ContentType() string {
 		return "text/csv; charset=utf-8; header=present"
 	case KML:
 		return "application/vnd.google-earth.kml+xml"
+	case GeoPackage:
+		return "application/geopackage+sqlite3"
+	case Shapefile:
+		return "application/zip"
+	case XLSX:
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 	}
 	return "application/geo+json"
 }
 
 // Ext is the file name extension of f, without the dot.
-func (f Format) Ext() string { return string(f) }
+func (f Format) Ext() string {
+	if f == Shapefile {
+		return "shp.zip"
+	}
+	return string(f)
+}
 
 // Geometry is the geometry encoding the writer of f needs from the store.
 func (f Format) Geometry() maint.GeometryEncoding {
 	switch f {
-	case CSV:
+	case CSV, XLSX:
 		return maint.GeometryWKT
 	case KML:
 		return maint.GeometryEWKB
@@ -87,9 +105,32 @@ type Writer interface {
 	End() error
 }
 
+// ExportOptions are the choices of an export beyond its format.
+type ExportOptions struct {
+	// CRS of the coordinates; zero is WGS84. The store transforms them
+	// (maint.ExportFilter.SRID); the writer labels them.
+	CRS CRS
+	// Encoding of a shapefile's attribute text: "UTF-8" (the default) or
+	// "GBK", named in its .cpg file.
+	Encoding string
+}
+
 // NewWriter returns a writer of f onto w.
 func NewWriter(f Format, w io.Writer) Writer {
+	return NewWriterOptions(context.Background(), f, w, ExportOptions{})
+}
+
+// NewWriterOptions returns a writer of f onto w with opt. ctx bounds the
+// GDAL run of GeoPackage and shapefile exports.
+func NewWriterOptions(ctx context.Context, f Format, w io.Writer, opt ExportOptions) Writer {
+	if opt.CRS == 0 {
+		opt.CRS = WGS84
+	}
 	switch f {
+	case GeoPackage, Shapefile:
+		return newOGRWriter(ctx, f, w, opt)
+	case XLSX:
+		return newXLSXWriter(w, opt)
 	case CSV:
 		return newCSVWriter(w)
 	case KML:

@@ -10,7 +10,7 @@ import (
 )
 
 // ImportFormats are the formats an import reads (KML is export only).
-var ImportFormats = []Format{GeoJSON, CSV}
+var ImportFormats = []Format{GeoJSON, CSV, XLSX}
 
 // NewReader starts reading a file in format f — a CSV file's header, a
 // GeoJSON file up to its first feature — and returns its rows one at a
@@ -19,13 +19,26 @@ var ImportFormats = []Format{GeoJSON, CSV}
 // carries its problems; what needs the database is the store's to check.
 // The file is read as it streams: nothing but the current row is held.
 func NewReader(f Format, r io.Reader) (maint.RowSource, error) {
+	return NewMappedReader(f, r, nil)
+}
+
+// NewMappedReader is NewReader with a mapping of the source's fields and
+// values to ours (nil: none), applied to each row before it is read.
+func NewMappedReader(f Format, r io.Reader, m *Mapping) (maint.RowSource, error) {
 	switch f {
+	case XLSX:
+		return newXLSXReader(r, m)
 	case CSV:
-		return newCSVReader(r)
+		return newMappedCSVReader(r, m)
 	case GeoJSON:
-		return newGeoJSONReader(r)
+		g, err := newGeoJSONReader(r)
+		if err != nil {
+			return nil, err
+		}
+		g.m = m
+		return g, nil
 	}
-	return nil, maint.Errorf(maint.CodeUnsupportedMedia, "%s files cannot be imported; import GeoJSON or CSV", f)
+	return nil, maint.Errorf(maint.CodeUnsupportedMedia, "%s files cannot be imported; import GeoJSON, CSV or .xlsx", f)
 }
 
 // FormatOfMediaType returns the import format a Content-Type names. CSV
@@ -43,6 +56,8 @@ func FormatOfMediaType(contentType string) (Format, bool) {
 		return GeoJSON, true
 	case "application/vnd.google-earth.kml+xml":
 		return KML, true
+	case "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet":
+		return XLSX, true
 	}
 	return "", false
 }
@@ -56,6 +71,8 @@ func FormatOfName(name string) (Format, bool) {
 		return GeoJSON, true
 	case ".kml":
 		return KML, true
+	case ".xlsx":
+		return XLSX, true
 	}
 	return "", false
 }

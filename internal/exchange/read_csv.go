@@ -30,7 +30,18 @@ type csvReader struct {
 	attrs []attrColumn
 	width int
 	names []string // the header's names, by column
+	// m maps the source's names and values to ours; fields are our names
+	// by column ("" for a column the mapping drops), kind the mapping's
+	// kind for rows without one.
+	m      *Mapping
+	fields []string
+	kind   string
+	seen   valueSampler
 }
+
+// Proposal proposes codes for the values of coded columns that were not
+// codes (井盖类型 污水 → cover_category 0102).
+func (c *csvReader) Proposal() *Mapping { return c.seen.proposal(c.names, c.m) }
 
 // saveAsUTF8 says how to fix a file in another encoding, such as a
 // spreadsheet saved as GBK.
@@ -41,7 +52,9 @@ type attrColumn struct {
 	i    int
 }
 
-func newCSVReader(r io.Reader) (*csvReader, error) {
+func newCSVReader(r io.Reader) (*csvReader, error) { return newMappedCSVReader(r, nil) }
+
+func newMappedCSVReader(r io.Reader, m *Mapping) (*csvReader, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	// Excel writes a byte order mark, and so does the export.
 	if b, err := br.Peek(len(bom)); err == nil && string(b) == bom {
@@ -63,7 +76,7 @@ func newCSVReader(r io.Reader) (*csvReader, error) {
 	case err != nil:
 		return nil, err
 	}
-	c := &csvReader{cr: cr, col: map[string]int{}, width: len(header)}
+	c := &csvReader{cr: cr, col: map[string]int{}, width: len(header), m: m}
 	var problems []maint.ImportProblem
 	bad := func(col, format string, args ...any) {
 		problems = append(problems, head.Problem("", col, fmt.Sprintf(format, args...)))
@@ -72,6 +85,13 @@ func newCSVReader(r io.Reader) (*csvReader, error) {
 	for i, h := range header {
 		name := strings.TrimSpace(h)
 		c.names = append(c.names, name)
+		to, keep := m.Field(name)
+		if !keep {
+			c.fields = append(c.fields, "")
+			continue
+		}
+		name = to
+		c.fields = append(c.fields, name)
 		switch {
 		case !utf8.ValidString(name):
 			bad(fmt.Sprintf("column %d", i+1), "column %d's name is not UTF-8 text: %s", i+1, saveAsUTF8)
@@ -94,8 +114,11 @@ func newCSVReader(r io.Reader) (*csvReader, error) {
 		}
 		seen[name] = i + 1
 	}
+	if _, ok := c.col["kind"]; !ok && m != nil && m.Kind != "" {
+		c.kind = string(m.Kind)
+	}
 	for _, req := range []string{"code", "kind", "name"} {
-		if _, ok := c.col[req]; !ok {
+		if _, ok := c.col[req]; !ok && (req != "kind" || c.kind == "") {
 			bad(req, "the header has no %s column", req)
 		}
 	}
@@ -111,7 +134,13 @@ func newCSVReader(r io.Reader) (*csvReader, error) {
 		bad("wkt", "the header has no geometry: a wkt column, or lon and lat columns for points")
 	}
 	if len(problems) > 0 {
-		return nil, maint.NewImportError(maint.CodeInvalid, problems, 0, "the header must name the columns")
+		ie := maint.NewImportError(maint.CodeInvalid, problems, 0, "the header must name the columns")
+		if m == nil {
+			if p := ProposeMapping(c.names, nil); p != nil {
+				ie.Proposal = p
+			}
+		}
+		return nil, ie
 	}
 	return c, nil
 }
@@ -161,9 +190,18 @@ func (c *csvReader) row(rec []string, line int) *maint.ImportRow {
 			return row
 		}
 	}
+	for i := range rec {
+		if i < len(c.fields) && c.fields[i] != "" {
+			rec[i] = c.m.Value(c.fields[i], rec[i])
+			c.seen.see(c.names[i], c.fields[i], rec[i])
+		}
+	}
 	cell := func(name string) string {
 		if i, ok := c.col[name]; ok && i < len(rec) {
 			return rec[i]
+		}
+		if name == "kind" {
+			return c.kind
 		}
 		return ""
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"inframap/gis"
@@ -19,7 +20,13 @@ import (
 // informative only.
 type geojsonReader struct {
 	dec *json.Decoder
-	n   int // features read
+	m   *Mapping // of the source's properties and values to ours, or nil
+	// names are the property names seen (at most maxProposalValues) and
+	// seen the values of coded properties that were not codes, for a
+	// proposal.
+	names []string
+	seen  valueSampler
+	n     int // features read
 	// features is set once the features array is open; done when the
 	// collection has been read to its end.
 	features, done bool
@@ -140,6 +147,8 @@ func (g *geojsonReader) row(f *feature) *maint.ImportRow {
 			props = map[string]any{}
 		}
 	}
+	g.sample(props)
+	props = g.m.MapProperties(props)
 	str := func(key string, dst *string) {
 		v, ok := props[key]
 		delete(props, key)
@@ -183,6 +192,34 @@ func (g *geojsonReader) row(f *feature) *maint.ImportRow {
 	}
 	checkRow(row)
 	return row
+}
+
+// sample notes the property names and the coded values of a feature for
+// a proposal.
+func (g *geojsonReader) sample(props map[string]any) {
+	for k, v := range props {
+		if len(g.names) < maxProposalValues && !slices.Contains(g.names, k) {
+			g.names = append(g.names, k)
+		}
+		field, _ := g.m.Field(k)
+		if g.m == nil || field == k {
+			if f, ok := Synonym(k); ok {
+				field = f
+			}
+		}
+		if text, ok := v.(string); ok && field != "" {
+			g.seen.see(k, field, g.m.Value(field, text))
+		}
+	}
+}
+
+// Proposal proposes a mapping of the properties that are not ours but
+// known synonyms, and codes for names found in coded properties.
+func (g *geojsonReader) Proposal() *Mapping {
+	if g.m != nil {
+		return g.seen.proposal(g.names, g.m)
+	}
+	return ProposeMapping(g.names, g.seen.values)
 }
 
 // fail turns a decoding error into the file's problem: where the JSON

@@ -45,7 +45,7 @@ func exported(f Format) []maint.ExportedAsset {
 		"cover": {`{"type":"Point","coordinates":[125.2712345,43.8812345]}`, "POINT(125.2712345 43.8812345)"},
 	}
 	g := func(k string) json.RawMessage {
-		if f == CSV {
+		if f.Geometry() == maint.GeometryWKT {
 			return json.RawMessage(geom[k][1])
 		}
 		return json.RawMessage(geom[k][0])
@@ -64,7 +64,7 @@ func exported(f Format) []maint.ExportedAsset {
 	}
 }
 
-func writeFile(t *testing.T, f Format, assets []maint.ExportedAsset) string {
+func writeFile(t testing.TB, f Format, assets []maint.ExportedAsset) string {
 	t.Helper()
 	var b bytes.Buffer
 	w := NewWriter(f, &b)

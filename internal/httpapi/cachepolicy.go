@@ -100,3 +100,8 @@ const clockMaxAge = time.Minute
 func areaList(r *http.Request) (respcache.Policy, bool) {
 	return respcache.Policy{Key: queryKey(r), Kinds: []string{"areas"}, Area: cache.World}, true
 }
+
+// caseFeedPolicy caches a feed until a task changes.
+func caseFeedPolicy(r *http.Request) (respcache.Policy, bool) {
+	return respcache.Policy{Key: queryKey(r), Kinds: []string{"tasks"}, Area: cache.World}, true
+}

@@ -47,6 +47,10 @@ func (s *Server) importFile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	mapping, err := importMapping(r)
+	if err != nil {
+		return err
+	}
 	if r.ContentLength > maxImportBytes {
 		return maint.Errorf(maint.CodeTooLarge, "an imported file may have at most %d MB; split it (by kind, say)", maxImportBytes>>20)
 	}
@@ -59,12 +63,20 @@ func (s *Server) importFile(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithDeadline(r.Context(), deadline)
 	defer cancel()
 
-	src, err := exchange.NewReader(format, http.MaxBytesReader(w, r.Body, maxImportBytes))
+	src, err := exchange.NewMappedReader(format, http.MaxBytesReader(w, r.Body, maxImportBytes), mapping)
 	if err != nil {
 		return err
 	}
 	opt := maint.ImportOptions{DryRun: dryRun, Format: string(format), Name: uploadName(r)}
 	res, err := s.store.ImportAssets(ctx, v, s.clientIP(r), src, opt)
+	var ie *maint.ImportError
+	if errors.As(err, &ie) && ie.Proposal == nil {
+		if p, ok := src.(exchange.Proposer); ok {
+			if m := p.Proposal(); m != nil {
+				ie.Proposal = m
+			}
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -76,7 +88,7 @@ func (s *Server) importFile(w http.ResponseWriter, r *http.Request) error {
 // importParams reads dry_run and the file's format: ?format= when given,
 // else the Content-Type.
 func importParams(r *http.Request) (exchange.Format, bool, error) {
-	p, err := httpx.ReadParams(r, "dry_run", "format")
+	p, err := httpx.ReadParams(r, "dry_run", "format", "mapping")
 	if err != nil {
 		return "", false, err
 	}
@@ -95,13 +107,23 @@ func importParams(r *http.Request) (exchange.Format, bool, error) {
 		var ok bool
 		if format, ok = exchange.FormatOfMediaType(r.Header.Get("Content-Type")); !ok {
 			return "", false, maint.Errorf(maint.CodeUnsupportedMedia,
-				"send the file as CSV (Content-Type: text/csv) or GeoJSON (application/geo+json), or name its format: ?format=csv, not %q", r.Header.Get("Content-Type"))
+				"send the file as CSV (Content-Type: text/csv), GeoJSON (application/geo+json) or .xlsx (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet), or name its format: ?format=csv, not %q", r.Header.Get("Content-Type"))
 		}
 	}
 	if format == exchange.KML {
 		return "", false, maint.Errorf(maint.CodeUnsupportedMedia, "KML is exported, not imported: import GeoJSON or CSV")
 	}
 	return format, dryRun, nil
+}
+
+// importMapping reads ?mapping=, a mapping file's text (JSON or YAML),
+// when given.
+func importMapping(r *http.Request) (*exchange.Mapping, error) {
+	s := r.URL.Query().Get("mapping")
+	if s == "" {
+		return nil, nil
+	}
+	return exchange.ParseMapping([]byte(s))
 }
 
 // uploadName is the file name a client gives in Content-Disposition, for
@@ -131,6 +153,9 @@ type importProblem struct {
 	httpx.Problem
 	Errors     []maint.ImportProblem `json:"errors"`
 	ErrorCount int                   `json:"error_count"`
+	// MappingProposal is a mapping of the file's fields to ours, when they
+	// are not ours, for the user to check, save and send as ?mapping=.
+	MappingProposal any `json:"mapping_proposal,omitempty"`
 }
 
 // writeImportError answers an import's error: its problems in full when
@@ -149,7 +174,7 @@ func writeImportError(w http.ResponseWriter, r *http.Request, err error) {
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(p.Status)
-	json.NewEncoder(w).Encode(importProblem{Problem: p, Errors: ie.Problems, ErrorCount: ie.Total})
+	json.NewEncoder(w).Encode(importProblem{Problem: p, Errors: ie.Problems, ErrorCount: ie.Total, MappingProposal: ie.Proposal})
 }
 
 // export serves GET /api/v1/export?kind=…&format=geojson|csv|kml: the whole
@@ -159,7 +184,7 @@ func writeImportError(w http.ResponseWriter, r *http.Request, err error) {
 // keeps a cut file for a whole one.
 func (s *Server) export() http.Handler {
 	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		p, err := httpx.ReadParams(r, "kind", "format")
+		p, err := httpx.ReadParams(r, "kind", "format", "crs", "encoding")
 		if err != nil {
 			return err
 		}
@@ -171,6 +196,17 @@ func (s *Server) export() http.Handler {
 		if err != nil {
 			return err
 		}
+		crs, err := exchange.ParseCRS("crs", p.Str("crs"))
+		if err != nil {
+			return err
+		}
+		if !format.AllowsCRS(crs) {
+			return maint.Invalid("crs", "%s files are written in WGS84 (EPSG:4326) only; ask for gpkg, shp or xlsx in %s", format, crs)
+		}
+		opt := exchange.ExportOptions{CRS: crs, Encoding: p.Str("encoding")}
+		if opt.Encoding != "" && format != exchange.Shapefile {
+			return maint.Invalid("encoding", "encoding is for shapefiles (format=shp)")
+		}
 		name := exchange.FileName(format, kinds, time.Now())
 		hw := httpx.NewHeldWriter(w, func(h http.Header) {
 			h.Set("Content-Type", format.ContentType())
@@ -178,8 +214,9 @@ func (s *Server) export() http.Handler {
 			h.Set("Cache-Control", "no-store")
 		})
 		defer hw.Release()
-		ew := exchange.NewWriter(format, hw)
-		err = s.store.ExportAssets(r.Context(), maint.ExportFilter{Kinds: kinds, Geometry: format.Geometry()}, ew.Begin, ew.Write)
+		ew := exchange.NewWriterOptions(r.Context(), format, hw, opt)
+		defer exchange.Discard(ew)
+		err = s.store.ExportAssets(r.Context(), maint.ExportFilter{Kinds: kinds, Geometry: format.Geometry(), SRID: crs.SRID()}, ew.Begin, ew.Write)
 		if err == nil {
 			err = ew.End()
 		}

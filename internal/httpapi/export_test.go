@@ -128,7 +128,7 @@ func TestExportFormats(t *testing.T) {
 			compareAssets(t, path, want, got)
 		}
 	}
-	for _, q := range []string{"format=shp", "kind=manholes", "colour=red"} {
+	for _, q := range []string{"format=dxf", "kind=manholes", "colour=red"} {
 		var p httpx.Problem
 		if res := e.get("/api/v1/export?"+q, &p); res.StatusCode != 400 {
 			t.Errorf("export?%s: %d, want 400", q, res.StatusCode)

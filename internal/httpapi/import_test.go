@@ -515,7 +515,7 @@ func TestImportRequests(t *testing.T) {
 		{"admin, dry", tok[maint.RoleAdmin], "?dry_run=true", "application/vnd.ms-excel", file, 200},
 		{"no content type", tok[maint.RoleEngineer], "", "", file, 415},
 		{"KML", tok[maint.RoleEngineer], "?format=kml", "", file, 415},
-		{"unknown format", tok[maint.RoleEngineer], "?format=shp", "", file, 400},
+		{"unknown format", tok[maint.RoleEngineer], "?format=dxf", "", file, 400},
 		{"bad dry_run", tok[maint.RoleEngineer], "?dry_run=maybe", "text/csv", file, 400},
 		{"unknown parameter", tok[maint.RoleEngineer], "?mode=fast", "text/csv", file, 400},
 		{"no header", tok[maint.RoleEngineer], "", "text/csv", nil, 400},

@@ -121,6 +121,24 @@ func TestOGCLandingAndConformance(t *testing.T) {
 		"http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
 		"http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
 		"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+		// Part 4 (ogc_edit_test.go).
+		"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+		"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+		"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/optimistic-locking-etags",
+		// OGC API – Tiles and the TMS standard (ogc_tiles_test.go).
+		"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+		"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+		"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+		"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+		"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/dataset-tilesets",
+		"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
+		"http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/oas30",
+		"http://www.opengis.net/spec/tms/2.0/conf/tilematrixset",
+		"http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
+		"http://www.opengis.net/spec/tms/2.0/conf/tilesetmetadata",
+		"http://www.opengis.net/spec/tms/2.0/conf/json-tilesetmetadata",
+		"http://www.opengis.net/spec/tms/2.0/conf/tilematrixsetlimits",
+		"http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixsetlimits",
 	}
 	if diff := cmp.Diff(want, conf.ConformsTo); diff != "" {
 		t.Errorf("conformance mismatch (-want +got):\n%s", diff)

@@ -7,10 +7,13 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"inframap/internal/httpapi"
+	"inframap/internal/maint"
 	"inframap/internal/postgres/pgtest"
 )
 
@@ -236,5 +239,67 @@ func TestOpen311RateLimit(t *testing.T) {
 	}
 	if res, _ := e.postForm("/open311/v2/requests.json", form, map[string]string{"X-Forwarded-For": "203.0.113.8"}); res.StatusCode != 201 {
 		t.Errorf("another address: %d", res.StatusCode)
+	}
+}
+
+// TestOpen311UpdatedAfter: a partner polling with updated_after gets the
+// requests changed since, whenever they were made, and nothing else.
+func TestOpen311UpdatedAfter(t *testing.T) {
+	e := newEnv(t, pgtest.District)
+	tok := e.staff()
+	post := func(desc string) string {
+		t.Helper()
+		res, err := http.PostForm(e.srv.URL+"/open311/v2/requests.json", url.Values{"service_code": {"pothole"}, "lat": {"43.8802"},
+			"long": {"125.2705"}, "description": {desc}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var made []struct {
+			ID string `json:"service_request_id"`
+		}
+		if err := json.NewDecoder(res.Body).Decode(&made); err != nil || res.StatusCode != 201 || len(made) != 1 {
+			t.Fatalf("post: %d %v %+v", res.StatusCode, err, made)
+		}
+		return made[0].ID
+	}
+	old := post("早先的上报")
+	mid := post("另一件上报")
+	// The old one was made long ago: its dates move back a year.
+	if _, err := e.sql.Exec(t.Context(), `UPDATE tasks SET created_at = created_at - interval '1 year', updated_at = updated_at - interval '1 year' WHERE ref = $1`, old); err != nil {
+		t.Fatal(err)
+	}
+	// updated_after takes whole seconds: the change below comes a second
+	// after the moment asked about, the posts above before it.
+	time.Sleep(1100 * time.Millisecond)
+	since := time.Now().Truncate(time.Second)
+	time.Sleep(1100 * time.Millisecond)
+	// An engineer files the old one now: it changed since.
+	var id int64
+	e.sql.QueryRow(t.Context(), `SELECT id FROM tasks WHERE ref = $1`, old).Scan(&id)
+	if res := e.move(tok[maint.RoleEngineer], id, maint.StatusFiled, nil); res.StatusCode != 200 {
+		t.Fatalf("file: %d %s", res.StatusCode, body(res))
+	}
+	var got []struct {
+		ID string `json:"service_request_id"`
+	}
+	res := e.do("GET", "/open311/v2/requests.json?updated_after="+url.QueryEscape(since.Format(time.RFC3339)), "", nil, nil, &got)
+	if res.StatusCode != 200 || len(got) != 1 || got[0].ID != old {
+		t.Errorf("updated_after %s: %d %+v, want only %s (not %s)", since.Format(time.RFC3339), res.StatusCode, got, old, mid)
+	}
+	res = e.do("GET", "/open311/v2/requests.json?updated_before="+url.QueryEscape(since.Format(time.RFC3339)), "", nil, nil, &got)
+	if res.StatusCode != 200 || slices.ContainsFunc(got, func(x struct {
+		ID string `json:"service_request_id"`
+	}) bool {
+		return x.ID == old
+	}) || !slices.ContainsFunc(got, func(x struct {
+		ID string `json:"service_request_id"`
+	}) bool {
+		return x.ID == mid
+	}) {
+		t.Errorf("updated_before: %d %+v, want %s and not %s", res.StatusCode, got, mid, old)
+	}
+	if res := e.do("GET", "/open311/v2/requests.json?updated_after=yesterday", "", nil, nil, nil); res.StatusCode != 400 {
+		t.Errorf("updated_after=yesterday: %d, want 400", res.StatusCode)
 	}
 }

@@ -1,12 +1,16 @@
 package httpapi_test
 
 import (
+	"bytes"
+
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/xuri/excelize/v2"
 
 	"inframap/internal/maint"
 )
@@ -329,6 +333,12 @@ var apiCases = []apiCase{
 	{method: "POST", path: "/api/v1/tasks", as: "engineer", hdr: map[string]string{"Idempotency-Key": "task-1"}, body: `{"asset_id": {manhole}, "title": "另一个任务"}`, want: 422},
 	{path: "/api/v1/tasks?q=LY-2023&order=newest&limit=5", want: 200},
 	{path: "/api/v1/tasks?order=time_left&limit=5", want: 200},
+	{method: "POST", path: "/api/v1/tasks/{open}/support", body: `{"device": "a-device-id-0123456789"}`, want: 200},
+	{method: "POST", path: "/api/v1/tasks/{open}/support", body: `{"device": "a-device-id-0123456789"}`, want: 200},
+	{method: "POST", path: "/api/v1/tasks/{open}/support", body: `{"device": "short"}`, want: 400, field: "device", refused: true},
+	{method: "POST", path: "/api/v1/tasks/{open}/support", body: `{}`, want: 400, refused: true},
+	{method: "POST", path: "/api/v1/tasks/{closed}/support", body: `{"device": "a-device-id-0123456789"}`, want: 409},
+	{method: "POST", path: "/api/v1/tasks/999999/support", body: `{"device": "a-device-id-0123456789"}`, want: 404},
 	{path: "/api/v1/tasks?order=deadline", want: 400, field: "order", refused: true},
 
 	// Time limits: the calendar, the limits and a task's clock.
@@ -581,6 +591,8 @@ var apiCases = []apiCase{
 	{method: "PUT", path: "/api/v1/evaluation/weights", as: "engineer", body: `{"weights": [{"rate": "closure", "weight": 20}]}`, want: 403},
 	{method: "PUT", path: "/api/v1/evaluation/weights", body: `{"weights": [{"rate": "closure", "weight": 20}]}`, want: 401, refused: true},
 	{path: "/api/v1/audit", as: "admin", want: 200},
+	{path: "/api/v1/audit?order=newest&action=task.transition&limit=5", as: "admin", want: 200},
+	{path: "/api/v1/audit?order=latest", as: "admin", want: 400, field: "order", refused: true},
 	{path: "/api/v1/audit?actor=engineer@test&action=task.transition&from=2024-01-01&to=2030-12-31T00:00:00Z&limit=5", as: "admin", want: 200},
 	{path: "/api/v1/audit?task={reported}", as: "admin", want: 200},
 	{path: "/api/v1/audit?actor={admin}&action=user.updated", as: "admin", want: 200},
@@ -611,6 +623,12 @@ var apiCases = []apiCase{
 	{method: "POST", path: "/api/v1/import", as: "engineer", body: importGeoJSON, want: 200},
 	{method: "POST", path: "/api/v1/import", as: "engineer", body: importCSV, hdr: map[string]string{"Content-Type": "text/csv"}, want: 200},
 	{method: "POST", path: "/api/v1/import", as: "engineer", body: importBad, want: 422},
+	{method: "POST", path: "/api/v1/import?format=xlsx", as: "engineer", body: importXLSX, hdr: map[string]string{"Content-Type": xlsxType}, want: 200},
+	{method: "POST", path: "/api/v1/import?dry_run=true", as: "engineer", body: importXLSX, hdr: map[string]string{"Content-Type": xlsxType}, want: 200},
+	{method: "POST", path: "/api/v1/import?dry_run=true&format=xlsx", as: "engineer", body: "not a workbook", hdr: map[string]string{"Content-Type": xlsxType}, want: 400},
+	{method: "POST", path: "/api/v1/import?dry_run=true&format=csv", as: "engineer", body: importChinese, hdr: map[string]string{"Content-Type": "text/csv"}, want: 400},
+	{method: "POST", path: "/api/v1/import?dry_run=true&format=csv&mapping=kind%3A+manhole%0Afields%3A+%7B%E7%BC%96%E5%8F%B7%3A+code%2C+%E5%90%8D%E7%A7%B0%3A+name%7D", as: "engineer", body: importChinese, hdr: map[string]string{"Content-Type": "text/csv"}, want: 200},
+	{method: "POST", path: "/api/v1/import?format=csv&mapping=%7B%22bogus%22%3A1%7D", as: "engineer", body: importChinese, hdr: map[string]string{"Content-Type": "text/csv"}, want: 400, field: "mapping"},
 	{method: "POST", path: "/api/v1/import", as: "engineer", body: importGeoJSON, hdr: map[string]string{"Content-Type": "text/plain"}, want: 415, refused: true},
 	{method: "POST", path: "/api/v1/import?dry_run=maybe", as: "engineer", body: importGeoJSON, want: 400, field: "dry_run", refused: true},
 	{method: "POST", path: "/api/v1/import", as: "inspector", body: importGeoJSON, want: 403},
@@ -629,12 +647,36 @@ var apiCases = []apiCase{
 	{path: "/api/v1/export?kind=manhole&format=geojson", want: 200},
 	{path: "/api/v1/export?kind=parking_lot,parking_space&format=csv", want: 200},
 	{path: "/api/v1/export?format=kml", want: 200},
-	{path: "/api/v1/export?format=shp", want: 400, refused: true},
+	{path: "/api/v1/export?format=shp", want: 200},
+	{path: "/api/v1/export?kind=manhole&format=shp&encoding=GBK&crs=EPSG:4551", want: 200},
+	{path: "/api/v1/export?kind=parking_lot&format=gpkg&crs=EPSG:4490", want: 200},
+	{path: "/api/v1/export?kind=manhole&format=xlsx&crs=cgcs2000", want: 200},
+	{path: "/api/v1/export?format=dxf", want: 400, refused: true},
+	{path: "/api/v1/export?format=geojson&crs=EPSG:4551", want: 400},
+	{path: "/api/v1/export?format=gpkg&crs=EPSG:3857", want: 400, refused: true},
+	{path: "/api/v1/export?format=shp&encoding=latin1", want: 400, refused: true},
 	{path: "/api/v1/export?kind=manholes", want: 400, refused: true},
 	{path: "/api/v1/export?format=csv", as: "bad", want: 401},
 	{method: "HEAD", path: "/api/v1/export?kind=capital_project", want: 200},
-	{method: "HEAD", path: "/api/v1/export?format=shp", want: 400, refused: true},
+	{method: "HEAD", path: "/api/v1/export?format=dxf", want: 400, refused: true},
 }
+
+// importXLSX is a workbook of one manhole with Chinese headers, as a
+// district keeps its register.
+var importXLSX = func() string {
+	f := excelize.NewFile()
+	f.SetSheetRow("Sheet1", "A1", &[]any{"编号", "资产类型", "名称", "经度", "纬度", "井盖类型"})
+	f.SetSheetRow("Sheet1", "A2", &[]any{"2201060103900004", "manhole", "导入的雨水井", 125.272, 43.882, "0103"})
+	var b bytes.Buffer
+	f.Write(&b)
+	return b.String()
+}()
+
+const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+// importChinese is a CSV register with Chinese column names and no kind:
+// it needs a mapping.
+const importChinese = "编号,名称,lon,lat,cover_category\r\n2201060103900005,导入的雨水井,125.273,43.883,0103\r\n"
 
 // Import bodies: a manhole as the export writes it, the same as CSV, and a
 // feature with its coordinates swapped.

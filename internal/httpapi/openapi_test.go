@@ -56,6 +56,16 @@ var ogcCases = []struct {
 	{"/ogc/collections/manhole/items?filter=" + url.QueryEscape("S_WITHIN(geometry, POINT(125.2 43.8))"), 400},
 	{"/ogc/collections/manhole/items/999999", 404},
 	{"/ogc/collections/manholes", 404},
+	// OGC API – Tiles.
+	{"/ogc/tileMatrixSets", 200},
+	{"/ogc/tileMatrixSets/WebMercatorQuad", 200},
+	{"/ogc/tiles", 200},
+	{"/ogc/tiles/WebMercatorQuad", 200},
+	{"/ogc/tiles/WebMercatorQuad/14/5965/13893", 200},
+	{"/ogc/collections/manhole/tiles", 200},
+	{"/ogc/collections/manhole/tiles/WebMercatorQuad", 200},
+	{"/ogc/collections/manhole/tiles/WebMercatorQuad/14/5965/13893?f=mvt", 200},
+	{"/ogc/collections/manhole/tiles/WebMercatorQuad/23/0/0", 404},
 }
 
 // resolve replaces each "{code}" in s by the id of the asset with that code.
@@ -355,6 +365,9 @@ func apiValidator(t *testing.T, spec []byte) (validator.Validator, *v3.Document)
 		config.WithStandardBodyDecoders(),
 		config.WithBodyDecoder("image/*", content.BinaryDecoder()),
 		config.WithBodyDecoder("application/vnd.google-earth.kml+xml", content.TextDecoder()),
+		config.WithBodyDecoder("application/zip", content.BinaryDecoder()),
+		config.WithBodyDecoder("application/geopackage+sqlite3", content.BinaryDecoder()),
+		config.WithBodyDecoder("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", content.BinaryDecoder()),
 		config.WithRejectUnsupportedBodyContent())
 	if len(errs) > 0 {
 		t.Fatalf("validator: %v", errs)
@@ -394,9 +407,10 @@ func TestOGCMatchesOpenAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, ct := range []string{"application/geo+json", "application/problem+json", "application/vnd.oai.openapi+json;version=3.0", "application/schema+json"} {
+	for _, ct := range []string{"application/geo+json", "application/problem+json", "application/vnd.oai.openapi+json;version=3.0", "application/merge-patch+json", "application/schema+json"} {
 		openapi3filter.RegisterBodyDecoder(ct, openapi3filter.JSONBodyDecoder)
 	}
+	openapi3filter.RegisterBodyDecoder("application/vnd.mapbox-vector-tile", openapi3filter.FileBodyDecoder)
 	covered := map[string]bool{}
 	for _, c := range ogcCases {
 		t.Run(c.path, func(t *testing.T) {
@@ -410,7 +424,7 @@ func TestOGCMatchesOpenAPI(t *testing.T) {
 			if err != nil {
 				t.Fatalf("GET %s: no route in /ogc/api: %v", path, err)
 			}
-			covered[route.Path] = true
+			covered[http.MethodGet+" "+route.Path] = true
 			in := &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route,
 				Options: &openapi3filter.Options{MultiError: true}}
 			if c.status < 300 {
@@ -426,9 +440,13 @@ func TestOGCMatchesOpenAPI(t *testing.T) {
 			}
 		})
 	}
+	// The writes (Part 4), in order, as an engineer and others.
+	e.checkOGCWrites(t, router, covered)
 	for _, p := range doc.Paths.InMatchingOrder() {
-		if !covered[p] {
-			t.Errorf("%s is documented but no case in ogcCases requests it", p)
+		for method := range doc.Paths.Find(p).Operations() {
+			if !covered[method+" "+p] {
+				t.Errorf("%s %s is documented but no case in ogcCases or ogcWriteCases requests it", method, p)
+			}
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"crypto/sha256"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"inframap/internal/httpx"
 	"inframap/internal/maint"
 	"inframap/internal/open311"
+	"inframap/internal/privacy"
 )
 
 // reportJSON is a resident's report as the map shows it.
@@ -32,10 +34,12 @@ type reportJSON struct {
 	FollowURL   string     `json:"follow_url"`
 }
 
+// reportView is a report as anyone holding its case number sees it: the
+// personal data in its text masked (internal/privacy).
 func reportView(q *maint.ServiceRequest, p *maint.Photo) reportJSON {
 	svc, _ := maint.LookupService(q.ServiceCode)
 	j := reportJSON{Ref: q.Ref, Status: string(q.Status), StatusName: q.Status.Name(), Open: q.Status.Open(), ServiceCode: q.ServiceCode,
-		ServiceName: svc.Name, Description: q.Description, StatusNotes: q.StatusNotes, RequestedAt: q.RequestedAt, UpdatedAt: q.UpdatedAt,
+		ServiceName: svc.Name, Description: privacy.Mask(q.Description), StatusNotes: privacy.Mask(q.StatusNotes), RequestedAt: q.RequestedAt, UpdatedAt: q.UpdatedAt,
 		DuplicateOf: q.DuplicateOf, Location: [2]float64{q.Lon, q.Lat}, AssetID: q.AssetID,
 		FollowURL: "/api/v1/reports/" + url.PathEscape(q.Ref)}
 	if p != nil {
@@ -136,6 +140,39 @@ func (s *Server) getReport() http.Handler {
 		}
 		w.Header().Set("Cache-Control", "no-cache")
 		httpx.WriteJSON(w, r, http.StatusOK, j)
+		return nil
+	})
+}
+
+// supportTask serves POST /api/v1/tasks/{id}/support: a resident says the
+// open case affects them too (我也遇到). {"device": "…"} is the random id
+// the page keeps; only its hash is stored, and each device counts once.
+func (s *Server) supportTask() http.Handler {
+	type in struct {
+		Device string `json:"device"`
+	}
+	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		id, err := httpx.PathID(r)
+		if err != nil {
+			return err
+		}
+		if ok, wait := s.supportPosts.Allow("ip:" + s.clientIP(r)); !ok {
+			return httpx.RateLimited("too many 我也遇到 from this address", wait)
+		}
+		body, err := httpx.Decode[in](r)
+		if err != nil {
+			return err
+		}
+		d := strings.TrimSpace(body.Device)
+		if len(d) < 16 || len(d) > 128 {
+			return maint.Invalid("device", "device is the page's random id of 16 to 128 characters")
+		}
+		sum := sha256.Sum256([]byte("inframap-support:" + d))
+		n, counted, err := s.store.Support(r.Context(), id, sum[:])
+		if err != nil {
+			return err
+		}
+		httpx.WriteJSON(w, r, http.StatusOK, map[string]any{"supports": n, "counted": counted})
 		return nil
 	})
 }

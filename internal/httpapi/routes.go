@@ -48,6 +48,7 @@ func (s *Server) routes() http.Handler {
 	api.Handle("/tasks/{id:[0-9]+}", s.patchTask()).Methods(http.MethodPatch)
 	api.Handle("/tasks/{id:[0-9]+}/transitions", s.transitionTask()).Methods(http.MethodPost)
 	api.Handle("/tasks/{id:[0-9]+}/clock", s.clockAction()).Methods(http.MethodPost)
+	api.Handle("/tasks/{id:[0-9]+}/support", s.supportTask()).Methods(http.MethodPost)
 	api.Handle("/calendar", s.getCalendar()).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/calendar/{date}", s.putCalendarDay()).Methods(http.MethodPut)
 	api.Handle("/calendar/{date}", s.deleteCalendarDay()).Methods(http.MethodDelete)
@@ -86,12 +87,15 @@ func (s *Server) routes() http.Handler {
 	api.Handle("/import", s.importAssets()).Methods(http.MethodPost)
 	r.Handle("/api/openapi.json", httpx.OpenData(serveOpenAPI(false, "application/vnd.oai.openapi+json;version=3.1"))).Methods(http.MethodGet, http.MethodHead)
 	ogcapi.New(s.store, ogcapi.Config{PublicURL: s.cfg.PublicURL, Description: serveOpenAPI(true, ogcapi.MediaOAS30),
+		Assets: s.store, ClientIP: s.clientIP, Tile: s.tiles.OGCTiles(),
 		Cache: func(resource string, h http.Handler) http.Handler {
 			if resource == "items" {
 				return s.responses.Wrap(assetPages(negotiatedKey), h)
 			}
 			return s.responses.Wrap(everyAsset(negotiatedKey), h)
 		}}).Mount(r.PathPrefix("/ogc").Subrouter())
+	r.Handle("/feeds/cases.atom", httpx.OpenData(s.responses.Wrap(caseFeedPolicy, s.areaFeed()))).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/feeds/cases/{ref:[A-Za-z0-9-]+}.atom", httpx.OpenData(s.responses.Wrap(caseFeedPolicy, s.caseFeed()))).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/tiles/{layer}.json", httpx.OpenData(s.responses.Wrap(everyAsset(queryKey), s.tiles.TileJSON()))).Methods(http.MethodGet, http.MethodHead)
 	r.Handle("/tiles/{layer}/{z}/{x}/{y}.mvt", httpx.OpenData(s.tiles.Tiles())).Methods(http.MethodGet, http.MethodHead)
 

@@ -150,6 +150,9 @@ type Server struct {
 	// Residents may post a few reports per address; partners more per key.
 	residentPosts *ratelimit.Limiter
 	partnerPosts  *ratelimit.Limiter
+	// supportPosts limits 我也遇到 per address: a handful at once, then one
+	// every ten seconds.
+	supportPosts *ratelimit.Limiter
 }
 
 // NewServer returns the service's HTTP handler.
@@ -168,7 +171,8 @@ func NewServer(cfg Config, store Store, web fs.FS, log *slog.Logger) *Server {
 	s := &Server{cfg: cfg, store: store, log: log, web: web, metrics: cfg.Metrics,
 		photos: cfg.Photos, blobs: cfg.Blobs, renderer: render.New(store, cfg.RenderSlots, cfg.RenderQueueWait), staffUploads: ratelimit.New(time.Minute/time.Duration(cfg.StaffUploadsPerMinute), cfg.StaffUploadsPerMinute),
 		residentPosts: ratelimit.New(cfg.ResidentReportEvery, cfg.ResidentReportBurst),
-		partnerPosts:  ratelimit.New(100*time.Millisecond, 100)}
+		partnerPosts:  ratelimit.New(100*time.Millisecond, 100),
+		supportPosts:  ratelimit.New(10*time.Second, 30)}
 	s.responses = respcache.New(cfg.Cache, s.renderer, s.metrics.cacheResult)
 	s.tiles = s.renderer.HTTP(render.HTTPConfig{Responses: s.responses, Extents: store.Extents, PublicURL: cfg.PublicURL, Log: log,
 		Warmed: func(n int) { s.metrics.warmPasses.Inc(); s.metrics.warmRendered.Add(float64(n)) }})

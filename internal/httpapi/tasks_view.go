@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"inframap/internal/maint"
+	"inframap/internal/privacy"
 	"inframap/internal/timelimit"
 )
 
@@ -27,6 +28,7 @@ type taskJSON struct {
 	DueDate     *string         `json:"due_date"`
 	Overdue     bool            `json:"overdue"`
 	Clock       *clockJSON      `json:"clock"`
+	Supports    int             `json:"supports"`
 	Quantity    *quantityJSON   `json:"quantity,omitempty"`
 	Phase       *maint.Phase    `json:"phase,omitempty"`
 	Percent     *int            `json:"percent,omitempty"`
@@ -138,7 +140,7 @@ func taskView(t *maint.Task, v maint.Viewer) taskJSON {
 	j := taskJSON{
 		ID: t.ID, Ref: t.Ref, AssetID: t.AssetID, Programme: t.Programme, Title: t.Title, Description: t.Description,
 		WorkType: t.WorkType, Status: t.Status, StatusName: t.Status.Name(), StatusAt: t.StatusAt, Priority: t.Priority,
-		Assignee: t.Assignee, Overdue: t.Overdue, Clock: clockView(t.Clock, v), Phase: t.Phase, Percent: t.Percent, Version: t.Version,
+		Assignee: t.Assignee, Overdue: t.Overdue, Clock: clockView(t.Clock, v), Supports: t.Supports, Phase: t.Phase, Percent: t.Percent, Version: t.Version,
 		Source: t.Source, Location: t.Location, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, ClosedAt: t.ClosedAt,
 		History: []eventJSON{},
 	}
@@ -158,8 +160,16 @@ func taskView(t *maint.Task, v maint.Viewer) taskJSON {
 		}
 		j.Allowed = maint.AllowedTransitions(t.Status, v.Role)
 	}
+	if !v.Staff() {
+		// Anonymous visitors read no personal data in what staff and
+		// residents typed (internal/privacy); staff read the text whole.
+		j.Title, j.Description = privacy.Mask(j.Title), privacy.Mask(j.Description)
+	}
 	for _, e := range t.History {
 		ej := eventJSON{ID: e.ID, At: e.At, Actor: e.Actor, From: e.From, To: e.To, Note: e.Note}
+		if !v.Staff() {
+			ej.Note = privacy.Mask(ej.Note)
+		}
 		if v.Staff() {
 			ej.Internal = e.Internal
 			if len(e.Changes) > 2 {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -836,5 +837,116 @@ func TestRetriedWrites(t *testing.T) {
 	e.do("GET", "/api/v1/tasks?q="+ref, "", nil, nil, &list)
 	if len(list.Tasks) != 1 || list.Tasks[0].Ref != ref {
 		t.Errorf("by case number %s: %+v", ref, list.Tasks)
+	}
+}
+
+// TestPublicTextMasked: phone numbers, resident ID numbers, e-mail addresses
+// and licence plates typed into a case's title, description and notes, or a
+// resident's report, reach anonymous readers masked in every answer that
+// shows them (the task, the lists, the asset, the follow page, Open311 in
+// JSON and XML); staff read them whole.
+func TestPublicTextMasked(t *testing.T) {
+	e := newEnv(t, pgtest.District)
+	tok := e.staff()
+	raw := []string{"13912345678", "0431-85551234", "220106199001011234", "zhang.san@example.org", "吉A·12345"}
+	text := "联系王先生13912345678或0431-85551234，身份证220106199001011234，邮箱zhang.san@example.org，车牌吉A·12345"
+	var manhole int64
+	if err := e.sql.QueryRow(t.Context(), `SELECT id FROM assets WHERE kind = 'manhole' ORDER BY id LIMIT 1`).Scan(&manhole); err != nil {
+		t.Fatal(err)
+	}
+	var tk taskOut
+	if res := e.do("POST", "/api/v1/tasks", tok[maint.RoleEngineer], map[string]any{"asset_id": manhole, "title": "井盖破损 13912345678",
+		"description": text}, nil, &tk); res.StatusCode != 201 {
+		t.Fatalf("task: %d %s", res.StatusCode, body(res))
+	}
+	if res := e.move(tok[maint.RoleEngineer], tk.ID, maint.StatusFiled, map[string]any{"note": "已电话回复 " + text}); res.StatusCode != 200 {
+		t.Fatalf("file: %d %s", res.StatusCode, body(res))
+	}
+	// A resident's report through Open311, its description holding the same.
+	form := url.Values{"service_code": {"pothole"}, "lat": {"43.8802"}, "long": {"125.2705"}, "description": {text}, "address_string": {"景阳大路 13912345678"}}
+	res, err := http.PostForm(e.srv.URL+"/open311/v2/requests.json", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var made []struct {
+		ID string `json:"service_request_id"`
+	}
+	json.NewDecoder(res.Body).Decode(&made)
+	res.Body.Close()
+	if res.StatusCode != 201 || len(made) != 1 {
+		t.Fatalf("open311 request: %d %+v", res.StatusCode, made)
+	}
+	paths := []string{
+		fmt.Sprintf("/api/v1/tasks/%d", tk.ID), fmt.Sprintf("/api/v1/tasks?asset=%d", manhole), fmt.Sprintf("/api/v1/assets/%d", manhole),
+		fmt.Sprintf("/api/v1/tasks?asset=%d&status=filed&order=time_left", manhole), "/api/v1/reports/" + made[0].ID,
+		"/open311/v2/requests.json?service_request_id=" + made[0].ID, "/open311/v2/requests.xml?service_request_id=" + made[0].ID,
+		"/open311/v2/requests/" + made[0].ID + ".json",
+	}
+	for _, path := range paths {
+		res := e.do("GET", path, "", nil, nil, nil)
+		got := body(res)
+		if res.StatusCode != 200 {
+			t.Errorf("GET %s: %d %s", path, res.StatusCode, got)
+			continue
+		}
+		for _, r := range raw {
+			if strings.Contains(got, r) || strings.Contains(got, strings.ReplaceAll(r, "·", `\u00b7`)) {
+				t.Errorf("anonymous GET %s shows %s", path, r)
+			}
+		}
+		if !strings.Contains(got, "139****5678") {
+			t.Errorf("anonymous GET %s: no masked number in %s", path, got)
+		}
+	}
+	// Staff read the text whole.
+	got := body(e.do("GET", fmt.Sprintf("/api/v1/tasks/%d", tk.ID), tok[maint.RoleEngineer], nil, nil, nil))
+	for _, r := range raw {
+		if !strings.Contains(got, r) {
+			t.Errorf("staff do not see %s", r)
+		}
+	}
+}
+
+// TestMeToo: 我也遇到 counts once per device, shows on the case for
+// everyone, and is refused on a finished case.
+func TestMeToo(t *testing.T) {
+	e := newEnv(t, pgtest.District)
+	tok := e.staff()
+	var manhole int64
+	e.sql.QueryRow(t.Context(), `SELECT id FROM assets WHERE kind = 'manhole' ORDER BY id LIMIT 1`).Scan(&manhole)
+	open := e.driveTo(tok, manhole, maint.StatusFiled)
+	tap := func(id int64, device string) (int, bool, int) {
+		t.Helper()
+		var out struct {
+			Supports int  `json:"supports"`
+			Counted  bool `json:"counted"`
+		}
+		res := e.do("POST", fmt.Sprintf("/api/v1/tasks/%d/support", id), "", map[string]string{"device": device}, nil, &out)
+		return out.Supports, out.Counted, res.StatusCode
+	}
+	if n, counted, code := tap(open, "device-one-0123456789"); code != 200 || n != 1 || !counted {
+		t.Errorf("first tap: %d %v %d", n, counted, code)
+	}
+	if n, counted, code := tap(open, "device-one-0123456789"); code != 200 || n != 1 || counted {
+		t.Errorf("the same device again: %d %v %d, want 1 and not counted", n, counted, code)
+	}
+	if n, counted, code := tap(open, "device-two-0123456789"); code != 200 || n != 2 || !counted {
+		t.Errorf("another device: %d %v %d", n, counted, code)
+	}
+	var task struct {
+		Supports int `json:"supports"`
+	}
+	e.do("GET", fmt.Sprintf("/api/v1/tasks/%d", open), "", nil, nil, &task)
+	if task.Supports != 2 {
+		t.Errorf("the case shows %d, want 2", task.Supports)
+	}
+	var stored int
+	e.sql.QueryRow(t.Context(), `SELECT count(*) FROM task_supports WHERE task_id = $1 AND device_hash <> convert_to('device-one-0123456789', 'UTF8')`, open).Scan(&stored)
+	if stored != 2 {
+		t.Errorf("%d hashed devices stored, want 2", stored)
+	}
+	closed := e.driveTo(tok, manhole, maint.StatusClosed)
+	if _, _, code := tap(closed, "device-one-0123456789"); code != 409 {
+		t.Errorf("a closed case: %d, want 409", code)
 	}
 }

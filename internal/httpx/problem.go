@@ -42,6 +42,7 @@ type Problem struct {
 	Errors         []maint.FieldError `json:"errors,omitempty"`
 	Allowed        []maint.Status     `json:"allowed,omitzero"` // nil is left out, empty is [] (no next state)
 	CurrentVersion int                `json:"current_version,omitempty"`
+	Reason         string             `json:"reason,omitempty"`
 }
 
 // ProblemFor builds the problem for err. Errors that are not domain errors
@@ -65,6 +66,7 @@ func ProblemFor(r *http.Request, err error) (Problem, *maint.Error) {
 		RequestID: RequestID(r.Context()),
 		Errors:    e.Fields,
 		Allowed:   e.Allowed,
+		Reason:    e.Reason,
 	}
 	if e.Code == maint.CodePreconditionFailed {
 		p.CurrentVersion = e.CurrentVersion

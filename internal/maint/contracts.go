@@ -22,6 +22,9 @@ type AssetService interface {
 	CreateAsset(ctx context.Context, v Viewer, ip string, in NewAsset) (*Asset, error)
 	// PatchAsset applies p if the asset is still at version (If-Match).
 	PatchAsset(ctx context.Context, v Viewer, ip string, id int64, version int, p AssetPatch) (*Asset, error)
+	// DeleteAsset removes an asset still at version that has no tasks,
+	// photos or parking spaces (else a CodeConflict).
+	DeleteAsset(ctx context.Context, v Viewer, ip string, id int64, version int) error
 	Areas(ctx context.Context) ([]Area, error)
 }
 
@@ -57,6 +60,13 @@ type RequestService interface {
 	RequestByToken(ctx context.Context, token string) (string, error)
 	// CheckAPIKey returns the name of the partner an Open311 key belongs to.
 	CheckAPIKey(ctx context.Context, key string) (string, error)
+	// Support records that a device's resident meets the open case too
+	// (我也遇到), once per device; it returns the count and whether this
+	// one was new.
+	Support(ctx context.Context, taskID int64, device []byte) (count int, counted bool, err error)
+	// PublicEvents lists the public changes of cases, newest first, for
+	// feeds.
+	PublicEvents(ctx context.Context, f FeedFilter) ([]FeedEvent, error)
 }
 
 // AccountService keeps staff accounts, their sign-ins and API tokens.

@@ -48,7 +48,14 @@ type Error struct {
 	CurrentVersion int
 	// RetryAfter, in seconds, for rate limits and unavailability.
 	RetryAfter int
+	// Reason is a stable code for why, beyond Code, for the pages to say
+	// in the reader's language (e.g. pending_request); empty when Code says
+	// it all.
+	Reason string
 }
+
+// Because returns e with its stable reason set.
+func (e *Error) Because(reason string) *Error { e.Reason = reason; return e }
 
 func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }
 

@@ -148,6 +148,9 @@ type ImportError struct {
 	Err      *Error
 	Problems []ImportProblem
 	Total    int
+	// Proposal is a mapping of the file's fields to ours that a reader
+	// proposes when they are not ours (exchange.Mapping), or nil.
+	Proposal any
 }
 
 func (e *ImportError) Error() string { return e.Err.Error() }

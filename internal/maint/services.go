@@ -1,6 +1,10 @@
 package maint
 
-import "time"
+import (
+	"time"
+
+	"inframap/gis"
+)
 
 // Service is a kind of problem residents can report (an Open311 service).
 type Service struct {
@@ -96,6 +100,36 @@ type RequestFilter struct {
 	Refs        []string
 	ServiceCode []string
 	From, To    *time.Time
+	// UpdatedAfter and UpdatedBefore select by the last change (a partner
+	// system polling for what changed since it last asked).
+	UpdatedAfter, UpdatedBefore *time.Time
 	Status      string // open or closed
 	Limit       int
+}
+
+// FeedFilter selects the public changes of cases for a feed.
+type FeedFilter struct {
+	Subdistrict string   // a sub-district's name; "" for all
+	Services    []string // service codes or work types; nil for all
+	BBox        *gis.BBox
+	Ref         string // one case
+	Limit       int
+}
+
+// FeedEvent is a public change of a case: a state change, or a public note.
+// Internal notes and who made the change are not in it.
+type FeedEvent struct {
+	ID          int64
+	At          time.Time
+	From, To    *Status
+	Note        string
+	TaskID      int64
+	Ref         string
+	Title       string
+	Description string
+	Service     string // the service code, else the work type
+	Status      Status // the case's state now
+	AssetID     *int64
+	Lon, Lat    float64
+	Subdistrict string
 }

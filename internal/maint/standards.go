@@ -67,6 +67,8 @@ type ExportFilter struct {
 	// Kinds to export, in this order; empty means every kind in Kinds order.
 	Kinds    []Kind
 	Geometry GeometryEncoding
+	// SRID of the coordinates written; zero is WGS84 (4326), the storage's.
+	SRID int
 }
 
 // ExportedAsset is an asset as exports write it: Geometry holds the

@@ -83,6 +83,8 @@ type Task struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	ClosedAt  *time.Time
+	// Supports counts the residents (devices) who said 我也遇到 ("me too").
+	Supports int
 	// Clock is the running time limit of the task's current step; nil when
 	// no step is timed (closed, rejected, cancelled).
 	Clock *Clock

@@ -56,6 +56,8 @@ type AuditFilter struct {
 	To      *time.Time
 	After   *AuditCursor
 	Limit   int
+	// Newest lists the newest first; After is then an upper bound.
+	Newest bool
 }
 
 // AuditCursor is the keyset position of an audit listing.

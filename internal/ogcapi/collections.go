@@ -19,12 +19,12 @@ func (a *API) landing() http.Handler {
 		httpx.WriteJSON(w, r, http.StatusOK, map[string]any{
 			"title":       "绿园区市政设施 Lüyuan District municipal assets",
 			"description": "Road repairs, rain/sewage separation, public parking, manhole defects and capital projects of Lüyuan District, Changchun, with the status of their latest case, as OGC API – Features.",
-			"links": []link{
+			"links": append([]link{
 				{a.url(r, "", nil), "self", mediaJSON, "This document"},
 				{a.url(r, "/api", nil), "service-desc", MediaOAS30, "The API definition (OpenAPI 3.0)"},
 				{a.url(r, "/conformance", nil), "conformance", mediaJSON, "Conformance classes implemented"},
 				{a.url(r, "/collections", nil), "data", mediaJSON, "The feature collections"},
-			},
+			}, a.tilesLinks(r, "")...),
 		})
 		return nil
 	})
@@ -37,7 +37,7 @@ func (a *API) conformance() http.Handler {
 			return err
 		}
 		w.Header().Set("Cache-Control", "public, max-age=300")
-		httpx.WriteJSON(w, r, http.StatusOK, map[string]any{"conformsTo": conformance})
+		httpx.WriteJSON(w, r, http.StatusOK, map[string]any{"conformsTo": a.conformsTo()})
 		return nil
 	})
 }
@@ -84,6 +84,7 @@ func (a *API) collection(r *http.Request, k maint.Kind, e *maint.Extent) collect
 		CRS:        crsURIs(),
 		StorageCRS: gis.CRS84.URI,
 	}
+	c.Links = append(c.Links, a.tilesLinks(r, k)...)
 	if e != nil && e.BBox != nil {
 		c.Extent = &extent{
 			Spatial: &spatialExtent{[][]float64{rounded(*e.BBox)}, gis.CRS84.URI},

@@ -254,6 +254,8 @@ func (a *API) item() http.Handler {
 		h.Set("Content-Type", mediaGeoJSON)
 		h.Set("Content-Crs", contentCRS(crs))
 		h.Set("Cache-Control", "no-cache")
+		// The version, which replace, update and delete take in If-Match.
+		h.Set("ETag", etag(f.Version))
 		w.Write(b)
 		return nil
 	})

@@ -1,9 +1,13 @@
 // Package ogcapi serves OGC API – Features: Part 1 (core, GeoJSON, an
-// OpenAPI 3.0 description) and Part 2 (coordinate reference systems by
-// reference). Each asset kind is a collection; its features carry the
-// asset's public fields and attributes, nothing of the tasks but the status
-// they give the asset. It reads through maint.FeatureService alone, and
-// answers every error as the service's other endpoints do (httpx).
+// OpenAPI 3.0 description), Part 2 (coordinate reference systems by
+// reference) and, when given the asset service, Part 4 (engineers create,
+// replace, update and delete features: edit.go); and, when given the tile
+// handler, OGC API – Tiles over the service's vector tiles (tiles.go).
+// Each asset kind is a collection; its features carry the asset's public
+// fields and attributes, nothing of the tasks but the status they give the
+// asset. It reads through maint.FeatureService, writes through
+// maint.AssetService, and answers every error as the service's other
+// endpoints do (httpx).
 package ogcapi
 
 import (
@@ -36,6 +40,14 @@ var conformance = []string{
 	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
 }
 
+// editConformance is declared when the API writes (Config.Assets): Part 4,
+// draft 1.0.0-draft.1 (edit.go).
+var editConformance = []string{
+	"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+	"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+	"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/optimistic-locking-etags",
+}
+
 // Media types of the OGC resources.
 const (
 	mediaJSON    = "application/json"
@@ -63,6 +75,17 @@ type Config struct {
 	// "collections", "collection" and "items" — in the service's response
 	// cache with the policy it gives each.
 	Cache func(resource string, h http.Handler) http.Handler
+	// Assets, when set, lets engineers create, replace, update and delete
+	// features (Part 4) through the asset service's checked, audited
+	// writes; nil leaves the API read-only.
+	Assets maint.AssetService
+	// ClientIP is the address the audit trail records of a write.
+	ClientIP func(*http.Request) string
+	// Tile, when set, serves a vector tile of the WebMercatorQuad tile
+	// matrix set from the route variables {collectionId} (absent: the
+	// dataset's, every kind), {tileMatrix}, {tileRow} and {tileCol}, and
+	// the API serves OGC API – Tiles (tiles.go); nil leaves tiles out.
+	Tile http.Handler
 }
 
 // API serves the OGC resources.
@@ -73,7 +96,22 @@ type API struct {
 
 // New returns the API over features.
 func New(features maint.FeatureService, cfg Config) *API {
+	if cfg.ClientIP == nil {
+		cfg.ClientIP = func(r *http.Request) string { return r.RemoteAddr }
+	}
 	return &API{features: features, cfg: cfg}
+}
+
+// conformsTo lists the classes this API implements.
+func (a *API) conformsTo() []string {
+	out := append([]string(nil), conformance...)
+	if a.cfg.Assets != nil {
+		out = append(out, editConformance...)
+	}
+	if a.cfg.Tile != nil {
+		out = append(out, tilesConformance...)
+	}
+	return out
 }
 
 // Mount routes the OGC resources on r, the router of the /ogc prefix. Every
@@ -99,6 +137,31 @@ func (a *API) Mount(r *mux.Router) {
 	} {
 		// Open data outside the cache, so hits carry the same headers.
 		r.Handle(rt.path, httpx.OpenData(rt.h)).Methods(http.MethodGet, http.MethodHead)
+	}
+	if a.cfg.Tile != nil {
+		for _, rt := range []struct {
+			path string
+			h    http.Handler
+		}{
+			{"/tileMatrixSets", a.tileMatrixSets()},
+			{"/tileMatrixSets/" + tmsID, a.tileMatrixSet()},
+			{"/tiles", a.tilesets()},
+			{"/tiles/" + tmsID, a.tileset()},
+			{"/tiles/" + tmsID + "/{tileMatrix}/{tileRow}/{tileCol}", a.cfg.Tile},
+			{"/collections/{collectionId}/tiles", a.tilesets()},
+			{"/collections/{collectionId}/tiles/" + tmsID, a.tileset()},
+			{"/collections/{collectionId}/tiles/" + tmsID + "/{tileMatrix}/{tileRow}/{tileCol}", a.cfg.Tile},
+		} {
+			r.Handle(rt.path, httpx.OpenData(rt.h)).Methods(http.MethodGet, http.MethodHead)
+		}
+	}
+	if a.cfg.Assets != nil {
+		r.Handle("/collections/{collectionId}/items", httpx.OpenData(a.create())).Methods(http.MethodPost)
+		r.Handle("/collections/{collectionId}/items/{featureId}", httpx.OpenData(a.replace())).Methods(http.MethodPut)
+		r.Handle("/collections/{collectionId}/items/{featureId}", httpx.OpenData(a.update())).Methods(http.MethodPatch)
+		r.Handle("/collections/{collectionId}/items/{featureId}", httpx.OpenData(a.remove())).Methods(http.MethodDelete)
+		r.Handle("/collections/{collectionId}/items", httpx.OpenData(a.options(true))).Methods(http.MethodOptions)
+		r.Handle("/collections/{collectionId}/items/{featureId}", httpx.OpenData(a.options(false))).Methods(http.MethodOptions)
 	}
 }
 

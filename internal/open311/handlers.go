@@ -11,6 +11,7 @@ import (
 
 	"inframap/internal/httpx"
 	"inframap/internal/maint"
+	"inframap/internal/privacy"
 	"inframap/internal/ratelimit"
 )
 
@@ -132,9 +133,10 @@ func timeString(t time.Time) string { return t.In(maint.Zone).Format(time.RFC333
 
 func view(r *http.Request, q maint.ServiceRequest) request {
 	svc, _ := maint.LookupService(q.ServiceCode)
-	out := request{ServiceRequestID: q.Ref, Status: q.Status.Open311Status(), StatusNotes: q.StatusNotes,
-		ServiceName: serviceName(r, svc), ServiceCode: q.ServiceCode, Description: q.Description, AgencyResponsible: q.Agency,
-		RequestedDatetime: timeString(q.RequestedAt), UpdatedDatetime: timeString(q.UpdatedAt), Address: q.Address,
+	// Open311 answers are public: personal data in the text is masked.
+	out := request{ServiceRequestID: q.Ref, Status: q.Status.Open311Status(), StatusNotes: privacy.Mask(q.StatusNotes),
+		ServiceName: serviceName(r, svc), ServiceCode: q.ServiceCode, Description: privacy.Mask(q.Description), AgencyResponsible: q.Agency,
+		RequestedDatetime: timeString(q.RequestedAt), UpdatedDatetime: timeString(q.UpdatedAt), Address: privacy.Mask(q.Address),
 		Lat: math.Round(q.Lat*1e6) / 1e6, Long: math.Round(q.Lon*1e6) / 1e6}
 	if q.Agency == "" {
 		out.AgencyResponsible = "绿园区城市管理局"
@@ -152,7 +154,8 @@ func view(r *http.Request, q maint.ServiceRequest) request {
 }
 
 // listFilter reads the filter of GET requests: by ids, or by service,
-// status and dates (the last 90 days by default).
+// status, dates requested (start_date, end_date; the last 90 days by
+// default) and dates of the last change (updated_after, updated_before).
 func listFilter(r *http.Request) (maint.RequestFilter, error) {
 	q := r.URL.Query()
 	var f maint.RequestFilter
@@ -169,7 +172,7 @@ func listFilter(r *http.Request) (maint.RequestFilter, error) {
 	for _, d := range []struct {
 		name string
 		dst  **time.Time
-	}{{"start_date", &f.From}, {"end_date", &f.To}} {
+	}{{"start_date", &f.From}, {"end_date", &f.To}, {"updated_after", &f.UpdatedAfter}, {"updated_before", &f.UpdatedBefore}} {
 		if v := q.Get(d.name); v != "" {
 			t, err := time.Parse(time.RFC3339, v)
 			if err != nil {
@@ -184,7 +187,9 @@ func listFilter(r *http.Request) (maint.RequestFilter, error) {
 	default:
 		return f, maint.Invalid("status", "status is open or closed")
 	}
-	if len(f.Refs) == 0 && f.From == nil {
+	// A poll for changes (updated_after) reaches back as far as it asks;
+	// otherwise the list is of the last 90 days' requests.
+	if len(f.Refs) == 0 && f.From == nil && f.UpdatedAfter == nil {
 		from := time.Now().AddDate(0, 0, -defaultDays)
 		if f.To != nil {
 			from = f.To.AddDate(0, 0, -defaultDays)

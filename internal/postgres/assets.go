@@ -184,7 +184,7 @@ func (db *DB) Asset(ctx context.Context, id int64, v maint.Viewer) (*maint.Asset
 const taskColumns = `t.id, t.ref, t.asset_id, t.programme, t.title, t.description, t.work_type, t.status, t.status_at,
 	t.priority, t.assignee, t.due_date, t.qty_planned::float8, t.qty_done::float8, t.qty_unit, t.phase, t.percent,
 	t.version, t.source, ST_AsGeoJSON(t.location, 7)::text, t.reporter_name, t.reporter_contact,
-	t.created_at, t.updated_at, t.closed_at`
+	t.created_at, t.updated_at, t.closed_at, t.supports`
 
 // scanTaskWith scans taskColumns into t, then any extra columns into extra.
 func scanTaskWith(row pgx.Row, t *maint.Task, v maint.Viewer, extra ...any) error {
@@ -195,7 +195,7 @@ func scanTaskWith(row pgx.Row, t *maint.Task, v maint.Viewer, extra ...any) erro
 	dest := append([]any{&t.ID, &t.Ref, &t.AssetID, &programme, &t.Title, &t.Description, &t.WorkType, &status, &t.StatusAt,
 		&priority, &assignee, &t.DueDate, &t.QtyPlanned, &t.QtyDone, &t.QtyUnit, &phase, &percent,
 		&t.Version, &source, &location, &t.ReporterName, &t.ReporterContact,
-		&t.CreatedAt, &t.UpdatedAt, &t.ClosedAt}, extra...)
+		&t.CreatedAt, &t.UpdatedAt, &t.ClosedAt, &t.Supports}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return err
 	}

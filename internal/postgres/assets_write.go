@@ -252,3 +252,49 @@ func sameJSON(a, b any) bool {
 	jb, errB := json.Marshal(b)
 	return errA == nil && errB == nil && string(ja) == string(jb)
 }
+
+// DeleteAsset removes an asset that nothing refers to, under If-Match,
+// audited with what it was. An asset with tasks, photos or parking spaces
+// is part of the record (the tasks' history, the evaluation, residents'
+// reports), so deleting it is a conflict that names what holds it.
+func (db *DB) DeleteAsset(ctx context.Context, v maint.Viewer, ip string, id int64, version int) error {
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		return translate(err, "delete asset %d", id)
+	}
+	defer tx.Rollback(ctx)
+	var kind, code, name string
+	var cur int
+	var geom []byte
+	var tasks, photos, children int
+	err = tx.QueryRow(ctx, `
+		SELECT a.kind, a.code, a.name, a.version, ST_AsGeoJSON(a.geom, 7, 0)::bytea,
+		       (SELECT count(*) FROM tasks t WHERE t.asset_id = a.id),
+		       (SELECT count(*) FROM photos p WHERE p.asset_id = a.id),
+		       (SELECT count(*) FROM assets c WHERE c.parent_id = a.id)
+		FROM assets a WHERE a.id = $1 FOR UPDATE`, id).Scan(&kind, &code, &name, &cur, &geom, &tasks, &photos, &children)
+	if err != nil {
+		return translate(err, "asset %d", id)
+	}
+	if cur != version {
+		e := maint.Errorf(maint.CodePreconditionFailed, "asset %d has changed since version %d (now version %d): reload it before deleting it", id, version, cur)
+		e.CurrentVersion = cur
+		return e
+	}
+	if tasks+photos+children > 0 {
+		return maint.Errorf(maint.CodeConflict, "asset %d (%s) cannot be deleted: it has %d tasks, %d photos and %d parking spaces, which keep their history; change the asset instead",
+			id, code, tasks, photos, children)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM assets WHERE id = $1`, id); err != nil {
+		return translate(err, "delete asset %d", id)
+	}
+	if err := audit(ctx, tx, v, ip, "asset.deleted", "asset", &id, map[string]any{
+		"kind": kind, "code": code, "name": name, "version": cur, "geometry": json.RawMessage(geom)}); err != nil {
+		return err
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return translate(err, "delete asset %d", id)
+	}
+	db.changed(ctx)
+	return nil
+}

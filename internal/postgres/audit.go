@@ -43,15 +43,19 @@ func (db *DB) AuditLog(ctx context.Context, f maint.AuditFilter) ([]maint.AuditE
 	if f.To != nil {
 		q.and("x.at < " + q.arg(*f.To))
 	}
+	order, cmp := " ORDER BY x.at, x.source, x.id", " > "
+	if f.Newest {
+		order, cmp = " ORDER BY x.at DESC, x.source DESC, x.id DESC", " < "
+	}
 	if f.After != nil {
-		q.and("(x.at, x.source, x.id) > (" + q.arg(f.After.At) + ", " + q.arg(f.After.Source) + ", " + q.arg(f.After.ID) + ")")
+		q.and("(x.at, x.source, x.id)" + cmp + "(" + q.arg(f.After.At) + ", " + q.arg(f.After.Source) + ", " + q.arg(f.After.ID) + ")")
 	}
 	limit := f.Limit
 	if limit <= 0 {
 		limit = maint.DefaultLimit
 	}
 	rows, err := db.pool.Query(ctx, `SELECT x.source, x.id, x.at, x.actor_id, x.actor, x.action, x.subject_type, x.subject_id, x.ip, x.details
-		FROM `+auditLog+q.whereClause()+` ORDER BY x.at, x.source, x.id LIMIT `+q.arg(limit+1), q.args...)
+		FROM `+auditLog+q.whereClause()+order+` LIMIT `+q.arg(limit+1), q.args...)
 	if err != nil {
 		return nil, false, translate(err, "audit log")
 	}

@@ -190,6 +190,30 @@ func TestAuditLog(t *testing.T) {
 			}
 		}
 	})
+	t.Run("paging newest first", func(t *testing.T) {
+		var got []maint.AuditEvent
+		f := maint.AuditFilter{From: &start, Limit: 3, Newest: true}
+		for page := 1; page <= 4; page++ {
+			evs, more, err := db.AuditLog(t.Context(), f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, evs...)
+			if !more {
+				break
+			}
+			last := evs[len(evs)-1]
+			f.After = &maint.AuditCursor{At: last.At, Source: last.Source, ID: last.ID}
+		}
+		if len(got) != len(all) {
+			t.Fatalf("paged %d events newest first, want %d", len(got), len(all))
+		}
+		for i := range all {
+			if w := all[len(all)-1-i]; got[i].Source != w.Source || got[i].ID != w.ID {
+				t.Errorf("newest-first event %d = %s %d, want %s %d", i, got[i].Source, got[i].ID, w.Source, w.ID)
+			}
+		}
+	})
 	t.Run("default limit", func(t *testing.T) {
 		evs, more, err := db.AuditLog(t.Context(), maint.AuditFilter{})
 		if err != nil || !more || len(evs) != maint.DefaultLimit {

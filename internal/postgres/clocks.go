@@ -485,7 +485,7 @@ func (db *DB) ClockAction(ctx context.Context, v maint.Viewer, id int64, version
 		return nil, err
 	}
 	if run == nil {
-		return nil, maint.Errorf(maint.CodeConflict, "task %d is %s (%s): no step of it is timed", id, t.Status, t.Status.Name())
+		return nil, maint.Errorf(maint.CodeConflict, "task %d is %s (%s): no step of it is timed", id, t.Status, t.Status.Name()).Because("not_timed")
 	}
 	var now time.Time
 	if err := tx.QueryRow(ctx, "SELECT now()").Scan(&now); err != nil {
@@ -531,11 +531,11 @@ func (db *DB) applyClockAction(ctx context.Context, tx pgx.Tx, v maint.Viewer, r
 		if a.Action == "request_suspension" {
 			kind = "suspension"
 			if run.PausedSince != nil {
-				return "", maint.Errorf(maint.CodeConflict, "the clock of task %d is suspended already", id)
+				return "", maint.Errorf(maint.CodeConflict, "the clock of task %d is suspended already", id).Because("already_suspended")
 			}
 		} else {
 			if run.Rule.Unit == timelimit.None {
-				return "", maint.Errorf(maint.CodeConflict, "task %d's %s step has no time limit to extend", id, run.Step)
+				return "", maint.Errorf(maint.CodeConflict, "task %d's %s step has no time limit to extend", id, run.Step).Because("no_limit")
 			}
 			if err := checkExtension(run, a.N); err != nil {
 				return "", err
@@ -547,7 +547,7 @@ func (db *DB) applyClockAction(ctx context.Context, tx pgx.Tx, v maint.Viewer, r
 			return "", translate(err, "task %d: clock request", id)
 		}
 		if pending {
-			return "", maint.Errorf(maint.CodeConflict, "task %d already has a %s request waiting for a decision", id, kind)
+			return "", maint.Errorf(maint.CodeConflict, "task %d already has a %s request waiting for a decision", id, kind).Because("pending_request")
 		}
 		n := 0.0
 		if kind == "extension" {
@@ -566,7 +566,7 @@ func (db *DB) applyClockAction(ctx context.Context, tx pgx.Tx, v maint.Viewer, r
 
 	case "approve", "refuse":
 		if !decider(v) {
-			return "", maint.Errorf(maint.CodeForbidden, "an engineer or admin decides extension and suspension requests")
+			return "", maint.Errorf(maint.CodeForbidden, "an engineer or admin decides extension and suspension requests").Because("not_a_decider")
 		}
 		var kind, by, decision string
 		var n float64
@@ -580,10 +580,10 @@ func (db *DB) applyClockAction(ctx context.Context, tx pgx.Tx, v maint.Viewer, r
 			return "", translate(err, "task %d: clock request", id)
 		}
 		if decided != nil {
-			return "", maint.Errorf(maint.CodeConflict, "request %d was %s already", a.Request, *decided)
+			return "", maint.Errorf(maint.CodeConflict, "request %d was %s already", a.Request, *decided).Because("already_decided")
 		}
 		if by == v.Email && v.Role != maint.RoleAdmin {
-			return "", maint.Errorf(maint.CodeForbidden, "another engineer decides a request you made")
+			return "", maint.Errorf(maint.CodeForbidden, "another engineer decides a request you made").Because("own_request")
 		}
 		decision = "refused"
 		var note string
@@ -601,7 +601,7 @@ func (db *DB) applyClockAction(ctx context.Context, tx pgx.Tx, v maint.Viewer, r
 				note = "批准延期 " + extensionText(run, n)
 			} else {
 				if run.PausedSince != nil {
-					return "", maint.Errorf(maint.CodeConflict, "the clock of task %d is suspended already", id)
+					return "", maint.Errorf(maint.CodeConflict, "the clock of task %d is suspended already", id).Because("already_suspended")
 				}
 				run.Pause(now)
 				changes["suspended"] = [2]any{false, true}
@@ -627,10 +627,10 @@ func (db *DB) applyClockAction(ctx context.Context, tx pgx.Tx, v maint.Viewer, r
 
 	case "resume":
 		if !decider(v) {
-			return "", maint.Errorf(maint.CodeForbidden, "an engineer or admin ends a suspension")
+			return "", maint.Errorf(maint.CodeForbidden, "an engineer or admin ends a suspension").Because("not_a_decider")
 		}
 		if run.PausedSince == nil {
-			return "", maint.Errorf(maint.CodeConflict, "the clock of task %d is not suspended", id)
+			return "", maint.Errorf(maint.CodeConflict, "the clock of task %d is not suspended", id).Because("not_suspended")
 		}
 		old := run.Deadline
 		run.Resume(cal, now)

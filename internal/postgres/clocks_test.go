@@ -149,7 +149,9 @@ func TestClockActions(t *testing.T) {
 	}
 	rid := got.Clock.Requests[0].ID
 	_, err := act(insp, maint.ClockAction{Action: "request_extension", N: 1, Reason: "c: again"})
-	bWantCode(t, "a second pending extension", err, maint.CodeConflict)
+	if e := bWantCode(t, "a second pending extension", err, maint.CodeConflict); e.Reason != "pending_request" {
+		t.Errorf("a second pending extension: reason %q", e.Reason)
+	}
 	_, err = act(insp, maint.ClockAction{Action: "approve", Request: rid})
 	bWantCode(t, "an inspector approves", err, maint.CodeForbidden)
 	_, err = act(eng, maint.ClockAction{Action: "approve", Request: 999999})
@@ -166,9 +168,13 @@ func TestClockActions(t *testing.T) {
 	got = must(eng, maint.ClockAction{Action: "request_suspension", Reason: "c: gas main in the way"})
 	sid := got.Clock.Requests[len(got.Clock.Requests)-1].ID
 	_, err = act(eng, maint.ClockAction{Action: "approve", Request: sid})
-	bWantCode(t, "approve one's own request", err, maint.CodeForbidden)
+	if e := bWantCode(t, "approve one's own request", err, maint.CodeForbidden); e.Reason != "own_request" {
+		t.Errorf("approve one's own request: reason %q", e.Reason)
+	}
 	_, err = act(eng, maint.ClockAction{Action: "resume"})
-	bWantCode(t, "resume a running clock", err, maint.CodeConflict)
+	if e := bWantCode(t, "resume a running clock", err, maint.CodeConflict); e.Reason != "not_suspended" {
+		t.Errorf("resume a running clock: reason %q", e.Reason)
+	}
 	got = must(admin, maint.ClockAction{Action: "approve", Request: sid})
 	if got.Clock.Light != "paused" || got.Clock.PausedSince == nil || got.Overdue {
 		t.Fatalf("suspended: %+v", got.Clock)

@@ -12,12 +12,19 @@ import (
 	"inframap/internal/maint"
 )
 
-// exportGeometry is the geometry column of each export encoding. Seven
-// decimals of a degree are about a centimetre.
-var exportGeometry = map[maint.GeometryEncoding]string{
-	maint.GeometryGeoJSON: "ST_AsGeoJSON(a.geom, 7)::text",
-	maint.GeometryWKT:     "ST_AsText(a.geom, 7)",
-	maint.GeometryEWKB:    "ST_AsEWKB(a.geom)",
+// exportGeometry is the geometry column of each export encoding, of the
+// geometry g (the stored one or its transform). Seven decimals of a degree
+// are about a centimetre; three of a metre a millimetre.
+func exportGeometry(enc maint.GeometryEncoding, g string, decimals int) (string, bool) {
+	switch enc {
+	case maint.GeometryGeoJSON:
+		return fmt.Sprintf("ST_AsGeoJSON(%s, %d)::text", g, decimals), true
+	case maint.GeometryWKT:
+		return fmt.Sprintf("ST_AsText(%s, %d)", g, decimals), true
+	case maint.GeometryEWKB:
+		return fmt.Sprintf("ST_AsEWKB(%s)", g), true
+	}
+	return "", false
 }
 
 // exportTimeout bounds an export's statements instead of the pool's short
@@ -37,7 +44,15 @@ func (db *DB) ExportAssets(ctx context.Context, f maint.ExportFilter, start func
 	}
 	kinds = slices.Clone(kinds)
 	slices.SortFunc(kinds, func(a, b maint.Kind) int { return slices.Index(maint.Kinds, a) - slices.Index(maint.Kinds, b) })
-	geom, ok := exportGeometry[f.Geometry]
+	// Another system: PostGIS (PROJ) transforms each geometry as it is read.
+	srid, g, decimals := 4326, "a.geom", 7
+	if f.SRID != 0 && f.SRID != 4326 {
+		srid, g = f.SRID, "ST_Transform(a.geom, $2::int)"
+		if f.SRID != 4490 {
+			decimals = 3 // metres
+		}
+	}
+	geom, ok := exportGeometry(f.Geometry, g, decimals)
 	if !ok {
 		return fmt.Errorf("export: unknown geometry encoding %d", f.Geometry)
 	}
@@ -57,14 +72,18 @@ func (db *DB) ExportAssets(ctx context.Context, f maint.ExportFilter, start func
 	if err := start(keys); err != nil {
 		return err
 	}
+	args := []any{maint.KindNames(kinds)}
+	if g != "a.geom" {
+		args = append(args, srid)
+	}
 	rows, err := tx.Query(ctx, `
 		SELECT a.id, a.kind, a.code, a.name, a.name_en, a.subdistrict, a.parent_id, a.attrs::text, `+geom+`,
 		       a.status, a.status_at, a.version, a.created_at, a.updated_at, coalesce(p.code, ''),
-		       CASE WHEN GeometryType(a.geom) = 'POINT' THEN ST_X(a.geom) END,
-		       CASE WHEN GeometryType(a.geom) = 'POINT' THEN ST_Y(a.geom) END
+		       CASE WHEN GeometryType(a.geom) = 'POINT' THEN ST_X(`+g+`) END,
+		       CASE WHEN GeometryType(a.geom) = 'POINT' THEN ST_Y(`+g+`) END
 		FROM assets a LEFT JOIN assets p ON p.id = a.parent_id
 		WHERE a.kind = ANY($1)
-		ORDER BY array_position($1, a.kind), a.id`, maint.KindNames(kinds))
+		ORDER BY array_position($1, a.kind), a.id`, args...)
 	if err != nil {
 		return translate(err, "export")
 	}

@@ -192,6 +192,12 @@ func serviceRequests(ctx context.Context, db querier, f maint.RequestFilter) ([]
 	if f.To != nil {
 		q.and("t.created_at <= " + q.arg(*f.To))
 	}
+	if f.UpdatedAfter != nil {
+		q.and("t.updated_at > " + q.arg(*f.UpdatedAfter))
+	}
+	if f.UpdatedBefore != nil {
+		q.and("t.updated_at < " + q.arg(*f.UpdatedBefore))
+	}
 	switch f.Status {
 	case "open":
 		q.and("t.status IN ('reported', 'filed', 'dispatched', 'in_progress', 'done')")

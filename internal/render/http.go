@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
+	"strings"
 
 	"github.com/gorilla/mux"
 
@@ -81,22 +83,63 @@ func tilePolicy(_ *http.Request, q TileRequest) (respcache.Policy, bool) {
 
 // Tiles serves GET /tiles/{layer}/{z}/{x}/{y}.mvt.
 func (h *Routes) Tiles() http.Handler {
-	return respcache.Route(h.cfg.Responses, parseTileRequest, tilePolicy, func(w http.ResponseWriter, r *http.Request, q TileRequest) {
-		tile, err := h.r.Tile(r.Context(), q)
-		if err != nil {
-			httpx.WriteError(w, r, err)
-			return
-		}
-		hd := w.Header()
-		hd.Set("ETag", tile.ETag)
-		hd.Set("Cache-Control", tileCacheControl)
-		if httpx.ETagMatch(r.Header.Get("If-None-Match"), tile.ETag) {
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
-		hd.Set("Content-Type", "application/vnd.mapbox-vector-tile")
+	return respcache.Route(h.cfg.Responses, parseTileRequest, tilePolicy, h.serveTile)
+}
+
+// serveTile renders (or revalidates) the tile of q.
+func (h *Routes) serveTile(w http.ResponseWriter, r *http.Request, q TileRequest) {
+	tile, err := h.r.Tile(r.Context(), q)
+	if err != nil {
+		httpx.WriteError(w, r, err)
+		return
+	}
+	hd := w.Header()
+	hd.Set("ETag", tile.ETag)
+	hd.Set("Cache-Control", tileCacheControl)
+	if httpx.ETagMatch(r.Header.Get("If-None-Match"), tile.ETag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	hd.Set("Content-Type", "application/vnd.mapbox-vector-tile")
+	// The length lets clients that read by ranges (GDAL's /vsicurl/) size
+	// the tile, on HEAD too; compression, when it applies, replaces it.
+	hd.Set("Content-Length", strconv.Itoa(len(tile.Data)))
+	if r.Method != http.MethodHead {
 		w.Write(tile.Data)
-	})
+	}
+}
+
+// parseOGCTileRequest reads an OGC API – Tiles address of the
+// WebMercatorQuad tile matrix set: {tileMatrix}/{tileRow}/{tileCol} are
+// z/y/x of the XYZ scheme. Under a collection ({collectionId}) the tile
+// is that kind's; without one it is the dataset's, every kind. The only
+// parameter is f=mvt.
+func parseOGCTileRequest(r *http.Request) (TileRequest, error) {
+	v := mux.Vars(r)
+	layer := AllLayers
+	if id, ok := v["collectionId"]; ok {
+		if !maint.Kind(id).Valid() {
+			return TileRequest{}, maint.Errorf(maint.CodeNotFound, "no collection %q; collections: %s", id, strings.Join(maint.KindNames(maint.Kinds), ", "))
+		}
+		layer = id
+	}
+	q, err := ParseTile(layer, v["tileMatrix"], v["tileCol"], v["tileRow"])
+	if err != nil {
+		return q, err
+	}
+	p, err := httpx.ReadParams(r, "f")
+	if err == nil {
+		err = p.Format("mvt")
+	}
+	return q, err
+}
+
+// OGCTiles serves the OGC API – Tiles tile routes,
+// /ogc/collections/{collectionId}/tiles/WebMercatorQuad/{tileMatrix}/{tileRow}/{tileCol}
+// and /ogc/tiles/WebMercatorQuad/…: the same tiles as /tiles/…, under the
+// same cache entries, ETags and cache policy.
+func (h *Routes) OGCTiles() http.Handler {
+	return respcache.Route(h.cfg.Responses, parseOGCTileRequest, tilePolicy, h.serveTile)
 }
 
 // parseClusterRequest reads a cluster route's address, once for the cache

@@ -4,6 +4,7 @@
 // edited with the service's validation beside the field, the keyboard, axe.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { startServer, startTiles, launchBrowser, newPage, waitReady, getJSON, token, call, signIn, unexpected, axeCheck } from './harness.mjs';
 
 let server, tiles, browser, engineer;
@@ -262,10 +263,26 @@ test('an admin manages users and crews and reads the audit trail', async () => {
   await page.click('[data-testid="new-user-submit"]');
   await page.locator('[data-testid="users"] tbody tr', { hasText: 'zhang@example.org' }).waitFor();
   await page.locator('[data-testid="audit-row"]').first().waitFor();
-  await page.fill('[data-testid="audit-action"]', 'crew.saved');
-  await page.press('[data-testid="audit-action"]', 'Enter');
-  await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="audit-row"]')].every((r) => r.textContent.includes('crew.saved')));
-  assert.match(await page.locator('[data-testid="audit"]').innerText(), /测试养护三队/);
+  // Newest first: the user just added heads the trail, its details in words.
+  await page.waitForFunction(() => {
+    const first = document.querySelector('[data-testid="audit-row"]');
+    return first && first.dataset.action === 'user.created' && first.textContent.includes('zhang@example.org');
+  });
+  // Filtered by the action's label; the crew added is there, said in words, no JSON.
+  await page.selectOption('[data-testid="audit-action"]', 'crew.saved');
+  await page.waitForFunction(() => {
+    const rows = [...document.querySelectorAll('[data-testid="audit-row"]')];
+    return rows.length > 0 && rows.every((r) => r.dataset.action === 'crew.saved' && r.textContent.includes('保存承办单位'));
+  });
+  const trail = await page.locator('[data-testid="audit"]').innerText();
+  assert.match(trail, /测试养护三队/);
+  assert.doesNotMatch(trail, /[{}]|crew\.saved|"name"/);
+  // Exported as CSV (a byte-order mark for Excel, the labels in Chinese).
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="audit-export"]')]);
+  const csv = readFileSync(await download.path(), 'utf8');
+  assert.ok(csv.startsWith('\ufeff'), 'a byte-order mark');
+  assert.match(csv, /保存承办单位/);
+  assert.match(csv, /测试养护三队/);
   await page.context().close();
 });
 

@@ -2,9 +2,10 @@
 // roles, the crews tasks are dispatched to, the time limits and the working
 // calendar (time-admin.js), and the audit trail.
 import { getJSON, send, query } from './api.js';
-import { t, dateTime } from './i18n.js';
+import { t, dateTime, name } from './i18n.js';
 import { el, field, option, showFieldErrors, clearFieldErrors, problemText, say } from './dom.js';
 import { TimeLimitsSection, CalendarSection } from './time-admin.js';
+import { ACTIONS, actionName, detailsText, subjectText, csvOf } from './audit-text.js';
 
 const ROLES = ['admin', 'engineer', 'inspector'];
 
@@ -20,9 +21,13 @@ export class AdminPanel {
   async load() {
     this.root.replaceChildren(el('p', { class: 'muted', text: t('app.loading') }));
     try {
-      const [u, c] = await Promise.all([getJSON('/api/v1/users'), getJSON('/api/v1/crews')]);
+      const [u, c, meta] = await Promise.all([getJSON('/api/v1/users'), getJSON('/api/v1/crews'), getJSON('/api/v1/meta')]);
       this.users = u.users;
       this.crews = c.crews;
+      this.statusName = (code) => {
+        const st = meta.statuses.find((x) => x.code === code);
+        return st ? name(st) : code;
+      };
     } catch (err) {
       this.root.replaceChildren(el('p', { class: 'error', role: 'alert', text: problemText(err) }));
       return;
@@ -167,10 +172,13 @@ export class AdminPanel {
     const f = this.auditFilter ||= { actor: '', action: '', from: '', to: '' };
     const form = el('form', { class: 'inline-form grid2', 'data-testid': 'audit-filter', novalidate: true });
     const inputs = {};
-    for (const [k, type] of [['actor', 'text'], ['action', 'text'], ['from', 'date'], ['to', 'date']]) {
-      inputs[k] = el('input', { name: k, type, value: f[k], 'data-testid': `audit-${k}`, autocomplete: 'off' });
+    for (const [k, type] of [['actor', 'text'], ['action', 'select'], ['from', 'date'], ['to', 'date']]) {
+      inputs[k] = type === 'select'
+        ? el('select', { name: k, 'data-testid': `audit-${k}` }, option('', t('admin.audit.allActions'), !f[k]), ACTIONS.map((a) => option(a, actionName(a), f[k] === a)))
+        : el('input', { name: k, type, value: f[k], 'data-testid': `audit-${k}`, autocomplete: 'off' });
       form.append(field(t(`admin.audit.${k}`), inputs[k], { name: k }));
     }
+    inputs.action.addEventListener('change', () => form.requestSubmit());
     form.append(el('button', { type: 'submit', class: 'btn', text: t('admin.audit.apply') }));
     form.addEventListener('submit', (e) => {
       e.preventDefault();
@@ -184,23 +192,54 @@ export class AdminPanel {
       this.auditTable);
     this.auditMore = el('button', { type: 'button', class: 'btn', 'data-testid': 'audit-more', text: t('admin.audit.more'), hidden: true });
     this.auditMore.addEventListener('click', () => this.loadAudit(false));
+    const exportBtn = el('button', { type: 'button', class: 'btn link', 'data-testid': 'audit-export', text: t('admin.audit.export') });
+    exportBtn.addEventListener('click', () => this.exportAudit(exportBtn));
     this.auditStatus = el('p', { class: 'form-status', role: 'status', hidden: true });
     return el('section', { class: 'admin-sec', 'aria-labelledby': 'audit-h' }, el('h3', { id: 'audit-h', text: t('admin.audit.heading') }),
-      form, this.auditStatus, el('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'audit-h' }, table), this.auditMore);
+      form, exportBtn, this.auditStatus, el('div', { class: 'table-scroll', tabindex: '0', role: 'region', 'aria-labelledby': 'audit-h' }, table), this.auditMore);
+  }
+
+  /** exportAudit downloads the filtered trail, newest first, as CSV (up to 5,000 events). */
+  async exportAudit(button) {
+    const MAX = 5000;
+    button.disabled = true;
+    say(this.auditStatus, t('admin.audit.exporting'));
+    try {
+      const events = [];
+      let url = query('/api/v1/audit', { ...this.auditFilter, order: 'newest', limit: 1000 });
+      while (url && events.length < MAX) {
+        const page = await getJSON(url);
+        events.push(...page.events);
+        const next = (page.links || []).find((l) => l.rel === 'next');
+        url = next ? next.href : null;
+      }
+      const blob = new Blob([csvOf(events.slice(0, MAX), this.statusName)], { type: 'text/csv;charset=utf-8' });
+      const a = el('a', { href: URL.createObjectURL(blob), download: `audit-${new Date().toISOString().slice(0, 10)}.csv` });
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+      say(this.auditStatus, t(url ? 'admin.audit.exportCapped' : 'admin.audit.exported', { n: Math.min(events.length, MAX) }), 'ok');
+    } catch (err) {
+      say(this.auditStatus, problemText(err), 'error');
+    } finally {
+      button.disabled = false;
+    }
   }
 
   async loadAudit(fresh) {
     const f = this.auditFilter;
-    const url = fresh ? query('/api/v1/audit', { ...f, limit: 50 }) : this.auditNext;
+    const url = fresh ? query('/api/v1/audit', { ...f, order: 'newest', limit: 50 }) : this.auditNext;
     if (!url) return;
     try {
       const page = await getJSON(url);
       if (fresh) this.auditTable.replaceChildren();
       for (const e of page.events) {
-        this.auditTable.append(el('tr', { 'data-testid': 'audit-row' },
-          el('td', { text: dateTime(e.at) }), el('td', { text: e.actor || '—' }), el('td', { text: e.action }),
-          el('td', { text: e.subject_type ? `${e.subject_type} ${e.subject_id ?? ''}` : '' }),
-          el('td', { class: 'mono', text: e.details ? JSON.stringify(e.details) : '' })));
+        const lines = detailsText(e, this.statusName);
+        this.auditTable.append(el('tr', { 'data-testid': 'audit-row', 'data-action': e.action },
+          el('td', { text: dateTime(e.at) }), el('td', { text: e.actor || '—' }), el('td', { text: actionName(e.action) }),
+          el('td', { text: subjectText(e) }),
+          el('td', { class: 'audit-details' }, ...lines.map((l) => el('div', { text: l })))));
       }
       const next = (page.links || []).find((l) => l.rel === 'next');
       this.auditNext = next ? next.href : null;

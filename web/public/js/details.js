@@ -1,10 +1,10 @@
 // details.js: the panel of one feature: its attributes with translated
 // labels and code names, its status, its tasks with their dated history
 // (Beijing time) and a place for the public before/after photos.
-import { api } from './api.js';
+import { api, send, newKey } from './api.js';
 import { t, has, name, num, wan, yuan, dateTime, day, isZh } from './i18n.js';
 import { statusColor } from './symbols.js';
-import { el } from './dom.js';
+import { el, problemText } from './dom.js';
 import { lightBadge, deadlineText } from './clock.js';
 import { pair, strip } from './gallery.js';
 
@@ -20,6 +20,19 @@ const ORDER = {
 };
 const SKIP = new Set(['kind', 'code', 'name', 'name_en', 'subdistrict', 'status', 'status_at', 'version', 'updated_at',
   'created_at', 'parent_id', 'tasks', 'space_type_name']);
+
+const ME_TOO_KEY = 'inframap.metoo';
+const DEVICE_KEY = 'inframap.device';
+
+/** deviceId is this browser's random id for 我也遇到, kept in localStorage (the service stores only its hash). */
+function deviceId() {
+  let id = localStorage.getItem(DEVICE_KEY);
+  if (!id) {
+    id = `d-${newKey()}`;
+    localStorage.setItem(DEVICE_KEY, id);
+  }
+  return id;
+}
 
 export class DetailsPanel {
   constructor(root, { meta, areas, onClose, onOpen, getAsOf, onReport }) {
@@ -220,10 +233,38 @@ export class DetailsPanel {
           later ? el('span', { class: 'muted', text: t('details.afterAsOf') }) : null);
         ol.append(li);
       }
+      const open = ['reported', 'filed', 'dispatched', 'in_progress', 'done'].includes(task.status);
       sec.append(el('article', { class: 'task', 'data-testid': 'details-task' },
-        el('h4', { text: `${task.title} · ${t('details.task', { ref: task.ref })}` }), dl, ol));
+        el('h4', { text: `${task.title} · ${t('details.task', { ref: task.ref })}` }), dl,
+        open && !asOf ? this.meToo(task) : null, ol));
     }
     return sec;
+  }
+
+  /** meToo is the 我也遇到 button of an open case: counted once per device, the count beside it. */
+  meToo(task) {
+    const done = new Set(JSON.parse(localStorage.getItem(ME_TOO_KEY) || '[]'));
+    const count = el('span', { class: 'me-too-count', 'data-testid': 'me-too-count', text: t('metoo.count', { n: task.supports || 0 }) });
+    const status = el('span', { class: 'form-status', role: 'status', 'data-testid': 'me-too-status' });
+    const b = el('button', { type: 'button', class: 'btn', 'data-testid': 'me-too', text: t(done.has(task.id) ? 'metoo.done' : 'metoo.button'),
+      disabled: done.has(task.id), 'aria-describedby': `me-too-${task.id}` });
+    count.id = `me-too-${task.id}`;
+    b.addEventListener('click', async () => {
+      b.disabled = true;
+      try {
+        const res = await send('POST', `/api/v1/tasks/${task.id}/support`, { json: { device: deviceId() } });
+        task.supports = res.data.supports;
+        count.textContent = t('metoo.count', { n: res.data.supports });
+        done.add(task.id);
+        localStorage.setItem(ME_TOO_KEY, JSON.stringify([...done].slice(-500)));
+        b.textContent = t('metoo.done');
+        status.textContent = t(res.data.counted ? 'metoo.thanks' : 'metoo.already');
+      } catch (err) {
+        b.disabled = false;
+        status.textContent = err.status === 409 ? t('metoo.closed') : problemText(err);
+      }
+    });
+    return el('p', { class: 'me-too' }, b, ' ', count, ' ', status);
   }
 
   close() {

@@ -501,21 +501,20 @@ export class TaskPanel {
 
 /**
  * clockProblem says why a clock action was refused, in the page's language:
- * the service explains in English, so its codes and statuses are mapped to
- * the message table instead of showing its words.
+ * the service explains in English, so its stable reason (problem.reason) and
+ * status are mapped to the message table instead of showing its words.
  */
 export function clockProblem(err) {
   if (!(err instanceof ApiError) || err.status === 0 || err.status === 401 || err.status === 429) return problemText(err);
-  const d = err.problem?.detail || '';
+  const reason = err.problem?.reason || '';
   const id = err.requestId ? ` (${t('app.requestId', { id: err.requestId })})` : '';
-  if (err.status === 403) return t(/request you made/.test(d) ? 'clockerr.notYours' : 'clockerr.forbidden');
+  const byReason = {
+    own_request: 'clockerr.notYours', not_a_decider: 'clockerr.forbidden', pending_request: 'clockerr.pending',
+    already_suspended: 'clockerr.suspended', not_suspended: 'clockerr.notSuspended', already_decided: 'clockerr.decided',
+    no_limit: 'clockerr.untimed', not_timed: 'clockerr.untimed',
+  };
+  if (byReason[reason]) return t(byReason[reason]);
+  if (err.status === 403) return t('clockerr.forbidden');
   if (err.status === 404) return t('clockerr.request');
-  if (err.status === 409) {
-    if (/waiting for a decision/.test(d)) return t('clockerr.pending');
-    if (/suspended already/.test(d)) return t('clockerr.suspended');
-    if (/not suspended/.test(d)) return t('clockerr.notSuspended');
-    if (/ already$/.test(d)) return t('clockerr.decided');
-    if (/no time limit|timed/.test(d)) return t('clockerr.untimed');
-  }
   return t('clockerr.other', { status: err.status }) + id;
 }
