@@ -7,7 +7,7 @@ FUZZTIME ?= 60s
 FUZZ_TARGETS = ./gis:FuzzParseBBox ./gis:FuzzParseGeometry \
 	./internal/httpx:FuzzCursor ./internal/httpapi:FuzzAssetFilter ./internal/open311:FuzzOpen311Form ./internal/httpapi:FuzzNewAsset \
 	./internal/photo:FuzzProcess ./internal/photo:FuzzReadEXIF \
-	./internal/exchange:FuzzReadCSV ./internal/exchange:FuzzReadGeoJSON
+	./internal/exchange:FuzzReadCSV ./internal/exchange:FuzzReadGeoJSON ./internal/cql2:FuzzParse
 
 .PHONY: help run test test-go test-web web screenshots bench lint build deps deps-test clean fuzz fixtures gobench soak check-tracked
 

@@ -16,6 +16,19 @@ import (
 // 3-D or measured coordinates, empty geometries and GEOMETRYCOLLECTION are
 // refused. go-geom's parser is a grammar, so its errors name the position.
 func ParseWKT(s string, maxVertices int) (orb.Geometry, error) {
+	g, err := DecodeWKT(s)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckGeometry(g, maxVertices); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// DecodeWKT decodes WKT as ParseWKT does but leaves the coordinates
+// unchecked, for callers whose axis order is not yet longitude first.
+func DecodeWKT(s string) (orb.Geometry, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return nil, fmt.Errorf("a geometry is required")
@@ -45,9 +58,6 @@ func ParseWKT(s string, maxVertices int) (orb.Geometry, error) {
 	g, err := fromGeom(t)
 	if err != nil {
 		return nil, fmt.Errorf("WKT type %s is not supported; use POINT, LINESTRING, POLYGON or their MULTI types", strings.TrimPrefix(fmt.Sprintf("%T", t), "*geom."))
-	}
-	if err := CheckGeometry(g, maxVertices); err != nil {
-		return nil, err
 	}
 	return g, nil
 }

@@ -60,7 +60,7 @@ func everyAsset(key func(*http.Request) string) respcache.PolicyFunc {
 // assetPages is the policy of a page of assets (the GeoJSON list, OGC
 // items, an export): it shows the kinds asked for (a collection is one
 // kind) within the bbox asked for in WGS 84, and tasks too when it is
-// filtered by dates of work.
+// filtered by dates of work or by a CQL2 filter.
 func assetPages(key func(*http.Request) string) respcache.PolicyFunc {
 	return func(r *http.Request) (respcache.Policy, bool) {
 		q := r.URL.Query()
@@ -76,7 +76,8 @@ func assetPages(key func(*http.Request) string) respcache.PolicyFunc {
 				p.Area = box
 			}
 		}
-		if q.Has("as_of") || q.Has("completed_from") || q.Has("completed_to") || q.Has("datetime") {
+		// A CQL2 filter may read status_at, as datetime does.
+		if q.Has("as_of") || q.Has("completed_from") || q.Has("completed_to") || q.Has("datetime") || q.Has("filter") {
 			p.Kinds = append(p.Kinds, "tasks")
 		}
 		return p, true

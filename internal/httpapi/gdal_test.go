@@ -167,3 +167,39 @@ func TestGDALReadsTile(t *testing.T) {
 		}
 	}
 }
+
+// TestGDALOAPIFFilter reads a filtered collection through GDAL's OGC API
+// Features driver: GDAL finds cql-text in filter-lang's enum in /ogc/api,
+// turns -where into a CQL2 text filter on the queryable properties it finds
+// there, and the server answers the features the same SQL selects.
+func TestGDALOAPIFFilter(t *testing.T) {
+	e := newEnv(t, pgtest.District)
+	var sub string
+	var want int
+	if err := e.sql.QueryRow(t.Context(), `
+		SELECT subdistrict, count(*) FROM assets
+		WHERE kind = 'manhole' AND status = 'closed' AND subdistrict IS NOT NULL
+		GROUP BY 1 ORDER BY 2 DESC LIMIT 1`).Scan(&sub, &want); err != nil {
+		t.Fatal(err)
+	}
+	if want <= 7 {
+		t.Fatalf("only %d closed manholes in %s: the paging below tests nothing", want, sub)
+	}
+	where := "status = 'closed' AND subdistrict = '" + sub + "'"
+	out := gdal(t, "ogrinfo", "-ro", "-so", "--debug", "on", "-oo", "PAGE_SIZE=1000", "-where", where,
+		"OAPIF:"+e.srv.URL+"/ogc", "manhole")
+	if !strings.Contains(out, "Feature Count: "+strconv.Itoa(want)+"\n") {
+		t.Errorf("ogrinfo -where %q: want Feature Count: %d\n%s", where, want, out)
+	}
+	// The filter went to the server, as CQL2 text, whole.
+	if !strings.Contains(out, "filter-lang=cql-text") || strings.Contains(out, "evaluated on client side") {
+		t.Errorf("GDAL did not send the filter to the server:\n%s", out)
+	}
+	// ogr2ogr copies the filtered features, page by page (the filter rides
+	// the next links).
+	gpkg := filepath.Join(t.TempDir(), "closed.gpkg")
+	gdal(t, "ogr2ogr", "-f", "GPKG", "-where", where, "-oo", "PAGE_SIZE=7", gpkg, "OAPIF:"+e.srv.URL+"/ogc", "manhole")
+	if copied := gdal(t, "ogrinfo", "-ro", "-so", gpkg, "manhole"); !strings.Contains(copied, "Feature Count: "+strconv.Itoa(want)+"\n") {
+		t.Errorf("ogr2ogr -where %q: want %d features\n%s", where, want, copied)
+	}
+}

@@ -48,6 +48,12 @@ var ogcCases = []struct {
 	{"/ogc/collections/parking_space/items?crs=" + url.QueryEscape("http://www.opengis.net/def/crs/EPSG/0/4490") + "&status=closed", 200},
 	{"/ogc/collections/manhole/items/{2201060103000001}", 200},
 	{"/ogc/collections/manhole/items?limit=0", 400},
+	{"/ogc/collections/manhole/queryables", 200},
+	{"/ogc/collections/manholes/queryables", 404},
+	{"/ogc/collections/manhole/items?filter=" + url.QueryEscape("status = 'closed' AND defect_grade >= 3"), 200},
+	{"/ogc/collections/manhole/items?filter-lang=cql2-json&filter=" + url.QueryEscape(`{"op":"s_intersects","args":[{"property":"geometry"},{"bbox":[43.85,125.2,43.9,125.3]}]}`) +
+		"&filter-crs=" + url.QueryEscape("http://www.opengis.net/def/crs/EPSG/0/4326"), 200},
+	{"/ogc/collections/manhole/items?filter=" + url.QueryEscape("S_WITHIN(geometry, POINT(125.2 43.8))"), 400},
 	{"/ogc/collections/manhole/items/999999", 404},
 	{"/ogc/collections/manholes", 404},
 	// OGC API – Tiles.
@@ -401,7 +407,7 @@ func TestOGCMatchesOpenAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, ct := range []string{"application/geo+json", "application/problem+json", "application/vnd.oai.openapi+json;version=3.0", "application/merge-patch+json"} {
+	for _, ct := range []string{"application/geo+json", "application/problem+json", "application/vnd.oai.openapi+json;version=3.0", "application/merge-patch+json", "application/schema+json"} {
 		openapi3filter.RegisterBodyDecoder(ct, openapi3filter.JSONBodyDecoder)
 	}
 	openapi3filter.RegisterBodyDecoder("application/vnd.mapbox-vector-tile", openapi3filter.FileBodyDecoder)

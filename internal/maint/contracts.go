@@ -113,6 +113,15 @@ type FeatureService interface {
 	Feature(ctx context.Context, kind Kind, id int64, crs gis.CRS) (*Asset, error)
 	Extents(ctx context.Context) ([]Extent, error)
 	AttributeKeys(ctx context.Context, kinds []Kind) ([]string, error)
+	// AttributeTypes returns the attributes the assets of kind carry, by
+	// name, each with the JSON type most of its values have.
+	AttributeTypes(ctx context.Context, kind Kind) ([]AttributeType, error)
+}
+
+// AttributeType is an attribute's name and JSON type ("string", "number",
+// "boolean"; other types are not listed).
+type AttributeType struct {
+	Name, Type string
 }
 
 // TileService renders the map's vector tiles and cluster tiles.

@@ -25,6 +25,9 @@ type FeatureQuery struct {
 	// Props are equality filters on the other public properties: the
 	// asset's own fields or its kind's attributes.
 	Props []PropertyFilter
+	// Filter is a checked CQL2 filter (OGC API – Features Part 3); nil
+	// filters nothing.
+	Filter *Filter
 	// CRS is the CRS of the geometries returned.
 	CRS    gis.CRS
 	Offset int

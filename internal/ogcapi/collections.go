@@ -78,6 +78,7 @@ func (a *API) collection(r *http.Request, k maint.Kind, e *maint.Extent) collect
 		Links: []link{
 			{a.url(r, "/collections/"+string(k), nil), "self", mediaJSON, "This collection"},
 			{a.url(r, "/collections/"+string(k)+"/items", nil), "items", mediaGeoJSON, "The features"},
+			{a.url(r, "/collections/"+string(k)+"/queryables", nil), relQueryables, mediaSchema, "The properties a filter may name"},
 		},
 		ItemType:   "feature",
 		CRS:        crsURIs(),

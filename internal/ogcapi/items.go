@@ -16,7 +16,7 @@ import (
 )
 
 // itemParams are the parameters /items takes besides property filters.
-var itemParams = []string{"f", "bbox", "bbox-crs", "crs", "datetime", "limit", "offset", "status"}
+var itemParams = []string{"f", "bbox", "bbox-crs", "crs", "datetime", "limit", "offset", "status", "filter", "filter-lang", "filter-crs"}
 
 // allowedItemParams lists the parameters /items of kind k takes. Parameters
 // other than the standard ones are property filters; they must name a
@@ -68,6 +68,9 @@ func (a *API) featureQuery(r *http.Request, k maint.Kind) (maint.FeatureQuery, e
 		return q, err
 	}
 	if q.Statuses, err = p.Statuses("status"); err != nil {
+		return q, err
+	}
+	if err := a.readFilter(r, p, &q); err != nil {
 		return q, err
 	}
 	for name, vals := range p.Values() {

@@ -29,6 +29,15 @@ var conformance = []string{
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
 	"http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+	// Part 3 and CQL2: exactly the classes internal/cql2 implements.
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+	"http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+	"http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+	"http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+	"http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+	"http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
 }
 
 // editConformance is declared when the API writes (Config.Assets): Part 4,
@@ -123,6 +132,7 @@ func (a *API) Mount(r *mux.Router) {
 		{"/collections", cache("collections", a.collections())},
 		{"/collections/{collectionId}", cache("collection", a.collectionPage())},
 		{"/collections/{collectionId}/items", cache("items", a.items())},
+		{"/collections/{collectionId}/queryables", a.queryables()},
 		{"/collections/{collectionId}/items/{featureId}", a.item()},
 	} {
 		// Open data outside the cache, so hits carry the same headers.

@@ -4,8 +4,10 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb/geojson"
 
 	"inframap/gis"
 	"inframap/internal/maint"
@@ -51,6 +53,9 @@ func featureFilter(q *query, f maint.FeatureQuery) {
 	}
 	if len(f.Statuses) > 0 {
 		q.and("a.status = ANY(" + q.arg(statusStrings(f.Statuses)) + ")")
+	}
+	if f.Filter != nil {
+		q.and(filterSQL(q, f.Filter))
 	}
 	for _, p := range f.Props {
 		if col, ok := featureProperty[p.Name]; ok {
@@ -167,4 +172,164 @@ func attributeKeys(ctx context.Context, conn interface {
 	}
 	keys, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	return keys, translate(err, "attribute keys")
+}
+
+// AttributeTypes returns the attributes of kind's assets with the JSON type
+// most of their values have (ties to the type named first in JSON order:
+// string, number, boolean); attributes holding only objects, arrays or
+// nulls are left out.
+func (db *DB) AttributeTypes(ctx context.Context, kind maint.Kind) ([]maint.AttributeType, error) {
+	rows, err := db.pool.Query(ctx, `
+		SELECT DISTINCT ON (key) key, typ
+		FROM (SELECT e.key, jsonb_typeof(e.value) AS typ, count(*) AS n
+		      FROM assets a, jsonb_each(a.attrs) e
+		      WHERE a.kind = $1 AND jsonb_typeof(e.value) IN ('string', 'number', 'boolean')
+		      GROUP BY 1, 2) t
+		ORDER BY key, n DESC, typ DESC`, string(kind))
+	if err != nil {
+		return nil, translate(err, "attribute types of %s", kind)
+	}
+	types, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (maint.AttributeType, error) {
+		var t maint.AttributeType
+		err := row.Scan(&t.Name, &t.Type)
+		return t, err
+	})
+	return types, translate(err, "attribute types of %s", kind)
+}
+
+// filterColumns are the asset's own columns a filter may name; the
+// queryables of internal/ogcapi are these and the kind's attributes.
+var filterColumns = map[string]string{
+	"id": "a.id::float8", "code": "a.code", "name": "a.name", "name_en": "a.name_en",
+	"subdistrict": "a.subdistrict", "status": "a.status::text", "status_at": "a.status_at", "geometry": "a.geom",
+}
+
+// filterSQL translates a checked filter to a condition. Values are always
+// parameters; a column comes from filterColumns, an attribute's name is a
+// parameter too. An attribute is read with its queryable's type, and a
+// value of another JSON type reads as NULL, so a stray value never makes
+// the statement fail.
+func filterSQL(q *query, f *maint.Filter) string {
+	switch f.Op {
+	case maint.FAnd, maint.FOr:
+		parts := make([]string, len(f.Args))
+		for i, a := range f.Args {
+			parts[i] = filterSQL(q, a)
+		}
+		return "(" + strings.Join(parts, " "+strings.ToUpper(string(f.Op))+" ") + ")"
+	case maint.FNot:
+		return "(NOT " + filterSQL(q, f.Args[0]) + ")"
+	case maint.FTrue:
+		return "TRUE"
+	case maint.FFalse:
+		return "FALSE"
+	}
+	if f.Op == maint.FIsNull && f.Prop.Attr {
+		return "(NULLIF(a.attrs -> " + q.arg(f.Prop.Name) + "::text, 'null'::jsonb) IS NULL)"
+	}
+	col := filterColumn(q, f.Prop)
+	switch f.Op {
+	case maint.FIsNull:
+		return "(" + col + " IS NULL)"
+	case maint.FLike:
+		return "(" + col + " LIKE " + q.arg(f.Values[0]) + ")"
+	case maint.FBetween:
+		return "(" + col + " BETWEEN " + q.arg(f.Values[0]) + "::float8 AND " + q.arg(f.Values[1]) + "::float8)"
+	case maint.FIn:
+		switch f.Prop.Type {
+		case maint.QNumber, maint.QInteger:
+			vs := make([]float64, len(f.Values))
+			for i, v := range f.Values {
+				vs[i] = v.(float64)
+			}
+			return "(" + col + " = ANY(" + q.arg(vs) + "::float8[]))"
+		case maint.QBoolean:
+			vs := make([]bool, len(f.Values))
+			for i, v := range f.Values {
+				vs[i] = v.(bool)
+			}
+			return "(" + col + " = ANY(" + q.arg(vs) + "::boolean[]))"
+		}
+		vs := make([]string, len(f.Values))
+		for i, v := range f.Values {
+			vs[i] = v.(string)
+		}
+		return "(" + col + " = ANY(" + q.arg(vs) + "::text[]))"
+	case maint.FSIntersects:
+		b, _ := geojson.NewGeometry(f.Geom).MarshalJSON()
+		return "ST_Intersects(a.geom, ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON(" + q.arg(string(b)) + "::text), " +
+			q.arg(f.GeomSRID) + "::int), 4326))"
+	}
+	if f.Time != nil {
+		return timeSQL(q, col, f.Op, f.Time)
+	}
+	cast := ""
+	switch f.Prop.Type {
+	case maint.QNumber, maint.QInteger:
+		cast = "::float8"
+	case maint.QBoolean:
+		cast = "::boolean"
+	}
+	return "(" + col + " " + string(f.Op) + " " + q.arg(f.Values[0]) + cast + ")"
+}
+
+// filterColumn is the expression of a queryable.
+func filterColumn(q *query, p *maint.Queryable) string {
+	if !p.Attr {
+		return filterColumns[p.Name]
+	}
+	k := q.arg(p.Name) + "::text"
+	switch p.Type {
+	case maint.QNumber, maint.QInteger:
+		return "(CASE WHEN jsonb_typeof(a.attrs -> " + k + ") = 'number' THEN (a.attrs ->> " + k + ")::float8 END)"
+	case maint.QBoolean:
+		return "(CASE WHEN jsonb_typeof(a.attrs -> " + k + ") = 'boolean' THEN (a.attrs ->> " + k + ")::boolean END)"
+	}
+	return "(a.attrs ->> " + k + ")"
+}
+
+// timeSQL compares the instant col with a time literal that covers
+// [First, Last] (a timestamp, a day, or an interval with open ends nil).
+// Only the ends used become parameters.
+func timeSQL(q *query, col string, op maint.FilterOp, t *maint.TimeRange) string {
+	within := func(lo, hi *time.Time, strict bool) string {
+		ge, le := " >= ", " <= "
+		if strict {
+			ge, le = " > ", " < "
+		}
+		var parts []string
+		if lo != nil {
+			parts = append(parts, col+ge+q.arg(*lo)+"::timestamptz")
+		}
+		if hi != nil {
+			parts = append(parts, col+le+q.arg(*hi)+"::timestamptz")
+		}
+		if len(parts) == 0 {
+			return "(" + col + " IS NOT NULL)"
+		}
+		return "(" + strings.Join(parts, " AND ") + ")"
+	}
+	switch op {
+	case maint.FEq, maint.FTEquals, maint.FTIntersects:
+		return within(t.First, t.Last, false)
+	case maint.FNe:
+		return "(NOT " + within(t.First, t.Last, false) + ")"
+	case maint.FLt, maint.FTBefore:
+		if t.First == nil {
+			return "FALSE" // nothing lies before an interval open at its start
+		}
+		return within(nil, t.First, true)
+	case maint.FLe:
+		return within(nil, t.Last, false)
+	case maint.FGt, maint.FTAfter:
+		if t.Last == nil {
+			return "FALSE"
+		}
+		return within(t.Last, nil, true)
+	case maint.FGe:
+		return within(t.First, nil, false)
+	case maint.FTDuring:
+		return within(t.First, t.Last, true)
+	}
+	return "FALSE"
 }

@@ -1,11 +1,14 @@
 package postgres_test
 
 import (
+	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 
 	"inframap/gis"
@@ -232,6 +235,69 @@ func TestAttributeKeys(t *testing.T) {
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("AttributeKeys(%v) (-want +got):\n%s", kinds, diff)
+		}
+	}
+}
+
+// TestAttributeTypes checks each attribute's majority JSON type against a
+// count made in Go.
+func TestAttributeTypes(t *testing.T) {
+	db := pgtest.NewDB(t, pgtest.District)
+	sql := pgtest.SQL(t, db)
+	ctx := t.Context()
+	for _, k := range maint.Kinds {
+		rows, err := sql.Query(ctx, `SELECT attrs::text FROM assets WHERE kind = $1`, string(k))
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		counts := map[string]map[string]int{}
+		for _, d := range docs {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(d), &m); err != nil {
+				t.Fatal(err)
+			}
+			for key, v := range m {
+				typ := ""
+				switch v.(type) {
+				case string:
+					typ = "string"
+				case float64:
+					typ = "number"
+				case bool:
+					typ = "boolean"
+				default:
+					continue
+				}
+				if counts[key] == nil {
+					counts[key] = map[string]int{}
+				}
+				counts[key][typ]++
+			}
+		}
+		want := []maint.AttributeType{}
+		for key, c := range counts {
+			best := ""
+			for _, typ := range []string{"string", "number", "boolean"} {
+				if best == "" || c[typ] > c[best] {
+					best = typ
+				}
+			}
+			want = append(want, maint.AttributeType{Name: key, Type: best})
+		}
+		slices.SortFunc(want, func(a, b maint.AttributeType) int { return strings.Compare(a.Name, b.Name) })
+		got, err := db.AttributeTypes(ctx, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got == nil {
+			got = []maint.AttributeType{}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("AttributeTypes(%s) (-want +got):\n%s", k, diff)
 		}
 	}
 }
