@@ -103,8 +103,8 @@ type RequestFilter struct {
 	// UpdatedAfter and UpdatedBefore select by the last change (a partner
 	// system polling for what changed since it last asked).
 	UpdatedAfter, UpdatedBefore *time.Time
-	Status      string // open or closed
-	Limit       int
+	Status                      string // open or closed
+	Limit                       int
 }
 
 // FeedFilter selects the public changes of cases for a feed.
