@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 
+	"github.com/paulmach/orb"
+
 	"inframap/gis"
 	"inframap/internal/maint"
 )
@@ -132,13 +134,23 @@ func (g *geojsonReader) Next() (*maint.ImportRow, error) {
 }
 
 func (g *geojsonReader) row(f *feature) *maint.ImportRow {
-	row := &maint.ImportRow{RowRef: maint.RowRef{Feature: g.n, GeometryField: "geometry"}}
+	return featureRow(maint.RowRef{Feature: g.n, GeometryField: "geometry"}, f, nil)
+}
+
+// featureRow reads a GeoJSON feature into a row; fix, when given, adjusts
+// the decoded properties first (the names and values GDAL gives a
+// shapefile's fields).
+func featureRow(ref maint.RowRef, f *feature, fix func(map[string]any)) *maint.ImportRow {
+	row := &maint.ImportRow{RowRef: ref}
 	props := map[string]any{}
 	if len(f.Properties) > 0 && string(f.Properties) != "null" {
 		if err := json.Unmarshal(f.Properties, &props); err != nil {
 			row.Add("properties", "properties must be a JSON object")
 			props = map[string]any{}
 		}
+	}
+	if fix != nil {
+		fix(props)
 	}
 	str := func(key string, dst *string) {
 		v, ok := props[key]
@@ -179,6 +191,9 @@ func (g *geojsonReader) row(f *feature) *maint.ImportRow {
 	if geom, err := gis.ParseGeometry(f.Geometry, gis.MaxVertices); err != nil {
 		row.Add("geometry", "%s", err)
 	} else {
+		if fix != nil {
+			geom = singlePart(geom)
+		}
 		row.Geometry = geom
 	}
 	checkRow(row)
@@ -227,4 +242,24 @@ func jsonText(v any) string {
 		return "a long string"
 	}
 	return "a JSON value"
+}
+
+// singlePart unwraps a multi-geometry of one part: formats such as the
+// File Geodatabase keep every line and polygon as a multi-part one.
+func singlePart(g gis.Geometry) gis.Geometry {
+	switch m := g.(type) {
+	case orb.MultiPoint:
+		if len(m) == 1 {
+			return m[0]
+		}
+	case orb.MultiLineString:
+		if len(m) == 1 {
+			return m[0]
+		}
+	case orb.MultiPolygon:
+		if len(m) == 1 {
+			return m[0]
+		}
+	}
+	return g
 }

@@ -59,10 +59,30 @@ func (s *Server) importFile(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithDeadline(r.Context(), deadline)
 	defer cancel()
 
-	src, err := exchange.NewReader(format, http.MaxBytesReader(w, r.Body, maxImportBytes))
+	crs, err := exchange.ParseSourceCRS("crs", r.URL.Query().Get("crs"))
 	if err != nil {
 		return err
 	}
+	body := http.MaxBytesReader(w, r.Body, maxImportBytes)
+	var src maint.RowSource
+	if exchange.IsGDALFormat(format) {
+		// Shapefiles, geodatabases, GeoPackages, KML, DXF and GML are read
+		// through GDAL's tools (docs/exchange.md).
+		g, err := exchange.NewGDALReader(ctx, format, body, exchange.GDALOptions{Bin: s.cfg.GDALBin, CRS: crs})
+		if err != nil {
+			return err
+		}
+		defer g.Close()
+		src = g
+	} else {
+		if !crs.Geographic() {
+			return maint.Invalid("crs", "%s coordinates are read through GDAL: send the file as a GeoPackage or zipped shapefile, or in WGS84, CGCS2000, gcj02 or bd09", crs)
+		}
+		if src, err = exchange.NewReader(format, body); err != nil {
+			return err
+		}
+	}
+	src = exchange.FromOffset(src, crs)
 	opt := maint.ImportOptions{DryRun: dryRun, Format: string(format), Name: uploadName(r)}
 	res, err := s.store.ImportAssets(ctx, v, s.clientIP(r), src, opt)
 	if err != nil {
@@ -76,7 +96,7 @@ func (s *Server) importFile(w http.ResponseWriter, r *http.Request) error {
 // importParams reads dry_run and the file's format: ?format= when given,
 // else the Content-Type.
 func importParams(r *http.Request) (exchange.Format, bool, error) {
-	p, err := httpx.ReadParams(r, "dry_run", "format")
+	p, err := httpx.ReadParams(r, "dry_run", "format", "crs")
 	if err != nil {
 		return "", false, err
 	}
@@ -88,18 +108,18 @@ func importParams(r *http.Request) (exchange.Format, bool, error) {
 	}
 	var format exchange.Format
 	if p.Has("format") {
-		if format, err = exchange.ParseFormat("format", p.Str("format")); err != nil {
+		if format, err = exchange.ParseImportFormat("format", p.Str("format")); err != nil {
 			return "", false, err
 		}
 	} else {
 		var ok bool
 		if format, ok = exchange.FormatOfMediaType(r.Header.Get("Content-Type")); !ok {
-			return "", false, maint.Errorf(maint.CodeUnsupportedMedia,
-				"send the file as CSV (Content-Type: text/csv) or GeoJSON (application/geo+json), or name its format: ?format=csv, not %q", r.Header.Get("Content-Type"))
+			format, ok = exchange.GDALFormatOfMediaType(r.Header.Get("Content-Type"))
 		}
-	}
-	if format == exchange.KML {
-		return "", false, maint.Errorf(maint.CodeUnsupportedMedia, "KML is exported, not imported: import GeoJSON or CSV")
+		if !ok {
+			return "", false, maint.Errorf(maint.CodeUnsupportedMedia,
+				"send the file as CSV (Content-Type: text/csv) or GeoJSON (application/geo+json), or name its format: ?format=csv (geojson, shp, gdb, gpkg, kml, kmz, dxf, gml, zip), not %q", r.Header.Get("Content-Type"))
+		}
 	}
 	return format, dryRun, nil
 }
