@@ -14,7 +14,7 @@ FUZZ_TARGETS = ./gis:FuzzParseBBox ./gis:FuzzParseGeometry \
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-deps: ## install PostgreSQL + PostGIS when missing (Debian)
+deps: ## install PostgreSQL + PostGIS and GDAL (gdal-bin, for imports) when missing (Debian)
 	@bash .ci/deps.sh run
 
 deps-test: ## install what the tests need when missing (PostGIS, Chromium, fonts, GDAL, exiftool)
