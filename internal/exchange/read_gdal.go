@@ -138,6 +138,7 @@ type gdalLayer struct {
 	extent   [4]float64 // minx, miny, maxx, maxy in the file's coordinates
 	hasExt   bool
 	shp      bool
+	kml      bool // KML or KMZ: fields of the placemark, values encoded as cells
 }
 
 // NewGDALReader keeps the file r in a temporary folder — unpacking a zip
@@ -334,7 +335,8 @@ func (g *GDALReader) listLayers(ds string) ([]gdalLayer, error) {
 	var layers []gdalLayer
 	for _, line := range strings.Split(out, "\n") {
 		if m := layerLine.FindStringSubmatch(strings.TrimSpace(line)); m != nil {
-			layers = append(layers, gdalLayer{ds: ds, name: m[1]})
+			ext := strings.ToLower(filepath.Ext(ds))
+			layers = append(layers, gdalLayer{ds: ds, name: m[1], kml: ext == ".kml" || ext == ".kmz"})
 		}
 	}
 	return layers, nil
@@ -714,6 +716,9 @@ func (c *capped) String() string { return c.b.String() }
 // names, cut to 10 characters by dBASE, are the full ones; string lists
 // that a format without lists wrote as "(2:a,b)" are lists again.
 func (l gdalLayer) fixProps(props map[string]any) {
+	if l.kml {
+		kmlProps(props)
+	}
 	for k, v := range props {
 		if v == nil {
 			delete(props, k)
@@ -732,6 +737,38 @@ func (l gdalLayer) fixProps(props map[string]any) {
 		if full := fullName(k); full != k {
 			if _, taken := props[full]; !taken {
 				props[full] = props[k]
+				delete(props, k)
+			}
+		}
+	}
+}
+
+// kmlFields are the fields GDAL gives every KML placemark besides its
+// ExtendedData.
+var kmlFields = []string{"Name", "Description", "timestamp", "begin", "end", "altitudeMode", "tessellate",
+	"extrude", "visibility", "drawOrder", "icon", "snippet"}
+
+// kmlProps reads a placemark as inframap's KML export writes it: the
+// Chinese name in <name>, the English one in <description>, the other
+// fields in ExtendedData with values encoded as cells (DecodeCell).
+func kmlProps(props map[string]any) {
+	if _, ok := props["name"]; !ok && props["Name"] != nil {
+		props["name"] = props["Name"]
+	}
+	if _, ok := props["name_en"]; !ok && props["Description"] != nil {
+		props["name_en"] = props["Description"]
+	}
+	for _, k := range kmlFields {
+		delete(props, k)
+	}
+	for k, v := range props {
+		if s, ok := v.(string); ok && k != "code" && k != "name" && k != "name_en" && k != "parent_code" && k != "kind" {
+			if raw, ok := DecodeCell(s); ok {
+				var x any
+				if json.Unmarshal(raw, &x) == nil {
+					props[k] = x
+				}
+			} else {
 				delete(props, k)
 			}
 		}

@@ -354,3 +354,25 @@ func TestImportWithoutGDAL(t *testing.T) {
 		t.Fatal("the other tests need ogr2ogr (apt-get install gdal-bin)")
 	}
 }
+
+// TestImportGDALKMLAndDXF: the district's own KML export imports back
+// through GDAL; a DXF drawing made from it by ogr2ogr is read, but CAD
+// keeps no attributes, so each entity is a problem of its feature (no kind,
+// no code), not a failure of the request.
+func TestImportGDALKMLAndDXF(t *testing.T) {
+	src := newEnv(t, pgtest.District)
+	manholes := src.stored(t, "manhole")
+	kml := src.export(t, "kml", "manhole")
+	gdalImport(t, src, manholes, "KML", "?format=kml", kml)
+
+	dir := t.TempDir()
+	geojson := exportFile(t, src, dir)
+	dxf := filepath.Join(dir, "manholes.dxf")
+	gdal(t, "ogr2ogr", "-f", "DXF", "-where", "kind = 'manhole'", dxf, geojson)
+	e := newEnv(t, pgtest.Empty)
+	copyAreas(t, src, e)
+	status, _, p := e.postImport(e.staff()[maint.RoleEngineer], "?format=dxf&dry_run=true", "", readFile(t, dxf))
+	if status != 422 || p.ErrorCount < 1300 || p.Errors[0].Layer != "entities" || p.Errors[0].Feature != 1 {
+		t.Errorf("DXF: %d %s %+v", status, p.Detail, p.Errors[:min(3, len(p.Errors))])
+	}
+}
