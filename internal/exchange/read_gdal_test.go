@@ -57,7 +57,7 @@ func TestCheckArchive(t *testing.T) {
 
 func TestIsUTF8(t *testing.T) {
 	long := strings.Repeat("井盖类型", 40000) // runes cut at the 64 KiB buffer's edges
-	gbk := []byte{0xbe, 0xae, 0xb8, 0xc7}  // 井盖 in GBK
+	gbk := []byte{0xbe, 0xae, 0xb8, 0xc7} // 井盖 in GBK
 	for _, c := range []struct {
 		in   []byte
 		want bool

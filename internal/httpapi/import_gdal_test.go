@@ -376,3 +376,32 @@ func TestImportGDALKMLAndDXF(t *testing.T) {
 		t.Errorf("DXF: %d %s %+v", status, p.Detail, p.Errors[:min(3, len(p.Errors))])
 	}
 }
+
+// TestImportCSVInGCJ02: a CSV of manholes digitised on Amap (GCJ-02 lon/lat)
+// and one on Baidu (BD-09) come back within 5 cm with crs=gcj02 and
+// crs=bd09.
+func TestImportCSVInGCJ02(t *testing.T) {
+	src := newEnv(t, pgtest.District)
+	manholes := src.stored(t, "manhole")
+	file := src.export(t, "csv", "manhole")
+	for _, c := range []struct {
+		crs   string
+		shift func(orb.Point) orb.Point
+	}{
+		{"gcj02", gis.WGS84ToGCJ02},
+		{"bd09", func(p orb.Point) orb.Point { return gis.GCJ02ToBD09(gis.WGS84ToGCJ02(p)) }},
+	} {
+		shifted := editCSV(t, file, func(i int, row []string, col map[string]int) []string {
+			if i == 0 {
+				return row
+			}
+			lon, _ := strconv.ParseFloat(row[col["lon"]], 64)
+			lat, _ := strconv.ParseFloat(row[col["lat"]], 64)
+			p := c.shift(orb.Point{lon, lat})
+			row[col["lon"]], row[col["lat"]] = strconv.FormatFloat(p[0], 'f', 8, 64), strconv.FormatFloat(p[1], 'f', 8, 64)
+			row[col["wkt"]] = ""
+			return row
+		})
+		gdalImport(t, src, manholes, "CSV in "+c.crs, "?format=csv&crs="+c.crs, shifted)
+	}
+}
