@@ -76,6 +76,16 @@ func entryPath(name string) (string, error) {
 	return clean, nil
 }
 
+// checkArchiveFile judges the zip archive at path (CheckArchive).
+func checkArchiveFile(path string, lim ArchiveLimits) error {
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		return archiveError("the file is not a readable zip archive: %v", err)
+	}
+	defer zr.Close()
+	return CheckArchive(&zr.Reader, lim)
+}
+
 // Unpack checks a zip archive (CheckArchive) and unpacks it into dir,
 // counting the bytes as they are written so that an entry larger than its
 // directory says is cut off at the limit.

@@ -78,6 +78,8 @@ type GDALOptions struct {
 // not make the service call out.
 var gdalEnv = []string{
 	"GDAL_HTTP_TIMEOUT=1", "GDAL_HTTP_MAX_RETRY=0", "GDAL_HTTP_CONNECTTIMEOUT=1",
+	// Reading the folder on open stays on (NO): a shapefile's .prj and .cpg
+	// are found that way, and the folder is our own temporary one.
 	"CPL_VSIL_CURL_ALLOWED_EXTENSIONS=.none-allowed", "GDAL_DISABLE_READDIR_ON_OPEN=NO",
 	"PROJ_NETWORK=OFF", "CPL_CURL_VERBOSE=NO", "GDAL_PAM_ENABLED=NO", "OGR_GMLAS_XSD_CACHE=NO",
 	"GML_SKIP_RESOLVE_ELEMS=ALL", "GML_DOWNLOAD_WFS_SCHEMA=NO", "GDAL_XML_VALIDATION=NO",
@@ -186,7 +188,12 @@ func (g *GDALReader) open(f Format, r io.Reader) error {
 		return err // a body over its limit, a client gone: as they are
 	}
 	root := upload
-	if isZip(upload) && f != "kmz" {
+	if isZip(upload) && f == "kmz" {
+		// GDAL reads a KMZ itself; its archive is judged all the same.
+		if err := checkArchiveFile(upload, g.opt.Archive); err != nil {
+			return err
+		}
+	} else if isZip(upload) {
 		root = filepath.Join(g.dir, "files")
 		if err := os.Mkdir(root, 0o700); err != nil {
 			return err
@@ -214,6 +221,11 @@ func (g *GDALReader) open(f Format, r io.Reader) error {
 			continue
 		}
 		for _, l := range layers {
+			if strings.HasPrefix(l.name, "-") {
+				// It would reach ogr2ogr's command line as an option.
+				problems = append(problems, maint.RowRef{Layer: l.name}.Problem("", "", "a layer's name may not begin with '-': rename it"))
+				continue
+			}
 			if err := g.inspect(&l); err != nil {
 				problems = append(problems, maint.RowRef{Layer: l.name}.Problem("", "", err.Error()))
 				continue

@@ -315,9 +315,11 @@ func TestImportArchiveLimits(t *testing.T) {
 		w.Write(zero)
 	}
 	zw.Close()
-	status, _, p = e.postImport(tok, "?format=zip&dry_run=true", "", b.Bytes())
-	if status != 400 || !strings.Contains(p.Errors[0].Message, "MB") {
-		t.Errorf("a zip bomb: %d %+v", status, p.Errors)
+	for _, f := range []string{"zip", "kmz"} { // GDAL reads a KMZ itself, after the check
+		status, _, p = e.postImport(tok, "?format="+f+"&dry_run=true", "", b.Bytes())
+		if status != 400 || !strings.Contains(p.Errors[0].Message, "MB") {
+			t.Errorf("a zip bomb as %s: %d %+v", f, status, p.Errors)
+		}
 	}
 }
 
