@@ -483,6 +483,9 @@ func (g *GDALReader) judgeCRS(l *gdalLayer) string {
 	e := l.extent
 	x, y := (e[0]+e[2])/2, (e[1]+e[3])/2
 	degrees := e[0] >= -180 && e[2] <= 180 && e[1] >= -90 && e[3] <= 90
+	if g.opt.CRS.EPSG == 0 && !nearDistrict(x, y) && nearDistrict(y, x) {
+		return fmt.Sprintf("the layer's coordinates lie far from the district (centre %.5f, %.5f), but with latitude and longitude swapped they fall in it: its axes are swapped (latitude written first)", x, y)
+	}
 	if g.opt.CRS.EPSG == 0 && !l.srs && !degrees {
 		return fmt.Sprintf("the layer names no coordinate system (a shapefile without its .prj?) and its coordinates are not degrees (centre %.0f, %.0f): %s",
 			x, y, likelyGK(x, y))

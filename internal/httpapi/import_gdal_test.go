@@ -231,10 +231,23 @@ func TestImportGDALCRS(t *testing.T) {
 	}
 	gdalImport(t, src, manholes, "no .prj, crs=EPSG:4551", "?format=shp&crs=EPSG:4551", file)
 
+	// Latitude written first, in a GeoPackage that says WGS84.
+	swappedJSON := filepath.Join(dir, "swapped.geojson")
+	fc := gdal(t, "ogr2ogr", "-f", "GeoJSON", "/vsistdout/", "-where", "kind = 'manhole'", geojson)
+	if err := os.WriteFile(swappedJSON, []byte(movePoints(t, fc, func(p orb.Point) orb.Point { return orb.Point{p[1], p[0]} })), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	swapped := filepath.Join(dir, "swapped.gpkg")
+	gdal(t, "ogr2ogr", "-f", "GPKG", "-a_srs", "EPSG:4326", swapped, swappedJSON)
+	status, _, p = e.postImport(tok, "?format=gpkg&dry_run=true", "", readFile(t, swapped))
+	if status != 422 || len(p.Errors) != 1 || !strings.Contains(p.Errors[0].Message, "swapped") {
+		t.Errorf("swapped: %d %+v", status, p.Errors)
+	}
+
 	// GCJ-02: the coordinates as Amap shows them, in a GeoPackage.
 	gcj := filepath.Join(dir, "gcj.geojson")
 	shifted := gdal(t, "ogr2ogr", "-f", "GeoJSON", "/vsistdout/", "-where", "kind = 'manhole'", geojson)
-	if err := os.WriteFile(gcj, []byte(shiftGCJ(t, shifted)), 0o600); err != nil {
+	if err := os.WriteFile(gcj, []byte(movePoints(t, shifted, gis.WGS84ToGCJ02)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	gpkg := filepath.Join(dir, "gcj.gpkg")
@@ -323,9 +336,9 @@ func TestImportArchiveLimits(t *testing.T) {
 	}
 }
 
-// shiftGCJ moves the points of a GeoJSON FeatureCollection onto GCJ-02,
-// as a point digitised on Amap is.
-func shiftGCJ(t *testing.T, fc string) string {
+// movePoints moves the points of a GeoJSON FeatureCollection: onto
+// GCJ-02, as a point digitised on Amap is; or swaps their axes.
+func movePoints(t *testing.T, fc string, move func(orb.Point) orb.Point) string {
 	t.Helper()
 	var c struct {
 		Type     string           `json:"type"`
@@ -336,7 +349,7 @@ func shiftGCJ(t *testing.T, fc string) string {
 	}
 	for _, f := range c.Features {
 		xy := f["geometry"].(map[string]any)["coordinates"].([]any)
-		g := gis.WGS84ToGCJ02(orb.Point{xy[0].(float64), xy[1].(float64)})
+		g := move(orb.Point{xy[0].(float64), xy[1].(float64)})
 		xy[0], xy[1] = g[0], g[1]
 	}
 	b, _ := json.Marshal(c)
