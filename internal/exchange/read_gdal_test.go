@@ -3,8 +3,12 @@ package exchange
 import (
 	"archive/zip"
 	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -96,5 +100,27 @@ func TestParseSourceCRS(t *testing.T) {
 		if _, err := ParseSourceCRS("crs", in); err == nil {
 			t.Errorf("ParseSourceCRS(%q) accepted", in)
 		}
+	}
+}
+
+// TestGDALTimeLimit: a GDAL run past its time limit is a problem of the
+// file, and the temporary folder goes.
+func TestGDALTimeLimit(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "a.geojson")
+	os.WriteFile(src, []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"a"},"geometry":{"type":"Point","coordinates":[125.27,43.88]}}]}`), 0o600)
+	gpkg := filepath.Join(dir, "a.gpkg")
+	if out, err := exec.Command("ogr2ogr", "-f", "GPKG", gpkg, src).CombinedOutput(); err != nil {
+		t.Fatalf("ogr2ogr (apt-get install gdal-bin): %v %s", err, out)
+	}
+	f, _ := os.Open(gpkg)
+	defer f.Close()
+	tmp := t.TempDir()
+	_, err := NewGDALReader(t.Context(), "gpkg", f, GDALOptions{Timeout: time.Nanosecond, TempDir: tmp})
+	if err == nil || !strings.Contains(err.Error(), "took longer") {
+		t.Errorf("NewGDALReader with a 1 ns limit: %v", err)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("left behind: %v", left)
 	}
 }
