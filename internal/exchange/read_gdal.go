@@ -203,14 +203,14 @@ func (g *GDALReader) open(f Format, r io.Reader) error {
 		}
 		os.Remove(upload)
 	} else if f == "shp" || f == "gdb" || f == "zip" {
-		return fileProblem("a %s import is a zip archive (of the shapefile's .shp, .shx, .dbf, .prj and .cpg, or of the .gdb folder); this file is not one", f)
+		return gdalFileProblem("a %s import is a zip archive (of the shapefile's .shp, .shx, .dbf, .prj and .cpg, or of the .gdb folder); this file is not one", f)
 	}
 	datasets, err := findDatasets(root)
 	if err != nil {
 		return err
 	}
 	if len(datasets) == 0 {
-		return fileProblem("the archive holds no shapefile (.shp with its .dbf), .gdb folder, GeoPackage, KML, DXF or GML file")
+		return gdalFileProblem("the archive holds no shapefile (.shp with its .dbf), .gdb folder, GeoPackage, KML, DXF or GML file")
 	}
 	var problems []maint.ImportProblem
 	code := maint.CodeInvalid // a file GDAL cannot read
@@ -242,12 +242,12 @@ func (g *GDALReader) open(f Format, r io.Reader) error {
 		return maint.NewImportError(code, problems, len(problems), "nothing was imported")
 	}
 	if len(g.layers) == 0 {
-		return fileProblem("GDAL finds no layer with features in the file")
+		return gdalFileProblem("GDAL finds no layer with features in the file")
 	}
 	return nil
 }
 
-func fileProblem(format string, args ...any) error {
+func gdalFileProblem(format string, args ...any) error {
 	return maint.NewImportError(maint.CodeInvalid,
 		[]maint.ImportProblem{maint.RowRef{}.Problem("", "", fmt.Sprintf(format, args...))}, 1, "the file cannot be read")
 }
