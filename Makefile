@@ -9,12 +9,12 @@ FUZZ_TARGETS = ./gis:FuzzParseBBox ./gis:FuzzParseGeometry \
 	./internal/photo:FuzzProcess ./internal/photo:FuzzReadEXIF \
 	./internal/exchange:FuzzReadCSV ./internal/exchange:FuzzReadGeoJSON ./internal/cql2:FuzzParse
 
-.PHONY: help run test test-go test-web web screenshots bench lint build deps deps-test clean fuzz fixtures gobench soak check-tracked
+.PHONY: help run test test-go test-web web screenshots bench bench-import lint build deps deps-test clean fuzz fixtures gobench soak check-tracked
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-deps: ## install PostgreSQL + PostGIS when missing (Debian)
+deps: ## install PostgreSQL + PostGIS and GDAL (gdal-bin, for imports) when missing (Debian)
 	@bash .ci/deps.sh run
 
 deps-test: ## install what the tests need when missing (PostGIS, Chromium, fonts, GDAL, exiftool)
@@ -50,6 +50,9 @@ screenshots: web/node_modules/.package-lock.json ## write docs/screenshots/*.png
 bench: build ## load harness: reads and writes on loopback vs pgbench ceilings, district and city scale; writes docs/benchmarks.md
 	@bash .ci/deps.sh bench
 	$(GO) run ./cmd/inframap-bench bench -bin bin/inframap $(BENCHFLAGS)
+
+bench-import: deps ## import a zipped shapefile of N=1000000 manholes (GK 126°E, GBK) over HTTP: time and the service's peak RSS
+	@bash .ci/bench-import-shp.sh $(or $(N),1000000)
 
 gobench: deps ## run the Go micro-benchmarks (handlers, photo pipeline, working-time arithmetic)
 	$(GO) test -run '^$$' -bench . -benchtime 3s ./internal/httpapi/

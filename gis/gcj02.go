@@ -76,3 +76,26 @@ func GCJ02ToBD09(p orb.Point) orb.Point {
 	theta := math.Atan2(y, x) + 3e-6*math.Cos(x*xPi)
 	return orb.Point{z*math.Cos(theta) + 0.0065, z*math.Sin(theta) + 0.006}
 }
+
+// BD09ToGCJ02 inverts GCJ02ToBD09: the closed-form approximation, then
+// fixed-point iteration to 1e-9 degrees (a few centimetres would do; this
+// is well below).
+func BD09ToGCJ02(b orb.Point) orb.Point {
+	const xPi = math.Pi * 3000 / 180
+	x, y := b[0]-0.0065, b[1]-0.006
+	z := math.Sqrt(x*x+y*y) - 2e-5*math.Sin(y*xPi)
+	theta := math.Atan2(y, x) - 3e-6*math.Cos(x*xPi)
+	g := orb.Point{z * math.Cos(theta), z * math.Sin(theta)}
+	for range 30 {
+		c := GCJ02ToBD09(g)
+		dx, dy := c[0]-b[0], c[1]-b[1]
+		g = orb.Point{g[0] - dx, g[1] - dy}
+		if math.Abs(dx) < 1e-9 && math.Abs(dy) < 1e-9 {
+			break
+		}
+	}
+	return g
+}
+
+// BD09ToWGS84 reverses Baidu's BD-09 to WGS84 through GCJ-02.
+func BD09ToWGS84(b orb.Point) orb.Point { return GCJ02ToWGS84(BD09ToGCJ02(b)) }

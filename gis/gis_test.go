@@ -51,6 +51,16 @@ func TestGCJ02(t *testing.T) {
 			t.Errorf("GCJ02ToWGS84(WGS84ToGCJ02(%v)) = %v", p, back)
 		}
 	}
+	// BD-09 back to GCJ-02 and WGS84: the vector, and the district to 1e-8°
+	// (about 1 mm; a few centimetres are asked for).
+	if got, want := BD09ToGCJ02(orb.Point{116.41036949371029, 39.92133699351021}), (orb.Point{116.404, 39.915}); !near(got, want, 1e-9) {
+		t.Errorf("BD09ToGCJ02 = %v, want %v", got, want)
+	}
+	for _, p := range []orb.Point{{125.27, 43.88}, {125.06, 43.77}, {125.3, 44.0}} {
+		if back := BD09ToWGS84(GCJ02ToBD09(WGS84ToGCJ02(p))); !near(back, p, 1e-8) {
+			t.Errorf("BD09ToWGS84(BD-09 of %v) = %v", p, back)
+		}
+	}
 	if p := (orb.Point{2.35, 48.85}); WGS84ToGCJ02(p) != p {
 		t.Error("a point outside China moved")
 	}

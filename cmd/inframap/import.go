@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -25,7 +26,8 @@ func cmdImport(ctx context.Context, args []string, getenv func(string) string, s
 		return err
 	}
 	fs := newFlags("import", &cfg, getenv, stderr)
-	format := fs.String("format", "", "geojson, csv or xlsx (default: from the file name's extension)")
+	format := fs.String("format", "", "geojson, csv, xlsx, or through GDAL shp, gdb, gpkg, kml, kmz, dxf, gml, zip (default: from the file name's extension)")
+	crsFlag := fs.String("crs", "", "the file's coordinate system when it names none: EPSG:4490, EPSG:4551 (CGCS2000 Gauss–Krüger 126°E), gcj02, bd09 …")
 	dryRun := fs.Bool("dry-run", false, "check the file and count what would change, writing nothing")
 	mappingFile := fs.String("mapping", "", "a mapping file (JSON or YAML) of the source's fields and values to ours")
 	if err := fs.Parse(args); err != nil {
@@ -74,7 +76,24 @@ func cmdImport(ctx context.Context, args []string, getenv func(string) string, s
 		progressbar.OptionSetWidth(30), progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionOnCompletion(func() { fmt.Fprintln(stderr) }))
 	pr := progressbar.NewReader(in, bar)
-	src, err := exchange.NewMappedReader(f, &pr, mapping)
+	crs, err := exchange.ParseSourceCRS("crs", *crsFlag)
+	var src maint.RowSource
+	if err == nil && exchange.IsGDALFormat(f) {
+		var g *exchange.GDALReader
+		if g, err = exchange.NewGDALReader(ctx, f, &pr, exchange.GDALOptions{CRS: crs, Mapping: mapping}); err == nil {
+			defer g.Close()
+			src = g
+		}
+	} else if err == nil {
+		if !crs.Geographic() {
+			err = fmt.Errorf("-crs %s is read through GDAL: import a GeoPackage or zipped shapefile, or GeoJSON/CSV in WGS84, CGCS2000, gcj02 or bd09", crs)
+		} else {
+			src, err = exchange.NewMappedReader(f, &pr, mapping)
+		}
+	}
+	if err == nil {
+		src = exchange.FromOffset(src, crs)
+	}
 	if err != nil {
 		bar.Exit()
 		fmt.Fprintln(stderr)
@@ -109,17 +128,20 @@ func importFormat(flag, name string) (exchange.Format, error) {
 	var f exchange.Format
 	if flag != "" {
 		var err error
-		if f, err = exchange.ParseFormat("format", flag); err != nil {
+		if f, err = exchange.ParseImportFormat("format", flag); err != nil {
 			return "", err
 		}
 	} else {
 		var ok bool
 		if f, ok = exchange.FormatOfName(name); !ok {
-			return "", fmt.Errorf("cannot tell the format of %q from its name: give -format geojson, csv or xlsx", name)
+			switch ext := strings.ToLower(filepath.Ext(name)); ext {
+			case ".zip", ".gpkg", ".kmz", ".dxf", ".gml":
+				f, ok = exchange.Format(ext[1:]), true
+			}
 		}
-	}
-	if f == exchange.KML {
-		return "", errors.New("KML is exported, not imported: import GeoJSON or CSV")
+		if !ok {
+			return "", fmt.Errorf("cannot tell the format of %q from its name: give -format geojson, csv, xlsx, shp, gdb, gpkg, kml, kmz, dxf, gml or zip", name)
+		}
 	}
 	return f, nil
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -34,6 +35,11 @@ func TestImportCommand(t *testing.T) {
 			t.Fatalf("export %s: %v\n%s", format, err, stderr)
 		}
 	}
+	// A GeoPackage in CGCS2000 made by GDAL from the GeoJSON export.
+	files["gpkg"] = filepath.Join(dir, "lvyuan.gpkg")
+	if out, err := exec.Command("ogr2ogr", "-f", "GPKG", "-t_srs", "EPSG:4490", files["gpkg"], files["geojson"]).CombinedOutput(); err != nil {
+		t.Fatalf("ogr2ogr (apt-get install gdal-bin): %v\n%s", err, out)
+	}
 	dst := pgtest.Conn(t, dstURL)
 	count := func() int {
 		var n int
@@ -50,6 +56,7 @@ func TestImportCommand(t *testing.T) {
 		{[]string{"import", "-dry-run", files["csv"]}, files["csv"] + ": 2446 rows checked in", 0},
 		{[]string{"import", files["csv"]}, "2446 rows imported in", 2446},
 		{[]string{"import", files["geojson"]}, ": 0 created, 0 updated, 2446 unchanged", 2446},
+		{[]string{"import", "-dry-run", "-crs", "EPSG:4490", files["gpkg"]}, ": 0 created, 0 updated, 2446 unchanged", 2446},
 	}
 	for _, s := range steps {
 		stdout, stderr, err := inframap(dstURL, s.args...)

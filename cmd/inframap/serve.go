@@ -14,6 +14,7 @@ import (
 
 	"inframap/internal/blob"
 	"inframap/internal/cache"
+	"inframap/internal/exchange"
 	"inframap/internal/httpapi"
 	"inframap/internal/postgres"
 	"inframap/internal/seed"
@@ -58,6 +59,11 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	defer blobs.Close()
+	// GDAL is optional: without it imports of shapefiles, geodatabases,
+	// GeoPackages, KML, DXF and GML answer 503 naming the package.
+	if err := exchange.CheckGDAL(""); err != nil {
+		log.Warn("import: GDAL is not installed; install the Debian package gdal-bin to import shapefiles, geodatabases, GeoPackages, KML, DXF and GML")
+	}
 	go db.ListenChanges(ctx, func(err error) { log.Warn("cache: change feed", "err", err) })
 	metrics := httpapi.NewMetrics(append(poolCollectors(db), cacheCollectors(respCache)...)...)
 	srv := httpapi.NewServer(httpapi.Config{TrustedProxies: cfg.proxies, PublicURL: cfg.publicURL, BcryptCost: cfg.bcryptCost,

@@ -9,7 +9,8 @@ import (
 	"inframap/internal/maint"
 )
 
-// ImportFormats are the formats an import reads (KML is export only).
+// ImportFormats are the formats an import reads with its own readers; the
+// formats of gdalFormats are read through GDAL (read_gdal.go).
 var ImportFormats = []Format{GeoJSON, CSV, XLSX}
 
 // NewReader starts reading a file in format f — a CSV file's header, a

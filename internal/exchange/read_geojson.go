@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/paulmach/orb"
+
 	"inframap/gis"
 	"inframap/internal/maint"
 )
@@ -139,7 +141,18 @@ func (g *geojsonReader) Next() (*maint.ImportRow, error) {
 }
 
 func (g *geojsonReader) row(f *feature) *maint.ImportRow {
-	row := &maint.ImportRow{RowRef: maint.RowRef{Feature: g.n, GeometryField: "geometry"}}
+	return featureRow(maint.RowRef{Feature: g.n, GeometryField: "geometry"}, f, func(props map[string]any) map[string]any {
+		g.sample(props)
+		return g.m.MapProperties(props)
+	}, false)
+}
+
+// featureRow reads a GeoJSON feature into a row; fix, when given, adjusts
+// the decoded properties first (a mapping file's names and values, or the
+// names and values GDAL gives a shapefile's fields); unwrap makes a
+// single-part multi-geometry (as GDAL writes them) single.
+func featureRow(ref maint.RowRef, f *feature, fix func(map[string]any) map[string]any, unwrap bool) *maint.ImportRow {
+	row := &maint.ImportRow{RowRef: ref}
 	props := map[string]any{}
 	if len(f.Properties) > 0 && string(f.Properties) != "null" {
 		if err := json.Unmarshal(f.Properties, &props); err != nil {
@@ -147,8 +160,9 @@ func (g *geojsonReader) row(f *feature) *maint.ImportRow {
 			props = map[string]any{}
 		}
 	}
-	g.sample(props)
-	props = g.m.MapProperties(props)
+	if fix != nil {
+		props = fix(props)
+	}
 	str := func(key string, dst *string) {
 		v, ok := props[key]
 		delete(props, key)
@@ -188,6 +202,9 @@ func (g *geojsonReader) row(f *feature) *maint.ImportRow {
 	if geom, err := gis.ParseGeometry(f.Geometry, gis.MaxVertices); err != nil {
 		row.Add("geometry", "%s", err)
 	} else {
+		if unwrap {
+			geom = singlePart(geom)
+		}
 		row.Geometry = geom
 	}
 	checkRow(row)
@@ -264,4 +281,24 @@ func jsonText(v any) string {
 		return "a long string"
 	}
 	return "a JSON value"
+}
+
+// singlePart unwraps a multi-geometry of one part: formats such as the
+// File Geodatabase keep every line and polygon as a multi-part one.
+func singlePart(g gis.Geometry) gis.Geometry {
+	switch m := g.(type) {
+	case orb.MultiPoint:
+		if len(m) == 1 {
+			return m[0]
+		}
+	case orb.MultiLineString:
+		if len(m) == 1 {
+			return m[0]
+		}
+	case orb.MultiPolygon:
+		if len(m) == 1 {
+			return m[0]
+		}
+	}
+	return g
 }

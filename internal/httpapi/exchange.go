@@ -63,15 +63,35 @@ func (s *Server) importFile(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithDeadline(r.Context(), deadline)
 	defer cancel()
 
-	src, err := exchange.NewMappedReader(format, http.MaxBytesReader(w, r.Body, maxImportBytes), mapping)
+	crs, err := exchange.ParseSourceCRS("crs", r.URL.Query().Get("crs"))
 	if err != nil {
 		return err
 	}
+	body := http.MaxBytesReader(w, r.Body, maxImportBytes)
+	var read maint.RowSource
+	if exchange.IsGDALFormat(format) {
+		// Shapefiles, geodatabases, GeoPackages, KML, DXF and GML are read
+		// through GDAL's tools (docs/exchange.md).
+		g, err := exchange.NewGDALReader(ctx, format, body, exchange.GDALOptions{Bin: s.cfg.GDALBin, CRS: crs, Mapping: mapping})
+		if err != nil {
+			return err
+		}
+		defer g.Close()
+		read = g
+	} else {
+		if !crs.Geographic() {
+			return maint.Invalid("crs", "%s coordinates are read through GDAL: send the file as a GeoPackage or zipped shapefile, or in WGS84, CGCS2000, gcj02 or bd09", crs)
+		}
+		if read, err = exchange.NewMappedReader(format, body, mapping); err != nil {
+			return err
+		}
+	}
+	src := exchange.FromOffset(read, crs)
 	opt := maint.ImportOptions{DryRun: dryRun, Format: string(format), Name: uploadName(r)}
 	res, err := s.store.ImportAssets(ctx, v, s.clientIP(r), src, opt)
 	var ie *maint.ImportError
 	if errors.As(err, &ie) && ie.Proposal == nil {
-		if p, ok := src.(exchange.Proposer); ok {
+		if p, ok := read.(exchange.Proposer); ok {
 			if m := p.Proposal(); m != nil {
 				ie.Proposal = m
 			}
@@ -88,7 +108,7 @@ func (s *Server) importFile(w http.ResponseWriter, r *http.Request) error {
 // importParams reads dry_run and the file's format: ?format= when given,
 // else the Content-Type.
 func importParams(r *http.Request) (exchange.Format, bool, error) {
-	p, err := httpx.ReadParams(r, "dry_run", "format", "mapping")
+	p, err := httpx.ReadParams(r, "dry_run", "format", "mapping", "crs")
 	if err != nil {
 		return "", false, err
 	}
@@ -100,18 +120,18 @@ func importParams(r *http.Request) (exchange.Format, bool, error) {
 	}
 	var format exchange.Format
 	if p.Has("format") {
-		if format, err = exchange.ParseFormat("format", p.Str("format")); err != nil {
+		if format, err = exchange.ParseImportFormat("format", p.Str("format")); err != nil {
 			return "", false, err
 		}
 	} else {
 		var ok bool
 		if format, ok = exchange.FormatOfMediaType(r.Header.Get("Content-Type")); !ok {
-			return "", false, maint.Errorf(maint.CodeUnsupportedMedia,
-				"send the file as CSV (Content-Type: text/csv), GeoJSON (application/geo+json) or .xlsx (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet), or name its format: ?format=csv, not %q", r.Header.Get("Content-Type"))
+			format, ok = exchange.GDALFormatOfMediaType(r.Header.Get("Content-Type"))
 		}
-	}
-	if format == exchange.KML {
-		return "", false, maint.Errorf(maint.CodeUnsupportedMedia, "KML is exported, not imported: import GeoJSON or CSV")
+		if !ok {
+			return "", false, maint.Errorf(maint.CodeUnsupportedMedia,
+				"send the file as CSV (Content-Type: text/csv), GeoJSON (application/geo+json) or .xlsx (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet), or name its format: ?format=csv (geojson, xlsx, shp, gdb, gpkg, kml, kmz, dxf, gml, zip), not %q", r.Header.Get("Content-Type"))
+		}
 	}
 	return format, dryRun, nil
 }

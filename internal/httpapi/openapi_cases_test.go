@@ -631,6 +631,8 @@ var apiCases = []apiCase{
 	{method: "POST", path: "/api/v1/import?format=csv&mapping=%7B%22bogus%22%3A1%7D", as: "engineer", body: importChinese, hdr: map[string]string{"Content-Type": "text/csv"}, want: 400, field: "mapping"},
 	{method: "POST", path: "/api/v1/import", as: "engineer", body: importGeoJSON, hdr: map[string]string{"Content-Type": "text/plain"}, want: 415, refused: true},
 	{method: "POST", path: "/api/v1/import?dry_run=maybe", as: "engineer", body: importGeoJSON, want: 400, field: "dry_run", refused: true},
+	{method: "POST", path: "/api/v1/import?dry_run=true&crs=cgcs2000", as: "engineer", body: importGeoJSON, want: 200},
+	{method: "POST", path: "/api/v1/import?dry_run=true&crs=EPSG:4551", as: "engineer", body: importGeoJSON, want: 400, field: "crs"},
 	{method: "POST", path: "/api/v1/import", as: "inspector", body: importGeoJSON, want: 403},
 	{method: "POST", path: "/api/v1/import", body: importGeoJSON, want: 401, refused: true},
 	{method: "POST", path: "/api/v1/import", as: "bad", body: importGeoJSON, want: 401},

@@ -71,6 +71,9 @@ type Config struct {
 	// burst of that many, then one every minute/StaffUploadsPerMinute
 	// (default 60).
 	StaffUploadsPerMinute int
+	// GDALBin is the folder of GDAL's ogr2ogr and ogrinfo, which import
+	// shapefiles, geodatabases, GeoPackages, KML, DXF and GML; empty: PATH.
+	GDALBin string
 }
 
 func (c *Config) defaults() {

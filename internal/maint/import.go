@@ -27,11 +27,20 @@ type RowRef struct {
 	// GeometryField is what the file calls the row's geometry: "geometry"
 	// (GeoJSON), "wkt" or "lon/lat" (CSV).
 	GeometryField string
+	// Layer is the layer of a file read through GDAL (a shapefile, a
+	// GeoPackage table); Feature then counts within the layer, and Seq is
+	// the row's position in the whole file, which orders its problems.
+	Layer string
+	Seq   int
 }
 
 // String names the row: "line 17", "feature 3" ("file" for the whole file).
 func (r RowRef) String() string {
 	switch {
+	case r.Layer != "" && r.Feature == 0:
+		return "layer " + r.Layer
+	case r.Layer != "":
+		return "layer " + r.Layer + ", feature " + strconv.Itoa(r.Feature)
 	case r.Line > 0:
 		return "line " + strconv.Itoa(r.Line)
 	case r.Feature > 0:
@@ -40,8 +49,9 @@ func (r RowRef) String() string {
 	return "file"
 }
 
-// csv reports whether the row comes from a CSV file.
-func (r RowRef) csv() bool { return r.Line > 0 }
+// flat reports whether the row's fields are columns (CSV, a GDAL layer)
+// rather than GeoJSON members.
+func (r RowRef) flat() bool { return r.Line > 0 || r.Layer != "" }
 
 // Column translates a field named as the API names it (kind, code,
 // properties.area_m2, geometry …) into the file's terms: a CSV column
@@ -50,7 +60,7 @@ func (r RowRef) Column(field string) string {
 	if field == "geometry" && r.GeometryField != "" {
 		return r.GeometryField
 	}
-	if r.csv() {
+	if r.flat() {
 		if field == "properties" {
 			return "attributes"
 		}
@@ -73,7 +83,7 @@ func (r RowRef) Problem(code, field, message string) ImportProblem {
 	if col != "" {
 		where += ": " + col
 	}
-	return ImportProblem{Field: where, Message: message, Line: r.Line, Feature: r.Feature, Column: col, Code: code}
+	return ImportProblem{Field: where, Message: message, Line: r.Line, Feature: r.Feature, Layer: r.Layer, Column: col, Code: code, Seq: r.Seq}
 }
 
 // ImportProblem is one problem found in an imported file. Field is the
@@ -85,11 +95,15 @@ type ImportProblem struct {
 	Message string `json:"message"`
 	Line    int    `json:"line,omitempty"`
 	Feature int    `json:"feature,omitempty"`
+	// Layer is the layer of a file read through GDAL; Feature counts in it.
+	Layer string `json:"layer,omitempty"`
 	// Column is the CSV column or the GeoJSON member at fault: "lat",
 	// "wkt", "lon/lat", "area_m2"; "geometry", "properties.kind".
 	Column string `json:"column,omitempty"`
 	// Code is the code of the row's asset, when it has one.
 	Code string `json:"code,omitempty"`
+	// Seq orders the problems of a file of layers.
+	Seq int `json:"-"`
 }
 
 // ImportRow is one asset read from a file, where it was read, and what is

@@ -29,10 +29,10 @@ const importLockWait = time.Minute
 const stagingTable = `CREATE TEMP TABLE import_rows (
 	ord int NOT NULL, line int NOT NULL, feature int NOT NULL, geom_field text NOT NULL,
 	kind text NOT NULL, code text NOT NULL, name text NOT NULL, name_en text NOT NULL,
-	parent_code text NOT NULL, attrs jsonb NOT NULL, geom geometry
+	parent_code text NOT NULL, attrs jsonb NOT NULL, geom geometry, layer text NOT NULL
 ) ON COMMIT DROP`
 
-var stagingColumns = []string{"ord", "line", "feature", "geom_field", "kind", "code", "name", "name_en", "parent_code", "attrs", "geom"}
+var stagingColumns = []string{"ord", "line", "feature", "geom_field", "kind", "code", "name", "name_en", "parent_code", "attrs", "geom", "layer"}
 
 // changed says whether staged row s differs from stored asset a, whose
 // parent is p. Geometries are compared at the exchange precision of seven
@@ -212,7 +212,7 @@ func (s *stager) next() ([]any, error) {
 			kind = string(row.Kind)
 		}
 		return []any{s.rows, row.Line, row.Feature, row.GeometryField, kind, row.Code, row.Name, row.NameEn,
-			row.ParentCode, string(row.AttrsJSON()), geom}, nil
+			row.ParentCode, string(row.AttrsJSON()), geom, row.Layer}, nil
 	}
 }
 
@@ -271,7 +271,7 @@ func (db *DB) importProblems(ctx context.Context, tx pgx.Tx) ([]maint.ImportProb
 			  AND p.kind IS DISTINCT FROM 'parking_lot' AND p.kind IS DISTINCT FROM ''
 		)
 		SELECT r.line, r.feature, r.geom_field, r.code, r.parent_code, f.field, f.problem, f.detail,
-		       coalesce(o.line, 0), coalesce(o.feature, 0), count(*) OVER ()
+		       coalesce(o.line, 0), coalesce(o.feature, 0), r.layer, coalesce(o.layer, ''), r.ord, count(*) OVER ()
 		FROM found f JOIN import_rows r ON r.ord = f.ord LEFT JOIN import_rows o ON o.ord = f.other
 		ORDER BY f.ord, f.rank
 		LIMIT $2`, db.checkBoundary, maint.MaxImportProblems)
@@ -282,8 +282,12 @@ func (db *DB) importProblems(ctx context.Context, tx pgx.Tx) ([]maint.ImportProb
 	problems, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (maint.ImportProblem, error) {
 		var ref, other maint.RowRef
 		var code, parent, field, problem, detail string
+		var ord int
 		err := row.Scan(&ref.Line, &ref.Feature, &ref.GeometryField, &code, &parent, &field, &problem, &detail,
-			&other.Line, &other.Feature, &total)
+			&other.Line, &other.Feature, &ref.Layer, &other.Layer, &ord, &total)
+		if ref.Layer != "" {
+			ref.Seq = ord
+		}
 		return ref.Problem(code, field, importMessage(ref, code, parent, problem, detail, other)), err
 	})
 	if err != nil {
@@ -311,6 +315,9 @@ func importMessage(ref maint.RowRef, code, parent, problem, detail string, other
 		case "wkt":
 			how = "WKT puts longitude first: POINT(lon lat)"
 		}
+		if ref.Layer != "" {
+			how = "the layer's coordinates are latitude first, or its coordinate system is not the one the file (or crs=) names"
+		}
 		return "the geometry lies outside the district, but with latitude and longitude swapped it lies inside: " + how
 	case "no_parent":
 		return fmt.Sprintf("no parking lot has code %q, in the file or stored", parent)
@@ -322,7 +329,12 @@ func importMessage(ref maint.RowRef, code, parent, problem, detail string, other
 
 // mergeProblems merges two lists in file order; a's come first on a row.
 func mergeProblems(a, b []maint.ImportProblem) []maint.ImportProblem {
-	pos := func(p maint.ImportProblem) int { return p.Line + p.Feature }
+	pos := func(p maint.ImportProblem) int {
+		if p.Seq > 0 { // a file of layers
+			return p.Seq
+		}
+		return p.Line + p.Feature
+	}
 	out := make([]maint.ImportProblem, 0, len(a)+len(b))
 	for len(a) > 0 || len(b) > 0 {
 		if len(b) == 0 || len(a) > 0 && pos(a[0]) <= pos(b[0]) {
