@@ -209,7 +209,7 @@ export class DetailsPanel {
       add(t('details.workType'), has(`work_type.${task.work_type}`) ? t(`work_type.${task.work_type}`) : task.work_type);
       add(t('details.status'), this.statusName(task.status));
       add(t('details.assignee'), task.assignee);
-      add(t('details.dueDate'), task.due_date && (task.due_date + (task.overdue ? ` · ${t('details.overdue')}` : '')));
+      add(t('details.dueDate'), task.due_date);
       // Open work on the clock: residents see on time or late (not who is to blame), today's view only.
       if (task.clock && task.clock.light !== 'none' && !asOf) {
         const late = task.overdue;

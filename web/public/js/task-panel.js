@@ -88,7 +88,7 @@ export class TaskPanel {
     row(t('details.status'), this.statusName(k.status), 'task-status');
     row(t('task.priority'), t(`priority.${k.priority}`), 'task-priority');
     row(t('details.assignee'), k.assignee, 'task-assignee');
-    row(t('details.dueDate'), k.due_date && (k.due_date + (k.overdue ? ` · ${t('details.overdue')}` : '')), 'task-due');
+    row(t('details.dueDate'), k.due_date, 'task-due');
     if (k.asset_id) row(t('task.asset'), `#${k.asset_id}`, 'task-asset');
     else if (k.location) row(t('task.location'), k.location.coordinates.map((c) => c.toFixed(6)).reverse().join(', '), 'task-location');
     row(t('task.source'), t(`source.${k.source}`));
