@@ -303,3 +303,57 @@ func TestOpen311UpdatedAfter(t *testing.T) {
 		t.Errorf("updated_after=yesterday: %d, want 400", res.StatusCode)
 	}
 }
+
+// TestOpen311MediaURL: a request's media_url is its photo once the public
+// may see it (the report filed), and answers with the image; before that
+// it is empty.
+func TestOpen311MediaURL(t *testing.T) {
+	e := newEnv(t, pgtest.District)
+	tok := e.staff()
+	b, ctype := multipartBody(map[string]string{"service_code": "manhole_broken", "lat": "43.8800", "lon": "125.2700",
+		"description": "井盖裂了"}, "p.jpg", fixture(t, "gps-ne.jpg"))
+	req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/reports", b)
+	req.Header.Set("Content-Type", ctype)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Ref string `json:"ref"`
+	}
+	json.NewDecoder(res.Body).Decode(&rep)
+	res.Body.Close()
+	if res.StatusCode != 201 || rep.Ref == "" {
+		t.Fatalf("report: %d", res.StatusCode)
+	}
+	media := func() string {
+		t.Helper()
+		var got []struct {
+			MediaURL string `json:"media_url"`
+		}
+		if res := e.do("GET", "/open311/v2/requests/"+rep.Ref+".json", "", nil, nil, &got); res.StatusCode != 200 || len(got) != 1 {
+			t.Fatalf("request: %d %+v", res.StatusCode, got)
+		}
+		return got[0].MediaURL
+	}
+	if m := media(); m != "" {
+		t.Errorf("before filing: media_url %q, want none (the photo is not public yet)", m)
+	}
+	var id int64
+	e.sql.QueryRow(t.Context(), `SELECT id FROM tasks WHERE ref = $1`, rep.Ref).Scan(&id)
+	if res := e.move(tok[maint.RoleEngineer], id, maint.StatusFiled, nil); res.StatusCode != 200 {
+		t.Fatalf("file: %d %s", res.StatusCode, body(res))
+	}
+	m := media()
+	if !strings.HasPrefix(m, e.srv.URL+"/api/v1/photos/") {
+		t.Fatalf("after filing: media_url %q", m)
+	}
+	img, err := http.Get(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img.Body.Close()
+	if img.StatusCode != 200 || !strings.HasPrefix(img.Header.Get("Content-Type"), "image/") {
+		t.Errorf("GET media_url: %d %s", img.StatusCode, img.Header.Get("Content-Type"))
+	}
+}

@@ -93,6 +93,9 @@ type ServiceRequest struct {
 	Lon, Lat    float64
 	AssetID     *int64
 	DuplicateOf string // ref of the open request this one repeats
+	// PhotoID is the request's first photo the public may see (filed and
+	// not hidden); nil when none.
+	PhotoID *int64
 }
 
 // RequestFilter selects service requests.

@@ -131,7 +131,7 @@ func allow(l *ratelimit.Limiter, key string) error {
 
 func timeString(t time.Time) string { return t.In(maint.Zone).Format(time.RFC3339) }
 
-func view(r *http.Request, q maint.ServiceRequest) request {
+func (a *API) view(r *http.Request, q maint.ServiceRequest) request {
 	svc, _ := maint.LookupService(q.ServiceCode)
 	// Open311 answers are public: personal data in the text is masked.
 	out := request{ServiceRequestID: q.Ref, Status: q.Status.Open311Status(), StatusNotes: privacy.Mask(q.StatusNotes),
@@ -143,6 +143,11 @@ func view(r *http.Request, q maint.ServiceRequest) request {
 	}
 	if q.ExpectedAt != nil {
 		out.ExpectedDatetime = time.Date(q.ExpectedAt.Year(), q.ExpectedAt.Month(), q.ExpectedAt.Day(), 23, 59, 59, 0, maint.Zone).Format(time.RFC3339)
+	}
+	if q.PhotoID != nil {
+		// A photo the public may see: once the report is filed, unless hidden.
+		base := httpx.BaseURL(r, a.cfg.PublicURL)
+		out.MediaURL = base.String() + "/api/v1/photos/" + strconv.FormatInt(*q.PhotoID, 10) + "/display"
 	}
 	if q.DuplicateOf != "" {
 		out.ServiceNotice = "duplicate of " + q.DuplicateOf
@@ -215,7 +220,7 @@ func (a *API) list() http.Handler {
 		}
 		out := []request{}
 		for _, q := range reqs {
-			out = append(out, view(r, q))
+			out = append(out, a.view(r, q))
 		}
 		write(w, r, http.StatusOK, requests{Requests: out}, out)
 		return nil
@@ -233,7 +238,7 @@ func (a *API) get() http.Handler {
 		if err != nil {
 			return err
 		}
-		out := []request{view(r, reqs[0])}
+		out := []request{a.view(r, reqs[0])}
 		write(w, r, http.StatusOK, requests{Requests: out}, out)
 		return nil
 	})

@@ -214,7 +214,8 @@ func serviceRequests(ctx context.Context, db querier, f maint.RequestFilter) ([]
 		       coalesce(ST_X(t.location), ST_X(ST_PointOnSurface(a.geom))), coalesce(ST_Y(t.location), ST_Y(ST_PointOnSurface(a.geom))),
 		       t.asset_id, coalesce(d.ref, ''),
 		       coalesce((SELECT e.note FROM task_events e WHERE e.task_id = t.id AND NOT e.internal AND e.note <> ''
-		                 ORDER BY e.at DESC, e.id DESC LIMIT 1), '')
+		                 ORDER BY e.at DESC, e.id DESC LIMIT 1), ''),
+		       (SELECT p.id FROM photos p WHERE p.task_id = t.id AND p.visible ORDER BY p.id LIMIT 1)
 		FROM tasks t LEFT JOIN assets a ON a.id = t.asset_id LEFT JOIN tasks d ON d.id = t.duplicate_of`+
 		q.whereClause()+` ORDER BY t.created_at DESC, t.id DESC LIMIT `+q.arg(limit), q.args...)
 	if err != nil {
@@ -225,7 +226,7 @@ func serviceRequests(ctx context.Context, db querier, f maint.RequestFilter) ([]
 		var status string
 		var due *time.Time
 		err := row.Scan(&r.ID, &r.Ref, &r.Token, &r.ServiceCode, &status, &r.Description, &r.Agency, &r.RequestedAt,
-			&r.UpdatedAt, &due, &r.Address, &r.Lon, &r.Lat, &r.AssetID, &r.DuplicateOf, &r.StatusNotes)
+			&r.UpdatedAt, &due, &r.Address, &r.Lon, &r.Lat, &r.AssetID, &r.DuplicateOf, &r.StatusNotes, &r.PhotoID)
 		r.Status, r.ExpectedAt = maint.Status(status), due
 		return r, err
 	})

@@ -53,3 +53,18 @@ test('a resident says 我也遇到 on an open case once per device, and the coun
   assert.equal((await getJSON(server.url, `/api/v1/tasks/${task.id}`)).supports, before + 2);
   await other.context().close();
 });
+
+test('reporting from a manhole\'s details starts with a manhole service and its place', async () => {
+  const { features } = await getJSON(server.url, '/api/v1/assets?kind=manhole&limit=1');
+  const mh = features[0];
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/?tile_origin=${encodeURIComponent(tiles.origin)}&id=${mh.id}`);
+  await waitReady(page);
+  await page.locator('[data-testid="details-report"]').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="problem-service"]')?.value === 'manhole_broken');
+  await page.waitForFunction(() => (document.querySelector('[data-testid="problem-location"]')?.textContent || '').trim() !== '');
+  // The person may still choose another problem.
+  await page.selectOption('[data-testid="problem-service"]', 'manhole_missing');
+  assert.equal(await page.locator('[data-testid="problem-service"]').inputValue(), 'manhole_missing');
+  await page.context().close();
+});

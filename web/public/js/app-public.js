@@ -338,6 +338,7 @@ async function main() {
       app.details.close();
       app.selectTab('problem', false);
       app.problem.setLocation({ lon, lat, accuracy: null, source: 'map' });
+      app.problem.preselect(a.properties.kind);
       $('#panel-problem select').focus();
     },
     getAsOf: () => state.asOf,

@@ -15,6 +15,9 @@ export const SERVICE_CODES = ['manhole_missing', 'manhole_broken', 'manhole_sunk
   'drain_blocked', 'flooding', 'sewage_overflow', 'parking_damage'];
 const OPEN = ['reported', 'filed', 'dispatched', 'in_progress', 'done'];
 const NEARBY_M = 50;
+// The problem a report from an asset's details starts with, by the asset's kind.
+const KIND_SERVICE = { manhole: 'manhole_broken', road_repair: 'pothole', sewer_separation: 'flooding',
+  parking_lot: 'parking_damage', parking_space: 'parking_damage' };
 const MINE_KEY = 'inframap.myReports';
 
 export class ProblemPanel {
@@ -124,6 +127,19 @@ export class ProblemPanel {
   }
 
   /** setLocation takes a picked point (WGS84) and looks for open reports close to it. */
+  /**
+   * preselect chooses the usual problem of an asset of kind (a manhole: a
+   * broken cover) when the person reports from its details and has not
+   * chosen one yet; they may change it.
+   */
+  preselect(kind) {
+    const sel = this.root.querySelector('[data-testid="problem-service"]');
+    const code = KIND_SERVICE[kind];
+    if (!sel || sel.value || !code || !this.services.some((x) => x.service_code === code)) return;
+    sel.value = code;
+    sel.dispatchEvent(new Event('input', { bubbles: true }));
+  }
+
   setLocation(loc) {
     this.loc = loc;
     this.key = null;
