@@ -68,3 +68,26 @@ test('reporting from a manhole\'s details starts with a manhole service and its 
   assert.equal(await page.locator('[data-testid="problem-service"]').inputValue(), 'manhole_missing');
   await page.context().close();
 });
+
+test('the nearby warning lists open work of the same kind of problem only', async () => {
+  const { tasks } = await getJSON(server.url, '/api/v1/tasks?status=reported,filed&kind=manhole&programme=routine&limit=1');
+  const task = tasks[0];
+  assert.ok(task, 'an open routine case on a manhole');
+  const asset = await getJSON(server.url, `/api/v1/assets/${task.asset_id}`);
+  const [lon, lat] = asset.geometry.coordinates;
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/?tile_origin=${encodeURIComponent(tiles.origin)}&lat=${lat}&lon=${lon}&z=19&tab=problem`);
+  await waitReady(page);
+  await page.click('[data-testid="problem-centre"]');
+  const listed = () => page.evaluate(() => [...document.querySelectorAll('[data-testid="nearby-item"]')].map((li) => li.textContent));
+  // No problem chosen yet: the manhole's case is named.
+  await page.waitForFunction((ref) => [...document.querySelectorAll('[data-testid="nearby-item"]')].some((li) => li.textContent.includes(ref)), task.ref);
+  // A pothole is another kind of problem: the manhole's case is not.
+  await page.selectOption('[data-testid="problem-service"]', 'pothole');
+  await page.waitForFunction((ref) => ![...document.querySelectorAll('[data-testid="nearby-item"]')].some((li) => li.textContent.includes(ref)), task.ref);
+  // A broken cover is the same kind: it is named again.
+  await page.selectOption('[data-testid="problem-service"]', 'manhole_broken');
+  await page.waitForFunction((ref) => [...document.querySelectorAll('[data-testid="nearby-item"]')].some((li) => li.textContent.includes(ref)), task.ref);
+  assert.ok((await listed()).some((t) => t.includes(task.ref)));
+  await page.context().close();
+});

@@ -15,6 +15,11 @@ export const SERVICE_CODES = ['manhole_missing', 'manhole_broken', 'manhole_sunk
   'drain_blocked', 'flooding', 'sewage_overflow', 'parking_damage'];
 const OPEN = ['reported', 'filed', 'dispatched', 'in_progress', 'done'];
 const NEARBY_M = 50;
+// The kind of asset each problem is found on: the nearby warning lists open
+// work of the same kind only.
+const SERVICE_KIND = { manhole_missing: ['manhole'], manhole_broken: ['manhole'], manhole_sunken: ['manhole'],
+  drain_blocked: ['manhole'], sewage_overflow: ['manhole', 'sewer_separation'], pothole: ['road_repair'], road_surface: ['road_repair'],
+  flooding: ['sewer_separation', 'road_repair'], parking_damage: ['parking_lot', 'parking_space'] };
 // The problem a report from an asset's details starts with, by the asset's kind.
 const KIND_SERVICE = { manhole: 'manhole_broken', road_repair: 'pothole', sewer_separation: 'flooding',
   parking_lot: 'parking_damage', parking_space: 'parking_damage' };
@@ -62,6 +67,7 @@ export class ProblemPanel {
     const form = el('form', { class: 'problem-form', 'data-testid': 'problem-form', novalidate: true, 'aria-labelledby': 'problem-h' });
     const svc = el('select', { name: 'service_code', 'data-testid': 'problem-service', required: true },
       option('', t('problem.choose')), this.services.map((s) => option(s.service_code, this.serviceName(s), v.service_code === s.service_code)));
+    svc.addEventListener('change', () => this.filterNearby());
     const locText = el('p', { class: 'loc-text', 'data-testid': 'problem-location', 'aria-live': 'polite' });
     this.locText = locText;
     const locate = el('button', { type: 'button', class: 'btn', 'data-testid': 'problem-locate', text: t('problem.useDevice') });
@@ -192,14 +198,27 @@ export class ProblemPanel {
   async checkNearby() {
     const l = this.loc;
     this.nearby = [];
+    this.nearbyAll = [];
     this.showNearby();
     try {
       const page = await api.tasks({ bbox: bboxAround([l.lon, l.lat], NEARBY_M), status: OPEN.join(','), limit: 20 });
       if (l !== this.loc) return;
-      this.nearby = page.tasks;
+      this.nearbyAll = page.tasks;
     } catch {
-      this.nearby = []; // the warning is a courtesy: without it the report still goes
+      this.nearbyAll = []; // the warning is a courtesy: without it the report still goes
     }
+    this.filterNearby();
+  }
+
+  /**
+   * filterNearby keeps the open work of the same kind as the chosen problem
+   * (a pothole report is not warned of a manhole's case); before a problem
+   * is chosen, and for work without an asset, everything nearby counts.
+   */
+  filterNearby() {
+    const code = this.root.querySelector('[data-testid="problem-service"]')?.value;
+    const kinds = SERVICE_KIND[code];
+    this.nearby = (this.nearbyAll || []).filter((task) => !kinds || !task.asset || kinds.includes(task.asset.kind));
     this.showNearby();
   }
 
@@ -352,6 +371,7 @@ export class ProblemPanel {
     this.form = null;
     this.loc = null;
     this.nearby = [];
+    this.nearbyAll = [];
     this.ackNearby = false;
     this.key = null;
     if (this.photo) URL.revokeObjectURL(this.photo.url);
