@@ -115,8 +115,10 @@ func pathDate(r *http.Request) (workcal.Date, error) {
 	return d, nil
 }
 
-// putCalendarDay serves PUT /api/v1/calendar/{date} (admin).
-func (s *Server) putCalendarDay() http.Handler {
+// calendarDay serves PUT /api/v1/calendar/{date} (admin) and DELETE,
+// which removes the admin's entry: the day is again as the published
+// calendar says.
+func (s *Server) calendarDay() http.Handler {
 	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		v, err := httpx.Allowed(r, httpx.Admin)
 		if err != nil {
@@ -125,6 +127,9 @@ func (s *Server) putCalendarDay() http.Handler {
 		date, err := pathDate(r)
 		if err != nil {
 			return err
+		}
+		if r.Method == http.MethodDelete {
+			return noContent(w, s.store.SetCalendarDay(r.Context(), v, s.clientIP(r), date, nil))
 		}
 		in, err := httpx.Decode[calendarDayIn](r)
 		if err != nil {
@@ -143,32 +148,16 @@ func (s *Server) putCalendarDay() http.Handler {
 				return err
 			}
 		}
-		if err := s.store.SetCalendarDay(r.Context(), v, s.clientIP(r), date, &d); err != nil {
-			return err
-		}
-		w.WriteHeader(http.StatusNoContent)
-		return nil
+		return noContent(w, s.store.SetCalendarDay(r.Context(), v, s.clientIP(r), date, &d))
 	})
 }
 
-// deleteCalendarDay serves DELETE /api/v1/calendar/{date} (admin): the day
-// is again as the published calendar says.
-func (s *Server) deleteCalendarDay() http.Handler {
-	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		v, err := httpx.Allowed(r, httpx.Admin)
-		if err != nil {
-			return err
-		}
-		date, err := pathDate(r)
-		if err != nil {
-			return err
-		}
-		if err := s.store.SetCalendarDay(r.Context(), v, s.clientIP(r), date, nil); err != nil {
-			return err
-		}
+// noContent answers a write that returns nothing: 204, or err.
+func noContent(w http.ResponseWriter, err error) error {
+	if err == nil {
 		w.WriteHeader(http.StatusNoContent)
-		return nil
-	})
+	}
+	return err
 }
 
 type namedStep struct {
@@ -211,8 +200,9 @@ func limitTarget(r *http.Request) (string, timelimit.Step, error) {
 	return ct, step, nil
 }
 
-// putTimeLimit serves PUT /api/v1/time-limits/{case_type}/{step} (admin).
-func (s *Server) putTimeLimit() http.Handler {
+// timeLimit serves PUT /api/v1/time-limits/{case_type}/{step} (admin) and
+// DELETE, which returns the limit to its default.
+func (s *Server) timeLimit() http.Handler {
 	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		v, err := httpx.Allowed(r, httpx.Admin)
 		if err != nil {
@@ -221,6 +211,9 @@ func (s *Server) putTimeLimit() http.Handler {
 		ct, step, err := limitTarget(r)
 		if err != nil {
 			return err
+		}
+		if r.Method == http.MethodDelete {
+			return noContent(w, s.store.SetTimeLimit(r.Context(), v, s.clientIP(r), ct, step, nil))
 		}
 		rule, err := httpx.Decode[timelimit.Rule](r)
 		if err != nil {
@@ -229,31 +222,7 @@ func (s *Server) putTimeLimit() http.Handler {
 		if err := rule.Check(); err != nil {
 			return err
 		}
-		if err := s.store.SetTimeLimit(r.Context(), v, s.clientIP(r), ct, step, &rule); err != nil {
-			return err
-		}
-		w.WriteHeader(http.StatusNoContent)
-		return nil
-	})
-}
-
-// deleteTimeLimit serves DELETE /api/v1/time-limits/{case_type}/{step}
-// (admin): back to the default.
-func (s *Server) deleteTimeLimit() http.Handler {
-	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		v, err := httpx.Allowed(r, httpx.Admin)
-		if err != nil {
-			return err
-		}
-		ct, step, err := limitTarget(r)
-		if err != nil {
-			return err
-		}
-		if err := s.store.SetTimeLimit(r.Context(), v, s.clientIP(r), ct, step, nil); err != nil {
-			return err
-		}
-		w.WriteHeader(http.StatusNoContent)
-		return nil
+		return noContent(w, s.store.SetTimeLimit(r.Context(), v, s.clientIP(r), ct, step, &rule))
 	})
 }
 

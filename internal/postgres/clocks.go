@@ -220,40 +220,6 @@ func (db *DB) SetTimeLimit(ctx context.Context, v maint.Viewer, ip, caseType str
 	return translate(tx.Commit(ctx), "time limit")
 }
 
-// clockColumns are a task_clocks row, in scanClock's order.
-const clockColumns = `c.id, c.task_id, c.step, c.unit, c.n, c.assignee, c.started_at, c.deadline, c.extended, c.extensions,
-	c.paused_since, c.paused_seconds, c.suspensions, c.rework`
-
-// scanClock reads clockColumns; ok is false when the row has no clock (a
-// LEFT JOIN that found none).
-func clockDest(c *clockScan) []any {
-	return []any{&c.id, &c.taskID, &c.step, &c.unit, &c.n, &c.assignee, &c.started, &c.deadline, &c.extended, &c.extensions,
-		&c.pausedSince, &c.paused, &c.suspensions, &c.rework}
-}
-
-type clockScan struct {
-	id, taskID        *int64
-	step, unit        *string
-	n, extended       *float64
-	assignee          *string
-	started, deadline *time.Time
-	pausedSince       *time.Time
-	paused            *int64
-	extensions        *int32
-	suspensions       *int32
-	rework            *bool
-}
-
-func (s *clockScan) clock() (timelimit.Clock, bool) {
-	if s.id == nil {
-		return timelimit.Clock{}, false
-	}
-	c := timelimit.Clock{ID: *s.id, TaskID: *s.taskID, Step: timelimit.Step(*s.step), Rule: timelimit.Rule{Unit: *s.unit, N: *s.n},
-		Assignee: *s.assignee, StartedAt: *s.started, Deadline: s.deadline, Extended: *s.extended, Extensions: int(*s.extensions),
-		PausedSince: s.pausedSince, Paused: time.Duration(*s.paused) * time.Second, Suspensions: int(*s.suspensions), Rework: *s.rework}
-	return c, true
-}
-
 // view is the clock as a task shows it, read at now.
 func clockView(cal *workcal.Calendar, warn float64, c timelimit.Clock, now time.Time) *maint.Clock {
 	r := c.Read(cal, now, warn)
@@ -308,8 +274,11 @@ func saveClock(ctx context.Context, tx pgx.Tx, c *timelimit.Clock) error {
 
 // runningClock locks and returns a task's running clock, if it has one.
 func runningClock(ctx context.Context, tx pgx.Tx, taskID int64) (*timelimit.Clock, error) {
-	var s clockScan
-	err := tx.QueryRow(ctx, "SELECT "+clockColumns+" FROM task_clocks c WHERE c.task_id = $1 AND c.ended_at IS NULL FOR UPDATE", taskID).Scan(clockDest(&s)...)
+	var s taskClock
+	var id int64
+	var assignee string
+	err := tx.QueryRow(ctx, "SELECT c.id, c.assignee, "+taskClockColumns+" FROM task_clocks c WHERE c.task_id = $1 AND c.ended_at IS NULL FOR UPDATE",
+		taskID).Scan(append([]any{&id, &assignee}, s.dest()...)...)
 	if err == pgx.ErrNoRows {
 		return nil, nil
 	}
@@ -317,6 +286,7 @@ func runningClock(ctx context.Context, tx pgx.Tx, taskID int64) (*timelimit.Cloc
 		return nil, translate(err, "task %d: clock", taskID)
 	}
 	c, _ := s.clock()
+	c.ID, c.TaskID, c.Assignee = id, taskID, assignee
 	return &c, nil
 }
 
@@ -425,8 +395,8 @@ func rfc3339(t *time.Time) any {
 	return t.UTC().Format(time.RFC3339)
 }
 
-// taskClockColumns are the running clock's columns a task is read with, in
-// taskClock's order (NULL when it has none).
+// taskClockColumns are a clock's columns as a task, the lights and a
+// clock action read them, in taskClock's order (NULL when a task has none).
 const taskClockColumns = `c.step, c.unit, c.n, c.started_at, c.deadline, c.extended, c.extensions, c.paused_since,
 	c.paused_seconds, c.suspensions, c.rework`
 
@@ -446,13 +416,13 @@ func (s *taskClock) dest() []any {
 		&s.paused, &s.suspensions, &s.rework}
 }
 
-// attachClock gives t the view of its running clock, read by rd.
-func attachClock(rd clockReader, t *maint.Task, s *taskClock) {
+// clock is the scanned clock, ok false when the row had none (a LEFT JOIN
+// that found none).
+func (s *taskClock) clock() (c timelimit.Clock, ok bool) {
 	if !s.step.Valid {
-		t.Clock, t.Overdue = nil, false
-		return
+		return c, false
 	}
-	c := timelimit.Clock{TaskID: t.ID, Step: timelimit.Step(s.step.String), Rule: timelimit.Rule{Unit: s.unit.String, N: s.n.Float64},
+	c = timelimit.Clock{Step: timelimit.Step(s.step.String), Rule: timelimit.Rule{Unit: s.unit.String, N: s.n.Float64},
 		StartedAt: s.started.Time, Extended: s.extended.Float64, Extensions: int(s.extensions.Int32),
 		Paused: time.Duration(s.paused.Int64) * time.Second, Suspensions: int(s.suspensions.Int32), Rework: s.rework.Bool}
 	if s.deadline.Valid {
@@ -461,6 +431,17 @@ func attachClock(rd clockReader, t *maint.Task, s *taskClock) {
 	if s.pausedSince.Valid {
 		c.PausedSince = &s.pausedSince.Time
 	}
+	return c, true
+}
+
+// attachClock gives t the view of its running clock, read by rd.
+func attachClock(rd clockReader, t *maint.Task, s *taskClock) {
+	c, ok := s.clock()
+	if !ok {
+		t.Clock, t.Overdue = nil, false
+		return
+	}
+	c.TaskID = t.ID
 	t.Clock = clockView(rd.cal, rd.warn, c, rd.now)
 	t.Overdue = t.Clock.Late()
 }

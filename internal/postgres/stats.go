@@ -255,13 +255,13 @@ func (db *DB) lights(ctx context.Context, tx pgx.Tx, now time.Time) (map[string]
 		out[string(l)] = 0
 	}
 	cal := db.calendarIn(ctx, tx)
-	rows, err := tx.Query(ctx, "SELECT "+clockColumns+" FROM task_clocks c WHERE c.ended_at IS NULL")
+	rows, err := tx.Query(ctx, "SELECT "+taskClockColumns+" FROM task_clocks c WHERE c.ended_at IS NULL")
 	if err != nil {
 		return nil, translate(err, "stats: lights")
 	}
 	defer rows.Close()
-	var s clockScan
-	dest := clockDest(&s)
+	var s taskClock
+	dest := s.dest()
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, translate(err, "stats: lights")
