@@ -3,7 +3,7 @@
 // colours and counts, sub-district, completion dates, search, reference
 // layers and the basemap. It edits the shared state and calls onChange.
 import { t, name, num, day } from './i18n.js';
-import { PROGRAMME_KINDS, statusColor, swatch } from './symbols.js';
+import { PROGRAMME_KINDS, statusColor, swatch, NO_CASE } from './symbols.js';
 import { PROVIDERS, providerName } from './basemap.js';
 import { el } from './dom.js';
 
@@ -121,6 +121,10 @@ export class FilterPanel {
       stBox.append(el('div', { class: 'row' }, box,
         el('label', { for: id }, swatch('status', statusColor(st.code)), el('span', { class: 'lbl', text: name(st) }), count)));
     }
+    // On an "as of" date some assets had no case yet: drawn grey, said here.
+    stBox.append(el('div', { class: 'row no-case', 'data-testid': 'status-none-row', hidden: true },
+      el('span', { class: 'lbl' }, swatch('status', NO_CASE.color), el('span', { text: t('filters.noCase') }),
+        el('span', { class: 'count', 'data-testid': 'status-count-none' }))));
     root.append(stBox);
 
     // Open work by its time limit (按期 / 超期)
@@ -206,6 +210,12 @@ export class FilterPanel {
     for (const st of this.meta.statuses) {
       const c = q(`[data-testid="status-count-${st.code}"]`);
       if (c) c.textContent = num(this.statusCounts[st.code] ?? 0);
+    }
+    const none = this.statusCounts.none ?? 0;
+    const noneRow = q('[data-testid="status-none-row"]');
+    if (noneRow) {
+      noneRow.hidden = !none;
+      q('[data-testid="status-count-none"]').textContent = num(none);
     }
     const b = q('[data-testid="count-parking_space"]');
     if (b) b.textContent = this.bays ? num(this.bays) : '';
