@@ -46,7 +46,7 @@ export class FilterPanel {
     this.onChange = onChange;
     this.onContext = onContext;
     this.onBasemap = onBasemap;
-    this.context = { boundary: true, zones: true, bays: true };
+    this.context = { boundary: true, zones: true, bays: true, reports: true };
     this.counts = {};
     this.statusCounts = {};
     this.render();
@@ -166,12 +166,15 @@ export class FilterPanel {
 
     // Reference layers
     const ctx = el('fieldset', { class: 'legend' }, el('legend', { text: t('filters.context') }));
-    for (const [key, label] of [['boundary', 'filters.boundary'], ['zones', 'filters.zones'], ['bays', 'filters.bays']]) {
+    for (const [key, label] of [['boundary', 'filters.boundary'], ['zones', 'filters.zones'], ['bays', 'filters.bays'], ['reports', 'filters.reports']]) {
       const id = `f-ctx-${key}`;
       const box = el('input', { type: 'checkbox', id, 'data-testid': `context-${key}`, checked: this.context[key] });
       box.addEventListener('change', () => { this.context[key] = box.checked; this.onContext(key, box.checked); });
-      const sym = key === 'bays' ? swatch('parking_space', '#5c677d') : swatch(key === 'boundary' ? 'capital_project' : 'parking_lot', key === 'boundary' ? '#212529' : '#6c757d');
-      const extra = key === 'bays' ? el('span', { class: 'count', 'data-testid': 'count-parking_space' }) : null;
+      const sym = key === 'bays' ? swatch('parking_space', '#5c677d')
+        : key === 'reports' ? el('span', { class: 'pin-swatch', 'aria-hidden': 'true' })
+          : swatch(key === 'boundary' ? 'capital_project' : 'parking_lot', key === 'boundary' ? '#212529' : '#6c757d');
+      const extra = key === 'bays' ? el('span', { class: 'count', 'data-testid': 'count-parking_space' })
+        : key === 'reports' ? el('span', { class: 'count', 'data-testid': 'count-reports' }) : null;
       ctx.append(el('div', { class: 'row' }, box, el('label', { for: id }, sym, el('span', { class: 'lbl', text: t(label) }), extra)));
     }
     root.append(ctx);
@@ -190,6 +193,12 @@ export class FilterPanel {
     this.counts = counts;
     this.statusCounts = statusCounts;
     if (bays !== undefined) this.bays = bays;
+    this.showCounts();
+  }
+
+  /** setReports shows how many residents' open reports are on the map. */
+  setReports(n) {
+    this.reports = n;
     this.showCounts();
   }
 
@@ -219,6 +228,8 @@ export class FilterPanel {
     }
     const b = q('[data-testid="count-parking_space"]');
     if (b) b.textContent = this.bays ? num(this.bays) : '';
+    const r = q('[data-testid="count-reports"]');
+    if (r) r.textContent = this.reports === undefined ? '' : num(this.reports);
     if (this.shownEl) {
       this.shownEl.textContent = t('filters.showing', { n: num(total) });
       this.shownEl.dataset.count = String(total);
