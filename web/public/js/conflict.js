@@ -3,7 +3,7 @@
 // yours is laid on top where it touches other fields, and where both touched
 // the same field the person chooses, field by field, before anything is
 // saved. Nothing is lost silently, and nobody has to retype their edit.
-import { t, dateTime } from './i18n.js';
+import { t, dateTime, actorName } from './i18n.js';
 import { el, problemText } from './dom.js';
 import { changesText } from './clock.js';
 
@@ -128,5 +128,5 @@ function pick(o, path) {
 export function eventText(e, statusName, ctx = {}) {
   const step = e.to ? (e.from ? `${statusName(e.from)} → ${statusName(e.to)}` : `→ ${statusName(e.to)}`) : t('conflict.edited');
   const changes = changesText(e.changes, { statusName, ...ctx }).join(', ');
-  return [dateTime(e.at), e.actor, step, changes, e.note].filter(Boolean).join(' · ');
+  return [dateTime(e.at), actorName(e.actor), step, changes, e.note].filter(Boolean).join(' · ');
 }

@@ -4,7 +4,7 @@
 // Every write carries If-Match with the version read; a 412 shows what the
 // other person changed and a way to reload.
 import { getJSON, send, ApiError } from './api.js';
-import { t, name, num, dateTime, shortDateTime } from './i18n.js';
+import { t, name, num, dateTime, shortDateTime, actorName } from './i18n.js';
 import { el, field, option, showFieldErrors, clearFieldErrors, problemText, say } from './dom.js';
 import { conflictBox, mergeRows, eventText } from './conflict.js';
 import { pair, strip } from './gallery.js';
@@ -229,7 +229,7 @@ export class TaskPanel {
       const step = e.to ? (e.from ? `${this.statusName(e.from)} → ${this.statusName(e.to)}` : `→ ${this.statusName(e.to)}`) : '';
       const changes = changesText(e.changes, ctx);
       ol.append(el('li', { 'data-testid': 'history-event' },
-        el('time', { datetime: e.at, text: dateTime(e.at) }), el('span', { text: e.actor }),
+        el('time', { datetime: e.at, text: dateTime(e.at) }), el('span', { text: actorName(e.actor) }),
         step || !changes.length ? el('span', { class: 'step', text: step || t('conflict.edited') }) : null,
         changes.length ? el('span', { class: 'changes', 'data-testid': 'history-changes', text: changes.join(' · ') }) : null,
         e.note ? el('span', { class: 'note', text: e.note }) : null));
