@@ -98,11 +98,11 @@ func (s *Server) createReport() http.Handler {
 func reportOf(u *upload) (maint.Service, maint.NewRequest, error) {
 	svc, ok := maint.LookupService(u.fields["service_code"])
 	if !ok {
-		return svc, maint.NewRequest{}, maint.Invalid("service_code", "say what is wrong: service_code is one of the services at /open311/v2/services.json")
+		return svc, maint.NewRequest{}, maint.InvalidAs("service_code", "service_required", nil, "say what is wrong: service_code is one of the services at /open311/v2/services.json")
 	}
 	lon, _, _, _, err := u.position()
 	if err == nil && lon == nil {
-		err = maint.Invalid("lat", "say where: lat and lon (pick the place on the map or use the device's location)")
+		err = maint.InvalidAs("lat", "location_required", nil, "say where: lat and lon (pick the place on the map or use the device's location)")
 	}
 	if err == nil {
 		err = httpx.CheckText("description", u.fields["description"], false, 4000)

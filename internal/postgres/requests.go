@@ -108,7 +108,7 @@ func (db *DB) createRequest(ctx context.Context, tx pgx.Tx, v maint.Viewer, svc 
 			return 0, "", translate(err, "create request")
 		}
 		if inside != nil && !*inside {
-			return 0, "", maint.Invalid("lat", "the location %.5f, %.5f is outside the district this service covers", in.Lat, in.Lon)
+			return 0, "", maint.InvalidAs("lat", "location_outside", nil, "the location %.5f, %.5f is outside the district this service covers", in.Lat, in.Lon)
 		}
 	}
 	var asset *int64

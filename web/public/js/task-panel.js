@@ -4,7 +4,7 @@
 // Every write carries If-Match with the version read; a 412 shows what the
 // other person changed and a way to reload.
 import { getJSON, send, ApiError } from './api.js';
-import { t, name, num, dateTime, shortDateTime, actorName } from './i18n.js';
+import { t, has, name, num, dateTime, shortDateTime, actorName } from './i18n.js';
 import { el, field, option, showFieldErrors, clearFieldErrors, problemText, say } from './dom.js';
 import { conflictBox, mergeRows, eventText } from './conflict.js';
 import { pair, strip } from './gallery.js';
@@ -554,12 +554,7 @@ export function clockProblem(err) {
   if (!(err instanceof ApiError) || err.status === 0 || err.status === 401 || err.status === 429) return problemText(err);
   const reason = err.problem?.reason || '';
   const id = err.requestId ? ` (${t('app.requestId', { id: err.requestId })})` : '';
-  const byReason = {
-    own_request: 'clockerr.notYours', not_a_decider: 'clockerr.forbidden', pending_request: 'clockerr.pending',
-    already_suspended: 'clockerr.suspended', not_suspended: 'clockerr.notSuspended', already_decided: 'clockerr.decided',
-    no_limit: 'clockerr.untimed', not_timed: 'clockerr.untimed',
-  };
-  if (byReason[reason]) return t(byReason[reason]);
+  if (reason && has(`err.${reason}`)) return t(`err.${reason}`);
   if (err.status === 403) return t('clockerr.forbidden');
   if (err.status === 404) return t('clockerr.request');
   return t('clockerr.other', { status: err.status }) + id;
