@@ -277,7 +277,7 @@ func (s *Server) patchPhoto() http.Handler {
 		case in.Visible == nil:
 			return maint.Invalid("visible", "say visible: true or false")
 		case !*in.Visible && strings.TrimSpace(in.Reason) == "":
-			return maint.Invalid("reason", "say why the photo is hidden")
+			return maint.InvalidAs("reason", "hide_needs_reason", nil, "say why the photo is hidden")
 		}
 		p, err := s.store.SetPhotoVisible(r.Context(), v, s.clientIP(r), id, *in.Visible, strings.TrimSpace(in.Reason))
 		if err != nil {
