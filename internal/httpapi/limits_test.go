@@ -8,7 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strings"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -32,7 +32,7 @@ func TestLimitsHoldAcrossCopies(t *testing.T) {
 	copies := []string{e.srv.URL, copy2.URL}
 
 	post := func(base string, i int) *http.Response {
-		form := url.Values{"service_code": {"pothole"}, "lat": {"43.88165"}, "long": {"125.2500"}, "description": {"坑 " + strings.Repeat("·", i)}}
+		form := url.Values{"service_code": {"pothole"}, "lat": {"43.88165"}, "long": {"125.2500"}, "description": {"坑洞编号" + strconv.Itoa(i)}}
 		res, err := http.PostForm(base+"/open311/v2/requests.json", form)
 		if err != nil {
 			t.Fatal(err)
@@ -67,7 +67,7 @@ func TestLimitsHoldAcrossCopies(t *testing.T) {
 			t.Errorf("%s after the burst: %d", base, res.StatusCode)
 		}
 	}
-	if n := e.count(`SELECT count(*) FROM tasks WHERE description LIKE '坑 %'`); n != burst {
+	if n := e.count(`SELECT count(*) FROM tasks WHERE description LIKE '坑洞编号%'`); n != burst {
 		t.Errorf("%d reports stored, want %d", n, burst)
 	}
 

@@ -180,10 +180,10 @@ func (s *Server) newPhoto(ctx context.Context, u *upload, stage maint.Stage) (*m
 	// so a crash in between leaves at most files without a row (gc removes
 	// them), never a row without files.
 	if ok, err := s.blobs.Exists(ctx, np.OriginalKey); err != nil {
-		return nil, err
+		return nil, storeUnreachable("look up the original", err)
 	} else if !ok {
 		if err := s.blobs.Put(ctx, np.OriginalKey, res.Original(), res.MediaType); err != nil {
-			return nil, fmt.Errorf("store original: %w", err)
+			return nil, storeUnreachable("store the original", err)
 		}
 	}
 	for _, v := range []struct {
@@ -191,8 +191,20 @@ func (s *Server) newPhoto(ctx context.Context, u *upload, stage maint.Stage) (*m
 		b   []byte
 	}{{np.DisplayKey, res.Display.Data}, {np.ThumbKey, res.Thumb.Data}} {
 		if err := s.blobs.Put(ctx, v.key, strings.NewReader(string(v.b)), "image/jpeg"); err != nil {
-			return nil, fmt.Errorf("store copy: %w", err)
+			return nil, storeUnreachable("store a copy", err)
 		}
 	}
 	return np, nil
+}
+
+// storeUnreachable is a photo store that did not answer (an S3 server down
+// or unreachable): a 503 to send again — with the same Idempotency-Key —
+// and nothing written, since the row comes only after the files.
+func storeUnreachable(what string, err error) error {
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	e := maint.Errorf(maint.CodeUnavailable, "the photo store cannot be reached; nothing was saved: send the photo again in a moment")
+	e.RetryAfter = 10
+	return fmt.Errorf("%s: %w (%v)", what, e, err)
 }
