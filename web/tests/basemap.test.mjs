@@ -143,3 +143,31 @@ test('with the basemap unreachable every layer still shows on a plain background
   assert.equal(await notice.count(), 0);
   await page.context().close();
 });
+
+test('without a basemap the map reads alone: road names from our data, and a search moves the map to its match', async () => {
+  const page = await open({ tile_origin: `${tiles.origin}/down`, lat: '43.8800', lon: '125.2550', z: '15' });
+  await page.locator('.map.map--plain').waitFor();
+  const label = page.locator('.road-label', { hasText: '景阳大路' });
+  await label.waitFor();
+  assert.ok(await label.isVisible(), 'the road name is drawn');
+  assert.ok(await page.locator('.road-label').count() >= 5, 'each road named once');
+  assert.equal(await page.locator('.road-label', { hasText: '景阳大路' }).count(), 1);
+  // Searching 迎宾路 brings the map to it.
+  const { features } = await getJSON(server.url, '/api/v1/assets?kind=sewer_separation&q=' + encodeURIComponent('迎宾路') + '&limit=10');
+  assert.ok(features.length > 0, 'the demo has 迎宾路');
+  await page.fill('[data-testid="search"]', '迎宾路');
+  await page.press('[data-testid="search"]', 'Enter');
+  await page.waitForFunction(() => document.querySelector('[data-testid="map"]').dataset.searched === '迎宾路');
+  await page.waitForFunction(() => Number(new URL(location.href).searchParams.get('z')) >= 13);
+  const url = new URL(page.url());
+  const [lon, lat] = [Number(url.searchParams.get('lon')), Number(url.searchParams.get('lat'))];
+  const xs = features.flatMap((f) => JSON.stringify(f.geometry.coordinates).match(/-?\d+\.\d+/g).map(Number));
+  const lons = xs.filter((_, i) => i % 2 === 0);
+  const lats = xs.filter((_, i) => i % 2 === 1);
+  assert.ok(lon >= Math.min(...lons) - 0.01 && lon <= Math.max(...lons) + 0.01 && lat >= Math.min(...lats) - 0.01 && lat <= Math.max(...lats) + 0.01,
+    `the map moved to 迎宾路 (${lon}, ${lat})`);
+  // In English the roads are named in English.
+  await page.click('[data-testid="lang-en"]');
+  await page.locator('.road-label', { hasText: 'Avenue' }).first().waitFor({ state: 'attached' });
+  await page.context().close();
+});

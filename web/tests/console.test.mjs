@@ -386,3 +386,21 @@ test('axe-core finds no serious or critical violation on /manage', async () => {
   await axeCheck(page, 'administration', assert);
   await page.context().close();
 });
+
+test('the console\'s map reads without a basemap: the roads and their names from our data', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/manage?tile_origin=${encodeURIComponent(tiles.origin + '/down')}`);
+  await signIn(page, 'engineer@demo');
+  await page.waitForFunction(() => document.querySelector('#map')?.dataset.labels === 'ready');
+  await page.locator('.map--plain').waitFor();
+  assert.ok(await page.locator('path.base-road').count() >= 100, 'the road network');
+  for (let i = 0; i < 3; i++) {
+    const z0 = await page.evaluate(() => document.querySelectorAll('.road-label').length);
+    if (z0) break;
+    await page.click('.leaflet-control-zoom-in');
+    await page.waitForTimeout(400); // the zoom animation, then the labels' check of it
+  }
+  await page.locator('.road-label').first().waitFor();
+  assert.ok(await page.locator('.road-label').count() >= 5);
+  await page.context().close();
+});

@@ -9,6 +9,7 @@ import { el, option, problemText } from './dom.js';
 import { whoami, loginForm, logout, setupLanguage, can } from './session.js';
 import { readState } from './state.js';
 import { createMap } from './map.js';
+import { LabelLayer } from './labels.js';
 import { Projection } from './projection.js';
 import { Basemap, PROVIDERS, providerName } from './basemap.js';
 import { Notices } from './notice.js';
@@ -294,6 +295,19 @@ async function start(me) {
       style: { color: '#212529', weight: 2, fill: false, dashArray: '6 4' },
     }).addTo(app.map);
   }).catch(() => {});
+  // Without a basemap the map still reads: the district's roads in grey with
+  // their names, and the names of car parks and works sites.
+  app.labels = new LabelLayer(app.map, app.proj);
+  Promise.all(['road_repair', 'parking_lot', 'capital_project'].map((kind) => getJSON(`/api/v1/assets?kind=${kind}&limit=1000`)))
+    .then(([roads, lots, works]) => {
+      L.geoJSON(roads, {
+        coordsToLatLng: (c) => app.proj.toLatLng(c), interactive: false, pmIgnore: true,
+        style: { className: 'base-road', color: '#adb5bd', weight: 6 },
+      }).addTo(app.map);
+      app.labels.setRoads(roads.features);
+      app.labels.setPlaces([...lots.features, ...works.features]);
+      $('#map').dataset.labels = 'ready';
+    }).catch(() => {});
 
   app.meta.canEdit = can(me, 'edit_task');
   if (can(me, 'list_crews')) {

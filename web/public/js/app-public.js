@@ -17,7 +17,10 @@ import { ReportCard } from './report.js';
 import { Notices } from './notice.js';
 import { ProblemPanel } from './problem.js';
 import { ReportPins } from './report-pins.js';
+import { LabelLayer } from './labels.js';
 import { centreOf } from './geo.js';
+
+/* global L */
 
 const $ = (sel) => document.querySelector(sel);
 // A programme with more assets than this (a city's manholes) is drawn tile
@@ -170,8 +173,22 @@ function refilter() {
     }
   }
   app.filters.setCounts(counts, statusCounts);
-  app.list.setFeatures(shownFeatures(keep, kinds));
+  const shown = shownFeatures(keep, kinds);
+  app.list.setFeatures(shown);
+  zoomToSearch(shown);
   saveState();
+}
+
+/** zoomToSearch moves the map to what a new search found (迎宾路: the road's sections). */
+function zoomToSearch(shown) {
+  const q = state.q || '';
+  if (q === app.lastQ) return;
+  app.lastQ = q;
+  if (!q || !shown.length || shown.length > 500) return;
+  const b = L.latLngBounds([]);
+  for (const f of shown) b.extend(L.geoJSON(f, { coordsToLatLng: (c) => app.proj.toLatLng(c) }).getBounds());
+  if (b.isValid()) app.map.fitBounds(b, { maxZoom: 17, padding: [24, 24] });
+  $('#map').dataset.searched = q;
 }
 
 /** relist shows in the list what the tiles in view brought, a moment after they stop coming. */
@@ -215,6 +232,9 @@ async function loadAssets(fetching) {
   performance.mark('inframap:filtered');
   if (app.report.stats) app.report.render(); // it names the capital project from its feature
   if (state.id) app.layers.select(app.layers.find(state.id), { pan: false });
+  // Names on the map from our own data (drawn in plain mode, without a basemap).
+  app.labels.setRoads(app.layers.features.road_repair || []);
+  app.labels.setPlaces([...(app.layers.features.parking_lot || []), ...(app.layers.features.capital_project || [])]);
   map.dataset.loading = 'false';
   map.dataset.asOf = asOf || 'now';
   return true;
@@ -261,6 +281,7 @@ function setBasemap(provider) {
     app.layers.rebuild(app.proj);
     app.bays.reset({ proj: app.proj });
     app.pins.setProjection(app.proj);
+    app.labels.setProjection(app.proj);
     refilter();
     if (state.id) app.layers.select(app.layers.find(state.id), { pan: false });
   }
@@ -308,6 +329,7 @@ async function main() {
   });
   const onSelect = (f) => openDetails(f.id, $('#map'));
   app.layers = new ProgrammeLayers(app.map, { proj: app.proj, onSelect, statusName, onTiles: relist, onError: showError });
+  app.labels = new LabelLayer(app.map, app.proj);
 
   const [meta, areas] = await Promise.all([early.meta, early.areas]);
   app.meta = meta;

@@ -11,7 +11,7 @@ import { el } from './dom.js';
 
 const CANVAS_OVER = 500; // shapes of one programme past which they are drawn on a canvas
 
-const PANES = { areas: 350, baseRoads: 360, polygons: 400, bays: 410, lines: 420, selection: 450 };
+const PANES = { areas: 350, baseRoads: 360, polygons: 400, bays: 410, lines: 420, selection: 450, labels: 460 };
 
 export function createPanes(map) {
   for (const [p, z] of Object.entries(PANES)) {
@@ -19,6 +19,7 @@ export function createPanes(map) {
   }
   // Zone labels should never catch clicks meant for the features.
   map.getPane('areas').classList.add('pane-passive');
+  map.getPane('labels').classList.add('pane-passive');
 }
 
 function paneOf(kind, props) {
