@@ -65,10 +65,11 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		log.Warn("import: GDAL is not installed; install the Debian package gdal-bin to import shapefiles, geodatabases, GeoPackages, KML, DXF and GML")
 	}
 	go db.ListenChanges(ctx, func(err error) { log.Warn("cache: change feed", "err", err) })
-	metrics := httpapi.NewMetrics(append(poolCollectors(db), cacheCollectors(respCache)...)...)
+	go db.WatchReplicas(ctx, 250*time.Millisecond)
+	metrics := httpapi.NewMetrics(append(append(poolCollectors(db), cacheCollectors(respCache)...), replicaCollectors(db)...)...)
 	srv := httpapi.NewServer(httpapi.Config{TrustedProxies: cfg.proxies, PublicURL: cfg.publicURL, BcryptCost: cfg.bcryptCost,
 		StaffUploadsPerMinute: cfg.uploadsPerMinute,
-		Metrics:               metrics, Blobs: blobs, Cache: respCache}, db, web.FS(), log)
+		Metrics:               metrics, Blobs: blobs, Cache: respCache, Replicas: db}, db, web.FS(), log)
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
