@@ -470,6 +470,12 @@ func StartStandby(ctx context.Context, primary *Cluster, opts Options) (*Cluster
 		return nil, err
 	}
 	c := &Cluster{opts: opts, bin: primary.bin, log: opts.Log, cred: primary.cred}
+	if c.cred != nil && !traversable(dir, c.cred) {
+		sum := sha256.Sum256([]byte(dir))
+		alt := filepath.Join("/var/lib/inframap", hex.EncodeToString(sum[:6]))
+		fmt.Fprintf(c.log, "devdb: %s is not reachable by the postgres user; keeping the standby in %s\n", dir, alt)
+		dir = alt
+	}
 	c.pgdata = filepath.Join(dir, "pgdata")
 	c.logPath = filepath.Join(dir, "postgres.log")
 	if err := c.prepareDirs(dir); err != nil {
