@@ -16,6 +16,7 @@ import (
 	"inframap/internal/cache"
 	"inframap/internal/exchange"
 	"inframap/internal/httpapi"
+	"inframap/internal/maint"
 	"inframap/internal/postgres"
 	"inframap/internal/seed"
 	"inframap/web"
@@ -156,7 +157,13 @@ func loadDemo(ctx context.Context, db *postgres.DB, progress io.Writer) error {
 		fmt.Fprintf(progress, "demo: the database already holds %d assets; nothing to load\n", n)
 		return nil
 	}
-	return loadDistrict(ctx, db, progress)
+	err = loadDistrict(ctx, db, progress)
+	if maint.ErrorCode(err) == maint.CodeConflict {
+		// Another copy started at the same moment loaded it first.
+		fmt.Fprintln(progress, "demo: another server loaded the district meanwhile; nothing to load")
+		return nil
+	}
+	return err
 }
 
 // loadDistrict generates and loads the district dataset.
