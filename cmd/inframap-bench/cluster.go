@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -351,12 +353,20 @@ func clusterRun(ctx context.Context, o options, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	kinds := []string{"read", "tile", "transition", "report"}
+	itok, err := token(base, "inspector@demo")
+	if err != nil {
+		return err
+	}
+	photo, err := os.ReadFile("internal/photo/testdata/gps-ne.jpg")
+	if err != nil {
+		return err
+	}
+	kinds := []string{"read", "tile", "transition", "upload", "report"}
 	tallies := map[string]*tally{}
 	for _, k := range kinds {
 		tallies[k] = &tally{}
 	}
-	ack := &acked{tasks: map[int64]int{}}
+	ack := &acked{tasks: map[int64]int{}, photos: map[int64]string{}}
 	var (
 		mu       sync.Mutex
 		lastDead time.Time // the last answer the killed copy gave, or a 502 for it
@@ -456,6 +466,41 @@ func clusterRun(ctx context.Context, o options, out io.Writer) error {
 			ack.event(t.ID)
 		}
 	})
+	// An inspector: photos of distinct bytes to the tasks, each with a key.
+	spawn(1, func(r *rand.Rand) {
+		ack.mu.Lock()
+		var task int64
+		for id := range ack.tasks {
+			task = id
+			break
+		}
+		ack.mu.Unlock()
+		if task == 0 {
+			time.Sleep(100 * time.Millisecond)
+			return
+		}
+		b := append(append([]byte{}, photo...), []byte(fmt.Sprintf("cluster %d", r.Uint64()))...)
+		t := time.Now()
+		id, sha, err := uploadPhoto(base, fmt.Sprintf("/api/v1/tasks/%d/photos", task), itok, b, fmt.Sprintf("cluster-%d", r.Uint64()))
+		var se *statusError
+		switch {
+		case err == nil:
+			tallies["upload"].add(201, time.Since(t))
+			ack.mu.Lock()
+			ack.photos[id] = sha
+			ack.mu.Unlock()
+		case errors.As(err, &se):
+			tallies["upload"].add(se.code, time.Since(t))
+			if se.code >= 500 {
+				mu.Lock()
+				errs = append(errs, fmt.Sprintf("photo upload → %d: %.200s", se.code, se.body))
+				mu.Unlock()
+			}
+		case runCtx.Err() == nil:
+			tallies["upload"].add(0, 0)
+		}
+		time.Sleep(500 * time.Millisecond)
+	})
 	// Residents, all from one address: Open311 posts without a key.
 	spawn(2, func(r *rand.Rand) {
 		form := url.Values{"service_code": {"pothole"}, "description": {"集群测试：路面坑洞"},
@@ -529,6 +574,24 @@ func clusterRun(ctx context.Context, o options, out io.Writer) error {
 			lostRequests++
 		}
 	}
+	// Every acknowledged photo reads back whole through the balancer, from
+	// the store every copy shares.
+	lostPhotos := 0
+	for id, sha := range ack.photos {
+		req, _ := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("%s/api/v1/photos/%d/original", base, id), nil)
+		req.Header.Set("Authorization", "Bearer "+etok) // originals are for engineers
+		res, err := client.Do(req)
+		if err != nil {
+			lostPhotos++
+			continue
+		}
+		h := sha256.New()
+		io.Copy(h, res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || hex.EncodeToString(h.Sum(nil)) != sha {
+			lostPhotos++
+		}
+	}
 	elapsed := o.duration
 	// The resident limit: a burst of 5, then one every 2 minutes, per
 	// address, whatever copy a post reached.
@@ -544,7 +607,7 @@ func clusterRun(ctx context.Context, o options, out io.Writer) error {
 	fmt.Fprintf(&b, "| one copy, reads on the replica (median of 3) | %.0f | | |\n\n", medReplica)
 	cost := (medPrimary/medReplica - 1) * 100
 	fmt.Fprintf(&b, "The replica path costs %.1f %% over the primary path (time per request).\n\n", cost)
-	fmt.Fprintf(&b, "%s of mixed traffic through HAProxy: 6 readers (viewports, report card, OGC items, tiles), 3 engineers (tasks through 立案 and 派遣), 2 residents posting Open311 reports from one address. copy 2 killed at %s; the replica killed at %s.\n\n",
+	fmt.Fprintf(&b, "%s of mixed traffic through HAProxy: 6 readers (viewports, report card, OGC items, tiles), 3 engineers (tasks through 立案 and 派遣), an inspector uploading photos, 2 residents posting Open311 reports from one address. copy 2 killed at %s; the replica killed at %s.\n\n",
 		o.duration, (o.duration / 3).Round(time.Second), replicaKilledAt.Round(time.Second))
 	b.WriteString("| traffic | answers | p50 | p99 | by status | connection errors |\n|---|---|---|---|---|---|\n")
 	fivehundreds, fiveohx := 0, 0
@@ -575,8 +638,8 @@ func clusterRun(ctx context.Context, o options, out io.Writer) error {
 	mu.Unlock()
 	fmt.Fprintf(&b, "\nWhen copy 2 died: HAProxy marked it DOWN after %.2f s; the last answer from or for it came %.2f s after the kill; %d answers were 5xx other than 500 (requests in flight on the dead copy).\n\n",
 		markedDown.Seconds(), lastDeadAfter.Seconds(), fiveohx)
-	fmt.Fprintf(&b, "Writes acknowledged: %d tasks (%d events), %d resident reports (limit %d from one address across the copies). Missing afterwards: %d tasks, %d events, %d reports.\n",
-		len(ack.tasks), sumValues(ack.tasks), len(ack.requests), residentLimit, lostTasks, lostEvents, lostRequests)
+	fmt.Fprintf(&b, "Writes acknowledged: %d tasks (%d events), %d photos, %d resident reports (limit %d from one address across the copies). Missing afterwards: %d tasks, %d events, %d photos, %d reports.\n",
+		len(ack.tasks), sumValues(ack.tasks), len(ack.photos), len(ack.requests), residentLimit, lostTasks, lostEvents, lostPhotos, lostRequests)
 	fmt.Fprint(out, b.String())
 	for _, l := range errList {
 		fmt.Fprintln(out, "  5xx:", l)
@@ -589,7 +652,7 @@ func clusterRun(ctx context.Context, o options, out io.Writer) error {
 	if fivehundreds > 0 {
 		fails = append(fails, fmt.Sprintf("%d answers were 500", fivehundreds))
 	}
-	if lostTasks+lostEvents+lostRequests > 0 {
+	if lostTasks+lostEvents+lostRequests+lostPhotos > 0 {
 		fails = append(fails, "acknowledged writes are missing")
 	}
 	if markedDown == 0 || markedDown > 2*time.Second {
@@ -601,7 +664,7 @@ func clusterRun(ctx context.Context, o options, out io.Writer) error {
 	if len(ack.requests) > residentLimit {
 		fails = append(fails, fmt.Sprintf("%d resident reports were accepted from one address; the limit is %d in total", len(ack.requests), residentLimit))
 	}
-	if len(ack.tasks) == 0 || len(ack.requests) == 0 {
+	if len(ack.tasks) == 0 || len(ack.requests) == 0 || len(ack.photos) == 0 {
 		fails = append(fails, "some kind of write never succeeded")
 	}
 	if len(fails) > 0 {
