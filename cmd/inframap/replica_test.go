@@ -33,14 +33,15 @@ func TestReadReplica(t *testing.T) {
 	}
 	t.Cleanup(func() { standby.Stop() })
 
-	base, stop := serve(t, map[string]string{
+	var logBuf lockedBuffer
+	base, stop := serveLog(t, map[string]string{
 		"DATABASE_URL":             primary.URL(devdb.DBName),
 		"DATABASE_READ_URL":        standby.URL(devdb.DBName),
 		"INFRAMAP_REPLICA_MAX_LAG": "10m",
 		"INFRAMAP_DEMO_PASSWORD":   "replica test password",
 		"INFRAMAP_BCRYPT_COST":     "4",
 		"INFRAMAP_LOG_LEVEL":       "warn",
-	}, "-demo")
+	}, &logBuf, "-demo")
 	defer stop()
 
 	type readyz struct {
@@ -205,6 +206,8 @@ func TestReadReplica(t *testing.T) {
 		}
 	}
 	waitReplica("down", func(r, in bool, lag float64) bool { return !r && !in })
+	t.Logf("reads that failed on the stopped replica and were answered from the primary: %d",
+		strings.Count(logBuf.String(), "answered from the primary"))
 	res, err := http.Get(base + "/metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -236,3 +239,4 @@ func TestReadReplica(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
