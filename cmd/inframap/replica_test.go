@@ -239,4 +239,3 @@ func TestReadReplica(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
-
