@@ -373,7 +373,19 @@ func clusterRun(ctx context.Context, o options, out io.Writer) error {
 		killed   atomic.Bool
 		killedAt time.Time
 		errs     []string
+		// failures after the kill (5xx or a broken connection), and the
+		// last one's time since the kill.
+		failed     int
+		lastFailed time.Duration
 	)
+	failure := func() {
+		mu.Lock()
+		if !killedAt.IsZero() {
+			failed++
+			lastFailed = max(lastFailed, time.Since(killedAt))
+		}
+		mu.Unlock()
+	}
 	const victim = "copy2"
 	runCtx, cancel := context.WithTimeout(ctx, o.duration)
 	defer cancel()
@@ -401,6 +413,7 @@ func clusterRun(ctx context.Context, o options, out io.Writer) error {
 		if err != nil {
 			if runCtx.Err() == nil {
 				tallies[kind].add(0, 0)
+				failure()
 			}
 			return 0
 		}
@@ -413,6 +426,7 @@ func clusterRun(ctx context.Context, o options, out io.Writer) error {
 			mu.Unlock()
 		}
 		if res.StatusCode >= 500 {
+			failure()
 			mu.Lock()
 			errs = append(errs, fmt.Sprintf("%s %s → %d via %s at +%.2fs: %.200s", method, path, res.StatusCode,
 				res.Header.Get("X-Served-By"), time.Since(killedAt).Seconds(), raw))
@@ -492,12 +506,14 @@ func clusterRun(ctx context.Context, o options, out io.Writer) error {
 		case errors.As(err, &se):
 			tallies["upload"].add(se.code, time.Since(t))
 			if se.code >= 500 {
+				failure()
 				mu.Lock()
 				errs = append(errs, fmt.Sprintf("photo upload → %d: %.200s", se.code, se.body))
 				mu.Unlock()
 			}
 		case runCtx.Err() == nil:
 			tallies["upload"].add(0, 0)
+			failure()
 		}
 		time.Sleep(500 * time.Millisecond)
 	})
@@ -636,8 +652,12 @@ func clusterRun(ctx context.Context, o options, out io.Writer) error {
 	}
 	errList := append([]string(nil), errs...)
 	mu.Unlock()
-	fmt.Fprintf(&b, "\nWhen copy 2 died: HAProxy marked it DOWN after %.2f s; the last answer from or for it came %.2f s after the kill; %d answers were 5xx other than 500 (requests in flight on the dead copy).\n\n",
-		markedDown.Seconds(), lastDeadAfter.Seconds(), fiveohx)
+	lastFrom := "none came"
+	if lastDeadAfter > 0 {
+		lastFrom = fmt.Sprintf("the last came %.2f s after the kill", lastDeadAfter.Seconds())
+	}
+	fmt.Fprintf(&b, "\nWhen copy 2 died: HAProxy marked it DOWN after %.2f s; answers from it afterwards: %s. Requests that failed after the kill (in flight on the dead copy): %d (%d answers 5xx other than 500, the rest broken connections), the last %.2f s after the kill.\n\n",
+		markedDown.Seconds(), lastFrom, failed, fiveohx, lastFailed.Seconds())
 	fmt.Fprintf(&b, "Writes acknowledged: %d tasks (%d events), %d photos, %d resident reports (limit %d from one address across the copies). Missing afterwards: %d tasks, %d events, %d photos, %d reports.\n",
 		len(ack.tasks), sumValues(ack.tasks), len(ack.photos), len(ack.requests), residentLimit, lostTasks, lostEvents, lostPhotos, lostRequests)
 	fmt.Fprint(out, b.String())
