@@ -342,8 +342,12 @@ func clusterRun(ctx context.Context, o options, out io.Writer) error {
 	// a median of interleaved runs is what holds still.
 	readLoad(ctx, prim.base, 8, time.Second, 2_900_000)
 	for round := range 5 {
-		p := func() { onPrimary = append(onPrimary, readLoad(ctx, prim.base, 8, measure/2, uint64(3_000_000+round*100_000)).RPS) }
-		r := func() { onReplica = append(onReplica, readLoad(ctx, e.servers[0].base, 8, measure/2, uint64(4_000_000+round*100_000)).RPS) }
+		p := func() {
+			onPrimary = append(onPrimary, readLoad(ctx, prim.base, 8, measure/2, uint64(3_000_000+round*100_000)).RPS)
+		}
+		r := func() {
+			onReplica = append(onReplica, readLoad(ctx, e.servers[0].base, 8, measure/2, uint64(4_000_000+round*100_000)).RPS)
+		}
 		if round%2 == 0 {
 			p()
 			r()

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -52,7 +53,7 @@ func TestReadReplica(t *testing.T) {
 			LagSeconds float64 `json:"lag_seconds"`
 		} `json:"databases"`
 	}
-	waitReplica := func(what string, ok func(reachable, inRotation bool, lag float64) bool) {
+	waitReplicaOn := func(base, what string, ok func(reachable, inRotation bool, lag float64) bool) {
 		t.Helper()
 		deadline := time.Now().Add(60 * time.Second)
 		for {
@@ -71,6 +72,10 @@ func TestReadReplica(t *testing.T) {
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
+	}
+	waitReplica := func(what string, ok func(reachable, inRotation bool, lag float64) bool) {
+		t.Helper()
+		waitReplicaOn(base, what, ok)
 	}
 	// The replica has replayed the demo district.
 	waitReplica("caught up", func(r, in bool, lag float64) bool { return r && in && lag == 0 })
@@ -126,6 +131,17 @@ func TestReadReplica(t *testing.T) {
 	id := page.Features[0].ID
 	item := fmt.Sprintf("/ogc/collections/manhole/items/%d?f=json", id)
 
+	// A second copy allows the replica a lag of one second only.
+	strict, stopStrictOnce := serve(t, map[string]string{
+		"DATABASE_URL":             primary.URL(devdb.DBName),
+		"DATABASE_READ_URL":        standby.URL(devdb.DBName),
+		"INFRAMAP_REPLICA_MAX_LAG": "1s",
+		"INFRAMAP_LOG_LEVEL":       "warn",
+	})
+	stopStrict := sync.OnceValue(stopStrictOnce)
+	defer stopStrict()
+	waitReplicaOn(strict, "in rotation on the strict copy", func(r, in bool, lag float64) bool { return r && in })
+
 	// Pause the replica's replay.
 	sconn, err := pgx.Connect(ctx, standby.URL("postgres"))
 	if err != nil {
@@ -170,6 +186,15 @@ func TestReadReplica(t *testing.T) {
 	if r.source != "" && r.source != "primary" {
 		t.Errorf("the writer's read came from %q, which has not replayed the write", r.source)
 	}
+	// On the strict copy the paused replica leaves the rotation once it
+	// lags more than a second, and the primary serves the reads.
+	waitReplicaOn(strict, "out of rotation for its lag on the strict copy", func(r, in bool, lag float64) bool { return r && !in && lag > 1 })
+	if res, err := http.Get(strict + item); err != nil || res.StatusCode != 200 || res.Header.Get("Inframap-Read-Source") != "" {
+		t.Errorf("a read on the strict copy with the replica out of rotation: %v %v, source %q", err, res.Status, res.Header.Get("Inframap-Read-Source"))
+	} else {
+		res.Body.Close()
+	}
+
 	// The stale render was not cached.
 	if r = do("GET", item, "", "", ""); r.hit == "hit" || strings.Contains(r.body, "复制测试井") {
 		t.Errorf("a second anonymous read during the pause: cache %q, source %q, new name %v", r.hit, r.source, strings.Contains(r.body, "复制测试井"))
@@ -181,6 +206,8 @@ func TestReadReplica(t *testing.T) {
 	}
 	sconn.Close(ctx)
 	waitReplica("caught up after the pause", func(r, in bool, lag float64) bool { return r && in && lag == 0 })
+	waitReplicaOn(strict, "back in rotation on the strict copy", func(r, in bool, lag float64) bool { return r && in })
+	stopStrict()
 	// Everyone sees the new name now, and the writer's reads go to the
 	// replica that has replayed its write.
 	if r = do("GET", item, "", "", ""); !strings.Contains(r.body, "复制测试井") {
