@@ -40,7 +40,7 @@ web/node_modules/.package-lock.json: web/package.json web/package-lock.json
 	@touch $@
 
 web: web/node_modules/.package-lock.json ## refresh web/public/vendor from the npm packages pinned in web/package.json
-	cd web && node scripts/vendor.mjs
+	cd web && node scripts/vendor.mjs && node scripts/preload.mjs
 
 test-web: web/node_modules/.package-lock.json ## run the browser tests (headless Chromium against serve -demo)
 	cd web && GO=$(GO) node --test --test-concurrency=1 tests/

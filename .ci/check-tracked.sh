@@ -94,8 +94,21 @@ while IFS= read -r -d '' entry; do
     blobs+=("$blob")
     paths+=("${entry#*$'\t'}")
     ;;
+  120000)
+    # A link to an absolute path is a machine's own set-up (a worktree's
+    # web/node_modules pointing at another checkout's), never the project's.
+    target=$(git_ cat-file blob "$blob")
+    case "$target" in /*)
+      echo "check-tracked: ${entry#*$'\t'} is a tracked symlink to $target, a local set-up: git rm --cached it" >&2
+      bad_links=1
+      ;;
+    esac
+    ;;
   esac
 done <"$tmp/index"
+if [ "${bad_links:-0}" = 1 ]; then
+  exit 1
+fi
 if [ ${#blobs[@]} -eq 0 ]; then
   echo "check-tracked: git lists no tracked files" >&2
   exit 1

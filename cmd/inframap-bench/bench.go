@@ -92,6 +92,10 @@ type scaleReport struct {
 	peers     []peer
 	render    *firstRender // nil when Chromium or the web packages are missing
 	renderErr string
+	// renderBusy is the same measure while clients keep the server and the
+	// database busy (the map's tiles, task lists and the report card).
+	renderBusy *firstRender
+	busyLoad   result
 }
 
 // firstRender is what web/scripts/measure.mjs reports of the public map's
@@ -105,6 +109,8 @@ type firstRender struct {
 	Drawn       int    `json:"drawn"`
 	APIRequests int    `json:"api_requests"`
 	APIBytes    int    `json:"api_bytes"`
+	Requests    int    `json:"requests"`
+	Bytes       int    `json:"bytes"`
 }
 
 // measureRender loads the public map in headless Chromium five times, each
@@ -474,6 +480,25 @@ func benchScale(ctx context.Context, o options, scale string, log io.Writer) (sc
 	if rep.render, err = measureRender(ctx, e.on.base); err != nil {
 		rep.renderErr = err.Error()
 		fmt.Fprintf(log, "bench: first render not measured: %v\n", err)
+	} else {
+		// Again with the machine busy: 8 clients on the map's tiles, the task
+		// list and the report card until the measure ends.
+		fmt.Fprintf(log, "bench: %s public map first render under load…\n", scale)
+		busy := []string{e.on.base + "/api/v1/tasks?limit=100", e.on.base + "/api/v1/stats"}
+		for _, t := range cts {
+			busy = append(busy, fmt.Sprintf("%s/api/v1/clusters/manhole/%d/%d/%d", e.on.base, t.Z, t.X, t.Y))
+		}
+		lctx, stop := context.WithCancel(ctx)
+		done := make(chan result, 1)
+		go func() {
+			done <- loadLoop(lctx, 8, 5*time.Minute, func(w, n int) error { return get(lctx, busy[(w*7919+n)%len(busy)]) })
+		}()
+		rep.renderBusy, err = measureRender(ctx, e.on.base)
+		stop()
+		rep.busyLoad = <-done
+		if err != nil {
+			fmt.Fprintf(log, "bench: first render under load not measured: %v\n", err)
+		}
 	}
 	ws, err := benchWrites(ctx, e.on.base, o.duration)
 	if err != nil {
@@ -684,6 +709,13 @@ func writeReport(path string, o options, reports []scaleReport) error {
 				"each in a fresh browser context): first %d ms, median %d ms, max %d ms (target ≤ 2,000 ms); %s; %d API "+
 				"requests, %d bytes of API answers as sent; %d features and clusters drawn.\n\n",
 				fr.Runs, fr.FirstMS, fr.MedianMS, fr.MaxMS, tiled, fr.APIRequests, fr.APIBytes, fr.Drawn)
+			fmt.Fprintf(&b, "The page's own requests (page, scripts — every module preloaded at once —, styles, API): %d, %d bytes as sent.\n\n",
+				fr.Requests, fr.Bytes)
+			if fb := r.renderBusy; fb != nil {
+				fmt.Fprintf(&b, "The same while 8 clients keep the server busy (%.0f requests/s on tiles, task lists and the report card, "+
+					"p99 %s): first %d ms, median %d ms, max %d ms (target ≤ 2,000 ms).\n\n",
+					r.busyLoad.RPS, r.busyLoad.P99.Round(time.Millisecond), fb.FirstMS, fb.MedianMS, fb.MaxMS)
+			}
 		} else if r.renderErr != "" {
 			fmt.Fprintf(&b, "Public map first render: not measured (%s).\n\n", r.renderErr)
 		}
@@ -693,4 +725,24 @@ func writeReport(path string, o options, reports []scaleReport) error {
 		return err
 	}
 	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+// get fetches u and drains it; an error or a status over 399 is a failure.
+func get(ctx context.Context, u string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	if _, err := io.Copy(io.Discard, res.Body); err != nil {
+		return err
+	}
+	if res.StatusCode >= 400 {
+		return fmt.Errorf("%s: %s", u, res.Status)
+	}
+	return nil
 }

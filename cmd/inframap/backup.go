@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"mime"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"inframap/internal/postgres"
@@ -100,7 +102,11 @@ func cmdBackup(ctx context.Context, args []string, getenv func(string) string, s
 		return fmt.Errorf("pg_dump: %w", err)
 	}
 	snap.Close(ctx)
-	m.Blobs, err = copyTree(filepath.Join(cfg.dataDir, blobsDir), filepath.Join(*out, blobsDir))
+	if isS3(cfg) {
+		m.Blobs, err = copyFromBucket(ctx, cfg, filepath.Join(*out, blobsDir))
+	} else {
+		m.Blobs, err = copyTree(filepath.Join(cfg.dataDir, blobsDir), filepath.Join(*out, blobsDir))
+	}
 	if err != nil {
 		return fmt.Errorf("copy photos: %w", err)
 	}
@@ -159,7 +165,12 @@ func cmdRestore(ctx context.Context, args []string, getenv func(string) string, 
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("pg_restore: %w", err)
 	}
-	blobs, err := copyTree(filepath.Join(*from, blobsDir), filepath.Join(cfg.dataDir, blobsDir))
+	var blobs blobSum
+	if isS3(cfg) {
+		blobs, err = copyToBucket(ctx, filepath.Join(*from, blobsDir), cfg)
+	} else {
+		blobs, err = copyTree(filepath.Join(*from, blobsDir), filepath.Join(cfg.dataDir, blobsDir))
+	}
 	if err != nil {
 		return fmt.Errorf("restore photos: %w", err)
 	}
@@ -184,6 +195,76 @@ func cmdRestore(ctx context.Context, args []string, getenv func(string) string, 
 	}
 	fmt.Fprintf(stdout, "restored %s: %d tables and %d photo files match the backup's checksums\n", *from, len(m.Tables), blobs.Files)
 	return nil
+}
+
+// isS3 tells whether the photos are in an S3-compatible store rather than
+// under the data directory.
+func isS3(cfg config) bool { return strings.HasPrefix(cfg.blobURL, "s3://") }
+
+// copyFromBucket writes every object of the photo store under dir, a file
+// per key, and counts them.
+func copyFromBucket(ctx context.Context, cfg config, dir string) (blobSum, error) {
+	var sum blobSum
+	b, err := openBlobs(ctx, cfg)
+	if err != nil {
+		return sum, err
+	}
+	defer b.Close()
+	for obj, err := range b.List(ctx, "") {
+		if err != nil {
+			return sum, err
+		}
+		data, err := b.Get(ctx, obj.Key)
+		if err != nil {
+			return sum, err
+		}
+		p := filepath.Join(dir, filepath.FromSlash(obj.Key))
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			return sum, err
+		}
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			return sum, err
+		}
+		sum.Files++
+		sum.Bytes += int64(len(data))
+	}
+	return sum, nil
+}
+
+// copyToBucket puts every file under dir into the photo store, its path the
+// key, and counts them.
+func copyToBucket(ctx context.Context, dir string, cfg config) (blobSum, error) {
+	var sum blobSum
+	b, err := openBlobs(ctx, cfg)
+	if err != nil {
+		return sum, err
+	}
+	defer b.Close()
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) && p == dir {
+			return filepath.SkipDir
+		}
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		st, err := f.Stat()
+		if err != nil {
+			return err
+		}
+		if err := b.Put(ctx, filepath.ToSlash(rel), f, mime.TypeByExtension(filepath.Ext(p))); err != nil {
+			return err
+		}
+		sum.Files++
+		sum.Bytes += st.Size()
+		return nil
+	})
+	return sum, err
 }
 
 // copyTree copies the regular files under src to dst (missing src: nothing

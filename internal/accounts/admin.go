@@ -51,7 +51,7 @@ func (a *API) createUser() http.Handler {
 		}
 		email, err := maint.NormalizeEmail("email", in.Email)
 		if err == nil && !in.Role.Valid() {
-			err = maint.Invalid("role", "role is one of %v", maint.Roles)
+			err = maint.InvalidAs("role", "role_unknown", nil, "role is one of %v", maint.Roles)
 		}
 		if err == nil {
 			err = httpx.CheckText("name", in.Name, false, 100)
@@ -124,7 +124,7 @@ func (a *API) userPatch(r *http.Request, v maint.Viewer, id int64, in userPatchJ
 	}
 	if in.Role != nil {
 		if !in.Role.Valid() {
-			return p, maint.Invalid("role", "role is one of %v", maint.Roles)
+			return p, maint.InvalidAs("role", "role_unknown", nil, "role is one of %v", maint.Roles)
 		}
 		p.Role = maint.Opt[maint.Role]{Set: true, V: *in.Role}
 	}
@@ -183,7 +183,7 @@ func (a *API) saveCrew() http.Handler {
 		}
 		if name := mux.Vars(r)["name"]; name != "" {
 			if in.Name != "" && in.Name != name {
-				return maint.Invalid("name", "a crew cannot be renamed; add the new name and deactivate the old")
+				return maint.InvalidAs("name", "crew_rename", nil, "a crew cannot be renamed; add the new name and deactivate the old")
 			}
 			in.Name = name
 		}

@@ -44,7 +44,7 @@ func (a *API) checkCredentials(r *http.Request, c credentials) (*maint.User, err
 	ip := a.cfg.ClientIP(r)
 	email := strings.ToLower(strings.TrimSpace(c.Email))
 	if email == "" || c.Password == "" {
-		return nil, maint.Invalid("email", "e-mail and password are required")
+		return nil, maint.InvalidAs("email", "credentials_required", nil, "e-mail and password are required")
 	}
 	byEmail, byIP, err := a.store.FailedLogins(ctx, email, ip, time.Now().Add(-loginWindow))
 	if err != nil {

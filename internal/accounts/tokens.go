@@ -35,7 +35,7 @@ func (a *API) createToken() http.Handler {
 		}
 		c.Name = strings.TrimSpace(c.Name)
 		if c.Name == "" || len([]rune(c.Name)) > 100 {
-			return maint.Invalid("name", "name the token (1–100 characters), e.g. after the script that uses it")
+			return maint.InvalidAs("name", "token_name", nil, "name the token (1–100 characters), e.g. after the script that uses it")
 		}
 		u, err := a.checkCredentials(r, c)
 		if err != nil {

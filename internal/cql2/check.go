@@ -111,16 +111,11 @@ func (c *checker) boolean(n *node) (*maint.Filter, error) {
 		op := maint.FilterOp(n.op)
 		prop, lit := n.args[0], n.args[1]
 		if prop.kind != kProp {
-			// T_BEFORE(literal, p) is T_AFTER(p, literal); an interval
-			// cannot lie during an instant.
+			// T_BEFORE(literal, p) is T_AFTER(p, literal), and so on: each
+			// relation read from the property's side.
 			prop, lit = lit, prop
-			switch op {
-			case maint.FTBefore:
-				op = maint.FTAfter
-			case maint.FTAfter:
-				op = maint.FTBefore
-			case maint.FTDuring:
-				return nil, invalid("T_DURING takes the property first: T_DURING(status_at, INTERVAL(…))")
+			if inv, ok := inverse[op]; ok {
+				op = inv
 			}
 		}
 		q, err := c.property(n, prop)
@@ -132,6 +127,17 @@ func (c *checker) boolean(n *node) (*maint.Filter, error) {
 		}
 		return &maint.Filter{Op: op, Prop: q, Time: lit.time}, nil
 	}
+}
+
+// inverse is each temporal relation read from its second operand's side
+// (the symmetric ones, equals, intersects and disjoint, are their own).
+var inverse = map[maint.FilterOp]maint.FilterOp{
+	maint.FTBefore: maint.FTAfter, maint.FTAfter: maint.FTBefore,
+	maint.FTDuring: maint.FTContains, maint.FTContains: maint.FTDuring,
+	maint.FTMeets: maint.FTMetBy, maint.FTMetBy: maint.FTMeets,
+	maint.FTOverlaps: maint.FTOverlappedBy, maint.FTOverlappedBy: maint.FTOverlaps,
+	maint.FTStarts: maint.FTStartedBy, maint.FTStartedBy: maint.FTStarts,
+	maint.FTFinishes: maint.FTFinishedBy, maint.FTFinishedBy: maint.FTFinishes,
 }
 
 // flipped is the comparison with its operands swapped.

@@ -635,7 +635,9 @@ func (p *textParser) wkt() (*node, error) {
 var reserved = map[string]bool{"and": true, "or": true, "not": true, "like": true, "between": true, "in": true, "is": true, "null": true}
 
 // temporalOps are the temporal operators implemented, on the status date.
-var temporalOps = map[string]bool{"t_before": true, "t_after": true, "t_during": true, "t_intersects": true, "t_equals": true}
+var temporalOps = map[string]bool{"t_before": true, "t_after": true, "t_during": true, "t_intersects": true, "t_equals": true,
+	"t_disjoint": true, "t_contains": true, "t_meets": true, "t_metby": true, "t_overlaps": true, "t_overlappedby": true,
+	"t_starts": true, "t_startedby": true, "t_finishes": true, "t_finishedby": true}
 
 // unsupportedOps are the CQL2 operators and functions not implemented, so
 // the 400 can name them as such rather than as unknown.
@@ -649,5 +651,5 @@ var unsupportedOps = map[string]bool{
 }
 
 func unsupported(op string) error {
-	return invalid("operator %s is not supported; supported: AND, OR, NOT, =, <>, <, <=, >, >=, LIKE, IN, BETWEEN, IS NULL, S_INTERSECTS, T_BEFORE, T_AFTER, T_DURING, T_INTERSECTS, T_EQUALS", strings.ToUpper(op))
+	return invalid("operator %s is not supported; supported: AND, OR, NOT, =, <>, <, <=, >, >=, LIKE, IN, BETWEEN, IS NULL, S_INTERSECTS and the temporal functions (T_AFTER, T_BEFORE, T_CONTAINS, T_DISJOINT, T_DURING, T_EQUALS, T_FINISHEDBY, T_FINISHES, T_INTERSECTS, T_MEETS, T_METBY, T_OVERLAPPEDBY, T_OVERLAPS, T_STARTEDBY, T_STARTS)", strings.ToUpper(op))
 }

@@ -143,6 +143,7 @@ type gdalLayer struct {
 	hasExt   bool
 	shp      bool
 	kml      bool // KML or KMZ: fields of the placemark, values encoded as cells
+	dxf      bool // a CAD drawing: an asset is a label on the layer of its kind
 }
 
 // NewGDALReader keeps the file r in a temporary folder — unpacking a zip
@@ -350,7 +351,7 @@ func (g *GDALReader) listLayers(ds string) ([]gdalLayer, error) {
 	for _, line := range strings.Split(out, "\n") {
 		if m := layerLine.FindStringSubmatch(strings.TrimSpace(line)); m != nil {
 			ext := strings.ToLower(filepath.Ext(ds))
-			layers = append(layers, gdalLayer{ds: ds, name: m[1], kml: ext == ".kml" || ext == ".kmz"})
+			layers = append(layers, gdalLayer{ds: ds, name: m[1], kml: ext == ".kml" || ext == ".kmz", dxf: ext == ".dxf"})
 		}
 	}
 	return layers, nil
@@ -739,6 +740,9 @@ func (l gdalLayer) fixProps(props map[string]any) {
 	if l.kml {
 		kmlProps(props)
 	}
+	if l.dxf {
+		dxfProps(props)
+	}
 	for k, v := range props {
 		if v == nil {
 			delete(props, k)
@@ -759,6 +763,40 @@ func (l gdalLayer) fixProps(props map[string]any) {
 				props[full] = props[k]
 				delete(props, k)
 			}
+		}
+	}
+}
+
+// dxfFields are the fields GDAL gives every DXF entity.
+var dxfFields = []string{"Layer", "PaperSpace", "SubClasses", "Linetype", "EntityHandle", "Text", "RawCodeValues", "ExtendedEntity"}
+
+// dxfLabel is a CAD label that names an asset: its code, then its name.
+var dxfLabel = regexp.MustCompile(`^\s*([A-Za-z0-9._-]{1,64})[\s\p{Zs}]+(\S.*?)\s*$`)
+
+// dxfProps reads an asset from a CAD drawing as surveyors keep a register in
+// one: each asset a label (TEXT or MTEXT) at its place, on the layer of its
+// kind (manhole, road_repair…, or its name in a mapping file), reading
+// "code name". A manhole's cover category is the class and subclass of its
+// 16-digit component code. Entities without a label carry no asset: their
+// rows say so.
+func dxfProps(props map[string]any) {
+	layer, _ := props["Layer"].(string)
+	text, _ := props["Text"].(string)
+	for _, k := range dxfFields {
+		delete(props, k)
+	}
+	if _, ok := props["kind"]; !ok && layer != "" {
+		props["kind"] = layer
+	}
+	if m := dxfLabel.FindStringSubmatch(text); m != nil {
+		props["code"], props["name"] = m[1], m[2]
+	} else if strings.TrimSpace(text) != "" {
+		props["name"] = strings.TrimSpace(text)
+	}
+	code, _ := props["code"].(string)
+	if props["kind"] == string(maint.KindManhole) && len(code) == 16 {
+		if _, ok := props["cover_category"]; !ok {
+			props["cover_category"] = code[6:10]
 		}
 	}
 }

@@ -133,7 +133,7 @@ func parseNewAsset(r *http.Request) (maint.NewAsset, error) {
 		return in, err
 	}
 	if len([]rune(in.NameEn)) > 200 {
-		return in, maint.Invalid("name_en", "name_en is limited to 200 characters")
+		return in, maint.InvalidAs("name_en", "name_en_too_long", maint.Params{"max": 200}, "name_en is limited to 200 characters")
 	}
 	in.Attrs = props
 	if err := maint.CheckAttrs(in.Kind, in.Code, in.Attrs); err != nil {
@@ -143,7 +143,7 @@ func parseNewAsset(r *http.Request) (maint.NewAsset, error) {
 		return in, err
 	}
 	if t := in.Geometry.GeoJSONType(); !in.Kind.AllowsGeometry(t) {
-		return in, maint.Invalid("geometry", "a %s has a %v geometry, not %s", in.Kind, in.Kind.GeometryTypes(), t)
+		return in, maint.InvalidAs("geometry", "geometry_type", maint.Params{"kind": string(in.Kind), "types": in.Kind.GeometryTypes(), "got": t}, "a %s has a %v geometry, not %s", in.Kind, in.Kind.GeometryTypes(), t)
 	}
 	return in, nil
 }

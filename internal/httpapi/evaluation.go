@@ -89,10 +89,10 @@ func parseEvaluation(r *http.Request, now time.Time) (evalRequest, error) {
 	}
 	switch {
 	case !q.q.From.Before(q.q.To):
-		return q, maint.Invalid("to", "to (exclusive) must be after from: %s is not after %s",
+		return q, maint.InvalidAs("to", "window_order", nil, "to (exclusive) must be after from: %s is not after %s",
 			q.q.To.Format(time.DateOnly), q.q.From.Format(time.DateOnly))
 	case q.q.To.Sub(q.q.From) > maxEvalWindow:
-		return q, maint.Invalid("to", "a window is at most five years")
+		return q, maint.InvalidAs("to", "window_too_long", nil, "a window is at most five years")
 	}
 	return q, nil
 }
@@ -502,7 +502,7 @@ func (s *Server) putWeights() http.Handler {
 			return err
 		}
 		if len(in.Weights) == 0 {
-			return maint.Invalid("weights", "give at least one {rate, weight}")
+			return maint.InvalidAs("weights", "weights_required", nil, "give at least one {rate, weight}")
 		}
 		seen := map[string]bool{}
 		for _, x := range in.Weights {

@@ -23,6 +23,17 @@ func TestOGCFilterCounts(t *testing.T) {
 		dayStart  = "'2024-01-01T00:00:00+08:00'"
 		startJune = "'2023-06-01T00:00:00+08:00'"
 	)
+	// An instant a manhole's status was set at: the meeting, starting and
+	// finishing relations hold on it exactly.
+	var at time.Time
+	if err := e.sql.QueryRow(t.Context(), `SELECT status_at FROM assets WHERE kind = 'manhole' AND status_at IS NOT NULL
+		ORDER BY status_at LIMIT 1`).Scan(&at); err != nil {
+		t.Fatal(err)
+	}
+	ts := at.UTC().Format(time.RFC3339Nano)
+	atSQL := "'" + ts + "'::timestamptz"
+	june := "INTERVAL('2023-06-01', '2023-12-31')"
+	juneSQL := "a.status_at >= " + startJune + " AND a.status_at <= '2024-01-01T00:00:00+08:00'::timestamptz - interval '1 microsecond'"
 	cases := []struct {
 		kind, lang, filter, crs, sql string
 	}{
@@ -41,6 +52,16 @@ func TestOGCFilterCounts(t *testing.T) {
 		{"manhole", "", "T_AFTER(status_at, TIMESTAMP('2024-01-01T00:00:00Z'))", "", "a.status_at > '2024-01-01T00:00:00Z'"},
 		{"manhole", "", "T_DURING(status_at, INTERVAL('2023-06-01', '2023-12-31'))", "", "a.status_at > " + startJune + " AND a.status_at < '2024-01-01T00:00:00+08:00'::timestamptz - interval '1 microsecond'"},
 		{"manhole", "", "T_INTERSECTS(status_at, INTERVAL('2023-06-01', '..'))", "", "a.status_at >= " + startJune},
+		{"manhole", "", "T_DISJOINT(status_at, " + june + ")", "", "a.status_at IS NOT NULL AND NOT (" + juneSQL + ")"},
+		{"manhole", "", "T_CONTAINS(" + june + ", status_at)", "", "a.status_at > " + startJune + " AND a.status_at < '2024-01-01T00:00:00+08:00'::timestamptz - interval '1 microsecond'"},
+		{"manhole", "", "T_MEETS(status_at, INTERVAL('" + ts + "', '..'))", "", "a.status_at = " + atSQL},
+		{"manhole", "", "T_METBY(status_at, INTERVAL('..', '" + ts + "'))", "", "a.status_at = " + atSQL},
+		{"manhole", "", "T_STARTS(status_at, INTERVAL('" + ts + "', '2030-01-01'))", "", "a.status_at = " + atSQL},
+		{"manhole", "", "T_FINISHES(status_at, INTERVAL('2020-01-01', '" + ts + "'))", "", "a.status_at = " + atSQL},
+		{"manhole", "", "T_MEETS(INTERVAL('..', '" + ts + "'), status_at)", "", "a.status_at = " + atSQL},
+		{"manhole", "", "T_CONTAINS(status_at, " + june + ") OR T_OVERLAPS(status_at, " + june + ") OR T_OVERLAPPEDBY(status_at, " + june +
+			") OR T_STARTEDBY(status_at, " + june + ") OR T_FINISHEDBY(status_at, " + june + ")", "", "FALSE"},
+		{"manhole", "cql2-json", `{"op":"t_metby","args":[{"property":"status_at"},{"interval":["..","` + ts + `"]}]}`, "", "a.status_at = " + atSQL},
 		{"manhole", "", "status_at >= TIMESTAMP('2024-03-01T00:00:00Z') OR id < 10", "", "a.status_at >= '2024-03-01T00:00:00Z' OR a.id < 10"},
 		{"road_repair", "", "area_m2 BETWEEN 100 AND 2000 OR area_m2 IS NULL", "", "(a.attrs->>'area_m2')::numeric BETWEEN 100 AND 2000 OR a.attrs->'area_m2' IS NULL"},
 		{"parking_space", "", "space_type IN ('ev_charging', 'accessible')", "", "a.attrs->>'space_type' IN ('ev_charging', 'accessible')"},

@@ -121,6 +121,7 @@ func TestOGCLandingAndConformance(t *testing.T) {
 		"http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
 		"http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
 		"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+		"http://www.opengis.net/spec/cql2/1.0/conf/temporal-functions",
 		// Part 4 (ogc_edit_test.go).
 		"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
 		"http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"inframap/internal/blob"
 	"inframap/internal/httpx"
 	"inframap/internal/maint"
 )
@@ -215,6 +217,9 @@ func (s *Server) photoFile(variant string) http.Handler {
 			return nil
 		}
 		b, err := s.blobs.Get(r.Context(), key)
+		if err != nil && !errors.Is(err, blob.ErrNotFound) {
+			return storeUnreachable(fmt.Sprintf("photo %d %s", p.ID, variant), err)
+		}
 		if err != nil {
 			return fmt.Errorf("photo %d %s: %w", p.ID, variant, err)
 		}
@@ -277,7 +282,7 @@ func (s *Server) patchPhoto() http.Handler {
 		case in.Visible == nil:
 			return maint.Invalid("visible", "say visible: true or false")
 		case !*in.Visible && strings.TrimSpace(in.Reason) == "":
-			return maint.Invalid("reason", "say why the photo is hidden")
+			return maint.InvalidAs("reason", "hide_needs_reason", nil, "say why the photo is hidden")
 		}
 		p, err := s.store.SetPhotoVisible(r.Context(), v, s.clientIP(r), id, *in.Visible, strings.TrimSpace(in.Reason))
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,7 +32,10 @@ type reportJSON struct {
 	Location    [2]float64 `json:"location"`
 	AssetID     *int64     `json:"asset_id"`
 	Photo       *photoJSON `json:"photo,omitempty"`
-	FollowURL   string     `json:"follow_url"`
+	// Photos are every photo of the case the public may see: the report's
+	// and the crew's before and after.
+	Photos    []photoJSON `json:"photos,omitempty"`
+	FollowURL string      `json:"follow_url"`
 }
 
 // reportView is a report as anyone holding its case number sees it: the
@@ -94,11 +98,11 @@ func (s *Server) createReport() http.Handler {
 func reportOf(u *upload) (maint.Service, maint.NewRequest, error) {
 	svc, ok := maint.LookupService(u.fields["service_code"])
 	if !ok {
-		return svc, maint.NewRequest{}, maint.Invalid("service_code", "say what is wrong: service_code is one of the services at /open311/v2/services.json")
+		return svc, maint.NewRequest{}, maint.InvalidAs("service_code", "service_required", nil, "say what is wrong: service_code is one of the services at /open311/v2/services.json")
 	}
 	lon, _, _, _, err := u.position()
 	if err == nil && lon == nil {
-		err = maint.Invalid("lat", "say where: lat and lon (pick the place on the map or use the device's location)")
+		err = maint.InvalidAs("lat", "location_required", nil, "say where: lat and lon (pick the place on the map or use the device's location)")
 	}
 	if err == nil {
 		err = httpx.CheckText("description", u.fields["description"], false, 4000)
@@ -134,12 +138,84 @@ func (s *Server) getReport() http.Handler {
 		if err != nil {
 			return err
 		}
-		if len(ps) > 0 {
-			pv := photoView(&ps[0], maint.Viewer{})
-			j.Photo = &pv
+		for i := range ps {
+			j.Photos = append(j.Photos, photoView(&ps[i], maint.Viewer{}))
+		}
+		if len(j.Photos) > 0 {
+			j.Photo = &j.Photos[0]
 		}
 		w.Header().Set("Cache-Control", "no-cache")
 		httpx.WriteJSON(w, r, http.StatusOK, j)
+		return nil
+	})
+}
+
+// reportFeature is one open, filed report on the public map: where it was
+// given, what, where it stands and how many share it; never who sent it.
+type reportFeature struct {
+	Type       string       `json:"type"`
+	ID         int64        `json:"id"`
+	Geometry   pointJSON    `json:"geometry"`
+	Properties reportPublic `json:"properties"`
+}
+
+type pointJSON struct {
+	Type        string     `json:"type"`
+	Coordinates [2]float64 `json:"coordinates"`
+}
+
+type reportPublic struct {
+	Ref         string    `json:"ref"`
+	Status      string    `json:"status"`
+	StatusName  string    `json:"status_name"`
+	ServiceCode string    `json:"service_code"`
+	ServiceName string    `json:"service_name"`
+	Description string    `json:"description"`
+	RequestedAt time.Time `json:"requested_at"`
+	Supports    int       `json:"supports"`
+	Thumb       string    `json:"thumb,omitempty"`
+	FollowURL   string    `json:"follow_url"`
+}
+
+// listReports serves GET /api/v1/reports: the open reports an engineer has
+// filed, as GeoJSON points at the place the reporter gave (or their asset's),
+// for the public map. Text is masked as everywhere public; contact details
+// are never part of it.
+func (s *Server) listReports() http.Handler {
+	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		p, err := httpx.ReadParams(r, "bbox", "limit")
+		if err != nil {
+			return err
+		}
+		f := maint.RequestFilter{Status: "open", Filed: true}
+		if f.BBox, err = p.BBox(); err != nil {
+			return err
+		}
+		if f.Limit, err = p.Limit(maint.MaxLimit, maint.MaxLimit); err != nil {
+			return err
+		}
+		reqs, err := s.store.ServiceRequests(r.Context(), f)
+		if err != nil {
+			return err
+		}
+		out := struct {
+			Type     string          `json:"type"`
+			Features []reportFeature `json:"features"`
+		}{Type: "FeatureCollection", Features: make([]reportFeature, 0, len(reqs))}
+		for i := range reqs {
+			q := &reqs[i]
+			svc, _ := maint.LookupService(q.ServiceCode)
+			pr := reportPublic{Ref: q.Ref, Status: string(q.Status), StatusName: q.Status.Name(), ServiceCode: q.ServiceCode,
+				ServiceName: svc.Name, Description: privacy.Mask(q.Description), RequestedAt: q.RequestedAt, Supports: q.Supports,
+				FollowURL: "/api/v1/reports/" + url.PathEscape(q.Ref)}
+			if q.PhotoID != nil {
+				pr.Thumb = "/api/v1/photos/" + strconv.FormatInt(*q.PhotoID, 10) + "/thumb"
+			}
+			out.Features = append(out.Features, reportFeature{Type: "Feature", ID: q.ID,
+				Geometry: pointJSON{Type: "Point", Coordinates: [2]float64{q.Lon, q.Lat}}, Properties: pr})
+		}
+		w.Header().Set("Cache-Control", "no-cache")
+		httpx.WriteJSON(w, r, http.StatusOK, out)
 		return nil
 	})
 }

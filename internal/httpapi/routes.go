@@ -66,6 +66,7 @@ func (s *Server) routes() http.Handler {
 	api.Handle("/photos/{id:[0-9]+}/display", s.photoFile("display")).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/photos/{id:[0-9]+}/original", s.photoFile("original")).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/reports", s.createReport()).Methods(http.MethodPost)
+	api.Handle("/reports", s.listReports()).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/reports/{ref:[A-Za-z0-9-]+}", s.getReport()).Methods(http.MethodGet)
 
 	api.Handle("/stats", replicaOK(s.responses.Wrap(reportCard, s.getStats()))).Methods(http.MethodGet, http.MethodHead)

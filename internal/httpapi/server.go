@@ -151,14 +151,30 @@ type Server struct {
 	tiles *render.Routes
 	// responses serves the cached routes.
 	responses *respcache.Responses
-	// Staff uploads are limited per account, to catch a runaway sync.
-	staffUploads *ratelimit.Limiter
+	// The limits hold in total over every copy of the service (kept in
+	// PostgreSQL when the store can). Staff uploads are limited per account,
+	// to catch a runaway sync.
+	staffUploads ratelimit.Allower
 	// Residents may post a few reports per address; partners more per key.
-	residentPosts *ratelimit.Limiter
-	partnerPosts  *ratelimit.Limiter
+	residentPosts ratelimit.Allower
+	partnerPosts  ratelimit.Allower
 	// supportPosts limits 我也遇到 per address: a handful at once, then one
 	// every ten seconds.
-	supportPosts *ratelimit.Limiter
+	supportPosts ratelimit.Allower
+}
+
+// sharedLimits is a store that keeps limits for every copy of the service.
+type sharedLimits interface {
+	SharedLimiter(name string, every time.Duration, burst int, log *slog.Logger) ratelimit.Allower
+}
+
+// limiter is the limit called name: shared through the store when it can,
+// else this process's own.
+func limiter(store Store, log *slog.Logger, name string, every time.Duration, burst int) ratelimit.Allower {
+	if s, ok := store.(sharedLimits); ok {
+		return s.SharedLimiter(name, every, burst, log)
+	}
+	return ratelimit.New(every, burst)
 }
 
 // NewServer returns the service's HTTP handler.
@@ -175,10 +191,11 @@ func NewServer(cfg Config, store Store, web fs.FS, log *slog.Logger) *Server {
 		cfg.Photos = p
 	}
 	s := &Server{cfg: cfg, store: store, log: log, web: web, metrics: cfg.Metrics,
-		photos: cfg.Photos, blobs: cfg.Blobs, renderer: render.New(store, cfg.RenderSlots, cfg.RenderQueueWait), staffUploads: ratelimit.New(time.Minute/time.Duration(cfg.StaffUploadsPerMinute), cfg.StaffUploadsPerMinute),
-		residentPosts: ratelimit.New(cfg.ResidentReportEvery, cfg.ResidentReportBurst),
-		partnerPosts:  ratelimit.New(100*time.Millisecond, 100),
-		supportPosts:  ratelimit.New(10*time.Second, 30)}
+		photos: cfg.Photos, blobs: cfg.Blobs, renderer: render.New(store, cfg.RenderSlots, cfg.RenderQueueWait),
+		staffUploads:  limiter(store, log, "staff_uploads", time.Minute/time.Duration(cfg.StaffUploadsPerMinute), cfg.StaffUploadsPerMinute),
+		residentPosts: limiter(store, log, "resident_reports", cfg.ResidentReportEvery, cfg.ResidentReportBurst),
+		partnerPosts:  limiter(store, log, "partner_posts", 100*time.Millisecond, 100),
+		supportPosts:  limiter(store, log, "support", 10*time.Second, 30)}
 	s.responses = respcache.New(cfg.Cache, s.renderer, s.metrics.cacheResult)
 	s.tiles = s.renderer.HTTP(render.HTTPConfig{Responses: s.responses, Extents: store.Extents, PublicURL: cfg.PublicURL, Log: log,
 		Warmed: func(n int) { s.metrics.warmPasses.Inc(); s.metrics.warmRendered.Add(float64(n)) }})

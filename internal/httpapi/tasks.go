@@ -183,7 +183,7 @@ func (in newTaskJSON) task(v maint.Viewer) (maint.NewTask, error) {
 		err = httpx.CheckText("description", nt.Description, false, 4000)
 	}
 	if err == nil && nt.Priority != "" && !nt.Priority.Valid() {
-		err = maint.Invalid("priority", "priority is one of %v", maint.Priorities)
+		err = maint.InvalidAs("priority", "priority_unknown", nil, "priority is one of %v", maint.Priorities)
 	}
 	if err == nil && in.DueDate != "" {
 		var d time.Time
@@ -246,21 +246,21 @@ func parsePatch(r *http.Request) (maint.TaskPatch, error) {
 	p.Note, p.Internal = note.V, internal.V
 	switch {
 	case p.Title.Set && (p.Title.Null || strings.TrimSpace(p.Title.V) == "" || len([]rune(p.Title.V)) > 200):
-		return p, maint.Invalid("title", "a title of 1–200 characters is required")
+		return p, maint.InvalidAs("title", "title_required", nil, "a title of 1–200 characters is required")
 	case p.Description.Set && len([]rune(p.Description.V)) > 4000:
-		return p, maint.Invalid("description", "description is limited to 4000 characters")
+		return p, maint.InvalidAs("description", "description_too_long", maint.Params{"max": 4000}, "description is limited to 4000 characters")
 	case p.Priority.Set && !p.Priority.V.Valid():
-		return p, maint.Invalid("priority", "priority is one of %v", maint.Priorities)
+		return p, maint.InvalidAs("priority", "priority_unknown", nil, "priority is one of %v", maint.Priorities)
 	case p.Phase.Set && !p.Phase.Null && !p.Phase.V.Valid():
-		return p, maint.Invalid("phase", "phase is one of %v", maint.Phases)
+		return p, maint.InvalidAs("phase", "phase_unknown", nil, "phase is one of %v", maint.Phases)
 	case p.Percent.Set && !p.Percent.Null && (p.Percent.V < 0 || p.Percent.V > 100):
-		return p, maint.Invalid("percent", "percent is from 0 to 100")
+		return p, maint.InvalidAs("percent", "percent_range", nil, "percent is from 0 to 100")
 	case p.QtyPlanned.Set && !p.QtyPlanned.Null && p.QtyPlanned.V < 0:
-		return p, maint.Invalid("qty_planned", "quantities are not negative")
+		return p, maint.InvalidAs("qty_planned", "quantity_negative", nil, "quantities are not negative")
 	case p.QtyDone.Set && !p.QtyDone.Null && p.QtyDone.V < 0:
-		return p, maint.Invalid("qty_done", "quantities are not negative")
+		return p, maint.InvalidAs("qty_done", "quantity_negative", nil, "quantities are not negative")
 	case len([]rune(p.Note)) > 4000:
-		return p, maint.Invalid("note", "note is limited to 4000 characters")
+		return p, maint.InvalidAs("note", "note_too_long", maint.Params{"max": 4000}, "note is limited to 4000 characters")
 	}
 	if due.Set {
 		p.DueDate.Set, p.DueDate.Null = true, due.Null

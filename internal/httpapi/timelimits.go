@@ -110,7 +110,7 @@ func pathDate(r *http.Request) (workcal.Date, error) {
 	s := mux.Vars(r)["date"]
 	d, err := workcal.ParseDate(s)
 	if err != nil || d.Year < 1900 || d.Year > 2199 {
-		return d, maint.Invalid("date", "the day is a date YYYY-MM-DD from 1900 to 2199, got %q", s)
+		return d, maint.InvalidAs("date", "date_range", nil, "the day is a date YYYY-MM-DD from 1900 to 2199, got %q", s)
 	}
 	return d, nil
 }
@@ -138,7 +138,7 @@ func (s *Server) calendarDay() http.Handler {
 		d := workcal.Day{Date: date, Holiday: strings.TrimSpace(in.Holiday), HolidayEn: strings.TrimSpace(in.HolidayEn),
 			Reason: strings.TrimSpace(in.Reason), ReasonEn: strings.TrimSpace(in.ReasonEn)}
 		if err := d.Kind.UnmarshalText([]byte(in.Kind)); err != nil {
-			return maint.Invalid("kind", "a day is working, holiday or weekend, got %q", in.Kind)
+			return maint.InvalidAs("kind", "day_kind", nil, "a day is working, holiday or weekend, got %q", in.Kind)
 		}
 		for _, f := range []struct {
 			name, v string
@@ -243,11 +243,11 @@ func (in clockActionJSON) check() (maint.ClockAction, error) {
 			return a, err
 		}
 		if a.Action == "request_extension" && !(a.N > 0) {
-			return a, maint.Invalid("n", "say how much more time the extension asks for (n, in the step's unit)")
+			return a, maint.InvalidAs("n", "extension_needs_amount", nil, "say how much more time the extension asks for (n, in the step's unit)")
 		}
 	case "approve", "refuse":
 		if a.Request <= 0 {
-			return a, maint.Invalid("request", "name the request to decide (request: its id)")
+			return a, maint.InvalidAs("request", "request_required", nil, "name the request to decide (request: its id)")
 		}
 	case "resume":
 	default:

@@ -84,7 +84,7 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, required boo
 			u.photoCount++
 			if u.photoCount > 1 {
 				part.Close()
-				return fail(maint.Invalid("photo", "send one photo per upload"))
+				return fail(maint.InvalidAs("photo", "photo_one", nil, "send one photo per upload"))
 			}
 			u.res, err = s.photos.Process(r.Context(), part)
 			if err != nil {
@@ -96,7 +96,7 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, required boo
 				return fail(maint.Invalid(name, "the upload was cut off: %v", err))
 			}
 			if len(b) > 4096 {
-				return fail(maint.Invalid(name, "%s is too long", name))
+				return fail(maint.InvalidAs(name, "field_too_long", maint.Params{"field": name}, "%s is too long", name))
 			}
 			u.fields[name] = strings.TrimSpace(string(b))
 		default:
@@ -114,20 +114,20 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, required boo
 func (u *upload) position() (lon, lat, acc *float64, captured *time.Time, err error) {
 	la, lo := u.fields["lat"], u.fields["lon"]
 	if (la == "") != (lo == "") {
-		return nil, nil, nil, nil, maint.Invalid("lat", "send both lat and lon, or neither")
+		return nil, nil, nil, nil, maint.InvalidAs("lat", "location_pair", nil, "send both lat and lon, or neither")
 	}
 	if la != "" {
 		y, err1 := strconv.ParseFloat(la, 64)
 		x, err2 := strconv.ParseFloat(lo, 64)
 		if err1 != nil || err2 != nil || math.IsNaN(x) || math.IsNaN(y) || math.Abs(y) > 90 || math.Abs(x) > 180 {
-			return nil, nil, nil, nil, maint.Invalid("lat", "lat and lon must be WGS84 degrees, got %q, %q", la, lo)
+			return nil, nil, nil, nil, maint.InvalidAs("lat", "location_range", nil, "lat and lon must be WGS84 degrees, got %q, %q", la, lo)
 		}
 		lon, lat = &x, &y
 	}
 	if a := u.fields["accuracy_m"]; a != "" {
 		v, err := strconv.ParseFloat(a, 64)
 		if err != nil || v < 0 || math.IsNaN(v) || v > 1e6 {
-			return nil, nil, nil, nil, maint.Invalid("accuracy_m", "accuracy_m must be metres, got %q", a)
+			return nil, nil, nil, nil, maint.InvalidAs("accuracy_m", "accuracy_invalid", nil, "accuracy_m must be metres, got %q", a)
 		}
 		acc = &v
 	}
@@ -180,10 +180,10 @@ func (s *Server) newPhoto(ctx context.Context, u *upload, stage maint.Stage) (*m
 	// so a crash in between leaves at most files without a row (gc removes
 	// them), never a row without files.
 	if ok, err := s.blobs.Exists(ctx, np.OriginalKey); err != nil {
-		return nil, err
+		return nil, storeUnreachable("look up the original", err)
 	} else if !ok {
 		if err := s.blobs.Put(ctx, np.OriginalKey, res.Original(), res.MediaType); err != nil {
-			return nil, fmt.Errorf("store original: %w", err)
+			return nil, storeUnreachable("store the original", err)
 		}
 	}
 	for _, v := range []struct {
@@ -191,8 +191,20 @@ func (s *Server) newPhoto(ctx context.Context, u *upload, stage maint.Stage) (*m
 		b   []byte
 	}{{np.DisplayKey, res.Display.Data}, {np.ThumbKey, res.Thumb.Data}} {
 		if err := s.blobs.Put(ctx, v.key, strings.NewReader(string(v.b)), "image/jpeg"); err != nil {
-			return nil, fmt.Errorf("store copy: %w", err)
+			return nil, storeUnreachable("store a copy", err)
 		}
 	}
 	return np, nil
+}
+
+// storeUnreachable is a photo store that did not answer (an S3 server down
+// or unreachable): a 503 to send again — with the same Idempotency-Key —
+// and nothing written, since the row comes only after the files.
+func storeUnreachable(what string, err error) error {
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	e := maint.Errorf(maint.CodeUnavailable, "the photo store cannot be reached; nothing was saved: send the photo again in a moment")
+	e.RetryAfter = 10
+	return fmt.Errorf("%s: %w (%v)", what, e, err)
 }

@@ -129,7 +129,7 @@ func (p Params) Format(allowed ...string) error {
 func ParseDay(field, s string) (time.Time, error) {
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return time.Time{}, maint.Invalid(field, "%s must be a date as YYYY-MM-DD, got %q", field, s)
+		return time.Time{}, maint.InvalidAs(field, "date_format", maint.Params{"field": field}, "%s must be a date as YYYY-MM-DD, got %q", field, s)
 	}
 	return t, nil
 }
@@ -154,9 +154,9 @@ func ParseInstant(name, s string, end bool) (time.Time, error) {
 func CheckText(field, s string, required bool, max int) error {
 	switch {
 	case required && strings.TrimSpace(s) == "":
-		return maint.Invalid(field, "%s is required", field)
+		return maint.InvalidAs(field, "field_required", maint.Params{"field": field}, "%s is required", field)
 	case len([]rune(s)) > max:
-		return maint.Invalid(field, "%s is limited to %d characters", field, max)
+		return maint.InvalidAs(field, "field_too_long", maint.Params{"field": field, "max": max}, "%s is limited to %d characters", field, max)
 	}
 	return nil
 }

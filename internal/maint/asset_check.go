@@ -45,16 +45,16 @@ var (
 // CheckAssetFields checks an asset's kind, code and name.
 func CheckAssetFields(kind Kind, code, name string) error {
 	if !kind.Valid() {
-		return Invalid("kind", "unknown kind %q", kind)
+		return InvalidAs("kind", "unknown_kind", Params{"kind": kind}, "unknown kind %q", kind)
 	}
 	if kind == KindManhole && !manholeCodePattern.MatchString(code) {
-		return Invalid("code", "a manhole's code is its 16-digit component code (county 6 + class 2 + subclass 2 + serial 6), got %q", code)
+		return InvalidAs("code", "manhole_code_format", Params{"got": code}, "a manhole's code is its 16-digit component code (county 6 + class 2 + subclass 2 + serial 6), got %q", code)
 	}
 	if !codePattern.MatchString(code) {
-		return Invalid("code", "a code has 1–64 letters, digits, '.', '_' or '-', got %q", code)
+		return InvalidAs("code", "code_format", Params{"got": code}, "a code has 1–64 letters, digits, '.', '_' or '-', got %q", code)
 	}
 	if name == "" || len([]rune(name)) > 200 {
-		return Invalid("name", "a name of 1–200 characters is required")
+		return InvalidAs("name", "name_required", nil, "a name of 1–200 characters is required")
 	}
 	return nil
 }
@@ -66,20 +66,20 @@ func CheckAssetFields(kind Kind, code, name string) error {
 func CheckAttrs(kind Kind, code string, attrs map[string]any) error {
 	for k := range attrs {
 		if slices.Contains(reservedAttrs, k) {
-			return Invalid("properties."+k, "%q is a fixed property of an asset, not an attribute", k)
+			return InvalidAs("properties."+k, "attr_fixed", Params{"key": k}, "%q is a fixed property of an asset, not an attribute", k)
 		}
 		if len(k) == 0 || len(k) > 64 {
-			return Invalid("properties", "attribute names have 1–64 characters")
+			return InvalidAs("properties", "attr_name_length", nil, "attribute names have 1–64 characters")
 		}
 	}
 	if b, _ := json.Marshal(attrs); len(b) > 16<<10 {
-		return Invalid("properties", "attributes are limited to 16 KiB")
+		return InvalidAs("properties", "attrs_too_large", nil, "attributes are limited to 16 KiB")
 	}
 	num := func(key string, required bool, min, max float64, integer bool) error {
 		v, ok := attrs[key]
 		if !ok || v == nil {
 			if required {
-				return Invalid("properties."+key, "%s needs %q", kind, key)
+				return InvalidAs("properties."+key, "attr_required", Params{"kind": string(kind), "key": key}, "%s needs %q", kind, key)
 			}
 			return nil
 		}
@@ -94,7 +94,7 @@ func CheckAttrs(kind Kind, code string, attrs map[string]any) error {
 			if integer {
 				kindOf = "an integer"
 			}
-			return Invalid("properties."+key, "%q must be %s from %g to %g", key, kindOf, min, max)
+			return InvalidAs("properties."+key, "attr_range", Params{"key": key, "min": min, "max": max, "integer": integer}, "%q must be %s from %g to %g", key, kindOf, min, max)
 		}
 		return nil
 	}
@@ -102,13 +102,13 @@ func CheckAttrs(kind Kind, code string, attrs map[string]any) error {
 		v, ok := attrs[key]
 		if !ok || v == nil {
 			if required {
-				return Invalid("properties."+key, "%s needs %q", kind, key)
+				return InvalidAs("properties."+key, "attr_required", Params{"kind": string(kind), "key": key}, "%s needs %q", kind, key)
 			}
 			return nil
 		}
 		s, _ := v.(string)
 		if _, ok := Lookup(table, s); !ok {
-			return Invalid("properties."+key, "%q is not a known %s", fmt.Sprint(v), key)
+			return InvalidAs("properties."+key, "attr_unknown_value", Params{"key": key, "value": fmt.Sprint(v)}, "%q is not a known %s", fmt.Sprint(v), key)
 		}
 		return nil
 	}
@@ -124,7 +124,7 @@ func CheckAttrs(kind Kind, code string, attrs map[string]any) error {
 		errs = append(errs, inTable("cover_category", true, CoverCategories), inTable("defect_type", false, ManholeDefects),
 			num("defect_grade", false, 1, 4, true), inTable("load_class", false, LoadClasses))
 		if cat, _ := attrs["cover_category"].(string); len(code) == 16 && len(cat) == 4 && code[6:10] != cat {
-			errs = append(errs, Invalid("code", "the code's class and subclass (%s) do not match cover_category %s", code[6:10], cat))
+			errs = append(errs, InvalidAs("code", "code_class_mismatch", Params{"class": code[6:10], "category": cat}, "the code's class and subclass (%s) do not match cover_category %s", code[6:10], cat))
 		}
 	case KindCapitalProject:
 		errs = append(errs, num("investment_yuan", false, 0, 1e13, true), num("area_m2", false, 0, 1e9, false))

@@ -29,11 +29,19 @@ const (
 	CodeInternal             Code = "internal"
 )
 
-// FieldError names one bad input field or parameter.
+// FieldError names one bad input field or parameter. Code and Params, when
+// set, say what is wrong in a form the pages translate (err.<code> in their
+// message table, with the params filled in); Message is the same in English
+// for other clients.
 type FieldError struct {
 	Field   string `json:"field"`
 	Message string `json:"message"`
+	Code    string `json:"code,omitempty"`
+	Params  Params `json:"params,omitempty"`
 }
+
+// Params are the values a translated message is filled with.
+type Params map[string]any
 
 // Error is the domain's error: a code, a message safe to show to the caller,
 // and optional details that the problem writer includes.
@@ -71,6 +79,15 @@ func Errorf(code Code, format string, args ...any) *Error {
 func Invalid(field, format string, args ...any) *Error {
 	msg := fmt.Sprintf(format, args...)
 	return &Error{Code: CodeInvalid, Message: msg, Fields: []FieldError{{Field: field, Message: msg}}}
+}
+
+// InvalidAs is Invalid with a stable code and its parameters, for the
+// messages people read: the pages say err.<code> in their language. A test
+// (web/messages_test.go) fails when a code has no translation.
+func InvalidAs(field, code string, params Params, format string, args ...any) *Error {
+	e := Invalid(field, format, args...)
+	e.Fields[0].Code, e.Fields[0].Params = code, params
+	return e
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, CodeInternal

@@ -61,6 +61,20 @@ const (
 	FTDuring     FilterOp = "t_during"
 	FTIntersects FilterOp = "t_intersects"
 	FTEquals     FilterOp = "t_equals"
+	// The rest of CQL2's temporal functions. The status date is an instant
+	// (an interval whose start is its end): it meets an interval starting
+	// there, starts or finishes one beginning or ending there, and never
+	// contains, overlaps, is overlapped by, is started by or finished by one.
+	FTDisjoint     FilterOp = "t_disjoint"
+	FTContains     FilterOp = "t_contains"
+	FTMeets        FilterOp = "t_meets"
+	FTMetBy        FilterOp = "t_metby"
+	FTOverlaps     FilterOp = "t_overlaps"
+	FTOverlappedBy FilterOp = "t_overlappedby"
+	FTStarts       FilterOp = "t_starts"
+	FTStartedBy    FilterOp = "t_startedby"
+	FTFinishes     FilterOp = "t_finishes"
+	FTFinishedBy   FilterOp = "t_finishedby"
 	// FTrue and FFalse are the boolean literals a filter may be, or hold.
 	FTrue  FilterOp = "true"
 	FFalse FilterOp = "false"

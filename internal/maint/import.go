@@ -144,10 +144,10 @@ type RowSource interface {
 // every row.
 func CheckAttrName(name string) error {
 	if slices.Contains(reservedAttrs, name) {
-		return Invalid("properties."+name, "%q is a fixed property of an asset, not an attribute", name)
+		return InvalidAs("properties."+name, "attr_fixed", Params{"key": name}, "%q is a fixed property of an asset, not an attribute", name)
 	}
 	if len(name) == 0 || len(name) > 64 {
-		return Invalid("properties."+name, "attribute names have 1–64 characters")
+		return InvalidAs("properties."+name, "attr_name_length", nil, "attribute names have 1–64 characters")
 	}
 	return nil
 }

@@ -96,6 +96,8 @@ type ServiceRequest struct {
 	// PhotoID is the request's first photo the public may see (filed and
 	// not hidden); nil when none.
 	PhotoID *int64
+	// Supports is how many people said 我也遇到.
+	Supports int
 }
 
 // RequestFilter selects service requests.
@@ -107,7 +109,12 @@ type RequestFilter struct {
 	// system polling for what changed since it last asked).
 	UpdatedAfter, UpdatedBefore *time.Time
 	Status                      string // open or closed
-	Limit                       int
+	// Filed keeps the requests an engineer has filed (立案): what the
+	// public map shows; a fresh report waits for that.
+	Filed bool
+	// BBox keeps the requests whose place lies in it.
+	BBox  *gis.BBox
+	Limit int
 }
 
 // FeedFilter selects the public changes of cases for a feed.

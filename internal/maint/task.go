@@ -196,13 +196,13 @@ type TaskFilter struct {
 func CheckTransitionInput(t *Task, tr Transition) error {
 	switch {
 	case tr.To == StatusDispatched && tr.Assignee == "" && t.Assignee == "":
-		return Invalid("assignee", "dispatching needs a crew or unit (assignee)")
+		return InvalidAs("assignee", "dispatch_needs_assignee", nil, "dispatching needs a crew or unit (assignee)")
 	case (tr.To == StatusRejected || tr.To == StatusCancelled) && strings.TrimSpace(tr.Note) == "":
-		return Invalid("note", "say why in a note")
+		return InvalidAs("note", "note_needs_reason", nil, "say why in a note")
 	case t.Status == StatusDone && tr.To == StatusInProgress && strings.TrimSpace(tr.Note) == "":
-		return Invalid("note", "say what failed verification in a note")
+		return InvalidAs("note", "note_needs_failure", nil, "say what failed verification in a note")
 	case t.Status == StatusDispatched && tr.To == StatusFiled && strings.TrimSpace(tr.Note) == "":
-		return Invalid("note", "say why the case is handed back (回退) in a note")
+		return InvalidAs("note", "note_needs_handback", nil, "say why the case is handed back (回退) in a note")
 	}
 	return nil
 }

@@ -77,9 +77,9 @@ const (
 func CheckPassword(field, p string) error {
 	switch {
 	case utf8.RuneCountInString(p) < MinPasswordLen:
-		return Invalid(field, "a password needs at least %d characters", MinPasswordLen)
+		return InvalidAs(field, "password_short", Params{"min": MinPasswordLen}, "a password needs at least %d characters", MinPasswordLen)
 	case len(p) > MaxPasswordLen:
-		return Invalid(field, "a password may have at most %d bytes", MaxPasswordLen)
+		return InvalidAs(field, "password_long", Params{"max": MaxPasswordLen}, "a password may have at most %d bytes", MaxPasswordLen)
 	}
 	return nil
 }
@@ -89,10 +89,10 @@ func CheckPassword(field, p string) error {
 func NormalizeEmail(field, s string) (string, error) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	if len(s) > 254 || !strings.Contains(s, "@") {
-		return "", Invalid(field, "%q is not an e-mail address", s)
+		return "", InvalidAs(field, "email_invalid", nil, "%q is not an e-mail address", s)
 	}
 	if a, err := mail.ParseAddress(s); err != nil || a.Address != s {
-		return "", Invalid(field, "%q is not an e-mail address", s)
+		return "", InvalidAs(field, "email_invalid", nil, "%q is not an e-mail address", s)
 	}
 	return s, nil
 }

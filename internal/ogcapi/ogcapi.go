@@ -38,6 +38,7 @@ var conformance = []string{
 	"http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
 	"http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
 	"http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+	"http://www.opengis.net/spec/cql2/1.0/conf/temporal-functions",
 }
 
 // editConformance is declared when the API writes (Config.Assets): Part 4,

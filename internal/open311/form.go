@@ -20,11 +20,11 @@ func ParseRequest(f url.Values) (maint.NewRequest, maint.Service, error) {
 	var in maint.NewRequest
 	code := strings.TrimSpace(f.Get("service_code"))
 	if code == "" {
-		return in, maint.Service{}, maint.Invalid("service_code", "service_code is required; GET services lists them")
+		return in, maint.Service{}, maint.InvalidAs("service_code", "service_required", nil, "service_code is required; GET services lists them")
 	}
 	svc, ok := maint.LookupService(code)
 	if !ok {
-		return in, svc, maint.Invalid("service_code", "service_code %q is not offered; GET services lists them", code)
+		return in, svc, maint.InvalidAs("service_code", "service_unknown", maint.Params{"code": code}, "service_code %q is not offered; GET services lists them", code)
 	}
 	in.ServiceCode = code
 	for _, step := range []func(url.Values, *maint.NewRequest) error{readPlace, readText, readContact} {
@@ -43,13 +43,13 @@ func ParseRequest(f url.Values) (maint.NewRequest, maint.Service, error) {
 func readPlace(f url.Values, in *maint.NewRequest) error {
 	lat, long := strings.TrimSpace(f.Get("lat")), strings.TrimSpace(f.Get("long"))
 	if lat == "" || long == "" {
-		return maint.Invalid("lat", "lat and long are required: this service does not geocode address_string or address_id")
+		return maint.InvalidAs("lat", "location_required", nil, "lat and long are required: this service does not geocode address_string or address_id")
 	}
 	var err1, err2 error
 	in.Lat, err1 = strconv.ParseFloat(lat, 64)
 	in.Lon, err2 = strconv.ParseFloat(long, 64)
 	if err1 != nil || err2 != nil || math.IsNaN(in.Lat) || math.IsNaN(in.Lon) || math.Abs(in.Lat) > 90 || math.Abs(in.Lon) > 180 {
-		return maint.Invalid("lat", "lat and long must be WGS84 degrees (lat ±90, long ±180), got %q, %q", lat, long)
+		return maint.InvalidAs("lat", "location_range", nil, "lat and long must be WGS84 degrees (lat ±90, long ±180), got %q, %q", lat, long)
 	}
 	return nil
 }
@@ -58,7 +58,7 @@ func readPlace(f url.Values, in *maint.NewRequest) error {
 func readText(f url.Values, in *maint.NewRequest) error {
 	in.Description = strings.TrimSpace(f.Get("description"))
 	if len([]rune(in.Description)) > 4000 {
-		return maint.Invalid("description", "description is limited to 4000 characters")
+		return maint.InvalidAs("description", "description_too_long", maint.Params{"max": 4000}, "description is limited to 4000 characters")
 	}
 	in.Address = strings.TrimSpace(f.Get("address_string"))
 	if len([]rune(in.Address)) > 500 {
@@ -72,13 +72,13 @@ func readContact(f url.Values, in *maint.NewRequest) error {
 	var contact []string
 	if e := strings.TrimSpace(f.Get("email")); e != "" {
 		if a, err := mail.ParseAddress(e); err != nil || a.Address != e || len(e) > 254 {
-			return maint.Invalid("email", "email is not an e-mail address")
+			return maint.InvalidAs("email", "email_invalid", nil, "email is not an e-mail address")
 		}
 		contact = append(contact, e)
 	}
 	if p := strings.TrimSpace(f.Get("phone")); p != "" {
 		if !phonePattern.MatchString(p) {
-			return maint.Invalid("phone", "phone is not a phone number")
+			return maint.InvalidAs("phone", "phone_invalid", nil, "phone is not a phone number")
 		}
 		contact = append(contact, p)
 	}

@@ -122,7 +122,7 @@ func (a *API) allowPost(r *http.Request, in *maint.NewRequest) error {
 	return allow(limiter, key)
 }
 
-func allow(l *ratelimit.Limiter, key string) error {
+func allow(l ratelimit.Allower, key string) error {
 	if ok, wait := l.Allow(key); !ok {
 		return httpx.RateLimited("too many reports from this address", wait)
 	}

@@ -36,7 +36,7 @@ type Config struct {
 	ClientIP func(*http.Request) string
 	// Residents limits posts without a key, per address; Partners posts
 	// with one, per key.
-	Residents, Partners *ratelimit.Limiter
+	Residents, Partners ratelimit.Allower
 }
 
 // API serves the Open311 resources.

@@ -184,7 +184,7 @@ func (p *Processor) Process(ctx context.Context, r io.Reader) (_ *Result, err er
 	n, err := io.ReadFull(r, head)
 	switch {
 	case errors.Is(err, io.EOF):
-		return nil, maint.Invalid("photo", "the file is empty")
+		return nil, maint.InvalidAs("photo", "photo_empty", nil, "the file is empty")
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		head = head[:n]
 	case err != nil:

@@ -50,13 +50,13 @@ func (db *DB) checkGeometry(ctx context.Context, tx pgx.Tx, field string, ewkb [
 		return translate(err, "check geometry")
 	}
 	if !valid {
-		return maint.Invalid(field, "the geometry is not valid: %s", reason)
+		return maint.InvalidAs(field, "geometry_invalid", maint.Params{"reason": reason}, "the geometry is not valid: %s", reason)
 	}
 	if db.checkBoundary && inside != nil && !*inside {
 		if swappedInside != nil && *swappedInside {
-			return maint.Invalid(field, "the geometry lies outside the district, but with latitude and longitude swapped it lies inside: GeoJSON puts longitude first ([lon, lat])")
+			return maint.InvalidAs(field, "geometry_swapped", nil, "the geometry lies outside the district, but with latitude and longitude swapped it lies inside: GeoJSON puts longitude first ([lon, lat])")
 		}
-		return maint.Invalid(field, "the geometry lies outside the district boundary")
+		return maint.InvalidAs(field, "geometry_outside", nil, "the geometry lies outside the district boundary")
 	}
 	return nil
 }
@@ -66,22 +66,22 @@ func (db *DB) checkGeometry(ctx context.Context, tx pgx.Tx, field string, ewkb [
 func checkParent(ctx context.Context, tx pgx.Tx, kind maint.Kind, parent *int64) error {
 	if kind != maint.KindParkingSpace {
 		if parent != nil {
-			return maint.Invalid("parent_id", "only parking spaces belong to a parent (their lot)")
+			return maint.InvalidAs("parent_id", "parent_not_allowed", nil, "only parking spaces belong to a parent (their lot)")
 		}
 		return nil
 	}
 	if parent == nil {
-		return maint.Invalid("parent_id", "a parking space needs its lot (parent_id)")
+		return maint.InvalidAs("parent_id", "parent_required", nil, "a parking space needs its lot (parent_id)")
 	}
 	var pk string
 	if err := tx.QueryRow(ctx, `SELECT kind FROM assets WHERE id = $1`, *parent).Scan(&pk); err != nil {
 		if maint.ErrorCode(translate(err, "")) == maint.CodeNotFound {
-			return maint.Invalid("parent_id", "asset %d does not exist", *parent)
+			return maint.InvalidAs("parent_id", "parent_missing", maint.Params{"id": *parent}, "asset %d does not exist", *parent)
 		}
 		return translate(err, "parent")
 	}
 	if maint.Kind(pk) != maint.KindParkingLot {
-		return maint.Invalid("parent_id", "asset %d is a %s, not a parking lot", *parent, pk)
+		return maint.InvalidAs("parent_id", "parent_not_lot", maint.Params{"id": *parent, "kind": string(pk)}, "asset %d is a %s, not a parking lot", *parent, pk)
 	}
 	return nil
 }
@@ -95,7 +95,7 @@ func (db *DB) CreateAsset(ctx context.Context, v maint.Viewer, ip string, in mai
 	}
 	defer tx.Rollback(ctx)
 	if !in.Kind.AllowsGeometry(geometryType(in.Geometry)) {
-		return nil, maint.Invalid("geometry", "a %s has a %v geometry, not %s", in.Kind, in.Kind.GeometryTypes(), geometryType(in.Geometry))
+		return nil, maint.InvalidAs("geometry", "geometry_type", maint.Params{"kind": string(in.Kind), "types": in.Kind.GeometryTypes(), "got": geometryType(in.Geometry)}, "a %s has a %v geometry, not %s", in.Kind, in.Kind.GeometryTypes(), geometryType(in.Geometry))
 	}
 	g, err := encodeGeometry("geometry", in.Geometry)
 	if err != nil {
@@ -119,7 +119,7 @@ func (db *DB) CreateAsset(ctx context.Context, v maint.Viewer, ip string, in mai
 	if err != nil {
 		err = translate(err, "create asset")
 		if maint.ErrorCode(err) == maint.CodeConflict {
-			return nil, maint.Invalid("code", "an asset with code %q already exists", in.Code).WithCode(maint.CodeConflict)
+			return nil, maint.InvalidAs("code", "code_taken", maint.Params{"code": in.Code}, "an asset with code %q already exists", in.Code).WithCode(maint.CodeConflict)
 		}
 		return nil, err
 	}
@@ -171,7 +171,7 @@ func (db *DB) PatchAsset(ctx context.Context, v maint.Viewer, ip string, id int6
 	var geom any
 	if p.Geometry != nil {
 		if !cur.Kind.AllowsGeometry(geometryType(p.Geometry)) {
-			return nil, maint.Invalid("geometry", "a %s has a %v geometry, not %s", cur.Kind, cur.Kind.GeometryTypes(), geometryType(p.Geometry))
+			return nil, maint.InvalidAs("geometry", "geometry_type", maint.Params{"kind": string(cur.Kind), "types": cur.Kind.GeometryTypes(), "got": geometryType(p.Geometry)}, "a %s has a %v geometry, not %s", cur.Kind, cur.Kind.GeometryTypes(), geometryType(p.Geometry))
 		}
 		g, err := encodeGeometry("geometry", p.Geometry)
 		if err != nil {
@@ -199,7 +199,7 @@ func (db *DB) PatchAsset(ctx context.Context, v maint.Viewer, ip string, id int6
 	if err != nil {
 		err = translate(err, "update asset %d", id)
 		if maint.ErrorCode(err) == maint.CodeConflict {
-			return nil, maint.Invalid("code", "an asset with code %q already exists", code).WithCode(maint.CodeConflict)
+			return nil, maint.InvalidAs("code", "code_taken", maint.Params{"code": code}, "an asset with code %q already exists", code).WithCode(maint.CodeConflict)
 		}
 		return nil, err
 	}

@@ -639,7 +639,7 @@ func checkExtension(run *timelimit.Clock, n float64) error {
 		unit = timelimit.WorkingDays
 	}
 	if err := (timelimit.Rule{Unit: unit, N: n}).Check(); err != nil {
-		return maint.Invalid("n", "an extension of this step is a positive amount of %s (whole for working days), got %v", unit, n)
+		return maint.InvalidAs("n", "extension_amount", maint.Params{"unit": unit}, "an extension of this step is a positive amount of %s (whole for working days), got %v", unit, n)
 	}
 	return nil
 }

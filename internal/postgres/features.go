@@ -330,6 +330,22 @@ func timeSQL(q *query, col string, op maint.FilterOp, t *maint.TimeRange) string
 		return within(t.First, nil, false)
 	case maint.FTDuring:
 		return within(t.First, t.Last, true)
+	case maint.FTDisjoint:
+		return "(" + col + " IS NOT NULL AND NOT " + within(t.First, t.Last, false) + ")"
+	case maint.FTMeets, maint.FTStarts:
+		// An instant meets an interval starting at it; it starts one that
+		// goes on after it.
+		if t.First == nil || op == maint.FTStarts && t.Last != nil && !t.Last.After(*t.First) {
+			return "FALSE"
+		}
+		return "(" + col + " = " + q.arg(*t.First) + "::timestamptz)"
+	case maint.FTMetBy, maint.FTFinishes:
+		if t.Last == nil || op == maint.FTFinishes && t.First != nil && !t.Last.After(*t.First) {
+			return "FALSE"
+		}
+		return "(" + col + " = " + q.arg(*t.Last) + "::timestamptz)"
 	}
+	// T_CONTAINS, T_OVERLAPS, T_OVERLAPPEDBY, T_STARTEDBY and T_FINISHEDBY
+	// never hold for an instant.
 	return "FALSE"
 }

@@ -108,7 +108,7 @@ func (db *DB) createRequest(ctx context.Context, tx pgx.Tx, v maint.Viewer, svc 
 			return 0, "", translate(err, "create request")
 		}
 		if inside != nil && !*inside {
-			return 0, "", maint.Invalid("lat", "the location %.5f, %.5f is outside the district this service covers", in.Lat, in.Lon)
+			return 0, "", maint.InvalidAs("lat", "location_outside", nil, "the location %.5f, %.5f is outside the district this service covers", in.Lat, in.Lon)
 		}
 	}
 	var asset *int64
@@ -198,6 +198,13 @@ func serviceRequests(ctx context.Context, db querier, f maint.RequestFilter) ([]
 	if f.UpdatedBefore != nil {
 		q.and("t.updated_at < " + q.arg(*f.UpdatedBefore))
 	}
+	if f.Filed {
+		q.and("t.status <> 'reported'")
+	}
+	if b := f.BBox; b != nil {
+		q.and("ST_Intersects(coalesce(t.location, a.geom), ST_MakeEnvelope(" + q.arg(b.MinLon) + ", " + q.arg(b.MinLat) + ", " +
+			q.arg(b.MaxLon) + ", " + q.arg(b.MaxLat) + ", 4326))")
+	}
 	switch f.Status {
 	case "open":
 		q.and("t.status IN ('reported', 'filed', 'dispatched', 'in_progress', 'done')")
@@ -215,7 +222,7 @@ func serviceRequests(ctx context.Context, db querier, f maint.RequestFilter) ([]
 		       t.asset_id, coalesce(d.ref, ''),
 		       coalesce((SELECT e.note FROM task_events e WHERE e.task_id = t.id AND NOT e.internal AND e.note <> ''
 		                 ORDER BY e.at DESC, e.id DESC LIMIT 1), ''),
-		       (SELECT p.id FROM photos p WHERE p.task_id = t.id AND p.visible ORDER BY p.id LIMIT 1)
+		       (SELECT p.id FROM photos p WHERE p.task_id = t.id AND p.visible ORDER BY p.id LIMIT 1), t.supports
 		FROM tasks t LEFT JOIN assets a ON a.id = t.asset_id LEFT JOIN tasks d ON d.id = t.duplicate_of`+
 		q.whereClause()+` ORDER BY t.created_at DESC, t.id DESC LIMIT `+q.arg(limit), q.args...)
 	if err != nil {
@@ -226,7 +233,7 @@ func serviceRequests(ctx context.Context, db querier, f maint.RequestFilter) ([]
 		var status string
 		var due *time.Time
 		err := row.Scan(&r.ID, &r.Ref, &r.Token, &r.ServiceCode, &status, &r.Description, &r.Agency, &r.RequestedAt,
-			&r.UpdatedAt, &due, &r.Address, &r.Lon, &r.Lat, &r.AssetID, &r.DuplicateOf, &r.StatusNotes, &r.PhotoID)
+			&r.UpdatedAt, &due, &r.Address, &r.Lon, &r.Lat, &r.AssetID, &r.DuplicateOf, &r.StatusNotes, &r.PhotoID, &r.Supports)
 		r.Status, r.ExpectedAt = maint.Status(status), due
 		return r, err
 	})

@@ -300,7 +300,7 @@ func checkCrew(ctx context.Context, tx pgx.Tx, name string) error {
 		return translate(err, "crew")
 	}
 	if !ok {
-		return maint.Invalid("assignee", "%q is not an active crew or unit; admins keep the list", name)
+		return maint.InvalidAs("assignee", "assignee_inactive", maint.Params{"name": name}, "%q is not an active crew or unit; admins keep the list", name)
 	}
 	return nil
 }

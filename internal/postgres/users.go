@@ -65,7 +65,7 @@ func (db *DB) CreateUser(ctx context.Context, actor maint.Viewer, ip string, u m
 		RETURNING `+userColumns, u.Email, u.Name, string(u.Role), hash), &out)
 	if err != nil {
 		if maint.ErrorCode(translate(err, "")) == maint.CodeConflict {
-			return nil, maint.Invalid("email", "an account with this e-mail already exists").WithCode(maint.CodeConflict)
+			return nil, maint.InvalidAs("email", "email_taken", nil, "an account with this e-mail already exists").WithCode(maint.CodeConflict)
 		}
 		return nil, translate(err, "create user")
 	}

@@ -10,6 +10,13 @@ import (
 	"golang.org/x/time/rate"
 )
 
+// Allower is a limit: whether key may act now, and when not, how long to
+// wait. Limiter keeps it in one process; postgres.SharedLimiter in the
+// database, for every copy of the service at once.
+type Allower interface {
+	Allow(key string) (bool, time.Duration)
+}
+
 // Limiter hands out a token bucket per key.
 type Limiter struct {
 	every time.Duration

@@ -83,16 +83,16 @@ type Rule struct {
 // Check says what is wrong with a rule an admin gives.
 func (r Rule) Check() error {
 	if !slices.Contains(Units, r.Unit) {
-		return maint.Invalid("unit", "a time limit is counted in working_hours, working_days, natural_hours or due_date, got %q", r.Unit)
+		return maint.InvalidAs("unit", "limit_unit", nil, "a time limit is counted in working_hours, working_days, natural_hours or due_date, got %q", r.Unit)
 	}
 	if r.Unit == DueDate {
 		if r.N != 0 {
-			return maint.Invalid("n", "a due-date limit has no amount (n is 0), got %v", r.N)
+			return maint.InvalidAs("n", "limit_due_no_amount", nil, "a due-date limit has no amount (n is 0), got %v", r.N)
 		}
 		return nil
 	}
 	if err := r.limit().Validate(); err != nil {
-		return maint.Invalid("n", "a time limit is a positive amount up to 100000 (whole for working days), got %v", r.N)
+		return maint.InvalidAs("n", "limit_amount", nil, "a time limit is a positive amount up to 100000 (whole for working days), got %v", r.N)
 	}
 	return nil
 }

@@ -63,6 +63,7 @@ try {
     console.log(JSON.stringify({
       runs, first_ms: Math.round(first), median_ms: Math.round(times[Math.floor(times.length / 2)]), max_ms: Math.round(times.at(-1)),
       tiled: last.tiled, drawn: last.drawn, api_requests: api.files, api_bytes: api.body,
+      requests: Object.values(bytes).reduce((n, g) => n + g.files, 0), bytes: Object.values(bytes).reduce((n, g) => n + g.body, 0),
     }));
   } else {
     console.log(`navigation → inframap:layers-drawn over ${runs} cold loads: median ${times[Math.floor(times.length / 2)].toFixed(0)} ms, min ${times[0].toFixed(0)} ms, max ${times.at(-1).toFixed(0)} ms`);

@@ -68,7 +68,7 @@ test('an engineer files and dispatches a reported task, and the public map shows
   await page.click('[data-testid="transition-submit"]');
   const crewErr = panel.locator('[data-testid="transition-form"] [data-testid="error-assignee"]');
   await crewErr.waitFor();
-  assert.match(await crewErr.innerText(), /crew|assignee/);
+  assert.equal(await crewErr.innerText(), '派遣需要选择处置单位或班组。', 'the service\'s code, said in Chinese');
   // 派遣 to a crew with a due date
   const crews = (await call(server.url, engineer, 'GET', '/api/v1/crews')).body.crews;
   await page.selectOption('[data-testid="transition-crew"]', crews[0].name);
@@ -95,7 +95,7 @@ test('an engineer files and dispatches a reported task, and the public map shows
   await page.context().close();
 });
 
-test('a stale edit shows the other person\'s change and a way to reload', async () => {
+test('a stale edit keeps both changes: mine on top of theirs, asked field by field when both touched one', async () => {
   const { task } = await taskOnAsset('in_progress', used);
   used.add(task.id);
   const a = await consolePage('engineer@demo', `&task=${task.id}`);
@@ -105,24 +105,47 @@ test('a stale edit shows the other person\'s change and a way to reload', async 
   await a.selectOption('[data-testid="edit-priority"]', 'urgent');
   await a.click('[data-testid="edit-submit"]');
   await a.locator('[data-testid="task-saved"]').waitFor();
-  // B, still on the old version, records progress: 412, and sees A's change.
+  // B, still on the old version, records progress: 412, and sees A's change beside B's own.
   await b.fill('[data-testid="edit-percent"]', '60');
   await b.click('[data-testid="edit-submit"]');
   const conflict = b.locator('[data-testid="conflict"]');
-  await conflict.waitFor();
-  const row = conflict.locator('tr[data-field="priority"]');
-  assert.match(await row.innerText(), new RegExp(`${task.priority === 'high' ? '高' : '普通|低|高'}.*紧急`, 's'));
+  await conflict.locator('[data-testid="conflict-merge"]').waitFor();
+  const theirs = conflict.locator('tr[data-field="priority"]');
+  assert.equal(await theirs.getAttribute('data-side'), 'theirs');
+  assert.match(await theirs.innerText(), /紧急/);
+  const mine = conflict.locator('tr[data-field="percent"]');
+  assert.equal(await mine.getAttribute('data-side'), 'mine', 'B\'s edit is kept, not dropped');
+  assert.match(await mine.innerText(), /60 %/);
   assert.match(await conflict.innerText(), /engineer@demo/, 'who changed it');
-  assert.equal(await b.evaluate(() => document.activeElement.dataset.testid), 'conflict-reload');
-  assert.equal((await getJSON(server.url, `/api/v1/tasks/${task.id}`)).percent ?? null, task.percent ?? null, 'B\'s change was not written');
-  await b.click('[data-testid="conflict-reload"]');
-  await b.waitForFunction(() => document.querySelector('[data-testid="task-priority"]')?.textContent === '紧急');
-  await b.locator('[data-testid="conflict"]').waitFor({ state: 'detached' });
-  // Now B's edit goes through.
-  await b.fill('[data-testid="edit-percent"]', '60');
-  await b.click('[data-testid="edit-submit"]');
+  assert.equal(await b.evaluate(() => document.activeElement.dataset.testid), 'conflict-merge');
+  assert.equal((await getJSON(server.url, `/api/v1/tasks/${task.id}`)).percent ?? null, task.percent ?? null, 'nothing of B\'s written before B says so');
+  await b.click('[data-testid="conflict-merge"]');
   await b.locator('[data-testid="task-saved"]').waitFor();
-  assert.equal((await getJSON(server.url, `/api/v1/tasks/${task.id}`)).percent, 60);
+  let stored = await getJSON(server.url, `/api/v1/tasks/${task.id}`);
+  assert.equal(stored.priority, 'urgent', 'A\'s change stays');
+  assert.equal(stored.percent, 60, 'B\'s change laid on top');
+  await b.waitForFunction(() => document.querySelector('[data-testid="task-priority"]')?.textContent === '紧急');
+
+  // Both change the priority: B saves high, A (stale again) low: A is asked.
+  await b.selectOption('[data-testid="edit-priority"]', 'high');
+  await b.click('[data-testid="edit-submit"]');
+  await b.waitForFunction(() => document.querySelector('[data-testid="task-priority"]')?.textContent === '高');
+  await a.selectOption('[data-testid="edit-priority"]', 'low');
+  await a.click('[data-testid="edit-submit"]');
+  const both = a.locator('[data-testid="conflict"] tr[data-field="priority"]');
+  await both.waitFor();
+  assert.equal(await both.getAttribute('data-side'), 'both');
+  assert.match(await both.innerText(), /紧急.*高.*低/s, 'what A had, what B set, what A meant');
+  assert.equal(await a.locator('[data-testid="conflict"] tr[data-field="percent"]').getAttribute('data-side'), 'theirs');
+  await a.click('[data-testid="conflict-merge"]');
+  await a.waitForFunction(() => /优先级/.test(document.querySelector('[data-testid="conflict-status"]')?.textContent || ''));
+  assert.equal((await getJSON(server.url, `/api/v1/tasks/${task.id}`)).priority, 'high', 'nothing saved before the choice');
+  await both.locator('[data-testid="pick-mine"]').check();
+  await a.click('[data-testid="conflict-merge"]');
+  await a.locator('[data-testid="task-saved"]').waitFor();
+  stored = await getJSON(server.url, `/api/v1/tasks/${task.id}`);
+  assert.equal(stored.priority, 'low', 'A chose A\'s');
+  assert.equal(stored.percent, 60, 'B\'s progress stays');
 
   // A change through the API behind the page's back: A's page is stale too.
   const cur = await getJSON(server.url, `/api/v1/tasks/${task.id}`);
@@ -135,6 +158,7 @@ test('a stale edit shows the other person\'s change and a way to reload', async 
   assert.match(text, /回填/, 'the phase the other change set');
   assert.match(text, /回填完成（接口）/, 'with its note');
   assert.equal((await getJSON(server.url, `/api/v1/tasks/${task.id}`)).status, 'in_progress', 'the stale transition was refused');
+  assert.equal(await a.locator('[data-testid="conflict-retry"]').count(), 1, 'the step can be sent again on the latest version');
   await a.click('[data-testid="conflict-reload"]');
   await a.waitForFunction(() => document.querySelector('[data-testid="task-phase"]')?.textContent === '回填');
   await a.context().close();
@@ -173,7 +197,7 @@ test('drawing a new asset and editing its geometry, with the service\'s validati
   await page.click('[data-testid="asset-save"]');
   const err = page.locator('[data-testid="error-geometry"]');
   await err.waitFor();
-  assert.match(await err.innerText(), /outside the district/);
+  assert.equal(await err.innerText(), '图形超出了辖区边界。');
   assert.equal(await page.locator('[data-testid="asset-geometry"]').getAttribute('aria-invalid'), 'true');
   const errBox = await err.boundingBox();
   const geomBox = await page.locator('[data-testid="asset-geometry"]').boundingBox();
@@ -214,7 +238,7 @@ test('drawing a new asset and editing its geometry, with the service\'s validati
   await page.locator('[data-testid="asset-geometry"]').dispatchEvent('change');
   await page.click('[data-testid="asset-save"]');
   await page.locator('[data-testid="error-geometry"]').waitFor();
-  assert.match(await page.locator('[data-testid="error-geometry"]').innerText(), /outside the district/);
+  assert.equal(await page.locator('[data-testid="error-geometry"]').innerText(), '图形超出了辖区边界。');
   assert.equal((await getJSON(server.url, `/api/v1/assets/${id}`)).properties.version, 2);
   // A wrong code is said beside the code.
   await page.fill('[data-testid="asset-code"]', 'X1');
@@ -222,11 +246,11 @@ test('drawing a new asset and editing its geometry, with the service\'s validati
   await page.locator('[data-testid="asset-geometry"]').dispatchEvent('change');
   await page.click('[data-testid="asset-save"]');
   await page.locator('[data-testid="error-code"]').waitFor();
-  assert.match(await page.locator('[data-testid="error-code"]').innerText(), /16-digit/);
+  assert.match(await page.locator('[data-testid="error-code"]').innerText(), /^窨井编号应为 16 位部件编码.*现为 /);
   await page.context().close();
 });
 
-test('an asset edited behind the page\'s back: the conflict names what moved', async () => {
+test('an asset edited behind the page\'s back: the conflict names what moved and saves mine on top', async () => {
   const page = await consolePage('engineer@demo', '&tab=assets');
   const { features } = await getJSON(server.url, '/api/v1/assets?kind=parking_lot&limit=1');
   const lot = features[0];
@@ -242,7 +266,12 @@ test('an asset edited behind the page\'s back: the conflict names what moved', a
   const conflict = page.locator('[data-testid="conflict"]');
   await conflict.waitFor();
   assert.match(await conflict.locator('tr[data-field="properties.spaces"]').innerText(), new RegExp(`${lot.properties.spaces}.*${lot.properties.spaces + 1}`, 's'));
-  await page.click('[data-testid="conflict-reload"]');
+  assert.equal(await conflict.locator('tr[data-field="properties.name_en"]').getAttribute('data-side'), 'mine', 'my rename is kept');
+  await page.click('[data-testid="conflict-merge"]');
+  await page.locator('[data-testid="asset-saved"]').waitFor();
+  const stored = await getJSON(server.url, `/api/v1/assets/${lot.id}`);
+  assert.equal(stored.properties.spaces, lot.properties.spaces + 1, 'their change stays');
+  assert.equal(stored.properties.name_en, 'Renamed car park', 'mine laid on top');
   await page.waitForFunction((n) => document.querySelector('[data-testid="asset-attr-spaces"]')?.value === String(n), lot.properties.spaces + 1);
   await page.context().close();
 });
@@ -259,6 +288,7 @@ test('an admin manages users and crews and reads the audit trail', async () => {
   await page.fill('[data-testid="new-user-password"]', 'short');
   await page.click('[data-testid="new-user-submit"]');
   await page.locator('[data-testid="user-form"] [data-testid="error-password"]').waitFor();
+  assert.match(await page.locator('[data-testid="user-form"] [data-testid="error-password"]').innerText(), /^密码至少需要 \d+ 个字符。$/);
   await page.fill('[data-testid="new-user-password"]', 'a-long-enough-password');
   await page.click('[data-testid="new-user-submit"]');
   await page.locator('[data-testid="users"] tbody tr', { hasText: 'zhang@example.org' }).waitFor();

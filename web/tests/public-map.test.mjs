@@ -233,6 +233,10 @@ test('the report card shows the published figures, and as_of replays the map and
   await card.locator('[data-testid="chart"] canvas').first().waitFor();
   const stats = await getJSON(server.url, '/api/v1/stats');
   const road = stats.programmes.find((p) => p.kind === 'road_repair');
+  // 100 % beside open work on its roads: the card says why.
+  const openOnRoads = road.completed - road.by_status.closed;
+  assert.ok(openOnRoads > 0, 'the demo has routine work open on finished roads');
+  assert.match(await text(page, 'later-open-road_repair'), new RegExp(`完成率 100% 只计计划内的工程；已完工的设施中有 ${openOnRoads} 处`));
   const rows = await card.locator('[data-testid="chart-table"] tbody tr').count();
   assert.ok(rows >= road.by_month.length, 'a row per month');
 
@@ -249,6 +253,15 @@ test('the report card shows the published figures, and as_of replays the map and
   assert.ok(await page.locator('[data-testid="as-of-banner"]').isVisible());
   assert.match(page.url(), /as_of=2023-09-30/);
   await page.click('[data-testid="tab-layers"]');
+  // Assets with no case yet on that day: grey on the map and in the legend.
+  const none = past.programmes.reduce((n, p) => n + (p.kind === 'capital_project' ? 0 : p.by_status.none || 0), 0);
+  assert.ok(none > 0, `some assets had no case on ${day}`);
+  await page.waitForFunction((n) => document.querySelector('[data-testid="status-count-none"]')?.textContent === new Intl.NumberFormat('zh-CN').format(n), none);
+  assert.match(await text(page, 'status-none-row'), /尚无案件/);
+  const grey = page.locator('[data-testid="feature"][data-kind="road_repair"][data-status="none"]').first();
+  await grey.waitFor({ state: 'attached' });
+  assert.equal(await grey.getAttribute('stroke'), '#868e96', 'drawn grey');
+  assert.equal(await grey.getAttribute('stroke-dasharray'), '4 4', 'and dashed');
   for (const status of ['closed', 'in_progress']) {
     assert.equal(number(await text(page, `status-count-${status}`)),
       (await Promise.all(PROGRAMMES.map((k) => countAssets(server.url, { kind: k, status, as_of: day })))).reduce((a, b) => a + b),

@@ -95,11 +95,38 @@ test('a resident reports a problem with a photo, is warned of the open report ne
   await page.click('[data-testid="follow-submit"]');
   await page.waitForFunction(() => document.querySelector('[data-testid="follow-status"]')?.textContent === '立案');
   assert.match(await page.locator('[data-testid="follow-result"]').innerText(), /已立案，安排维修/);
-  assert.equal(await page.locator('[data-testid="follow-result"] img').count(), 1, 'the photo is public once filed');
+  assert.equal(await page.locator('[data-testid="follow-photos"] img').count(), 1, 'the photo is public once filed');
+  // Where: a small map at the place given, and a way to see it on the big one.
+  const where = page.locator('[data-testid="follow-map"]');
+  await where.locator('.leaflet-interactive').first().waitFor();
+  assert.equal(Number(await where.getAttribute('data-lon')).toFixed(5), report.location[0].toFixed(5));
+  await page.click('[data-testid="follow-show"]');
+  await page.waitForFunction(() => Number(new URL(location.href).searchParams.get('z')) >= 17);
   // The number is remembered on this device.
   await page.reload();
   await waitReady(page);
   assert.match(await page.locator('[data-testid="my-report"]').first().innerText(), new RegExp(ref));
+
+  // Filed, the report is a pin on the public map, at the place given; its popup leads to following it.
+  const pin = page.locator(`[data-testid="report-pin"][data-ref="${ref}"]`);
+  await pin.waitFor();
+  assert.equal(await pin.getAttribute('data-status'), 'filed');
+  await page.click('[data-testid="tab-layers"]');
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="count-reports"]')?.textContent) >= 1);
+  await pin.click();
+  const popup = page.locator('[data-testid="report-pin-popup"]');
+  await popup.waitFor();
+  const popupText = await popup.innerText();
+  assert.match(popupText, /井盖下沉/);
+  assert.match(popupText, /立案/);
+  assert.ok(!/13800000000|王女士/.test(popupText), 'no contact on the map');
+  await popup.locator('[data-testid="report-pin-follow"]').click();
+  await page.waitForFunction((r) => document.querySelector('[data-testid="follow-ref"]')?.value === r
+    && document.querySelector('[data-testid="follow-status"]')?.textContent === '立案', ref);
+  // The legend's box hides the pins.
+  await page.click('[data-testid="tab-layers"]');
+  await page.uncheck('[data-testid="context-reports"]');
+  await pin.waitFor({ state: 'detached' });
 
   // Filed, the report's photo is public: a thumbnail in the manhole's details opens the large one.
   await page.goto(`${server.url}/?tile_origin=${encodeURIComponent(tiles.origin)}&id=${asset.id}`);
@@ -172,6 +199,18 @@ test('the report form in English, and axe finds no serious violation in it', asy
   await page.locator('[data-testid="problem-nearby"]').waitFor();
   assert.match(await page.locator('[data-testid="problem-nearby"]').innerText(), /open report\(s\) within 50 m/);
   await axeCheck(page, 'report form with the nearby warning', assert);
+  // Following a report in English: the small map and the way to the big one.
+  const posted = await fetch(`${server.url}/open311/v2/requests.json`, { method: 'POST',
+    body: new URLSearchParams({ service_code: 'pothole', lat: '43.8815', long: '125.2500', description: 'Deep pothole' }) });
+  assert.equal(posted.status, 201);
+  const [{ service_request_id: ref }] = await posted.json();
+  await page.fill('[data-testid="follow-ref"]', ref);
+  await page.click('[data-testid="follow-submit"]');
+  await page.locator('[data-testid="follow-map"] .leaflet-interactive').first().waitFor();
+  assert.equal(await page.locator('[data-testid="follow-show"]').innerText(), 'Show on the map');
+  await page.click('[data-testid="tab-layers"]');
+  assert.match(await page.locator('label[for="f-ctx-reports"]').innerText(), /Residents' reports \(open\)/);
+  await axeCheck(page, 'layers with the residents\' reports', assert);
   await page.click('[data-testid="lang-zh"]');
   await page.context().close();
 });

@@ -2,7 +2,7 @@
 // roles, the crews tasks are dispatched to, the time limits and the working
 // calendar (time-admin.js), and the audit trail.
 import { getJSON, send, query } from './api.js';
-import { t, dateTime, name } from './i18n.js';
+import { t, dateTime, name, actorName } from './i18n.js';
 import { el, field, option, showFieldErrors, clearFieldErrors, problemText, say } from './dom.js';
 import { TimeLimitsSection, CalendarSection } from './time-admin.js';
 import { ACTIONS, actionName, detailsText, subjectText, csvOf } from './audit-text.js';
@@ -237,7 +237,7 @@ export class AdminPanel {
       for (const e of page.events) {
         const lines = detailsText(e, this.statusName);
         this.auditTable.append(el('tr', { 'data-testid': 'audit-row', 'data-action': e.action },
-          el('td', { text: dateTime(e.at) }), el('td', { text: e.actor || '—' }), el('td', { text: actionName(e.action) }),
+          el('td', { text: dateTime(e.at) }), el('td', { text: actorName(e.actor) }), el('td', { text: actionName(e.action) }),
           el('td', { text: subjectText(e) }),
           el('td', { class: 'audit-details' }, ...lines.map((l) => el('div', { text: l })))));
       }

@@ -3,6 +3,8 @@
 // service's own explanation (and the request id to quote) instead of a bare
 // status code. Shared by the public map, /manage and /field.
 
+import { fieldMessage } from './problem-text.js';
+
 /** ApiError is a failed request, carrying the problem document when there is one. */
 export class ApiError extends Error {
   constructor(status, problem, url, headers) {
@@ -19,12 +21,13 @@ export class ApiError extends Error {
   /** offline: the request got no answer at all, and may be sent again. */
   get offline() { return this.status === 0; }
 
-  /** fieldErrors maps each field the service named to its message. */
+  /** fieldErrors maps each field the service named to its message, in the page's language. */
   fieldErrors() {
     const out = {};
     for (const e of (this.problem && this.problem.errors) || []) {
       const f = String(e.field || '').replace(/^properties\./, '');
-      out[f] = out[f] ? `${out[f]}; ${e.message || e.detail}` : (e.message || e.detail || '');
+      const msg = fieldMessage(e);
+      out[f] = out[f] ? `${out[f]}; ${msg}` : msg;
     }
     return out;
   }

@@ -6,7 +6,7 @@
 // outbox (IndexedDB), so nothing is lost without signal; a service worker
 // keeps the page itself available offline.
 import { getJSON, send, query, ApiError } from './api.js';
-import { t, name, dateTime } from './i18n.js';
+import { t, name, dateTime, actorName } from './i18n.js';
 import { el, field, option, say, problemText, showFieldErrors, clearFieldErrors } from './dom.js';
 import { whoami, loginForm, logout, setupLanguage } from './session.js';
 import { bboxAround, locate, nearestDistance, distance } from './geo.js';
@@ -440,7 +440,7 @@ function outboxItem(r) {
     li.append(el('div', { class: 'conflict', role: 'alert', 'data-testid': 'outbox-conflict' },
       el('p', { text: t('outbox.conflict', { task: r.taskRef, version: r.version }) }),
       c ? el('p', { text: t('outbox.conflictNow', { status: statusName(c.status), version: c.version }) }) : null,
-      c && c.last ? el('p', { class: 'muted', text: `${dateTime(c.last.at)} · ${c.last.actor} · → ${statusName(c.last.to)}${c.last.note ? ` · ${c.last.note}` : ''}` }) : null));
+      c && c.last ? el('p', { class: 'muted', text: `${dateTime(c.last.at)} · ${actorName(c.last.actor)} · → ${statusName(c.last.to)}${c.last.note ? ` · ${c.last.note}` : ''}` }) : null));
     if (c) {
       const again = el('button', { type: 'button', class: 'btn', 'data-testid': 'outbox-resend', text: t('outbox.resend', { version: c.version }) });
       again.addEventListener('click', () => app.outbox.retry(r.id, { version: c.version }));

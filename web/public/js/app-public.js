@@ -16,6 +16,7 @@ import { ListView } from './list.js';
 import { ReportCard } from './report.js';
 import { Notices } from './notice.js';
 import { ProblemPanel } from './problem.js';
+import { ReportPins } from './report-pins.js';
 import { centreOf } from './geo.js';
 
 const $ = (sel) => document.querySelector(sel);
@@ -234,6 +235,7 @@ async function setAsOf(d) {
   showAsOf();
   app.report.render();
   app.bays.reset({ asOf: d });
+  app.pins.setAsOf(d);
   await Promise.all([loadAssets(), loadStats()]).catch(showError);
   app.details.rerender();
 }
@@ -258,6 +260,7 @@ function setBasemap(provider) {
     app.map.setView(app.proj.toLatLng([center.lon, center.lat]), center.z, { animate: false });
     app.layers.rebuild(app.proj);
     app.bays.reset({ proj: app.proj });
+    app.pins.setProjection(app.proj);
     refilter();
     if (state.id) app.layers.select(app.layers.find(state.id), { pan: false });
   }
@@ -319,11 +322,17 @@ async function main() {
       const layer = { boundary: app.layers.areas, zones: app.layers.zones }[key];
       if (layer) (on ? layer.addTo(app.map) : layer.remove());
       if (key === 'bays') app.bays.setEnabled(on);
+      if (key === 'reports') app.pins.setEnabled(on);
     },
     onBasemap: setBasemap,
   });
   app.list = new ListView($('#panel-list'), { meta, onOpen: (f, btn) => openDetails(f.id, btn) });
-  app.problem = new ProblemPanel($('#panel-problem'), { map: app.map, getProj: () => app.proj, meta });
+  app.problem = new ProblemPanel($('#panel-problem'), { map: app.map, getProj: () => app.proj, meta, getState: () => state });
+  app.pins = new ReportPins(app.map, {
+    proj: app.proj, statusName,
+    onFollow: (ref) => { app.selectTab('problem', false); app.problem.follow(ref); },
+  });
+  app.pins.setAsOf(state.asOf);
   // While the report form is open, a click on the map says where the problem is.
   app.map.on('click', (e) => {
     if (state.tab === 'problem') {
@@ -367,6 +376,8 @@ async function main() {
   await loadAssets(early.assets);
   await nextFrame();
   performance.mark('inframap:layers-drawn');
+  // Residents' open reports come after the programmes; the map never waits for them.
+  app.pins.load().then((n) => app.filters.setReports(n)).catch((err) => console.warn('reports', err));
   await statsShown;
   document.body.dataset.ready = 'true';
   if (state.id) app.details.open(state.id, { returnFocus: $('#map') });

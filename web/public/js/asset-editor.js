@@ -6,7 +6,7 @@
 import { send, ApiError } from './api.js';
 import { t, name } from './i18n.js';
 import { el, field, option, showFieldErrors, clearFieldErrors, problemText, say } from './dom.js';
-import { conflictBox, diffRows } from './conflict.js';
+import { conflictBox, mergeRows } from './conflict.js';
 
 /* global L */
 
@@ -236,6 +236,7 @@ export class AssetEditor {
     if (this.layer) this.geometry = this.toGeometry(this.layer);
     const props = this.readProps();
     let req;
+    let body = null;
     if (this.isNew) {
       if (!this.geometry) {
         showFieldErrors(form, { geometry: t('asset.needGeometry') });
@@ -253,7 +254,7 @@ export class AssetEditor {
         if (k === 'name_en' && v === '' && !was) continue;
         if (String(v ?? '') !== String(was ?? '')) properties[k] = v;
       }
-      const body = { type: 'Feature', properties };
+      body = { type: 'Feature', properties };
       if (JSON.stringify(this.geometry) !== JSON.stringify(this.asset.geometry)) body.geometry = this.geometry;
       if (!body.geometry && !Object.keys(properties).length) {
         say(status, t('task.nothingChanged'), 'error');
@@ -278,7 +279,7 @@ export class AssetEditor {
       this.onSaved?.(this.asset);
     } catch (err) {
       if (err instanceof ApiError && err.status === 412) {
-        await this.conflict(err);
+        await this.conflict(err, body);
         return;
       }
       const fe = err instanceof ApiError ? err.fieldErrors() : {};
@@ -290,25 +291,68 @@ export class AssetEditor {
     }
   }
 
-  async conflict(err) {
-    const mine = this.asset;
+  /**
+   * conflict shows what the other person changed beside this page's edit
+   * (body: the PATCH that met 412) and saves mine on top of theirs, asking
+   * field by field where both changed the same one.
+   */
+  async conflict(err, body) {
+    const base = this.asset;
     let now = null;
-    try { now = (await send('GET', `/api/v1/assets/${mine.id}`)).data; } catch { /* shown without the diff */ }
-    const fields = [['properties.code', t('details.code')], ['properties.name', t('asset.name')], ['properties.name_en', t('asset.nameEn')]];
-    for (const [key] of ATTRS[mine.properties.kind] || []) fields.push([`properties.${key}`, t(`attr.${key}`)]);
-    fields.push(['geometry', t('asset.geometry'), (g) => (g ? t('asset.shapeOf', { type: g.type, n: JSON.stringify(g.coordinates).split('],[').length }) : '—')]);
-    const rows = now ? diffRows(mine, now, fields) : [];
-    if (now && !rows.some((r) => r.key === 'geometry') && JSON.stringify(now.geometry) !== JSON.stringify(mine.geometry)) {
-      rows.push({ key: 'geometry', label: t('asset.geometry'), mine: t('asset.shapeBefore'), theirs: t('asset.shapeMoved') });
+    let nowEtag = null;
+    try {
+      const res = await send('GET', `/api/v1/assets/${base.id}`);
+      now = res.data;
+      nowEtag = res.etag;
+    } catch { /* shown without the diff */ }
+    const fields = [{ key: 'properties.code', label: t('details.code') }, { key: 'properties.name', label: t('asset.name') },
+      { key: 'properties.name_en', label: t('asset.nameEn') }];
+    for (const [key] of ATTRS[base.properties.kind] || []) fields.push({ key: `properties.${key}`, label: t(`attr.${key}`) });
+    const shape = (g) => (g ? t('asset.shapeOf', { type: g.type, n: JSON.stringify(g.coordinates).split('],[').length }) : '—');
+    fields.push({ key: 'geometry', label: t('asset.geometry'), fmt: shape });
+    const mine = {};
+    for (const [k, v] of Object.entries(body?.properties || {})) mine[`properties.${k}`] = v;
+    if (body?.geometry) mine.geometry = body.geometry;
+    const rows = now ? mergeRows(base, now, mine, fields) : [];
+    // Two shapes with as many vertices read alike: say which is which.
+    for (const r of rows) {
+      if (r.key === 'geometry' && r.base === r.theirs) { r.base = t('asset.shapeBefore'); r.theirs = t('asset.shapeMoved'); }
     }
+    const onMerge = now && body ? async (values) => {
+      const properties = {};
+      let geometry = null;
+      for (const [k, v] of Object.entries(values)) {
+        if (k === 'geometry') geometry = v;
+        else if (JSON.stringify(v ?? null) !== JSON.stringify(now.properties[k.slice('properties.'.length)] ?? null)) properties[k.slice('properties.'.length)] = v;
+      }
+      this.asset = now;
+      this.etag = nowEtag;
+      const merged = { type: 'Feature', properties };
+      if (geometry && JSON.stringify(geometry) !== JSON.stringify(now.geometry)) merged.geometry = geometry;
+      if (!merged.geometry && !Object.keys(properties).length) { this.edit(now.id); return; }
+      try {
+        const res = await send('PATCH', `/api/v1/assets/${now.id}`, { json: merged, headers: { 'If-Match': nowEtag } });
+        this.asset = res.data;
+        this.etag = res.etag;
+        this.geometry = this.asset.geometry;
+        this.render();
+        this.drawLayer(this.geometry);
+        this.form.querySelector('.conflict-slot').replaceWith(el('p', { class: 'form-status ok', role: 'status', 'data-testid': 'asset-saved', text: t('conflict.merged') }));
+        this.root.querySelector('h2').focus();
+        this.onSaved?.(this.asset);
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 412) { await this.conflict(e, merged); return; }
+        throw e;
+      }
+    } : null;
     const box = conflictBox({
-      what: t('conflict.asset', { code: mine.properties.code }), fromVersion: mine.properties.version,
-      toVersion: now ? now.properties.version : err.problem?.current_version, rows, events: [],
-      onReload: () => this.edit(mine.id),
+      what: t('conflict.asset', { code: base.properties.code }), fromVersion: base.properties.version,
+      toVersion: now ? now.properties.version : err.problem?.current_version, rows, events: [], onMerge,
+      onReload: () => this.edit(base.id),
     });
     const slot = this.root.querySelector('.conflict-slot, [data-testid="conflict"], [data-testid="asset-saved"]');
     slot.replaceWith(box);
-    box.querySelector('button').focus();
+    box.focusFirst();
   }
 
   close() {

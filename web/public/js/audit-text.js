@@ -1,7 +1,7 @@
 // audit-text.js: the audit trail in words — an action's label, and its
 // details as readable changes (a task row's transition, note and changes; an
 // administrative row's facts), never raw JSON or internal codes.
-import { t, has, dateTime } from './i18n.js';
+import { t, has, dateTime, actorName } from './i18n.js';
 import { changesText } from './clock.js';
 
 /** ACTIONS are the audited actions, in the order the filter lists them. */
@@ -13,9 +13,10 @@ export const ACTIONS = ['task.created', 'task.transition', 'task.updated', 'asse
 /** actionName is an action's label ("立案、派遣等流转"), or the action itself when unknown. */
 export const actionName = (a) => (has(`auditaction.${a}`) ? t(`auditaction.${a}`) : a);
 
-/** value says one detail value in words. */
-function value(v) {
+/** value says one detail value in words; a code under a key the tables know (role, priority…) by its label. */
+function value(v, k) {
   if (v === null || v === undefined || v === '') return '—';
+  if (k && typeof v === 'string' && has(`${k}.${v}`)) return t(`${k}.${v}`);
   if (typeof v === 'boolean') return t(v ? 'audit.yes' : 'audit.no');
   if (Array.isArray(v)) return v.map(value).join('、');
   if (typeof v === 'object') return Object.entries(v).map(([k, x]) => `${keyName(k)} ${value(x)}`).join('，');
@@ -35,7 +36,7 @@ export function detailsText(e, statusName = (s) => s) {
     if (d.note) lines.push(t(d.internal ? 'audit.internalNote' : 'audit.note', { note: d.note }));
     return lines;
   }
-  return Object.entries(d).filter(([, v]) => v !== null && v !== undefined && v !== '').map(([k, v]) => `${keyName(k)}：${value(v)}`);
+  return Object.entries(d).filter(([, v]) => v !== null && v !== undefined && v !== '').map(([k, v]) => `${keyName(k)}：${value(v, k)}`);
 }
 
 /** subjectText names what an event is about: "任务 12", "用户 3". */
@@ -49,6 +50,6 @@ export function subjectText(e) {
 export function csvOf(events, statusName) {
   const cell = (s) => `"${String(s ?? '').replace(/"/g, '""')}"`;
   const head = ['admin.audit.at', 'admin.audit.actor', 'admin.audit.action', 'admin.audit.subject', 'admin.audit.details'].map((k) => cell(t(k)));
-  const rows = events.map((e) => [dateTime(e.at), e.actor || '', actionName(e.action), subjectText(e), detailsText(e, statusName).join('；')].map(cell).join(','));
+  const rows = events.map((e) => [dateTime(e.at), e.actor ? actorName(e.actor) : '', actionName(e.action), subjectText(e), detailsText(e, statusName).join('；')].map(cell).join(','));
   return '\ufeff' + [head.join(','), ...rows].join('\r\n') + '\r\n';
 }

@@ -2,7 +2,7 @@
 // labels and code names, its status, its tasks with their dated history
 // (Beijing time) and a place for the public before/after photos.
 import { api, send, newKey } from './api.js';
-import { t, has, name, num, wan, yuan, dateTime, day, isZh } from './i18n.js';
+import { t, has, name, num, wan, yuan, dateTime, day, isZh, workTypeName } from './i18n.js';
 import { statusColor } from './symbols.js';
 import { el, problemText } from './dom.js';
 import { lightBadge, deadlineText } from './clock.js';
@@ -69,7 +69,7 @@ export class DetailsPanel {
       case 'length_m': case 'width_m': case 'pipe_length_m': return t('unit.m', { n: num(v, 1) });
       case 'households': return t('unit.households', { n: num(v) });
       case 'investment_yuan': return `${yuan(v)} (${t('unit.yuan', { n: num(v) })})`;
-      case 'work_type': return code('work_type');
+      case 'work_type': return workTypeName(v);
       case 'site_type': return code('site_type');
       case 'distresses': return v.map((d) => this.vocab('road_distresses', d)).join(isZh() ? '、' : ', ');
       case 'cover_category': return `${this.vocab('cover_categories', v)} (${v})`;
@@ -83,6 +83,8 @@ export class DetailsPanel {
       case 'purpose': return isZh() ? v : p.purpose_en || v;
       case 'placeholder': return v ? t('details.placeholder') : null;
       default:
+        // An instant (completed_at and the like) in Beijing time, never ISO.
+        if (typeof v === 'string' && /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(v)) return dateTime(v);
         if (typeof v === 'boolean') return v ? t('details.yes') : t('details.no');
         if (typeof v === 'number') return num(v, 2);
         if (typeof v === 'object') return JSON.stringify(v);
@@ -206,7 +208,7 @@ export class DetailsPanel {
       const dl = el('dl', { class: 'task-meta' });
       const add = (label, v) => { if (v) dl.append(el('div', {}, el('dt', { text: label }), el('dd', { text: v }))); };
       add(t('details.programme'), has(`programme.${task.programme}`) ? t(`programme.${task.programme}`) : task.programme);
-      add(t('details.workType'), has(`work_type.${task.work_type}`) ? t(`work_type.${task.work_type}`) : task.work_type);
+      add(t('details.workType'), workTypeName(task.work_type));
       add(t('details.status'), this.statusName(task.status));
       add(t('details.assignee'), task.assignee);
       add(t('details.dueDate'), task.due_date);

@@ -2,7 +2,8 @@
 // styles, and text set as textContent cannot inject anything), plus the
 // pieces every form shares: a labelled field with a place for the service's
 // error beside it, and the service's problem said in the page's language.
-import { t } from './i18n.js';
+import { t, has, isZh } from './i18n.js';
+import { refusalText } from './problem-text.js';
 
 /** el makes an element: attrs (text → textContent, false/null skipped) and children. */
 export function el(tag, attrs = {}, ...kids) {
@@ -67,7 +68,11 @@ export function problemText(err) {
   if (err.status === 401) return t('common.signInAgain');
   if (err.status === 403) return t('common.forbidden');
   const id = err.requestId ? ` (${t('app.requestId', { id: err.requestId })})` : '';
-  return t('common.failed', { detail: err.message }) + id;
+  const said = refusalText(err.problem);
+  if (said) return said + id;
+  // The service's English detail is for other clients: a Chinese page says the kind of failure.
+  const detail = isZh() && !/[\u4e00-\u9fff]/.test(err.message || '') ? t(has(`httpstatus.${err.status}`) ? `httpstatus.${err.status}` : 'httpstatus.other', { status: err.status }) : err.message;
+  return t('common.failed', { detail }) + id;
 }
 
 /** waitText is a Retry-After in words: "2 分钟" / "2 minutes". */

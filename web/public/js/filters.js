@@ -3,7 +3,7 @@
 // colours and counts, sub-district, completion dates, search, reference
 // layers and the basemap. It edits the shared state and calls onChange.
 import { t, name, num, day } from './i18n.js';
-import { PROGRAMME_KINDS, statusColor, swatch } from './symbols.js';
+import { PROGRAMME_KINDS, statusColor, swatch, NO_CASE } from './symbols.js';
 import { PROVIDERS, providerName } from './basemap.js';
 import { el } from './dom.js';
 
@@ -46,7 +46,7 @@ export class FilterPanel {
     this.onChange = onChange;
     this.onContext = onContext;
     this.onBasemap = onBasemap;
-    this.context = { boundary: true, zones: true, bays: true };
+    this.context = { boundary: true, zones: true, bays: true, reports: true };
     this.counts = {};
     this.statusCounts = {};
     this.render();
@@ -121,6 +121,10 @@ export class FilterPanel {
       stBox.append(el('div', { class: 'row' }, box,
         el('label', { for: id }, swatch('status', statusColor(st.code)), el('span', { class: 'lbl', text: name(st) }), count)));
     }
+    // On an "as of" date some assets had no case yet: drawn grey, said here.
+    stBox.append(el('div', { class: 'row no-case', 'data-testid': 'status-none-row', hidden: true },
+      el('span', { class: 'lbl' }, swatch('status', NO_CASE.color), el('span', { text: t('filters.noCase') }),
+        el('span', { class: 'count', 'data-testid': 'status-count-none' }))));
     root.append(stBox);
 
     // Open work by its time limit (按期 / 超期)
@@ -162,12 +166,15 @@ export class FilterPanel {
 
     // Reference layers
     const ctx = el('fieldset', { class: 'legend' }, el('legend', { text: t('filters.context') }));
-    for (const [key, label] of [['boundary', 'filters.boundary'], ['zones', 'filters.zones'], ['bays', 'filters.bays']]) {
+    for (const [key, label] of [['boundary', 'filters.boundary'], ['zones', 'filters.zones'], ['bays', 'filters.bays'], ['reports', 'filters.reports']]) {
       const id = `f-ctx-${key}`;
       const box = el('input', { type: 'checkbox', id, 'data-testid': `context-${key}`, checked: this.context[key] });
       box.addEventListener('change', () => { this.context[key] = box.checked; this.onContext(key, box.checked); });
-      const sym = key === 'bays' ? swatch('parking_space', '#5c677d') : swatch(key === 'boundary' ? 'capital_project' : 'parking_lot', key === 'boundary' ? '#212529' : '#6c757d');
-      const extra = key === 'bays' ? el('span', { class: 'count', 'data-testid': 'count-parking_space' }) : null;
+      const sym = key === 'bays' ? swatch('parking_space', '#5c677d')
+        : key === 'reports' ? el('span', { class: 'pin-swatch', 'aria-hidden': 'true' })
+          : swatch(key === 'boundary' ? 'capital_project' : 'parking_lot', key === 'boundary' ? '#212529' : '#6c757d');
+      const extra = key === 'bays' ? el('span', { class: 'count', 'data-testid': 'count-parking_space' })
+        : key === 'reports' ? el('span', { class: 'count', 'data-testid': 'count-reports' }) : null;
       ctx.append(el('div', { class: 'row' }, box, el('label', { for: id }, sym, el('span', { class: 'lbl', text: t(label) }), extra)));
     }
     root.append(ctx);
@@ -189,6 +196,12 @@ export class FilterPanel {
     this.showCounts();
   }
 
+  /** setReports shows how many residents' open reports are on the map. */
+  setReports(n) {
+    this.reports = n;
+    this.showCounts();
+  }
+
   setBays(n) {
     this.bays = n;
     this.showCounts();
@@ -207,8 +220,16 @@ export class FilterPanel {
       const c = q(`[data-testid="status-count-${st.code}"]`);
       if (c) c.textContent = num(this.statusCounts[st.code] ?? 0);
     }
+    const none = this.statusCounts.none ?? 0;
+    const noneRow = q('[data-testid="status-none-row"]');
+    if (noneRow) {
+      noneRow.hidden = !none;
+      q('[data-testid="status-count-none"]').textContent = num(none);
+    }
     const b = q('[data-testid="count-parking_space"]');
     if (b) b.textContent = this.bays ? num(this.bays) : '';
+    const r = q('[data-testid="count-reports"]');
+    if (r) r.textContent = this.reports === undefined ? '' : num(this.reports);
     if (this.shownEl) {
       this.shownEl.textContent = t('filters.showing', { n: num(total) });
       this.shownEl.dataset.count = String(total);

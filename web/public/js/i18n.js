@@ -133,6 +133,24 @@ export function shortDateTime(iso) {
   return `${d} ${MONTHS_EN[m - 1]}${thisYear ? '' : ` ${p.year}`} ${p.hour}:${p.minute}`;
 }
 
+// Who did something when it was not a person signed in: the service's own
+// names for them, said in words.
+const ACTORS = ['resident', 'import', 'inframap', 'system', 'open311', 'engineer', 'inspector', 'admin'];
+
+/** actorName is who made a change, for people: an account as it is, the service's own actors in words. */
+export function actorName(a) {
+  if (!a) return '—';
+  return ACTORS.includes(a) ? t(`actor.${a}`) : a;
+}
+
+/** workTypeName is a case's type for people: a work type, or the resident service it came from. */
+export function workTypeName(code) {
+  if (!code) return '—';
+  if (has(`work_type.${code}`)) return t(`work_type.${code}`);
+  if (has(`service.${code}`)) return t(`service.${code}`);
+  return code;
+}
+
 /** plural picks key.one for one in the current language when the table has it. */
 export function plural(key, n, vars = {}) {
   const k = n === 1 && has(`${key}.one`) ? `${key}.one` : key;

@@ -77,12 +77,18 @@ function manholeMarker(f, proj, onSelect, statusName) {
   return m;
 }
 
+const DONE = new Set(['closed', 'rejected', 'cancelled']);
+
 function clusterIcon(cluster) {
   const n = cluster.getChildCount();
-  const open = cluster.getAllChildMarkers().some((m) => m.feature.properties.status !== 'closed');
+  // Coloured by what its members are (on the "as of" date too): open work
+  // first, then done; grey when none of them had a case yet.
+  const members = cluster.getAllChildMarkers().map((m) => m.feature.properties.status);
+  const open = members.some((s) => s && !DONE.has(s));
+  const none = members.every((s) => !s);
   const size = n < 10 ? 30 : n < 100 ? 36 : 44;
   return L.divIcon({
-    className: 'mh-cluster' + (open ? ' has-open' : ''),
+    className: 'mh-cluster' + (open ? ' has-open' : none ? ' no-case' : ''),
     iconSize: L.point(size, size),
     html: `<span class="cluster-n" data-testid="cluster-count">${n}</span><span class="sr-only">${t('cluster.label')}</span>`,
   });

@@ -8,6 +8,8 @@ import { api, upload, newKey, ApiError } from './api.js';
 import { t, name, dateTime, onLangChange } from './i18n.js';
 import { el, field, option, showFieldErrors, clearFieldErrors, problemText, waitText, say } from './dom.js';
 import { bboxAround, locate } from './geo.js';
+import { Basemap } from './basemap.js';
+import { strip } from './gallery.js';
 
 /* global L */
 
@@ -31,11 +33,12 @@ export class ProblemPanel {
    * point is drawn in the basemap's coordinates, kept in WGS84); meta: the
    * service's vocabulary (status names).
    */
-  constructor(root, { map, getProj, meta }) {
+  constructor(root, { map, getProj, meta, getState }) {
     this.root = root;
     this.map = map;
     this.getProj = getProj;
     this.meta = meta;
+    this.getState = getState || (() => ({}));
     this.services = SERVICE_CODES.map((code) => ({ service_code: code }));
     this.loc = null;       // {lon, lat, accuracy, source}
     this.nearby = [];
@@ -453,9 +456,41 @@ export class ProblemPanel {
     row(t('problem.description'), r.description);
     if (r.duplicate_of) row(t('problem.duplicateOf'), r.duplicate_of);
     const parts = [dl];
-    if (r.photo && r.photo.visible) parts.push(el('img', { class: 'thumb', src: r.photo.urls.thumb, alt: t('problem.photoPreview') }));
+    const photos = (r.photos || (r.photo ? [r.photo] : [])).filter((p) => p.visible !== false);
+    if (photos.length) {
+      parts.push(el('h3', { class: 'sub-h', text: t('problem.photos') }), el('div', { 'data-testid': 'follow-photos' }, strip(photos)));
+    }
+    const where = el('div', { class: 'follow-map', 'data-testid': 'follow-map', role: 'img', 'aria-label': t('problem.where') });
+    const show = el('button', { type: 'button', class: 'btn', 'data-testid': 'follow-show', text: t('problem.showOnMap') });
+    show.addEventListener('click', () => this.map.flyTo(this.getProj().toLatLng(r.location), Math.max(this.map.getZoom(), 17)));
+    parts.push(el('h3', { class: 'sub-h', text: t('problem.where') }), where, show);
     this.followOut.replaceChildren(...parts);
     this.followOut.querySelector('[data-testid="follow-status"]')?.setAttribute('data-status', r.status);
+    this.miniMap(where, r);
     input.focus();
+  }
+
+  /** miniMap draws where the report is, on the main map's basemap, with the asset it concerns. */
+  miniMap(box, r) {
+    this.mini?.remove();
+    const proj = this.getProj();
+    const at = proj.toLatLng(r.location);
+    const mini = L.map(box, { crs: this.map.options.crs, zoomControl: true, attributionControl: false, scrollWheelZoom: false,
+      dragging: !L.Browser.mobile, minZoom: 12, maxZoom: 19 }).setView(at, 17);
+    this.mini = mini;
+    new Basemap(mini, this.getState(), { onUnreachable: () => {}, onNeedsKey: () => {} });
+    L.circleMarker(at, { radius: 9, color: '#fff', weight: 2, fillColor: '#d9480f', fillOpacity: 1 }).addTo(mini);
+    box.dataset.lon = String(r.location[0]);
+    box.dataset.lat = String(r.location[1]);
+    if (r.asset_id) {
+      api.asset(r.asset_id).then((a) => {
+        if (this.mini !== mini) return;
+        L.geoJSON(a.geometry, {
+          coordsToLatLng: (c) => proj.toLatLng(c),
+          style: { color: '#1864ab', weight: 3, fillOpacity: 0.1 },
+          pointToLayer: (_, ll) => L.circleMarker(ll, { radius: 6, color: '#1864ab', weight: 2, fillOpacity: 0.3 }),
+        }).addTo(mini);
+      }).catch(() => {});
+    }
   }
 }

@@ -4,7 +4,7 @@
 // shown) with the same numbers as a table, and the "as of" date that replays
 // both the figures and the map.
 import { t, name, num, wan, yuan, has, isZh, today } from './i18n.js';
-import { statusColor, PROGRAMME_KINDS, swatch } from './symbols.js';
+import { statusColor, PROGRAMME_KINDS, swatch, NO_CASE } from './symbols.js';
 import { el } from './dom.js';
 
 let uplotReady = null;
@@ -102,6 +102,7 @@ export class ReportCard {
         el('p', { class: 'progress-text', 'data-testid': `progress-${p.kind}` },
           t('report.percent', { p: num(p.percent_complete, 1) }), ' · ',
           t('report.completed', { done: this.amount(p, p.completed_quantity), total: this.amount(p, p.quantity) })),
+        this.laterOpen(p),
         this.byStatus(p.by_status)));
     }
 
@@ -132,7 +133,27 @@ export class ReportCard {
       dot.style.background = statusColor(s.code);
       ul.append(el('li', {}, dot, `${name(s)} ${num(bs[s.code])}`));
     }
+    if (bs.none) {
+      const dot = el('span', { class: 'dot', 'aria-hidden': 'true' });
+      dot.style.background = NO_CASE.color;
+      ul.append(el('li', { 'data-testid': 'by-status-none' }, dot, `${t('filters.noCase')} ${num(bs.none)}`));
+    }
     return ul;
+  }
+
+  /**
+   * laterOpen explains a programme counted complete while some of its assets
+   * show open work: the programme's work was finished; what is open is
+   * routine work opened on those assets later, which the percentage does not
+   * count.
+   */
+  laterOpen(p) {
+    const bs = p.by_status || {};
+    const open = Object.entries(bs).filter(([s]) => !['closed', 'rejected', 'cancelled', 'none'].includes(s)).reduce((n, [, v]) => n + v, 0);
+    const doneNotClosed = p.completed - (bs.closed || 0);
+    if (!open || doneNotClosed <= 0) return null;
+    return el('p', { class: 'hint', 'data-testid': `later-open-${p.kind}`,
+      text: t('report.laterOpen', { n: num(Math.min(open, doneNotClosed)), p: num(p.percent_complete, 1) }) });
   }
 
   series() {

@@ -17,6 +17,11 @@ export const STATUS_COLORS = {
   none: '#5c677d',
 };
 
+// An asset with no case (yet, on an "as of" date) is drawn pale grey and
+// dashed: there is nothing to say about it, so it steps back.
+export const NO_CASE = { color: '#868e96', fill: '#ced4da' };
+
+
 export const statusColor = (s) => STATUS_COLORS[s] || STATUS_COLORS.none;
 
 // Parking bays are coloured by type (they rarely have a task of their own).
@@ -30,6 +35,10 @@ export const SPACE_COLORS = {
 /** pathStyle is the Leaflet style of a programme feature. */
 export function pathStyle(kind, props) {
   const color = statusColor(props.status);
+  if (!props.status && kind !== 'parking_space' && !props.legend) {
+    const line = kind === 'road_repair' || props.corridor;
+    return { color: NO_CASE.color, weight: line ? 4 : 1.5, opacity: 0.8, dashArray: '4 4', fillColor: NO_CASE.fill, fillOpacity: 0.2 };
+  }
   switch (kind) {
     case 'road_repair':
       return { color, weight: 5, opacity: 0.9, lineCap: 'round' };
@@ -72,7 +81,7 @@ export function swatch(kind, color, variant) {
     svg.appendChild(e);
     return e;
   };
-  const s = pathStyle(kind, { status: null, corridor: variant === 'corridor' });
+  const s = pathStyle(kind, { status: null, corridor: variant === 'corridor', legend: true });
   const stroke = { stroke: color, 'stroke-width': Math.min(s.weight || 2, 4), fill: 'none' };
   if (s.dashArray) stroke['stroke-dasharray'] = kind === 'sewer_separation' ? '6 3' : '3 2';
   if (kind === 'road_repair' || variant === 'corridor') {

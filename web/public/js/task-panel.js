@@ -4,9 +4,9 @@
 // Every write carries If-Match with the version read; a 412 shows what the
 // other person changed and a way to reload.
 import { getJSON, send, ApiError } from './api.js';
-import { t, name, num, dateTime, shortDateTime } from './i18n.js';
+import { t, has, name, num, dateTime, shortDateTime, actorName } from './i18n.js';
 import { el, field, option, showFieldErrors, clearFieldErrors, problemText, say } from './dom.js';
-import { conflictBox, diffRows, eventText } from './conflict.js';
+import { conflictBox, mergeRows, eventText } from './conflict.js';
 import { pair, strip } from './gallery.js';
 import { lightBadge, leftText, limitText, deadlineText, sharePercent, extensionAmount, changesText } from './clock.js';
 
@@ -152,7 +152,7 @@ export class TaskPanel {
         const res = await send('POST', `/api/v1/tasks/${k.id}/transitions`, { json: body, headers: { 'If-Match': this.etag } });
         this.applied(res, t('task.moved', { to: this.statusName(body.to) }));
       } catch (err) {
-        this.failed(err, form, status);
+        this.failed(err, form, status, { transition: body });
       } finally {
         submit.disabled = false;
       }
@@ -206,7 +206,7 @@ export class TaskPanel {
         const res = await send('PATCH', `/api/v1/tasks/${k.id}`, { json: body, headers: { 'If-Match': this.etag } });
         this.applied(res, t('task.saved'));
       } catch (err) {
-        this.failed(err, form, status);
+        this.failed(err, form, status, { patch: body });
       } finally {
         submit.disabled = false;
       }
@@ -229,7 +229,7 @@ export class TaskPanel {
       const step = e.to ? (e.from ? `${this.statusName(e.from)} → ${this.statusName(e.to)}` : `→ ${this.statusName(e.to)}`) : '';
       const changes = changesText(e.changes, ctx);
       ol.append(el('li', { 'data-testid': 'history-event' },
-        el('time', { datetime: e.at, text: dateTime(e.at) }), el('span', { text: e.actor }),
+        el('time', { datetime: e.at, text: dateTime(e.at) }), el('span', { text: actorName(e.actor) }),
         step || !changes.length ? el('span', { class: 'step', text: step || t('conflict.edited') }) : null,
         changes.length ? el('span', { class: 'changes', 'data-testid': 'history-changes', text: changes.join(' · ') }) : null,
         e.note ? el('span', { class: 'note', text: e.note }) : null));
@@ -432,9 +432,9 @@ export class TaskPanel {
     this.root.querySelector('h2').focus();
   }
 
-  async failed(err, form, status) {
+  async failed(err, form, status, mine = {}) {
     if (err instanceof ApiError && err.status === 412) {
-      await this.conflict(err);
+      await this.conflict(err, mine);
       return;
     }
     if (err instanceof ApiError && err.status === 422 && (err.problem?.errors || []).some((e) => e.field === 'photos')) {
@@ -452,37 +452,83 @@ export class TaskPanel {
     say(status, Object.keys(fe).length && !rest.length ? t('task.fixFields') : (rest.join('; ') || problemText(err)), 'error');
   }
 
-  /** conflict fetches the task as it is now and shows what differs from what this page had. */
-  async conflict(err) {
-    const mine = this.task;
-    let now;
+  /**
+   * conflict fetches the task as it is now and shows what the other person
+   * changed beside what this page had; mine is what this page meant to
+   * write: a PATCH body (laid on top of their change, asked field by field
+   * where both touched the same one) or a transition (sent again on the
+   * latest version when it is still allowed).
+   */
+  async conflict(err, { patch, transition } = {}) {
+    const base = this.task;
+    let now = null;
+    let nowEtag = null;
     try {
-      now = (await send('GET', `/api/v1/tasks/${mine.id}`)).data;
+      const res = await send('GET', `/api/v1/tasks/${base.id}`);
+      now = res.data;
+      nowEtag = res.etag;
     } catch (e) {
       now = null;
     }
     const fmtStatus = (v) => (v ? this.statusName(v) : '—');
-    const rows = now ? diffRows(mine, now, [
-      ['status', t('details.status'), fmtStatus],
-      ['priority', t('task.priority'), (v) => (v ? t(`priority.${v}`) : '—')],
-      ['assignee', t('details.assignee')],
-      ['due_date', t('details.dueDate')],
-      ['quantity.done', t('task.qtyDone')],
-      ['phase', t('task.phase'), (v) => (v ? this.phaseName(v) : '—')],
-      ['percent', t('task.percent')],
-      ['title', t('task.titleField')],
-      ['description', t('task.description')],
-    ]) : [];
-    const seen = new Set(mine.history.map((e) => e.id));
+    const fields = [
+      { key: 'status', label: t('details.status'), fmt: fmtStatus },
+      { key: 'priority', label: t('task.priority'), fmt: (v) => (v ? t(`priority.${v}`) : '—'), patch: 'priority' },
+      { key: 'assignee', label: t('details.assignee'), patch: 'assignee' },
+      { key: 'due_date', label: t('details.dueDate'), patch: 'due_date' },
+      { key: 'quantity.done', label: t('task.qtyDone'), fmt: (v) => (v === null || v === undefined ? '—' : num(v)), patch: 'qty_done' },
+      { key: 'phase', label: t('task.phase'), fmt: (v) => (v ? this.phaseName(v) : '—'), patch: 'phase' },
+      { key: 'percent', label: t('task.percent'), fmt: (v) => (v === null || v === undefined ? '—' : `${num(v)} %`), patch: 'percent' },
+      { key: 'title', label: t('task.titleField') },
+      { key: 'description', label: t('task.description') },
+    ];
+    const mine = {};
+    for (const f of fields) if (patch && f.patch && Object.hasOwn(patch, f.patch)) mine[f.key] = patch[f.patch];
+    const rows = now ? mergeRows(base, now, mine, fields) : [];
+    const seen = new Set(base.history.map((e) => e.id));
     const events = now ? now.history.filter((e) => !seen.has(e.id)).map((e) => eventText(e, (s) => this.statusName(s))) : [];
+    const onMerge = now && patch ? async (values) => {
+      // Mine on top of theirs: only what still differs from the stored task, and my note.
+      const body = {};
+      for (const f of fields) {
+        if (f.patch && Object.hasOwn(values, f.key) && JSON.stringify(values[f.key] ?? null) !== JSON.stringify(pickPath(now, f.key) ?? null)) {
+          body[f.patch] = values[f.key];
+        }
+      }
+      if (patch.note) body.note = patch.note;
+      this.task = now;
+      this.etag = nowEtag;
+      if (!Object.keys(body).length) { this.applied({ data: now, etag: nowEtag }, t('conflict.keptTheirs')); return; }
+      try {
+        const res = await send('PATCH', `/api/v1/tasks/${now.id}`, { json: body, headers: { 'If-Match': nowEtag } });
+        this.applied(res, t('conflict.merged'));
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 412) { await this.conflict(e, { patch: body }); return; }
+        throw e;
+      }
+    } : null;
+    const again = now && transition && (now.allowed_transitions || []).includes(transition.to) ? {
+      label: t('conflict.retryStep', { to: this.statusName(transition.to) }),
+      run: async () => {
+        this.task = now;
+        this.etag = nowEtag;
+        try {
+          const res = await send('POST', `/api/v1/tasks/${now.id}/transitions`, { json: transition, headers: { 'If-Match': nowEtag } });
+          this.applied(res, t('task.moved', { to: this.statusName(transition.to) }));
+        } catch (e) {
+          if (e instanceof ApiError && e.status === 412) { await this.conflict(e, { transition }); return; }
+          throw e;
+        }
+      },
+    } : null;
     const box = conflictBox({
-      what: t('conflict.task', { ref: mine.ref }), fromVersion: mine.version, toVersion: now ? now.version : err.problem?.current_version,
-      rows, events,
-      onReload: () => this.open(mine.id, { keep: true }),
+      what: t('conflict.task', { ref: base.ref }), fromVersion: base.version, toVersion: now ? now.version : err.problem?.current_version,
+      rows, events, onMerge, retry: again,
+      onReload: () => this.open(base.id, { keep: true }),
     });
     const slot = this.root.querySelector('.conflict-slot, [data-testid="conflict"], [data-testid="task-saved"]');
     if (slot) slot.replaceWith(box); else this.root.prepend(box);
-    box.querySelector('button').focus();
+    box.focusFirst();
   }
 
   close() {
@@ -508,13 +554,12 @@ export function clockProblem(err) {
   if (!(err instanceof ApiError) || err.status === 0 || err.status === 401 || err.status === 429) return problemText(err);
   const reason = err.problem?.reason || '';
   const id = err.requestId ? ` (${t('app.requestId', { id: err.requestId })})` : '';
-  const byReason = {
-    own_request: 'clockerr.notYours', not_a_decider: 'clockerr.forbidden', pending_request: 'clockerr.pending',
-    already_suspended: 'clockerr.suspended', not_suspended: 'clockerr.notSuspended', already_decided: 'clockerr.decided',
-    no_limit: 'clockerr.untimed', not_timed: 'clockerr.untimed',
-  };
-  if (byReason[reason]) return t(byReason[reason]);
+  if (reason && has(`err.${reason}`)) return t(`err.${reason}`);
   if (err.status === 403) return t('clockerr.forbidden');
   if (err.status === 404) return t('clockerr.request');
   return t('clockerr.other', { status: err.status }) + id;
+}
+
+function pickPath(o, path) {
+  return path.split('.').reduce((x, k) => (x === null || x === undefined ? undefined : x[k]), o);
 }
