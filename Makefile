@@ -9,7 +9,7 @@ FUZZ_TARGETS = ./gis:FuzzParseBBox ./gis:FuzzParseGeometry \
 	./internal/photo:FuzzProcess ./internal/photo:FuzzReadEXIF \
 	./internal/exchange:FuzzReadCSV ./internal/exchange:FuzzReadGeoJSON ./internal/cql2:FuzzParse
 
-.PHONY: help run test test-go test-web web screenshots bench bench-import lint build deps deps-test clean fuzz fixtures gobench soak check-tracked
+.PHONY: help run test test-go test-web web screenshots bench bench-import lint build deps deps-test clean fuzz fixtures gobench soak check-tracked cluster cluster-test
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -33,6 +33,7 @@ test: check-tracked deps-test ## run every test (after check-tracked): Go agains
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 	$(MAKE) test-web
+	$(MAKE) cluster-test
 
 web/node_modules/.package-lock.json: web/package.json web/package-lock.json
 	cd web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund
@@ -63,6 +64,15 @@ SOAKTIME ?= 10m
 soak: build ## mixed traffic for SOAKTIME (default 10m) with a PostgreSQL and a server restart; checks nothing acknowledged was lost
 	@bash .ci/deps.sh bench
 	$(GO) run ./cmd/inframap-bench soak -bin bin/inframap -duration $(SOAKTIME)
+
+CLUSTERTIME ?= 60s
+cluster-test: build ## primary + streaming replica + 3 copies behind HAProxy: figures, then CLUSTERTIME (default 60s) of mixed traffic killing a copy and the replica; checks no write lost, no 500, limits held
+	@bash .ci/deps.sh cluster
+	$(GO) run ./cmd/inframap-bench cluster -bin bin/inframap -duration $(CLUSTERTIME) $(CLUSTERFLAGS)
+
+cluster: build ## start that topology (primary, replica, 3 copies, HAProxy) on loopback and wait for Ctrl-C, to try it
+	@bash .ci/deps.sh cluster
+	$(GO) run ./cmd/inframap-bench cluster -serve -bin bin/inframap
 
 fixtures: ## regenerate the photo fixtures and fuzz seeds (needs exiftool and cwebp)
 	bash internal/photo/testdata/make-fixtures.sh

@@ -3,7 +3,10 @@
 // the same SQL run by pgbench (the ceiling), on the district data and at
 // city scale, and writes docs/benchmarks.md; `soak` runs mixed traffic for
 // a while, restarting PostgreSQL and the server once, and then checks that
-// nothing acknowledged was lost.
+// nothing acknowledged was lost; `cluster` runs a primary, a streaming
+// replica, three copies and HAProxy, measures them, kills a copy and the
+// replica under mixed traffic and checks what the clients saw (with -serve
+// it only starts the topology, for a person to try).
 package main
 
 import (
@@ -29,7 +32,7 @@ func main() {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) < 2 {
-		return errors.New("usage: inframap-bench bench|soak [flags]")
+		return errors.New("usage: inframap-bench bench|soak|cluster [flags]")
 	}
 	fs := flag.NewFlagSet(args[1], flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -57,8 +60,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			o.duration = 10 * time.Minute
 		}
 		return soak(ctx, o, stdout)
+	case "cluster":
+		serve := fs.Bool("serve", false, "start the topology and wait for Ctrl-C instead of testing it")
+		fs.StringVar(&o.out, "out", "", "also write the figures to this file")
+		if err := fs.Parse(args[2:]); err != nil {
+			return err
+		}
+		if *serve {
+			return serveCluster(ctx, o, stdout)
+		}
+		if o.duration == 0 {
+			o.duration = 60 * time.Second
+		}
+		return clusterRun(ctx, o, stdout)
 	}
-	return fmt.Errorf("unknown mode %q: bench or soak", args[1])
+	return fmt.Errorf("unknown mode %q: bench, soak or cluster", args[1])
 }
 
 type options struct {

@@ -5,6 +5,7 @@ import (
 
 	"inframap/internal/cache"
 	"inframap/internal/postgres"
+	"inframap/internal/readpref"
 )
 
 // poolCollectors expose the database pool's state.
@@ -42,4 +43,32 @@ func cacheCollectors(c *cache.Cache) []prometheus.Collector {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "inframap_cache_invalidations_total", Help: "Change notices applied to the cache."},
 			func() float64 { return float64(c.Stats().Invalidations) }),
 	}
+}
+
+// replicaCollectors expose each read replica's lag and whether it serves
+// reads, as the health check last saw them.
+func replicaCollectors(db *postgres.DB) []prometheus.Collector {
+	var out []prometheus.Collector
+	for i, r := range db.Replicas() {
+		labels := prometheus.Labels{"replica": r.Name}
+		get := func() readpref.Database { return db.Replicas()[i] }
+		out = append(out,
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "inframap_db_replica_lag_seconds", ConstLabels: labels,
+				Help: "How long the primary has had WAL the replica has not replayed."}, func() float64 { return get().LagSeconds }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "inframap_db_replica_in_rotation", ConstLabels: labels,
+				Help: "1 when the replica serves reads (reachable, lag within the limit)."}, func() float64 {
+				if get().InRotation {
+					return 1
+				}
+				return 0
+			}),
+			prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "inframap_db_replica_reads_total", ConstLabels: labels,
+				Help: "Reads the replica served."}, func() float64 { return float64(get().Reads) }))
+	}
+	if len(out) > 0 {
+		out = append(out, prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "inframap_db_read_after_write_fallbacks_total",
+			Help: "Reads after a write that no replica had replayed in time, served by the primary."},
+			func() float64 { return float64(db.ReadFallbacks()) }))
+	}
+	return out
 }

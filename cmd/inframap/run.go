@@ -41,6 +41,9 @@ PostgreSQL + PostGIS cluster in the data directory.
 
 Environment:
   DATABASE_URL            PostgreSQL URL (empty: the embedded cluster)
+  DATABASE_READ_URL       streaming replicas of it, comma-separated: reads that tolerate lag (map, tiles, OGC, exports, stats)
+  INFRAMAP_REPLICA_MAX_LAG  a replica lagging more leaves rotation until it catches up (default 30s)
+  INFRAMAP_READ_AFTER_WRITE_WAIT  how long a read after a write waits for a replica to replay it before the primary serves it (default 250ms)
   INFRAMAP_ADDR           listen address (default 127.0.0.1:8080)
   INFRAMAP_DATA_DIR       data directory (default ./var)
   INFRAMAP_DEMO_PASSWORD  password of the demo accounts (serve -demo)
@@ -59,20 +62,24 @@ Environment:
 // config is everything read from the environment and flags, checked once.
 type config struct {
 	// changes, set by serve, receives the database's change notices.
-	changes      postgres.ChangeFeed
-	addr         string
-	dbURL        string
-	dataDir      string
-	demo         bool
-	demoPassword string
-	publicURL    *url.URL
-	proxies      []netip.Prefix
-	logFormat    string
-	logLevel     slog.Level
-	bcryptCost   int
-	outsideOK    bool
-	warnShare    float64            // INFRAMAP_WARN_SHARE: the share of a time limit after which a light turns yellow
-	workHours    []workcal.Interval // INFRAMAP_WORKING_HOURS: the working intervals of a working day
+	changes postgres.ChangeFeed
+	addr    string
+	dbURL   string
+	// readURLs are streaming replicas for reads that tolerate lag;
+	// replicaMaxLag and readWait tune them (postgres.Config).
+	readURLs                []string
+	replicaMaxLag, readWait time.Duration
+	dataDir                 string
+	demo                    bool
+	demoPassword            string
+	publicURL               *url.URL
+	proxies                 []netip.Prefix
+	logFormat               string
+	logLevel                slog.Level
+	bcryptCost              int
+	outsideOK               bool
+	warnShare               float64            // INFRAMAP_WARN_SHARE: the share of a time limit after which a light turns yellow
+	workHours               []workcal.Interval // INFRAMAP_WORKING_HOURS: the working intervals of a working day
 	// piiRetention is how long reporters' details are kept after their
 	// report closes.
 	piiRetention time.Duration
@@ -153,6 +160,19 @@ func loadConfig(getenv func(string) string) (config, error) {
 		cfg.bcryptCost = n
 	} else {
 		cfg.bcryptCost = 12
+	}
+	cfg.readURLs = postgres.SplitURLs(getenv("DATABASE_READ_URL"))
+	for _, d := range []struct {
+		name string
+		to   *time.Duration
+	}{{"INFRAMAP_REPLICA_MAX_LAG", &cfg.replicaMaxLag}, {"INFRAMAP_READ_AFTER_WRITE_WAIT", &cfg.readWait}} {
+		if v := getenv(d.name); v != "" {
+			t, err := time.ParseDuration(v)
+			if err != nil || t <= 0 {
+				return cfg, fmt.Errorf("%s must be a duration such as 30s or 250ms, not %q", d.name, v)
+			}
+			*d.to = t
+		}
 	}
 	cfg.blobURL = getenv("INFRAMAP_BLOB_URL")
 	cfg.cacheBytes = 256 << 20
@@ -255,7 +275,7 @@ func openDatabase(ctx context.Context, cfg config, progress io.Writer, migrate b
 		url = cluster.URL(devdb.DBName)
 	}
 	db, err = postgres.Open(ctx, postgres.Config{URL: url, AllowOutsideDistrict: cfg.outsideOK, Changes: cfg.changes, WarnShare: cfg.warnShare,
-		WorkingHours: cfg.workHours})
+		WorkingHours: cfg.workHours, ReadURLs: cfg.readURLs, ReplicaMaxLag: cfg.replicaMaxLag, ReadAfterWriteWait: cfg.readWait})
 	if err == nil && migrate {
 		err = db.Migrate(ctx)
 	}

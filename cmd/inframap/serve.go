@@ -16,6 +16,7 @@ import (
 	"inframap/internal/cache"
 	"inframap/internal/exchange"
 	"inframap/internal/httpapi"
+	"inframap/internal/maint"
 	"inframap/internal/postgres"
 	"inframap/internal/seed"
 	"inframap/web"
@@ -65,10 +66,11 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		log.Warn("import: GDAL is not installed; install the Debian package gdal-bin to import shapefiles, geodatabases, GeoPackages, KML, DXF and GML")
 	}
 	go db.ListenChanges(ctx, func(err error) { log.Warn("cache: change feed", "err", err) })
-	metrics := httpapi.NewMetrics(append(poolCollectors(db), cacheCollectors(respCache)...)...)
+	go db.WatchReplicas(ctx, 250*time.Millisecond)
+	metrics := httpapi.NewMetrics(append(append(poolCollectors(db), cacheCollectors(respCache)...), replicaCollectors(db)...)...)
 	srv := httpapi.NewServer(httpapi.Config{TrustedProxies: cfg.proxies, PublicURL: cfg.publicURL, BcryptCost: cfg.bcryptCost,
 		StaffUploadsPerMinute: cfg.uploadsPerMinute,
-		Metrics:               metrics, Blobs: blobs, Cache: respCache}, db, web.FS(), log)
+		Metrics:               metrics, Blobs: blobs, Cache: respCache, Replicas: db}, db, web.FS(), log)
 	hs := &http.Server{
 		Handler:           srv,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -155,7 +157,13 @@ func loadDemo(ctx context.Context, db *postgres.DB, progress io.Writer) error {
 		fmt.Fprintf(progress, "demo: the database already holds %d assets; nothing to load\n", n)
 		return nil
 	}
-	return loadDistrict(ctx, db, progress)
+	err = loadDistrict(ctx, db, progress)
+	if maint.ErrorCode(err) == maint.CodeConflict {
+		// Another copy started at the same moment loaded it first.
+		fmt.Fprintln(progress, "demo: another server loaded the district meanwhile; nothing to load")
+		return nil
+	}
+	return err
 }
 
 // loadDistrict generates and loads the district dataset.

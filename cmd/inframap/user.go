@@ -153,6 +153,9 @@ func ensureDemoUsers(ctx context.Context, db *postgres.DB, cfg config, stdout io
 			return err
 		}
 		if _, err := db.CreateUser(ctx, cliActor, "", maint.User{Email: d.email, Name: d.name, Role: d.role}, hash); err != nil {
+			if maint.ErrorCode(err) == maint.CodeConflict {
+				continue // another copy starting at the same moment made it
+			}
 			return err
 		}
 	}

@@ -14,7 +14,10 @@ import (
 // routes is every route of the service, in one place. A route wrapped in
 // s.cached (or built with cachedRoute) is answered from the response cache
 // under the policy it is given here: its key, the kinds and area whose
-// changes make it stale, and whether it waits for a render slot.
+// changes make it stale, and whether it waits for a render slot. A route
+// wrapped in replicaOK reads data that tolerates lag (the public map, tiles,
+// OGC API, exports, the report card): with DATABASE_READ_URL its reads may
+// go to a replica that has replayed the caller's last write.
 func (s *Server) routes() http.Handler {
 	r := mux.NewRouter()
 	r.Use(recordRoute)
@@ -37,7 +40,7 @@ func (s *Server) routes() http.Handler {
 	// together here matches every request as before.
 	s.accounts.Mount(api)
 
-	api.Handle("/assets", s.responses.Wrap(assetPages(queryKey), s.listAssets())).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/assets", replicaOK(s.responses.Wrap(assetPages(queryKey), s.listAssets()))).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/assets", s.createAsset()).Methods(http.MethodPost)
 	api.Handle("/assets/{id:[0-9]+}", s.getAsset()).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/assets/{id:[0-9]+}", s.patchAsset()).Methods(http.MethodPatch)
@@ -66,9 +69,9 @@ func (s *Server) routes() http.Handler {
 	api.Handle("/reports", s.listReports()).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/reports/{ref:[A-Za-z0-9-]+}", s.getReport()).Methods(http.MethodGet)
 
-	api.Handle("/stats", s.responses.Wrap(reportCard, s.getStats())).Methods(http.MethodGet, http.MethodHead)
-	api.Handle("/areas", s.responses.Wrap(areaList, s.listAreas())).Methods(http.MethodGet, http.MethodHead)
-	api.Handle("/clusters/{kind}/{z}/{x}/{y}", s.tiles.Clusters()).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/stats", replicaOK(s.responses.Wrap(reportCard, s.getStats()))).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/areas", replicaOK(s.responses.Wrap(areaList, s.listAreas()))).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/clusters/{kind}/{z}/{x}/{y}", replicaOK(s.tiles.Clusters())).Methods(http.MethodGet, http.MethodHead)
 	// The evaluation (staff; the weights admin to change). Cached, so the
 	// staff check happens before the cache, in the parse.
 	api.Handle("/evaluation", s.getEvaluation()).Methods(http.MethodGet, http.MethodHead)
@@ -82,9 +85,13 @@ func (s *Server) routes() http.Handler {
 		Residents: s.residentPosts, Partners: s.partnerPosts}).Mount(r.PathPrefix("/open311/v2").Subrouter())
 
 	// Standards: OGC API – Features, vector tiles, exports, API descriptions.
-	api.Handle("/export", s.responses.Wrap(assetPages(queryKey), s.export())).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/export", replicaOK(s.responses.Wrap(assetPages(queryKey), s.export()))).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/import", s.importAssets()).Methods(http.MethodPost)
 	r.Handle("/api/openapi.json", httpx.OpenData(serveOpenAPI(false, "application/vnd.oai.openapi+json;version=3.1"))).Methods(http.MethodGet, http.MethodHead)
+	// OGC API reads tolerate lag; its writes (and their own reads) stay on
+	// the primary.
+	ogc := r.PathPrefix("/ogc").Subrouter()
+	ogc.Use(replicaOK)
 	ogcapi.New(s.store, ogcapi.Config{PublicURL: s.cfg.PublicURL, Description: serveOpenAPI(true, ogcapi.MediaOAS30),
 		Assets: s.store, ClientIP: s.clientIP, Tile: s.tiles.OGCTiles(),
 		Cache: func(resource string, h http.Handler) http.Handler {
@@ -92,11 +99,11 @@ func (s *Server) routes() http.Handler {
 				return s.responses.Wrap(assetPages(negotiatedKey), h)
 			}
 			return s.responses.Wrap(everyAsset(negotiatedKey), h)
-		}}).Mount(r.PathPrefix("/ogc").Subrouter())
-	r.Handle("/feeds/cases.atom", httpx.OpenData(s.responses.Wrap(caseFeedPolicy, s.areaFeed()))).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/feeds/cases/{ref:[A-Za-z0-9-]+}.atom", httpx.OpenData(s.responses.Wrap(caseFeedPolicy, s.caseFeed()))).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/tiles/{layer}.json", httpx.OpenData(s.responses.Wrap(everyAsset(queryKey), s.tiles.TileJSON()))).Methods(http.MethodGet, http.MethodHead)
-	r.Handle("/tiles/{layer}/{z}/{x}/{y}.mvt", httpx.OpenData(s.tiles.Tiles())).Methods(http.MethodGet, http.MethodHead)
+		}}).Mount(ogc)
+	r.Handle("/feeds/cases.atom", httpx.OpenData(replicaOK(s.responses.Wrap(caseFeedPolicy, s.areaFeed())))).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/feeds/cases/{ref:[A-Za-z0-9-]+}.atom", httpx.OpenData(replicaOK(s.responses.Wrap(caseFeedPolicy, s.caseFeed())))).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/tiles/{layer}.json", httpx.OpenData(replicaOK(s.responses.Wrap(everyAsset(queryKey), s.tiles.TileJSON())))).Methods(http.MethodGet, http.MethodHead)
+	r.Handle("/tiles/{layer}/{z}/{x}/{y}.mvt", httpx.OpenData(replicaOK(s.tiles.Tiles()))).Methods(http.MethodGet, http.MethodHead)
 
 	r.PathPrefix("/").Handler(s.pages()).Methods(http.MethodGet, http.MethodHead)
 	return r

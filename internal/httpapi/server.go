@@ -71,6 +71,9 @@ type Config struct {
 	// burst of that many, then one every minute/StaffUploadsPerMinute
 	// (default 60).
 	StaffUploadsPerMinute int
+	// Replicas, when it has any, serve the reads of routes that tolerate
+	// lag, with read-your-writes (replicas.go); /readyz lists the databases.
+	Replicas Replicas
 	// GDALBin is the folder of GDAL's ogr2ogr and ogrinfo, which import
 	// shapefiles, geodatabases, GeoPackages, KML, DXF and GML; empty: PATH.
 	GDALBin string
@@ -228,7 +231,7 @@ func NewServer(cfg Config, store Store, web fs.FS, log *slog.Logger) *Server {
 	}
 	s.accounts = accounts.New(store, accounts.Config{SessionTTL: cfg.SessionTTL, BcryptCost: cfg.BcryptCost,
 		PublicURL: cfg.PublicURL, ClientIP: s.clientIP, Logins: s.metrics.Login})
-	s.h = s.observe(s.secure(compress(s.limitBody(s.deadline(csrf.Handler(s.accounts.Authenticate(s.routes())))))))
+	s.h = s.observe(s.routeReads(s.secure(compress(s.limitBody(s.deadline(csrf.Handler(s.accounts.Authenticate(s.routes()))))))))
 	return s
 }
 

@@ -10,7 +10,7 @@ import (
 
 // Areas returns the district boundary and its sub-district zones.
 func (db *DB) Areas(ctx context.Context) ([]maint.Area, error) {
-	rows, err := db.pool.Query(ctx, `
+	rows, err := db.readFrom(ctx).pool.Query(ctx, `
 		SELECT id, kind, name, name_en, approximate, source, ST_AsGeoJSON(geom, 6)::text
 		FROM areas ORDER BY kind, id`)
 	if err != nil {

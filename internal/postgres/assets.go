@@ -119,7 +119,7 @@ func listAssetsSQL(f maint.AssetFilter) (string, []any, int) {
 
 func (db *DB) ListAssets(ctx context.Context, f maint.AssetFilter, emit func(*maint.Asset) error) (more bool, err error) {
 	sql, args, limit := listAssetsSQL(f)
-	rows, err := db.pool.Query(ctx, sql, args...)
+	rows, err := db.readFrom(ctx).pool.Query(ctx, sql, args...)
 	if err != nil {
 		return false, translate(err, "list assets")
 	}

@@ -22,7 +22,7 @@ const clusterGrid = 8
 func (db *DB) TileAssets(ctx context.Context, kind maint.Kind, t gis.Tile, emit func(*maint.Asset) error) (clusters []maint.Cluster, err error) {
 	b := t.Bound()
 	var n int
-	err = db.pool.QueryRow(ctx, `
+	err = db.readFrom(ctx).pool.QueryRow(ctx, `
 		SELECT count(*) FROM (
 			SELECT 1 FROM assets a
 			WHERE a.kind = $1 AND a.geom && ST_MakeEnvelope($2, $3, $4, $5, 4326)
@@ -33,7 +33,7 @@ func (db *DB) TileAssets(ctx context.Context, kind maint.Kind, t gis.Tile, emit 
 		return nil, translate(err, "tile assets")
 	}
 	if n <= ClusterLimit {
-		rows, err := db.pool.Query(ctx, "SELECT "+replaceCut(replaceCut(assetColumns, "a.status"), "a.status_at")+` FROM assets a
+		rows, err := db.readFrom(ctx).pool.Query(ctx, "SELECT "+replaceCut(replaceCut(assetColumns, "a.status"), "a.status_at")+` FROM assets a
 			WHERE a.kind = $1 AND a.geom && ST_MakeEnvelope($2, $3, $4, $5, 4326)
 			  AND a.anchor_lon >= $2 AND a.anchor_lon < $4 AND a.anchor_lat >= $3 AND a.anchor_lat < $5
 			ORDER BY a.id`, string(kind), b.Min[0], b.Min[1], b.Max[0], b.Max[1])
@@ -54,7 +54,7 @@ func (db *DB) TileAssets(ctx context.Context, kind maint.Kind, t gis.Tile, emit 
 	}
 	// One pass: count and sum the coordinates per cell and status; the
 	// cells' centres and status counts are put together here.
-	rows, err := db.pool.Query(ctx, `
+	rows, err := db.readFrom(ctx).pool.Query(ctx, `
 		SELECT least(floor((a.anchor_lon - $2) / ($4 - $2) * $6), $6 - 1)::int AS cx,
 		       least(floor((a.anchor_lat - $3) / ($5 - $3) * $6), $6 - 1)::int AS cy,
 		       coalesce(a.status, 'none'), count(*)::int, sum(a.anchor_lon), sum(a.anchor_lat)
@@ -101,7 +101,7 @@ func (db *DB) TileAssets(ctx context.Context, kind maint.Kind, t gis.Tile, emit 
 
 // KindExtents counts each kind's assets and gives the box their anchors lie in.
 func (db *DB) KindExtents(ctx context.Context) ([]maint.KindExtent, error) {
-	rows, err := db.pool.Query(ctx, `
+	rows, err := db.readFrom(ctx).pool.Query(ctx, `
 		SELECT kind, count(*)::int, min(anchor_lon), min(anchor_lat), max(anchor_lon), max(anchor_lat)
 		FROM assets GROUP BY kind ORDER BY kind`)
 	if err != nil {

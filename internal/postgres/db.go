@@ -45,6 +45,13 @@ type Config struct {
 	// its commit, until Changes has seen it: the service's response cache
 	// listens, so a client reads its own writes.
 	Changes ChangeFeed
+	// ReadURLs are streaming replicas of URL for reads that tolerate lag
+	// (replicas.go).
+	ReadURLs []string
+	// ReplicaMaxLag takes a replica lagging more out of rotation; 0 means
+	// 30 s. ReadAfterWriteWait is how long a read after a write waits for a
+	// replica to replay it before the primary serves it; 0 means 250 ms.
+	ReplicaMaxLag, ReadAfterWriteWait time.Duration
 }
 
 // DB is the connection pool and the stores built on it.
@@ -62,6 +69,7 @@ type DB struct {
 	// checkBoundary refuses geometries outside the district.
 	checkBoundary bool
 	feed          *changeBarrier // nil without a change feed
+	replicas      *replicaSet    // nil without replicas
 	url           string
 	populous      populous
 	// clock is the working calendar in force (clocks.go); warnShare the
@@ -100,13 +108,38 @@ var clusterSettings = map[string]string{"plan_cache_mode": "force_generic_plan",
 // gathers off: for the short spatial queries of a map service both cost far
 // more than they save (JIT compiled for 240 ms on one large tile).
 func Open(ctx context.Context, cfg Config) (*DB, error) {
-	pc, err := pgxpool.ParseConfig(cfg.URL)
+	open := func(url string) (pools, error) { return openPools(ctx, url, cfg) }
+	primary, err := open(cfg.URL)
 	if err != nil {
-		return nil, fmt.Errorf("database URL: %w", err)
+		return nil, err
+	}
+	pool, render, cluster := primary.pool, primary.render, primary.cluster
+	db := &DB{pool: pool, render: render, cluster: cluster, checkBoundary: !cfg.AllowOutsideDistrict, url: cfg.URL,
+		warnShare: cfg.WarnShare, hours: cfg.WorkingHours}
+	if db.warnShare <= 0 || db.warnShare >= 1 {
+		db.warnShare = timelimit.DefaultWarnShare
+	}
+	if cfg.Changes != nil {
+		db.feed = &changeBarrier{ChangeFeed: cfg.Changes, waiters: map[string]chan struct{}{}}
+	}
+	if len(cfg.ReadURLs) > 0 {
+		if db.replicas, err = openReplicas(ctx, cfg, open); err != nil {
+			primary.close()
+			return nil, err
+		}
+	}
+	return db, nil
+}
+
+// openPools opens the pools of one server (the primary or a replica).
+func openPools(ctx context.Context, url string, cfg Config) (pools, error) {
+	pc, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return pools{}, fmt.Errorf("database URL: %w", err)
 	}
 	if cfg.MaxConns > 0 {
 		pc.MaxConns = cfg.MaxConns
-	} else if !strings.Contains(cfg.URL, "pool_max_conns") {
+	} else if !strings.Contains(url, "pool_max_conns") {
 		pc.MaxConns = max(8, int32(8*runtime.NumCPU()))
 	}
 	st := cfg.StatementTimeout
@@ -139,28 +172,20 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
-		return nil, fmt.Errorf("connect: %w", err)
+		return pools{}, fmt.Errorf("connect: %w", err)
 	}
 	render, err := pgxpool.NewWithConfig(ctx, session("render", renderSettings))
 	if err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("connect: %w", err)
+		return pools{}, fmt.Errorf("connect: %w", err)
 	}
 	cluster, err := pgxpool.NewWithConfig(ctx, session("cluster", clusterSettings))
 	if err != nil {
 		pool.Close()
 		render.Close()
-		return nil, fmt.Errorf("connect: %w", err)
+		return pools{}, fmt.Errorf("connect: %w", err)
 	}
-	db := &DB{pool: pool, render: render, cluster: cluster, checkBoundary: !cfg.AllowOutsideDistrict, url: cfg.URL,
-		warnShare: cfg.WarnShare, hours: cfg.WorkingHours}
-	if db.warnShare <= 0 || db.warnShare >= 1 {
-		db.warnShare = timelimit.DefaultWarnShare
-	}
-	if cfg.Changes != nil {
-		db.feed = &changeBarrier{ChangeFeed: cfg.Changes, waiters: map[string]chan struct{}{}}
-	}
-	return db, nil
+	return pools{pool, render, cluster}, nil
 }
 
 // PoolStat is the state of the main pool, for metrics and tests.
@@ -183,6 +208,9 @@ func (db *DB) Close() {
 	db.pool.Close()
 	db.render.Close()
 	db.cluster.Close()
+	if db.replicas != nil {
+		db.replicas.close()
+	}
 }
 
 const versionTable = "schema_version"

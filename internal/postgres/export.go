@@ -57,7 +57,7 @@ func (db *DB) ExportAssets(ctx context.Context, f maint.ExportFilter, start func
 		return fmt.Errorf("export: unknown geometry encoding %d", f.Geometry)
 	}
 	// One snapshot, so the header names every attribute the rows carry.
-	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	tx, err := db.readFrom(ctx).pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return translate(err, "export: begin")
 	}

@@ -88,7 +88,7 @@ func countFeaturesSQL(f maint.FeatureQuery) (string, []any) {
 // point into the driver's buffer, valid only until emit returns.
 func (db *DB) Features(ctx context.Context, f maint.FeatureQuery, emit func(*maint.Asset) error) error {
 	sql, args := featuresSQL(f)
-	rows, err := db.pool.Query(ctx, sql, args...)
+	rows, err := db.readFrom(ctx).pool.Query(ctx, sql, args...)
 	if err != nil {
 		return translate(err, "features of %s", f.Kind)
 	}
@@ -109,7 +109,7 @@ func (db *DB) Features(ctx context.Context, f maint.FeatureQuery, emit func(*mai
 func (db *DB) CountFeatures(ctx context.Context, f maint.FeatureQuery) (int64, error) {
 	sql, args := countFeaturesSQL(f)
 	var n int64
-	err := db.pool.QueryRow(ctx, sql, args...).Scan(&n)
+	err := db.readFrom(ctx).pool.QueryRow(ctx, sql, args...).Scan(&n)
 	return n, translate(err, "count features of %s", f.Kind)
 }
 
@@ -119,7 +119,7 @@ func (db *DB) Feature(ctx context.Context, kind maint.Kind, id int64, crs gis.CR
 	cols := featureColumns(&q, crs)
 	sql := "SELECT " + cols + " FROM assets a WHERE a.id = " + q.arg(id) + " AND a.kind = " + q.arg(string(kind))
 	var a maint.Asset
-	if err := scanAsset(db.pool.QueryRow(ctx, sql, q.args...), &a); err != nil {
+	if err := scanAsset(db.readFrom(ctx).pool.QueryRow(ctx, sql, q.args...), &a); err != nil {
 		return nil, translate(err, "feature %d of %s", id, kind)
 	}
 	return &a, nil
@@ -127,7 +127,7 @@ func (db *DB) Feature(ctx context.Context, kind maint.Kind, id int64, crs gis.CR
 
 // Extents returns the extent of each kind that has assets, in Kinds order.
 func (db *DB) Extents(ctx context.Context) ([]maint.Extent, error) {
-	rows, err := db.pool.Query(ctx, `
+	rows, err := db.readFrom(ctx).pool.Query(ctx, `
 		SELECT kind, n, ST_XMin(ext), ST_YMin(ext), ST_XMax(ext), ST_YMax(ext), first, last
 		FROM (SELECT kind, count(*) AS n, ST_Extent(geom) AS ext, min(status_at) AS first, max(status_at) AS last
 		      FROM assets GROUP BY kind) t`)
@@ -155,7 +155,7 @@ func (db *DB) Extents(ctx context.Context) ([]maint.Extent, error) {
 // (every kind when none) carry: by kind in the order given, then by name,
 // each once.
 func (db *DB) AttributeKeys(ctx context.Context, kinds []maint.Kind) ([]string, error) {
-	return attributeKeys(ctx, db.pool, kinds)
+	return attributeKeys(ctx, db.readFrom(ctx).pool, kinds)
 }
 
 func attributeKeys(ctx context.Context, conn interface {
@@ -179,7 +179,7 @@ func attributeKeys(ctx context.Context, conn interface {
 // string, number, boolean); attributes holding only objects, arrays or
 // nulls are left out.
 func (db *DB) AttributeTypes(ctx context.Context, kind maint.Kind) ([]maint.AttributeType, error) {
-	rows, err := db.pool.Query(ctx, `
+	rows, err := db.readFrom(ctx).pool.Query(ctx, `
 		SELECT DISTINCT ON (key) key, typ
 		FROM (SELECT e.key, jsonb_typeof(e.value) AS typ, count(*) AS n
 		      FROM assets a, jsonb_each(a.attrs) e

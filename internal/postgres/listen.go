@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgxlisten"
 
 	"inframap/gis"
+	"inframap/internal/readpref"
 )
 
 // ChangeChannel is where migration 005's triggers announce changes.
@@ -65,7 +66,7 @@ func (db *DB) ListenChanges(ctx context.Context, logError func(error)) {
 		},
 		ReconnectDelay: time.Second,
 	}
-	l.Handle(ChangeChannel, changeHandler{feed: db.feed, logError: logError})
+	l.Handle(ChangeChannel, changeHandler{feed: db.feed, logError: logError, replicas: db.replicas})
 	l.Listen(ctx)
 }
 
@@ -146,10 +147,44 @@ func (db *DB) sync(ctx context.Context) {
 type changeHandler struct {
 	feed     ChangeFeed
 	logError func(error)
+	// replicas, when set, learn the primary's WAL position as each notice
+	// arrives, before the feed hears of it (replicas.go): a render read
+	// from a replica behind it is not cached.
+	replicas *replicaSet
+}
+
+// notePosition records the primary's WAL position on the listener's
+// connection: at least the end of every commit whose notice has arrived.
+func (h changeHandler) notePosition(ctx context.Context, conn *pgx.Conn) error {
+	if h.replicas == nil {
+		return nil
+	}
+	var s string
+	if err := conn.QueryRow(ctx, "SELECT pg_current_wal_insert_lsn()::text").Scan(&s); err != nil {
+		return err
+	}
+	l, err := readpref.ParseLSN(s)
+	if err != nil {
+		return err
+	}
+	h.replicas.noteFeedLSN(l)
+	return nil
 }
 
 func (h changeHandler) HandleNotification(ctx context.Context, n *pgconn.Notification, conn *pgx.Conn) error {
 	var c Change
+	if err := json.Unmarshal([]byte(n.Payload), &c); err != nil || c.Kind != "barrier" {
+		// The position must be known before the cache drops what the
+		// change made stale; a broken connection is the listener's to
+		// handle.
+		if perr := h.notePosition(ctx, conn); perr != nil {
+			// Without the position a replica's render could be cached after
+			// its invalidation: drop the connection, so the cache is
+			// suspended and starts afresh once the listener is back.
+			conn.Close(ctx)
+			return perr
+		}
+	}
 	if err := json.Unmarshal([]byte(n.Payload), &c); err != nil {
 		// Unreadable: treat it as a change to everything, and say so. The
 		// connection is fine: returning the error would tell the feed it
@@ -165,6 +200,9 @@ func (h changeHandler) HandleNotification(ctx context.Context, n *pgconn.Notific
 // HandleBacklog runs on every (re)connection, once LISTEN is in place:
 // whatever changed while no one listened is unknown, so the cache restarts.
 func (h changeHandler) HandleBacklog(ctx context.Context, channel string, conn *pgx.Conn) error {
+	if err := h.notePosition(ctx, conn); err != nil {
+		return err
+	}
 	h.feed.Restored()
 	return nil
 }

@@ -39,7 +39,7 @@ func (db *DB) Stats(ctx context.Context, asOf *time.Time) (*maint.Stats, error) 
 	for _, k := range maint.ProgrammeKinds {
 		r.byKind[k] = &maint.ProgrammeStats{Kind: k, Name: k.Name(), NameEn: k.NameEn(), Unit: k.Unit(), ByStatus: map[string]int{}, ByMonth: []maint.MonthStats{}}
 	}
-	tx, err := db.pool.Begin(ctx)
+	tx, err := db.readFrom(ctx).pool.Begin(ctx)
 	if err != nil {
 		return nil, translate(err, "stats")
 	}

@@ -323,9 +323,10 @@ func (db *DB) Tile(ctx context.Context, kinds []maint.Kind, t gis.Tile) ([]byte,
 // renderTile renders t with the statement with clusters (populous) or the
 // plain one.
 func (db *DB) renderTile(ctx context.Context, populous bool, kinds []maint.Kind, t gis.Tile) ([]byte, error) {
-	pool := db.render
+	rd := db.readFrom(ctx)
+	pool := rd.render
 	if populous {
-		pool = db.cluster
+		pool = rd.cluster
 	}
 	sql, args, _ := tileQuery(populous, kinds, t)
 	var b []byte

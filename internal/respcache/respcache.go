@@ -25,6 +25,7 @@ import (
 	"inframap/gis"
 	"inframap/internal/cache"
 	"inframap/internal/httpx"
+	"inframap/internal/readpref"
 )
 
 // maxCachedBody bounds what one response may hold in the cache.
@@ -143,6 +144,11 @@ func (c *Responses) render(w http.ResponseWriter, r *http.Request, next http.Han
 		return nil
 	}
 	if rec.status != http.StatusOK || rec.overflow || r.Method == http.MethodHead || r.Context().Err() != nil {
+		return nil
+	}
+	// Read from a replica that had not replayed every change the cache has
+	// been told of: it may show what an invalidation already dropped.
+	if _, _, behind := readpref.NoteFrom(r.Context()).Source(); behind {
 		return nil
 	}
 	e := NewEntry(p, w.Header(), bytes.Clone(rec.buf.Bytes()))

@@ -454,3 +454,89 @@ func lastLines(s string, n int) string {
 	}
 	return strings.Join(lines, " | ")
 }
+
+// StartStandby makes a streaming replica of primary in opts.Dir — a base
+// backup taken with pg_basebackup -R, which writes the standby's connection
+// to the primary — and starts it as a hot standby. The primary must keep
+// full page writes on (Settings "full_page_writes": "on"; a Throwaway
+// cluster turns them off). An existing standby in opts.Dir is started as
+// it is.
+func StartStandby(ctx context.Context, primary *Cluster, opts Options) (*Cluster, error) {
+	if opts.Log == nil {
+		opts.Log = io.Discard
+	}
+	dir, err := filepath.Abs(opts.Dir)
+	if err != nil {
+		return nil, err
+	}
+	c := &Cluster{opts: opts, bin: primary.bin, log: opts.Log, cred: primary.cred}
+	if c.cred != nil && !traversable(dir, c.cred) {
+		sum := sha256.Sum256([]byte(dir))
+		alt := filepath.Join("/var/lib/inframap", hex.EncodeToString(sum[:6]))
+		fmt.Fprintf(c.log, "devdb: %s is not reachable by the postgres user; keeping the standby in %s\n", dir, alt)
+		dir = alt
+	}
+	c.pgdata = filepath.Join(dir, "pgdata")
+	c.logPath = filepath.Join(dir, "postgres.log")
+	if err := c.prepareDirs(dir); err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(filepath.Join(c.pgdata, "PG_VERSION")); errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintf(c.log, "devdb: taking a base backup of %s into %s\n", primary.pgdata, c.pgdata)
+		cmd := c.command(ctx, "pg_basebackup", "-D", c.pgdata, "-R", "-X", "stream", "-c", "fast",
+			"-h", primary.sockDir, "-U", "postgres", "--no-sync")
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Run(); err != nil {
+			os.RemoveAll(c.pgdata)
+			return nil, fmt.Errorf("pg_basebackup: %v: %s", err, lastLines(out.String(), 5))
+		}
+	} else if err != nil {
+		return nil, err
+	}
+	if err := c.start(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// TempStandby starts a throwaway streaming replica of primary in a new
+// temporary directory (see StartStandby).
+func TempStandby(ctx context.Context, primary *Cluster, log io.Writer) (*Cluster, error) {
+	dir, err := os.MkdirTemp("", "inframap-pg-standby-")
+	if err != nil {
+		return nil, err
+	}
+	if primary.cred != nil {
+		os.Chown(dir, int(primary.cred.Uid), int(primary.cred.Gid))
+	}
+	c, err := StartStandby(ctx, primary, Options{Dir: dir, Throwaway: true, Log: log,
+		// Queries on the standby hold back the primary's vacuum rather
+		// than being cancelled by its replay.
+		Settings: map[string]string{"hot_standby_feedback": "on"}})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return c, nil
+}
+
+// TempPrimary starts a throwaway cluster that streaming replicas can copy
+// (full page writes on; otherwise as Temp).
+func TempPrimary(ctx context.Context, log io.Writer) (*Cluster, error) {
+	dir, err := os.MkdirTemp("", "inframap-pg-primary-")
+	if err != nil {
+		return nil, err
+	}
+	if os.Geteuid() == 0 {
+		if cred, err := postgresCredential(); err == nil {
+			os.Chown(dir, int(cred.Uid), int(cred.Gid))
+		}
+	}
+	c, err := Start(ctx, Options{Dir: dir, Throwaway: true, Log: log, Settings: map[string]string{"full_page_writes": "on"}})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	return c, nil
+}
