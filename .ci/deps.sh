@@ -67,11 +67,12 @@ fi
 # module). Once built it stays in GOPATH/bin. The cluster test uses it too.
 if [ "$what" = test ] || [ "$what" = cluster ]; then
   weed_version=v0.0.0-20261109003541-7506e5f91cd6
-  gobin=$(go env GOPATH)/bin
+  go=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
+  gobin=$("$go" env GOPATH)/bin
   if [ ! -x "$gobin/weed" ] || [ "$(cat "$gobin/weed.version" 2>/dev/null)" != "$weed_version" ]; then
     echo "building SeaweedFS weed $weed_version (the S3 store of the tests; a few minutes, once)"
-    src=$(go mod download -json "github.com/seaweedfs/seaweedfs@$weed_version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
-    (cd "$src" && GOFLAGS=-mod=mod go build -o "$gobin/weed" ./weed)
+    src=$(cd / && "$go" mod download -json "github.com/seaweedfs/seaweedfs@$weed_version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+    (cd "$src" && GOFLAGS=-mod=mod "$go" build -o "$gobin/weed" ./weed)
     echo "$weed_version" >"$gobin/weed.version"
   fi
 fi

@@ -28,6 +28,7 @@ import (
 	"inframap/internal/maint"
 	"inframap/internal/postgres"
 	"inframap/internal/postgres/devdb"
+	"inframap/internal/s3test"
 )
 
 // The cluster: a PostgreSQL primary and a streaming replica (pg_basebackup
@@ -54,6 +55,7 @@ type clusterEnv struct {
 	haproxyDone      chan error
 	lbAll, lbOne     string // the balancer: all copies, the first copy only
 	statsSock        string
+	store            *s3test.Server // the photos' S3 store (SeaweedFS)
 }
 
 func (e *clusterEnv) close() {
@@ -71,6 +73,9 @@ func (e *clusterEnv) close() {
 	}
 	if e.primary != nil {
 		e.primary.Stop()
+	}
+	if e.store != nil {
+		e.store.Stop()
 	}
 }
 
@@ -104,11 +109,20 @@ func startCluster(ctx context.Context, o options, dir string, log io.Writer) (*c
 		Settings: map[string]string{"max_connections": "300", "hot_standby_feedback": "on"}}); err != nil {
 		return nil, err
 	}
-	photos := filepath.Join(dir, "photos")
-	os.MkdirAll(photos, 0o755)
-	e.env = []string{"DATABASE_URL=" + e.primary.URL(devdb.DBName), "DATABASE_READ_URL=" + e.standby.URL(devdb.DBName),
+	// The photos go to an S3 store every copy shares: SeaweedFS's weed.
+	fmt.Fprintln(log, "cluster: starting the object store (SeaweedFS, S3)")
+	store := filepath.Join(dir, "s3")
+	os.MkdirAll(store, 0o755)
+	if e.store, err = s3test.StartIn(store, func(format string, args ...any) { fmt.Fprintf(log, "cluster: "+format+"\n", args...) }); err != nil {
+		return nil, err
+	}
+	bucket, err := e.store.CreateBucket("photos")
+	if err != nil {
+		return nil, err
+	}
+	e.env = append([]string{"DATABASE_URL=" + e.primary.URL(devdb.DBName), "DATABASE_READ_URL=" + e.standby.URL(devdb.DBName),
 		"INFRAMAP_DEMO_PASSWORD=" + demoPassword, "INFRAMAP_BCRYPT_COST=4", "INFRAMAP_LOG_LEVEL=warn",
-		"INFRAMAP_DATA_DIR=" + dir, "INFRAMAP_BLOB_URL=file://" + photos}
+		"INFRAMAP_DATA_DIR=" + dir, "INFRAMAP_BLOB_URL=" + bucket}, e.store.EnvList()...)
 	for i := range copies {
 		port, err := freePort()
 		if err != nil {
