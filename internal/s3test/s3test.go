@@ -81,22 +81,33 @@ func freePorts(n int) ([]int, error) {
 // answers. It is stopped when the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	bin, err := Weed()
+	s, err := Run(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
+	}
+	s.t = t
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// Run starts weed in dir outside a test (the cluster harness of
+// cmd/inframap-bench) and waits until its S3 gateway answers; Stop ends it.
+func Run(dir string) (*Server, error) {
+	bin, err := Weed()
+	if err != nil {
+		return nil, err
 	}
 	ports, err := freePorts(4)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	dir := t.TempDir()
 	s := &Server{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", ports[3]), Access: "inframap-test", Secret: "inframap-test-secret",
-		dir: dir, bin: bin, t: t}
+		dir: dir, bin: bin}
 	cfg, _ := json.Marshal(map[string]any{"identities": []any{map[string]any{
 		"name": "inframap", "credentials": []any{map[string]string{"accessKey": s.Access, "secretKey": s.Secret}},
 		"actions": []string{"Admin", "Read", "Write", "List", "Tagging"}}}})
 	if err := os.WriteFile(filepath.Join(dir, "s3.json"), cfg, 0o600); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	data := filepath.Join(dir, "data")
 	os.Mkdir(data, 0o700)
@@ -104,21 +115,28 @@ func Start(t testing.TB) *Server {
 		"-master.port=" + strconv.Itoa(ports[0]), "-volume.port=" + strconv.Itoa(ports[1]),
 		"-filer", "-filer.port=" + strconv.Itoa(ports[2]), "-s3", "-s3.port=" + strconv.Itoa(ports[3]),
 		"-s3.config=" + filepath.Join(dir, "s3.json"), "-volume.max=8", "-master.volumeSizeLimitMB=64"}
-	s.start()
-	t.Cleanup(s.Stop)
-	return s
+	if err := s.run(); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 func (s *Server) start() {
 	s.t.Helper()
+	if err := s.run(); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+func (s *Server) run() error {
 	log, err := os.OpenFile(filepath.Join(s.dir, "weed.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
-		s.t.Fatal(err)
+		return err
 	}
 	s.cmd = exec.Command(s.bin, s.args...)
 	s.cmd.Stdout, s.cmd.Stderr = log, log
 	if err := s.cmd.Start(); err != nil {
-		s.t.Fatalf("start weed: %v", err)
+		return fmt.Errorf("start weed: %w", err)
 	}
 	s.done = make(chan error, 1)
 	go func() { s.done <- s.cmd.Wait(); log.Close() }()
@@ -127,17 +145,19 @@ func (s *Server) start() {
 		res, err := http.Get(s.Endpoint + "/")
 		if err == nil {
 			res.Body.Close()
-			return
+			return nil
 		}
 		select {
 		case err := <-s.done:
 			b, _ := os.ReadFile(filepath.Join(s.dir, "weed.log"))
-			s.t.Fatalf("weed exited: %v\n%s", err, b)
+			s.cmd = nil
+			return fmt.Errorf("weed exited: %v\n%s", err, b)
 		case <-time.After(200 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
 			b, _ := os.ReadFile(filepath.Join(s.dir, "weed.log"))
-			s.t.Fatalf("weed's S3 gateway did not answer within 90 s:\n%s", b)
+			s.Stop()
+			return fmt.Errorf("weed's S3 gateway did not answer within 90 s:\n%s", b)
 		}
 	}
 }
@@ -167,6 +187,15 @@ func (s *Server) Restart() {
 // the URL the service opens it with.
 func (s *Server) Bucket(name string) string {
 	s.t.Helper()
+	u, err := s.CreateBucket(name)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return u
+}
+
+// CreateBucket is Bucket outside a test.
+func (s *Server) CreateBucket(name string) (string, error) {
 	c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(s.Endpoint), UsePathStyle: true,
 		Credentials: credentials.NewStaticCredentialsProvider(s.Access, s.Secret, "")})
 	deadline := time.Now().Add(60 * time.Second)
@@ -178,11 +207,17 @@ func (s *Server) Bucket(name string) string {
 			break
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("create bucket %s: %v", name, err)
+			return "", fmt.Errorf("create bucket %s: %w", name, err)
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	return "s3://" + name + "?endpoint=" + s.Endpoint + "&use_path_style=true&region=us-east-1"
+	return "s3://" + name + "?endpoint=" + s.Endpoint + "&use_path_style=true&region=us-east-1", nil
+}
+
+// EnvVars are the variables that give a server process the credentials.
+func (s *Server) EnvVars() []string {
+	return []string{"AWS_ACCESS_KEY_ID=" + s.Access, "AWS_SECRET_ACCESS_KEY=" + s.Secret, "AWS_REGION=us-east-1",
+		"AWS_EC2_METADATA_DISABLED=true"}
 }
 
 // Env sets the credentials the service's S3 client reads from the
