@@ -66,11 +66,11 @@ soak: build ## mixed traffic for SOAKTIME (default 10m) with a PostgreSQL and a 
 	$(GO) run ./cmd/inframap-bench soak -bin bin/inframap -duration $(SOAKTIME)
 
 CLUSTERTIME ?= 60s
-cluster-test: build ## primary + streaming replica + 3 copies behind HAProxy: figures, then CLUSTERTIME (default 60s) of mixed traffic killing a copy and the replica; checks no write lost, no 500, limits held
+cluster-test: build ## primary + streaming replica + S3 (SeaweedFS) + 3 copies behind HAProxy: figures, then CLUSTERTIME (default 60s) of mixed traffic killing a copy and the replica; checks no write lost, no 500, limits held
 	@bash .ci/deps.sh cluster
 	$(GO) run ./cmd/inframap-bench cluster -bin bin/inframap -duration $(CLUSTERTIME) $(CLUSTERFLAGS)
 
-cluster: build ## start that topology (primary, replica, 3 copies, HAProxy) on loopback and wait for Ctrl-C, to try it
+cluster: build ## start that topology (primary, replica, S3, 3 copies, HAProxy) on loopback and wait for Ctrl-C, to try it
 	@bash .ci/deps.sh cluster
 	$(GO) run ./cmd/inframap-bench cluster -serve -bin bin/inframap
 
