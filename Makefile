@@ -29,7 +29,7 @@ run: deps build ## serve the demo district on http://127.0.0.1:8080 (embedded Po
 check-tracked: ## fail when git tracks a compiled binary, or a file over 1 MiB outside docs/screenshots and web/public/vendor
 	@bash .ci/check-tracked.sh
 
-test: check-tracked deps-test ## run every test (after check-tracked): Go against a real PostgreSQL + PostGIS, then the browser tests
+test: check-tracked deps-test ## run every test (after check-tracked): Go against a real PostgreSQL + PostGIS, then the browser tests, then the cluster test
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 	$(MAKE) test-web
