@@ -29,7 +29,7 @@ run: deps build ## serve the demo district on http://127.0.0.1:8080 (embedded Po
 check-tracked: ## fail when git tracks a compiled binary, or a file over 1 MiB outside docs/screenshots and web/public/vendor
 	@bash .ci/check-tracked.sh
 
-test: check-tracked deps-test ## run every test (after check-tracked): Go against a real PostgreSQL + PostGIS, then the browser tests
+test: check-tracked deps-test ## run every test (after check-tracked): Go against a real PostgreSQL + PostGIS, then the browser tests, then the cluster test
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
 	$(MAKE) test-web
@@ -66,11 +66,11 @@ soak: build ## mixed traffic for SOAKTIME (default 10m) with a PostgreSQL and a 
 	$(GO) run ./cmd/inframap-bench soak -bin bin/inframap -duration $(SOAKTIME)
 
 CLUSTERTIME ?= 60s
-cluster-test: build ## primary + streaming replica + 3 copies behind HAProxy: figures, then CLUSTERTIME (default 60s) of mixed traffic killing a copy and the replica; checks no write lost, no 500, limits held
+cluster-test: build ## primary + streaming replica + S3 (SeaweedFS) + 3 copies behind HAProxy: figures, then CLUSTERTIME (default 60s) of mixed traffic killing a copy and the replica; checks no write lost, no 500, limits held
 	@bash .ci/deps.sh cluster
 	$(GO) run ./cmd/inframap-bench cluster -bin bin/inframap -duration $(CLUSTERTIME) $(CLUSTERFLAGS)
 
-cluster: build ## start that topology (primary, replica, 3 copies, HAProxy) on loopback and wait for Ctrl-C, to try it
+cluster: build ## start that topology (primary, replica, S3, 3 copies, HAProxy) on loopback and wait for Ctrl-C, to try it
 	@bash .ci/deps.sh cluster
 	$(GO) run ./cmd/inframap-bench cluster -serve -bin bin/inframap
 

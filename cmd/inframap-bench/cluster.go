@@ -32,7 +32,7 @@ import (
 )
 
 // The cluster: a PostgreSQL primary and a streaming replica (pg_basebackup
-// -R), a photo store every copy shares, three copies of inframap reading
+// -R), an S3 object store (SeaweedFS) every copy shares, three copies of inframap reading
 // from the replica, and HAProxy in front with health checks on /readyz.
 // `cluster` measures read throughput (1 vs 3 copies, replica vs primary
 // path), then drives mixed traffic, kills a copy and the replica mid-run,
@@ -51,11 +51,11 @@ type clusterEnv struct {
 	servers          []*server
 	ports            []int
 	env              []string
+	s3               *s3test.Server
 	haproxy          *exec.Cmd
 	haproxyDone      chan error
 	lbAll, lbOne     string // the balancer: all copies, the first copy only
 	statsSock        string
-	store            *s3test.Server // the photos' S3 store (SeaweedFS)
 }
 
 func (e *clusterEnv) close() {
@@ -68,14 +68,14 @@ func (e *clusterEnv) close() {
 		e.haproxy.Process.Signal(syscall.SIGTERM)
 		<-e.haproxyDone
 	}
+	if e.s3 != nil {
+		e.s3.Stop()
+	}
 	if e.standby != nil {
 		e.standby.Stop()
 	}
 	if e.primary != nil {
 		e.primary.Stop()
-	}
-	if e.store != nil {
-		e.store.Stop()
 	}
 }
 
@@ -109,20 +109,20 @@ func startCluster(ctx context.Context, o options, dir string, log io.Writer) (*c
 		Settings: map[string]string{"max_connections": "300", "hot_standby_feedback": "on"}}); err != nil {
 		return nil, err
 	}
-	// The photos go to an S3 store every copy shares: SeaweedFS's weed.
-	fmt.Fprintln(log, "cluster: starting the object store (SeaweedFS, S3)")
-	store := filepath.Join(dir, "s3")
-	os.MkdirAll(store, 0o755)
-	if e.store, err = s3test.StartIn(store, func(format string, args ...any) { fmt.Fprintf(log, "cluster: "+format+"\n", args...) }); err != nil {
+	// The photo store every copy shares: a real S3 server (SeaweedFS).
+	fmt.Fprintln(log, "cluster: starting the S3 object store (SeaweedFS weed)")
+	s3dir := filepath.Join(dir, "s3")
+	os.MkdirAll(s3dir, 0o700)
+	if e.s3, err = s3test.Run(s3dir); err != nil {
 		return nil, err
 	}
-	bucket, err := e.store.CreateBucket("photos")
+	bucket, err := e.s3.CreateBucket("inframap-photos")
 	if err != nil {
 		return nil, err
 	}
 	e.env = append([]string{"DATABASE_URL=" + e.primary.URL(devdb.DBName), "DATABASE_READ_URL=" + e.standby.URL(devdb.DBName),
 		"INFRAMAP_DEMO_PASSWORD=" + demoPassword, "INFRAMAP_BCRYPT_COST=4", "INFRAMAP_LOG_LEVEL=warn",
-		"INFRAMAP_DATA_DIR=" + dir, "INFRAMAP_BLOB_URL=" + bucket}, e.store.EnvList()...)
+		"INFRAMAP_DATA_DIR=" + dir, "INFRAMAP_BLOB_URL=" + bucket}, e.s3.EnvVars()...)
 	for i := range copies {
 		port, err := freePort()
 		if err != nil {
@@ -286,6 +286,7 @@ func serveCluster(ctx context.Context, o options, out io.Writer) error {
 	for i, s := range e.servers {
 		fmt.Fprintf(out, "  copy %d: %s\n", i+1, s.base)
 	}
+	fmt.Fprintf(out, "  photos:   %s (S3, bucket inframap-photos)\n", e.s3.Endpoint)
 	fmt.Fprintf(out, "  primary:  psql -h %s -U postgres %s\n  replica:  psql -h %s -U postgres %s\n",
 		e.primary.SocketDir(), devdb.DBName, e.standby.SocketDir(), devdb.DBName)
 	fmt.Fprintf(out, "  sign in as engineer@demo with password %s; logs in %s\n  Ctrl-C stops everything.\n", demoPassword, dir)
@@ -643,7 +644,7 @@ func clusterRun(ctx context.Context, o options, out io.Writer) error {
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Cluster (make cluster-test, %s)\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
-	fmt.Fprintf(&b, "PostgreSQL primary + streaming replica, %d copies of inframap (replica reads), HAProxy 2 with /readyz checks every 0.5 s, on one 2-core machine.\n\n", copies)
+	fmt.Fprintf(&b, "PostgreSQL primary + streaming replica, SeaweedFS (S3) for photos, %d copies of inframap (replica reads), HAProxy 2 with /readyz checks every 0.5 s, on one 2-core machine.\n\n", copies)
 	fmt.Fprintf(&b, "| read throughput (asset pages that miss the cache) | req/s | p50 | p99 |\n|---|---|---|---|\n")
 	fmt.Fprintf(&b, "| HAProxy → 1 copy, 16 clients | %.0f | %s | %s |\n", one.RPS, one.P50.Round(100*time.Microsecond), one.P99.Round(100*time.Microsecond))
 	fmt.Fprintf(&b, "| HAProxy → 3 copies, 16 clients | %.0f | %s | %s |\n", three.RPS, three.P50.Round(100*time.Microsecond), three.P99.Round(100*time.Microsecond))

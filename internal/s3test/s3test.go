@@ -1,8 +1,7 @@
-// Package s3test runs a real S3-compatible object store for the tests and
-// the cluster: SeaweedFS's weed (master, volume, filer and S3 gateway in
-// one process), built from the Go module proxy by `make deps-test`
-// (.ci/deps.sh). A test that needs it fails when weed is missing; it is
-// never skipped.
+// Package s3test runs a real S3-compatible object store for the tests:
+// SeaweedFS's weed (master, volume, filer and S3 gateway in one process),
+// built from the Go module proxy by `make deps-test` (.ci/deps.sh). A test
+// that needs it fails when weed is missing; it is never skipped.
 package s3test
 
 import (
@@ -35,7 +34,7 @@ type Server struct {
 	bin            string
 	cmd            *exec.Cmd
 	done           chan error
-	fail           func(format string, args ...any) // t.Fatalf, or a panic outside tests
+	t              testing.TB
 }
 
 // Weed finds the weed binary: $INFRAMAP_WEED, then PATH, then GOPATH/bin.
@@ -82,17 +81,18 @@ func freePorts(n int) ([]int, error) {
 // answers. It is stopped when the test ends.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	s, err := StartIn(t.TempDir(), t.Fatalf)
+	s, err := Run(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.t = t
 	t.Cleanup(s.Stop)
 	return s
 }
 
-// StartIn runs weed with its data in dir, outside a test (the cluster):
-// fail reports what goes wrong once it runs. The caller stops it.
-func StartIn(dir string, fail func(format string, args ...any)) (s *Server, err error) {
+// Run starts weed in dir outside a test (the cluster harness of
+// cmd/inframap-bench) and waits until its S3 gateway answers; Stop ends it.
+func Run(dir string) (*Server, error) {
 	bin, err := Weed()
 	if err != nil {
 		return nil, err
@@ -101,8 +101,8 @@ func StartIn(dir string, fail func(format string, args ...any)) (s *Server, err 
 	if err != nil {
 		return nil, err
 	}
-	s = &Server{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", ports[3]), Access: "inframap-test", Secret: "inframap-test-secret",
-		dir: dir, bin: bin, fail: fail}
+	s := &Server{Endpoint: fmt.Sprintf("http://127.0.0.1:%d", ports[3]), Access: "inframap-test", Secret: "inframap-test-secret",
+		dir: dir, bin: bin}
 	cfg, _ := json.Marshal(map[string]any{"identities": []any{map[string]any{
 		"name": "inframap", "credentials": []any{map[string]string{"accessKey": s.Access, "secretKey": s.Secret}},
 		"actions": []string{"Admin", "Read", "Write", "List", "Tagging"}}}})
@@ -115,13 +115,20 @@ func StartIn(dir string, fail func(format string, args ...any)) (s *Server, err 
 		"-master.port=" + strconv.Itoa(ports[0]), "-volume.port=" + strconv.Itoa(ports[1]),
 		"-filer", "-filer.port=" + strconv.Itoa(ports[2]), "-s3", "-s3.port=" + strconv.Itoa(ports[3]),
 		"-s3.config=" + filepath.Join(dir, "s3.json"), "-volume.max=8", "-master.volumeSizeLimitMB=64"}
-	if err := s.start(); err != nil {
+	if err := s.run(); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-func (s *Server) start() error {
+func (s *Server) start() {
+	s.t.Helper()
+	if err := s.run(); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+func (s *Server) run() error {
 	log, err := os.OpenFile(filepath.Join(s.dir, "weed.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
 	if err != nil {
 		return err
@@ -149,6 +156,7 @@ func (s *Server) start() error {
 		}
 		if time.Now().After(deadline) {
 			b, _ := os.ReadFile(filepath.Join(s.dir, "weed.log"))
+			s.Stop()
 			return fmt.Errorf("weed's S3 gateway did not answer within 90 s:\n%s", b)
 		}
 	}
@@ -171,22 +179,22 @@ func (s *Server) Stop() {
 
 // Restart starts weed again on its data after Stop.
 func (s *Server) Restart() {
-	if err := s.start(); err != nil {
-		s.fail("%v", err)
-	}
+	s.t.Helper()
+	s.start()
 }
 
 // Bucket creates a bucket (retrying while the store settles) and returns
 // the URL the service opens it with.
 func (s *Server) Bucket(name string) string {
+	s.t.Helper()
 	u, err := s.CreateBucket(name)
 	if err != nil {
-		s.fail("%v", err)
+		s.t.Fatal(err)
 	}
 	return u
 }
 
-// CreateBucket is Bucket with its error.
+// CreateBucket is Bucket outside a test.
 func (s *Server) CreateBucket(name string) (string, error) {
 	c := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(s.Endpoint), UsePathStyle: true,
 		Credentials: credentials.NewStaticCredentialsProvider(s.Access, s.Secret, "")})
@@ -206,9 +214,10 @@ func (s *Server) CreateBucket(name string) (string, error) {
 	return "s3://" + name + "?endpoint=" + s.Endpoint + "&use_path_style=true&region=us-east-1", nil
 }
 
-// EnvList is the credentials as environment entries, for a child process.
-func (s *Server) EnvList() []string {
-	return []string{"AWS_ACCESS_KEY_ID=" + s.Access, "AWS_SECRET_ACCESS_KEY=" + s.Secret, "AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true"}
+// EnvVars are the variables that give a server process the credentials.
+func (s *Server) EnvVars() []string {
+	return []string{"AWS_ACCESS_KEY_ID=" + s.Access, "AWS_SECRET_ACCESS_KEY=" + s.Secret, "AWS_REGION=us-east-1",
+		"AWS_EC2_METADATA_DISABLED=true"}
 }
 
 // Env sets the credentials the service's S3 client reads from the
