@@ -330,6 +330,8 @@ async function main() {
   const onSelect = (f) => openDetails(f.id, $('#map'));
   app.layers = new ProgrammeLayers(app.map, { proj: app.proj, onSelect, statusName, onTiles: relist, onError: showError });
   app.labels = new LabelLayer(app.map, app.proj);
+  // A search given in the address keeps the address's view; a new one moves the map.
+  app.lastQ = state.q || '';
 
   const [meta, areas] = await Promise.all([early.meta, early.areas]);
   app.meta = meta;

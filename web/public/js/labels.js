@@ -68,15 +68,17 @@ export class LabelLayer {
       if (deg > 90) deg -= 180;
       if (deg < -90) deg += 180;
       const at = this.proj.toLatLng([(a[0] + b[0]) / 2, (a[1] + b[1]) / 2]);
+      // The element itself, its angle set through the CSSOM: the CSP refuses
+      // style attributes in markup.
       const span = el('span', { class: 'road-label-text', text });
       span.style.setProperty('--angle', `${deg.toFixed(1)}deg`);
-      const icon = L.divIcon({ className: 'map-label road-label', html: span.outerHTML, iconSize: null });
+      const icon = L.divIcon({ className: 'map-label road-label', html: span, iconSize: null });
       this.roads.addLayer(L.marker(at, { icon, interactive: false, keyboard: false, pane: 'labels' }));
     }
     for (const f of this.placeFeatures) {
       const c = centreOf(f.geometry);
       if (!c) continue;
-      const icon = L.divIcon({ className: 'map-label place-label', html: el('span', { text: name(f.properties) }).outerHTML, iconSize: null });
+      const icon = L.divIcon({ className: 'map-label place-label', html: el('span', { text: name(f.properties) }), iconSize: null });
       this.places.addLayer(L.marker(this.proj.toLatLng(c), { icon, interactive: false, keyboard: false, pane: 'labels' }));
     }
     this.sync();
