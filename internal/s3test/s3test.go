@@ -114,7 +114,7 @@ func Run(dir string) (*Server, error) {
 	s.args = []string{"server", "-dir=" + data, "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
 		"-master.port=" + strconv.Itoa(ports[0]), "-volume.port=" + strconv.Itoa(ports[1]),
 		"-filer", "-filer.port=" + strconv.Itoa(ports[2]), "-s3", "-s3.port=" + strconv.Itoa(ports[3]),
-		"-s3.config=" + filepath.Join(dir, "s3.json"), "-volume.max=8", "-master.volumeSizeLimitMB=64"}
+		"-s3.config=" + filepath.Join(dir, "s3.json"), "-volume.max=64", "-master.volumeSizeLimitMB=16"}
 	if err := s.run(); err != nil {
 		return nil, err
 	}
