@@ -36,7 +36,7 @@ func (s *Server) listTasks() http.Handler {
 			last = t.ID
 			return nil
 		})
-		if f.TimeLeft {
+		if f.Positional() {
 			last = f.After + int64(len(tasks)) // a position, not an id
 		}
 		if err != nil {
@@ -52,7 +52,7 @@ func (s *Server) listTasks() http.Handler {
 // taskFilter reads the query of GET /api/v1/tasks, and the cursor it was
 // given.
 func taskFilter(r *http.Request) (f maint.TaskFilter, cursor string, err error) {
-	p, err := httpx.ReadParams(r, "status", "kind", "assignee", "overdue", "bbox", "asset", "programme", "source", "q", "order", "limit", "cursor")
+	p, err := httpx.ReadParams(r, "status", "kind", "assignee", "overdue", "bbox", "asset", "programme", "source", "q", "order", "near", "limit", "cursor")
 	if err != nil {
 		return f, "", err
 	}
@@ -112,8 +112,20 @@ func taskKindOfWork(p httpx.Params, f *maint.TaskFilter) error {
 		f.Newest = true
 	case "time_left":
 		f.TimeLeft = true
+	case "priority":
+		f.ByPriority = true
+	case "distance":
+		near, err := p.LonLat("near")
+		if err != nil {
+			return err
+		}
+		if near == nil {
+			return maint.InvalidAs("near", "order_distance_needs_near", nil, "order=distance needs near=lon,lat")
+		}
+		f.Near = near
 	default:
-		return maint.Invalid("order", "order is newest, oldest or time_left, got %q", p.Str("order"))
+		return maint.InvalidAs("order", "unknown_order", map[string]any{"value": p.Str("order")},
+			"order is newest, oldest, time_left, priority or distance, got %q", p.Str("order"))
 	}
 	return nil
 }

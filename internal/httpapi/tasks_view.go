@@ -35,6 +35,7 @@ type taskJSON struct {
 	Version     int             `json:"version"`
 	Source      maint.Source    `json:"source"`
 	Location    json.RawMessage `json:"location,omitempty"`
+	Place       *[2]float64     `json:"place"`
 	CreatedAt   time.Time       `json:"created_at"`
 	UpdatedAt   time.Time       `json:"updated_at"`
 	ClosedAt    *time.Time      `json:"closed_at"`
@@ -141,7 +142,7 @@ func taskView(t *maint.Task, v maint.Viewer) taskJSON {
 		ID: t.ID, Ref: t.Ref, AssetID: t.AssetID, Programme: t.Programme, Title: t.Title, Description: t.Description,
 		WorkType: t.WorkType, Status: t.Status, StatusName: t.Status.Name(), StatusAt: t.StatusAt, Priority: t.Priority,
 		Assignee: t.Assignee, Overdue: t.Overdue, Clock: clockView(t.Clock, v), Supports: t.Supports, Phase: t.Phase, Percent: t.Percent, Version: t.Version,
-		Source: t.Source, Location: t.Location, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, ClosedAt: t.ClosedAt,
+		Source: t.Source, Location: t.Location, Place: t.Place, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt, ClosedAt: t.ClosedAt,
 		History: []eventJSON{},
 	}
 	if t.AssetID != nil && t.AssetCode != "" {

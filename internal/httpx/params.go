@@ -68,6 +68,22 @@ func (p Params) BBox() (*gis.BBox, error) {
 	return &b, nil
 }
 
+// LonLat parses a point given as "lon,lat" in WGS84 degrees; nil when
+// absent.
+func (p Params) LonLat(name string) (*[2]float64, error) {
+	s := p.Str(name)
+	if s == "" {
+		return nil, nil
+	}
+	lon, lat, ok := strings.Cut(s, ",")
+	x, errX := strconv.ParseFloat(strings.TrimSpace(lon), 64)
+	y, errY := strconv.ParseFloat(strings.TrimSpace(lat), 64)
+	if !ok || errX != nil || errY != nil || math.IsNaN(x) || math.IsNaN(y) || x < -180 || x > 180 || y < -90 || y > 90 {
+		return nil, maint.InvalidAs(name, "bad_lonlat", map[string]any{"value": s}, "%s is lon,lat in degrees, got %q", name, s)
+	}
+	return &[2]float64{x, y}, nil
+}
+
 // Cursor decodes the opaque keyset cursor of list endpoints.
 func (p Params) Cursor() (int64, error) {
 	s := p.Str("cursor")

@@ -79,7 +79,10 @@ type Task struct {
 	Version     int
 	Source      Source
 	// Location is a GeoJSON Point for reports made without an asset.
-	Location  json.RawMessage `json:",omitempty"`
+	Location json.RawMessage `json:",omitempty"`
+	// Place is where a map draws the task, [lon, lat]: the reported
+	// location, else a point on its asset; nil when it has neither.
+	Place     *[2]float64
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	ClosedAt  *time.Time
@@ -187,9 +190,19 @@ type TaskFilter struct {
 	// TimeLeft lists running clocks soonest deadline first; After is then
 	// the number of tasks to skip.
 	TimeLeft bool
-	After    int64
-	Limit    int
+	// ByPriority lists the most urgent first (then the soonest deadline,
+	// then the oldest); After is then the number of tasks to skip.
+	ByPriority bool
+	// Near lists the tasks nearest this point [lon, lat] first; After is
+	// then the number of tasks to skip.
+	Near  *[2]float64
+	After int64
+	Limit int
 }
+
+// Positional says whether the filter's order pages by position (After is
+// the number of tasks to skip) rather than by id.
+func (f TaskFilter) Positional() bool { return f.TimeLeft || f.ByPriority || f.Near != nil }
 
 // CheckTransitionInput applies the rules of a transition that do not depend
 // on the actor: notes where the flow needs a reason, a crew to dispatch to.

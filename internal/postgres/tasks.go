@@ -17,14 +17,19 @@ import (
 const taskFrom = ` FROM tasks t LEFT JOIN assets a ON a.id = t.asset_id
 	LEFT JOIN task_clocks c ON c.task_id = t.id AND c.ended_at IS NULL`
 
-// taskAssetColumns are the asset's columns and the running clock's.
-const taskAssetColumns = `, a.kind, a.code, a.name, ` + taskClockColumns
+// taskPlaceColumns are where a task is on a map: the place it was reported
+// at, else its asset's anchor (a point on the asset).
+const taskPlaceColumns = `coalesce(ST_X(ST_PointOnSurface(t.location)), a.anchor_lon), coalesce(ST_Y(ST_PointOnSurface(t.location)), a.anchor_lat)`
+
+// taskAssetColumns are the asset's columns, the task's place and the running
+// clock's.
+const taskAssetColumns = `, a.kind, a.code, a.name, ` + taskPlaceColumns + `, ` + taskClockColumns
 
 // taskFromNoClock and taskAssetColumnsNoClock read tasks as they were read
 // before they had clocks (the benchmark of what the clocks cost).
 const (
 	taskFromNoClock         = ` FROM tasks t LEFT JOIN assets a ON a.id = t.asset_id`
-	taskAssetColumnsNoClock = `, a.kind, a.code, a.name, NULL::text, NULL::text, NULL::float8, NULL::timestamptz, NULL::timestamptz,
+	taskAssetColumnsNoClock = `, a.kind, a.code, a.name, ` + taskPlaceColumns + `, NULL::text, NULL::text, NULL::float8, NULL::timestamptz, NULL::timestamptz,
 	NULL::float8, NULL::int, NULL::timestamptz, NULL::bigint, NULL::int, NULL::bool`
 )
 
@@ -44,11 +49,15 @@ func (db *DB) reader(ctx context.Context, q querier) clockReader {
 // clock read by rd (none when rd has no calendar).
 func scanTaskRow(row pgx.Row, t *maint.Task, v maint.Viewer, rd clockReader) error {
 	var kind, code, name *string
+	var lon, lat *float64
 	var cs taskClock
-	if err := scanTaskWith(row, t, v, append([]any{&kind, &code, &name}, cs.dest()...)...); err != nil {
+	if err := scanTaskWith(row, t, v, append([]any{&kind, &code, &name, &lon, &lat}, cs.dest()...)...); err != nil {
 		return err
 	}
 	t.AssetKind, t.AssetCode, t.AssetName = maint.Kind(deref(kind)), deref(code), deref(name)
+	if lon != nil && lat != nil {
+		t.Place = &[2]float64{*lon, *lat}
+	}
 	if rd.cal != nil {
 		attachClock(rd, t, &cs)
 	}
@@ -121,7 +130,17 @@ func (db *DB) listTasks(ctx context.Context, f maint.TaskFilter, v maint.Viewer,
 		q.and("(t.ref = upper(" + p + ") OR t.ref LIKE upper(" + prefix + ") OR t.title ILIKE " + q.arg(likePattern(f.Q)) + ")")
 	}
 	order := " ORDER BY t.id"
-	if f.TimeLeft {
+	if f.Near != nil {
+		// Nearest first, by the distance on the ground (geography); tasks
+		// with no place last.
+		pt := "ST_SetSRID(ST_MakePoint(" + q.arg(f.Near[0]) + ", " + q.arg(f.Near[1]) + "), 4326)::geography"
+		order = " ORDER BY ST_Distance(ST_SetSRID(ST_MakePoint(" + taskPlaceColumns + "), 4326)::geography, " + pt + ") NULLS LAST, t.id OFFSET " + q.arg(f.After)
+	} else if f.ByPriority {
+		// Most urgent first; within a priority the soonest deadline, then the
+		// oldest report.
+		order = " ORDER BY array_position(ARRAY['urgent','high','normal','low']::text[], t.priority::text), " +
+			"(c.deadline IS NULL OR c.paused_since IS NOT NULL AND NOT " + clockLate + "), c.deadline, t.id OFFSET " + q.arg(f.After)
+	} else if f.TimeLeft {
 		// Soonest deadline first; suspended and untimed work last. The
 		// cursor is a position: deadlines move as work is extended.
 		order = " ORDER BY (c.deadline IS NULL OR c.paused_since IS NOT NULL AND NOT " + clockLate + "), c.deadline, t.id OFFSET " + q.arg(f.After)
@@ -130,7 +149,7 @@ func (db *DB) listTasks(ctx context.Context, f maint.TaskFilter, v maint.Viewer,
 		if f.After > 0 {
 			q.and("t.id < " + q.arg(f.After))
 		}
-	} else if f.After > 0 && !f.TimeLeft {
+	} else if f.After > 0 {
 		q.and("t.id > " + q.arg(f.After))
 	}
 	limit := f.Limit

@@ -19,13 +19,16 @@ import { AdminPanel } from './admin.js';
 import { EvaluationPanel } from './evaluation.js';
 import { statusColor } from './symbols.js';
 import { lightBadge, leftText, deadlineText } from './clock.js';
+import { QueueMap, unassigned } from './queue-map.js';
 
 /* global L */
 
 const $ = (sel) => document.querySelector(sel);
-const app = { crews: [], queue: 'reported', sort: 'newest' };
+const app = { crews: [], queue: 'reported', sort: 'priority', kind: '', assignee: '' };
 // The orders of the queue: the service sorts (order=), the page keeps it.
-const SORTS = ['time_left', 'newest', 'oldest'];
+// Distance is from the map's centre: move the map, the order follows.
+const SORTS = ['priority', 'time_left', 'newest', 'oldest', 'distance'];
+const DEFAULT_SORT = 'priority';
 const QUEUES = {
   reported: { status: 'reported' },
   overdue: { overdue: 'true' },
@@ -35,7 +38,8 @@ const QUEUES = {
 
 function address() {
   const p = new URLSearchParams(location.search);
-  return { task: p.get('task') || '', asset: p.get('asset') || '', tab: p.get('tab') || '', queue: p.get('queue') || '', sort: p.get('sort') || '' };
+  return { task: p.get('task') || '', asset: p.get('asset') || '', tab: p.get('tab') || '', queue: p.get('queue') || '', sort: p.get('sort') || '',
+    kind: p.get('kind') || '', assignee: p.get('assignee') || '' };
 }
 
 function setAddress(changes) {
@@ -86,20 +90,101 @@ function renderQueueShell() {
   const group = el('div', { class: 'segmented', role: 'group', 'aria-label': t('console.queues') });
   for (const q of Object.keys(QUEUES)) {
     const b = el('button', { type: 'button', class: 'seg', 'data-queue': q, 'data-testid': `queue-${q}`, 'aria-pressed': String(q === app.queue), text: t(`console.queue.${q}`) });
-    b.addEventListener('click', () => { app.queue = q; setAddress({ queue: q === 'reported' ? '' : q }); renderQueueShell(); loadQueue(); });
+    b.addEventListener('click', () => { app.queue = q; rememberFilters(); renderQueueShell(); loadQueue(); });
     group.append(b);
   }
   const refresh = el('button', { type: 'button', class: 'btn', 'data-testid': 'queue-refresh', text: t('console.refresh') });
   refresh.addEventListener('click', () => loadQueue());
   const sort = el('select', { id: 'q-sort', 'data-testid': 'queue-sort' }, SORTS.map((o) => option(o, t(`clock.sort.${o}`), o === app.sort)));
-  sort.addEventListener('change', () => { app.sort = sort.value; setAddress({ sort: app.sort === 'newest' ? '' : app.sort }); loadQueue(); });
+  sort.addEventListener('change', () => { app.sort = sort.value; rememberFilters(); loadQueue(); });
+  const kind = el('select', { id: 'q-kind', 'data-testid': 'queue-kind' }, option('', t('console.allKinds'), !app.kind),
+    app.meta.kinds.map((k) => option(k.code, name(k), k.code === app.kind)));
+  kind.addEventListener('change', () => { app.kind = kind.value; rememberFilters(); loadQueue(); });
+  const crews = [...new Set(app.crews.map((c) => c.name))];
+  if (app.assignee && !crews.includes(app.assignee)) crews.push(app.assignee);
+  const assignee = el('select', { id: 'q-assignee', 'data-testid': 'queue-assignee' }, option('', t('queue.anyAssignee'), !app.assignee),
+    crews.map((c) => option(c, c, c === app.assignee)));
+  assignee.addEventListener('change', () => { app.assignee = assignee.value; rememberFilters(); loadQueue(); });
   app.lightsSummary = el('p', { class: 'lights-summary', 'data-testid': 'queue-lights', 'aria-live': 'polite' });
   app.queueCount = el('p', { class: 'shown', role: 'status', 'data-testid': 'queue-count' });
   app.queueList = el('ul', { class: 'queue', id: 'queue-list', tabindex: '-1', 'data-testid': 'queue-list', 'aria-label': t(`console.queue.${app.queue}`) });
   root.replaceChildren(el('h2', { class: 'panel-h', text: t('console.queueHeading') }), group, app.lightsSummary,
-    el('div', { class: 'queue-tools' }, el('div', { class: 'field' }, el('label', { for: 'q-sort', text: t('clock.sort') }), sort), refresh),
-    app.queueCount, app.queueList);
+    el('div', { class: 'queue-tools' },
+      el('div', { class: 'field' }, el('label', { for: 'q-sort', text: t('clock.sort') }), sort),
+      el('div', { class: 'field' }, el('label', { for: 'q-kind', text: t('details.kind') }), kind),
+      el('div', { class: 'field' }, el('label', { for: 'q-assignee', text: t('queue.assignee') }), assignee),
+      refresh),
+    savedFiltersBox(), app.queueCount, app.queueList);
   if (app.lights) showLights(app.lights);
+}
+
+// ---- saved filters ----------------------------------------------------------
+// Each person keeps their own named views of the queue (queue, order, kind,
+// unit) in this browser, under their account.
+
+const filtersKey = () => `inframap.queueFilters.${app.me.user.id}`;
+
+function savedFilters() {
+  try {
+    const v = JSON.parse(localStorage.getItem(filtersKey()) || '[]');
+    return Array.isArray(v) ? v.filter((f) => f && typeof f.name === 'string') : [];
+  } catch { return []; }
+}
+
+function storeFilters(list) {
+  try { localStorage.setItem(filtersKey(), JSON.stringify(list)); } catch { /* private mode: kept for this visit only */ }
+}
+
+const currentFilter = () => ({ queue: app.queue, sort: app.sort, kind: app.kind, assignee: app.assignee });
+
+function savedFiltersBox() {
+  const list = savedFilters();
+  const box = el('details', { class: 'saved-filters', 'data-testid': 'saved-filters' });
+  if (app.savedOpen) box.open = true;
+  box.addEventListener('toggle', () => { app.savedOpen = box.open; });
+  const chips = el('ul', { class: 'filter-chips', 'data-testid': 'saved-filter-list' });
+  for (const f of list) {
+    const use = el('button', { type: 'button', class: 'filter-chip', 'data-testid': 'saved-filter', 'data-name': f.name, text: f.name });
+    use.addEventListener('click', () => {
+      app.queue = QUEUES[f.queue] ? f.queue : 'reported';
+      app.sort = SORTS.includes(f.sort) ? f.sort : DEFAULT_SORT;
+      app.kind = f.kind || '';
+      app.assignee = f.assignee || '';
+      rememberFilters();
+      renderQueueShell();
+      loadQueue();
+    });
+    const del = el('button', { type: 'button', class: 'filter-chip-x', 'data-testid': 'saved-filter-delete', 'aria-label': t('queue.deleteFilter', { name: f.name }), text: '×' });
+    del.addEventListener('click', () => {
+      storeFilters(savedFilters().filter((x) => x.name !== f.name));
+      renderQueueShell();
+    });
+    chips.append(el('li', {}, use, del));
+  }
+  if (!list.length) chips.append(el('li', { class: 'muted', text: t('queue.noSavedFilters') }));
+  const input = el('input', { id: 'q-filter-name', 'data-testid': 'saved-filter-name', maxlength: '30', autocomplete: 'off', required: true });
+  const form = el('form', { class: 'inline-form', 'data-testid': 'saved-filter-form' },
+    el('div', { class: 'field' }, el('label', { for: 'q-filter-name', text: t('queue.filterName') }), input),
+    el('button', { type: 'submit', class: 'btn', text: t('queue.saveFilter') }));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const n = input.value.trim();
+    if (!n) return;
+    storeFilters([...savedFilters().filter((x) => x.name !== n), { name: n, ...currentFilter() }]);
+    app.savedOpen = true;
+    app.filterSaved = n;
+    renderQueueShell();
+    $('[data-testid="saved-filter-name"]')?.focus();
+  });
+  const said = el('p', { class: 'form-status', role: 'status', 'data-testid': 'saved-filter-status', text: app.filterSaved ? t('queue.filterSaved', { name: app.filterSaved }) : '' });
+  app.filterSaved = '';
+  box.append(el('summary', { text: t('queue.savedFilters', { n: list.length }) }), chips, form, said);
+  return box;
+}
+
+/** rememberFilters keeps the queue's view in the address (defaults left out). */
+function rememberFilters() {
+  setAddress({ queue: app.queue === 'reported' ? '' : app.queue, sort: app.sort === DEFAULT_SORT ? '' : app.sort, kind: app.kind, assignee: app.assignee });
 }
 
 /** loadLights counts the open cases by light (GET /api/v1/stats), for the line over the queue. */
@@ -132,35 +217,59 @@ async function loadQueue() {
   const q = app.queue;
   loadLights();
   app.queueCount.textContent = t('app.loading');
+  const params = { ...QUEUES[q], order: app.sort, kind: app.kind, assignee: app.assignee, limit: 200 };
+  if (app.sort === 'distance') params.near = app.queueMap.centre(app.proj).map((v) => v.toFixed(6)).join(',');
+  const seq = (app.queueSeq = (app.queueSeq || 0) + 1);
   let page;
   try {
-    page = await getJSON(query('/api/v1/tasks', { ...QUEUES[q], order: app.sort, limit: 200 }));
+    page = await getJSON(query('/api/v1/tasks', params));
   } catch (err) {
     app.queueCount.textContent = problemText(err);
     return;
   }
-  if (q !== app.queue) return;
+  if (q !== app.queue || seq !== app.queueSeq) return;
   const tasks = page.tasks;
   const more = (page.links || []).some((l) => l.rel === 'next');
   app.queueCount.textContent = t(more ? 'console.countMore' : 'console.count', { n: tasks.length });
   app.queueCount.dataset.count = String(tasks.length);
+  app.queueTasks = tasks;
+  app.queueMap.set(tasks, t(`console.queue.${q}`));
   // Redrawn under the person's focus: keep it on the same task, or the first.
   const focused = app.queueList.contains(document.activeElement) ? document.activeElement.dataset.id || '' : null;
+  const open = app.task?.task?.id;
   app.queueList.replaceChildren(...tasks.map((k) => {
     const dot = el('span', { class: 'dot', 'aria-hidden': 'true' });
     dot.style.background = statusColor(k.status);
+    const flags = [];
+    if (k.priority === 'urgent' || k.priority === 'high') flags.push(el('span', { class: `flag pr-${k.priority}`, 'data-testid': 'queue-priority', text: t(`priority.${k.priority}`) }));
+    if (unassigned(k)) flags.push(el('span', { class: 'flag unassigned', 'data-testid': 'queue-unassigned', text: t('queue.unassigned') }));
+    if (!k.place) flags.push(el('span', { class: 'flag unplaced', title: t('queue.unplacedHint'), text: t('queue.unplaced') }));
     const b = el('button', { type: 'button', class: 'item', 'data-testid': 'queue-item', 'data-id': String(k.id), 'data-ref': k.ref,
-      'data-light': k.clock ? k.clock.light : 'none', 'data-deadline': k.clock?.deadline || '' },
-      dot, el('span', { class: 'item-name', text: k.title }), clockOf(k),
+      'data-priority': k.priority, 'data-light': k.clock ? k.clock.light : 'none', 'data-deadline': k.clock?.deadline || '' },
+      dot, el('span', { class: 'item-name', text: k.title }), clockOf(k), ...flags,
       el('span', { class: 'item-meta', text: [k.ref, statusName(k.status), t(`priority.${k.priority}`),
         k.assignee, k.clock?.deadline && `${t('clock.deadline')} ${deadlineText(k.clock.deadline)}`,
         !k.clock?.deadline && k.due_date && `${t('details.dueDate')} ${k.due_date}`, t(`source.${k.source}`), dateTime(k.created_at)].filter(Boolean).join(' · ') }));
     if (k.overdue) b.classList.add('overdue');
+    if (k.id === open) b.setAttribute('aria-current', 'true');
     b.addEventListener('click', () => openTask(k.id, b));
+    b.addEventListener('mouseenter', () => app.queueMap.hover(k.id, true));
+    b.addEventListener('mouseleave', () => app.queueMap.hover(k.id, false));
     return el('li', {}, b);
   }));
   if (!tasks.length) app.queueList.append(el('li', { class: 'muted', text: t('console.empty') }));
   if (focused !== null) (app.queueList.querySelector(`[data-id="${focused}"]`) || app.queueList.querySelector('button') || app.queueList).focus();
+  if (!app.queueFitted && tasks.some((k) => k.place) && !address().task) { app.queueFitted = true; app.queueMap.fit(); }
+  app.queueList.dataset.loaded = String(seq);
+}
+
+/** markRow marks the queue row of the open task (and none other). */
+function markRow(id, { scroll = false } = {}) {
+  for (const b of app.queueList.querySelectorAll('[aria-current]')) b.removeAttribute('aria-current');
+  const row = app.queueList.querySelector(`[data-id="${id}"]`);
+  if (!row) return;
+  row.setAttribute('aria-current', 'true');
+  if (scroll) row.scrollIntoView({ block: 'nearest' });
 }
 
 function statusName(code) {
@@ -170,9 +279,12 @@ function statusName(code) {
 
 // ---- task -----------------------------------------------------------------
 
-function openTask(id, from) {
+function openTask(id, from, { fromMap = false } = {}) {
   setAddress({ task: String(id) });
-  app.task.open(id, { returnFocus: from || document.activeElement });
+  app.queueMap.select(Number(id));
+  markRow(Number(id), { scroll: fromMap });
+  const row = app.queueList.querySelector(`[data-id="${id}"]`);
+  app.task.open(id, { returnFocus: from || row || document.activeElement });
 }
 
 /** showOnMap highlights where the task is: its asset's shape or its reported point. */
@@ -287,6 +399,17 @@ async function start(me) {
   app.proj = new Projection(PROVIDERS[providerName(state)].crs);
   app.map = createMap($('#map'), { lat: null, lon: null, z: null }, app.proj);
   app.basemap = newBasemap(state);
+  app.queueMap = new QueueMap(app.map, {
+    proj: app.proj,
+    onSelect: (id) => openTask(id, app.queueList.querySelector(`[data-id="${id}"]`), { fromMap: true }),
+  });
+  // Nearest first is nearest the map's centre: moving the map sorts again.
+  let moved;
+  app.map.on('moveend', () => {
+    if (app.sort !== 'distance') return;
+    clearTimeout(moved);
+    moved = setTimeout(() => loadQueue(), 400);
+  });
   app.map.pm.setLang(document.documentElement.lang === 'en' ? 'en' : 'zh');
   getJSON('/api/v1/areas').then((areas) => {
     const district = areas.features.filter((f) => f.properties.kind !== 'subdistrict');
@@ -317,7 +440,7 @@ async function start(me) {
     meta: app.meta, crews: () => app.crews, me,
     onChanged: () => loadQueue(),
     onAsset: (id) => editAsset(id, $('[data-testid="task-edit-asset"]')),
-    onClose: () => { setAddress({ task: '' }); app.highlight?.remove(); },
+    onClose: () => { setAddress({ task: '' }); app.highlight?.remove(); app.queueMap.select(null); markRow(null); },
     onShow: (task) => showOnMap(task),
     focusAfterClose: (id) => app.queueList.querySelector(`[data-id="${id}"]`) || app.queueList.querySelector('button') || app.queueList,
   });
@@ -347,7 +470,10 @@ async function start(me) {
 
   const a = address();
   if (SORTS.includes(a.sort)) app.sort = a.sort;
-  if ((a.queue && QUEUES[a.queue]) || a.sort) { if (QUEUES[a.queue]) app.queue = a.queue; renderQueueShell(); }
+  if (QUEUES[a.queue]) app.queue = a.queue;
+  if (app.meta.kinds.some((k) => k.code === a.kind)) app.kind = a.kind;
+  app.assignee = a.assignee;
+  if (a.queue || a.sort || a.kind || a.assignee) renderQueueShell();
   await loadQueue();
   if (a.tab && a.tab !== 'queue' && !(a.tab === 'admin' && !can(me, 'admin'))) app.selectTab(a.tab, false);
   if (a.task) openTask(a.task);

@@ -3,7 +3,7 @@
 // a crew and due date when dispatching), progress edits, and its photos.
 // Every write carries If-Match with the version read; a 412 shows what the
 // other person changed and a way to reload.
-import { getJSON, send, ApiError } from './api.js';
+import { getJSON, send, upload, newKey, ApiError } from './api.js';
 import { t, has, name, num, dateTime, shortDateTime, actorName } from './i18n.js';
 import { el, field, option, showFieldErrors, clearFieldErrors, problemText, say } from './dom.js';
 import { conflictBox, mergeRows, eventText } from './conflict.js';
@@ -219,7 +219,67 @@ export class TaskPanel {
       el('h3', { id: 'tp-h', text: t('details.photos') }), pair(this.photos || []));
     if (this.photos?.length) sec.append(strip(this.photos));
     else sec.append(el('p', { class: 'muted', text: t('task.noPhotos') }));
+    if (this.meta.canEdit && !['closed', 'rejected', 'cancelled'].includes(this.task.status)) sec.append(this.uploadForm());
     return sec;
+  }
+
+  /**
+   * uploadForm adds photos from the desk: the files as taken (the service
+   * reads their EXIF position and time and strips it from what it shows),
+   * each with the stage it proves, a progress bar while they go.
+   */
+  uploadForm() {
+    const id = this.task.id;
+    const input = el('input', { type: 'file', id: 'tp-file', accept: 'image/jpeg,image/png,image/webp', multiple: true, required: true, 'data-testid': 'desk-photo-input' });
+    const stage = el('select', { id: 'tp-stage', 'data-testid': 'desk-photo-stage' },
+      ['before', 'during', 'after'].map((s) => option(s, t(`stage.${s}`), s === (this.task.status === 'in_progress' || this.task.status === 'done' ? 'after' : 'before'))));
+    const bar = el('progress', { max: '1', value: '0', hidden: true, 'data-testid': 'desk-photo-progress', 'aria-label': t('task.uploading') });
+    const status = el('p', { class: 'form-status', role: 'status', 'data-testid': 'desk-photo-status' });
+    const submit = el('button', { type: 'submit', class: 'btn', text: t('task.uploadPhotos') });
+    const form = el('form', { class: 'inline-form desk-upload', 'data-testid': 'desk-photo-form' },
+      el('div', { class: 'field' }, el('label', { for: 'tp-file', text: t('task.photoFiles') }), input),
+      el('div', { class: 'field' }, el('label', { for: 'tp-stage', text: t('task.photoStage') }), stage),
+      submit, bar, status);
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const files = [...input.files];
+      if (!files.length) return;
+      submit.disabled = true;
+      bar.hidden = false;
+      let done = 0;
+      try {
+        for (const f of files) {
+          say(status, t('task.uploadingN', { i: done + 1, n: files.length }));
+          const fd = new FormData();
+          fd.append('stage', stage.value);
+          fd.append('photo', f, f.name);
+          await upload(`/api/v1/tasks/${id}/photos`, fd, {
+            headers: { 'Idempotency-Key': newKey() },
+            onProgress: (x) => { bar.value = (done + x) / files.length; },
+          });
+          done++;
+        }
+        say(status, t('task.uploaded', { n: files.length }), 'ok');
+        status.dataset.done = String(done);
+        input.value = '';
+        if (this.task?.id === id) {
+          const { photos } = await getJSON(`/api/v1/tasks/${id}/photos`);
+          this.photos = photos;
+          const keep = status.textContent;
+          const fresh = this.photoSection();
+          this.root.querySelector('[data-testid="task-photos"]')?.replaceWith(fresh);
+          const s = fresh.querySelector('[data-testid="desk-photo-status"]');
+          say(s, keep, 'ok');
+          s.dataset.done = String(done);
+        }
+      } catch (err) {
+        say(status, t('task.uploadFailed', { done, n: files.length, detail: problemText(err) }), 'error');
+      } finally {
+        submit.disabled = false;
+        bar.hidden = true;
+      }
+    });
+    return form;
   }
 
   historySection() {
