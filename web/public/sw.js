@@ -4,14 +4,15 @@
 // vocabulary, who is signed in) to fall back on. Writes are never handled
 // here: the page's outbox (IndexedDB) owns them, with their idempotency keys.
 // Served with Cache-Control: no-cache, so a new version is seen at once.
-const VERSION = 'field-v2';
+const VERSION = 'field-v3';
 const SHELL = `inframap-shell-${VERSION}`;
 const API = 'inframap-api';
 const FILES = [
   '/field', '/favicon.svg', '/css/app.css', '/css/staff.css',
   '/js/app-field.js', '/js/api.js', '/js/i18n.js', '/js/messages.js', '/js/dom.js', '/js/session.js', '/js/geo.js',
   '/js/photo.js', '/js/outbox.js', '/js/gallery.js', '/js/conflict.js', '/js/symbols.js', '/js/clock.js',
-  '/vendor/idb/index.js', '/vendor/exifr/lite.esm.js',
+  '/js/field-map.js', '/js/labels.js', '/js/projection.js', '/js/gcj02.js',
+  '/vendor/idb/index.js', '/vendor/exifr/lite.esm.js', '/vendor/leaflet/leaflet.js', '/vendor/leaflet/leaflet.css',
 ];
 
 self.addEventListener('install', (event) => {

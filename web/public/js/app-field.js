@@ -15,10 +15,13 @@ import { Outbox } from './outbox.js';
 import { pair, strip } from './gallery.js';
 import { statusColor } from './symbols.js';
 import { lightBadge, leftText, limitText, deadlineText } from './clock.js';
+import { FieldMap } from './field-map.js';
 
 const $ = (sel) => document.querySelector(sel);
-const app = { view: 'nearby', position: null, assets: [], pendingUrls: new Map() };
+const app = { view: 'nearby', position: null, assets: [], pendingUrls: new Map(), radius: 300 };
 const NEAR_M = 300;
+// How far "nearby" widens, step by step, when nothing is close.
+const WIDER_M = [300, 1000, 3000, 10000];
 const NEAR_KINDS = 'road_repair,sewer_separation,parking_lot,manhole,capital_project';
 const VIEWS = ['nearby', 'verify', 'asset', 'task', 'report', 'outbox'];
 
@@ -69,16 +72,25 @@ function focusHeading(view) {
 function renderNearby() {
   const root = $('#view-nearby');
   const loc = el('button', { type: 'button', class: 'btn primary big', 'data-testid': 'field-locate', text: t('field.locate') });
-  loc.addEventListener('click', () => findNearby());
+  loc.addEventListener('click', () => { app.radius = NEAR_M; app.search = null; findNearby(); });
   const status = el('p', { class: 'form-status', role: 'status', 'data-testid': 'field-position' });
   app.posStatus = status;
   const report = el('button', { type: 'button', class: 'btn', 'data-testid': 'report-here', text: t('field.reportHere') });
   report.addEventListener('click', () => go('report', {}));
+  const q = el('input', { type: 'search', id: 'field-q', 'data-testid': 'field-search', autocomplete: 'off', enterkeyhint: 'search', placeholder: t('field.searchPlaceholder'), value: app.search?.q || '' });
+  const search = el('form', { class: 'inline-form', role: 'search', 'data-testid': 'field-search-form' },
+    el('div', { class: 'field' }, el('label', { for: 'field-q', text: t('field.search') }), q),
+    el('button', { type: 'submit', class: 'btn', text: t('console.find') }));
+  search.addEventListener('submit', (e) => { e.preventDefault(); searchAssets(q.value.trim()); });
   const list = el('ul', { class: 'queue', 'data-testid': 'nearby-list', 'aria-labelledby': 'nearby-h' });
   app.nearbyList = list;
+  app.nextBox = el('div', { class: 'next-job', 'data-testid': 'next-job', hidden: true });
+  app.listHead = el('p', { class: 'hint', 'data-testid': 'nearby-hint', text: t('field.nearbyHint', { m: NEAR_M }) });
+  const mapSlot = el('div', { class: 'field-map-slot' });
   root.replaceChildren(el('h2', { id: 'nearby-h', text: t('field.nearbyHeading') }),
-    el('p', { class: 'hint', text: t('field.nearbyHint', { m: NEAR_M }) }),
-    el('div', { class: 'btn-row' }, loc, report), status, list);
+    el('div', { class: 'btn-row' }, loc, report), status, search, mapSlot, app.nextBox, app.listHead, list);
+  app.fieldMap ||= new FieldMap({ onAsset: (id) => go('asset', { asset: String(id) }) });
+  app.fieldMap.attach(mapSlot);
   showPosition();
   showNearby();
 }
@@ -98,10 +110,55 @@ async function findNearby() {
     return;
   }
   showPosition();
+  await loadAround();
+}
+
+/**
+ * loadAround lists the assets within app.radius of the inspector; when none
+ * is that close it widens, step by step, to find the nearest anyway, and
+ * says so. The next job (the nearest done work to verify) comes with it.
+ */
+async function loadAround() {
+  const here = [app.position.lon, app.position.lat];
+  app.widened = false;
+  try {
+    for (;;) {
+      const page = await getJSON(query('/api/v1/assets', { bbox: bboxAround(here, app.radius), kind: NEAR_KINDS, limit: 500 }));
+      const near = page.features.map((f) => ({ f, d: nearestDistance(f.geometry, here) })).filter((x) => x.d <= app.radius * 1.5);
+      near.sort((a, b) => a.d - b.d);
+      app.assets = near.slice(0, 40);
+      const wider = WIDER_M.find((m) => m > app.radius);
+      if (app.assets.length || !wider) break;
+      app.radius = wider;
+      app.widened = true;
+    }
+  } catch (err) {
+    say(app.posStatus, problemText(err), 'error');
+    return;
+  }
+  loadNextJob();
+  showNearby();
+}
+
+/** loadNextJob finds the done work nearest the inspector, to verify next. */
+async function loadNextJob() {
   const here = [app.position.lon, app.position.lat];
   try {
-    const page = await getJSON(query('/api/v1/assets', { bbox: bboxAround(here, NEAR_M), kind: NEAR_KINDS, limit: 500 }));
-    app.assets = page.features.map((f) => ({ f, d: nearestDistance(f.geometry, here) })).sort((a, b) => a.d - b.d).slice(0, 40);
+    const page = await getJSON(query('/api/v1/tasks', { status: 'done', order: 'distance', near: here.map((v) => v.toFixed(6)).join(','), limit: 1 }));
+    app.next = page.tasks.find((k) => k.place) || null;
+  } catch { app.next = null; }
+  showNearby({ fit: false });
+}
+
+async function searchAssets(q) {
+  if (!q) { app.search = null; showNearby(); return; }
+  say(app.posStatus, t('app.loading'));
+  try {
+    const page = await getJSON(query('/api/v1/assets', { q, kind: NEAR_KINDS, limit: 30 }));
+    const here = app.position && [app.position.lon, app.position.lat];
+    app.search = { q, hits: page.features.map((f) => ({ f, d: here ? nearestDistance(f.geometry, here) : null })) };
+    if (here) app.search.hits.sort((a, b) => a.d - b.d);
+    say(app.posStatus, t('console.found', { n: page.features.length }));
   } catch (err) {
     say(app.posStatus, problemText(err), 'error');
     return;
@@ -109,20 +166,62 @@ async function findNearby() {
   showNearby();
 }
 
-function showNearby() {
+function assetItem({ f, d }) {
+  const p = f.properties;
+  const b = el('button', { type: 'button', class: 'item', 'data-testid': 'nearby-asset', 'data-id': String(f.id) },
+    el('span', { class: 'item-name', text: name(p) }),
+    d === null ? el('span') : el('span', { class: 'dist', 'data-testid': 'nearby-distance', text: metres(d) }),
+    el('span', { class: 'item-meta' }, `${kindName(p.kind)} · ${p.code} · `, chip(p.status)));
+  b.addEventListener('click', () => go('asset', { asset: String(f.id) }));
+  return el('li', {}, b);
+}
+
+function showNearby({ fit = true } = {}) {
   const list = app.nearbyList;
   if (!list) return;
-  if (!app.position) { list.replaceChildren(); return; }
-  if (!app.assets.length) { list.replaceChildren(el('li', { class: 'muted', text: t('field.noneNear', { m: NEAR_M }) })); return; }
-  list.replaceChildren(...app.assets.map(({ f, d }) => {
-    const p = f.properties;
-    const b = el('button', { type: 'button', class: 'item', 'data-testid': 'nearby-asset', 'data-id': String(f.id) },
-      el('span', { class: 'item-name', text: name(p) }),
-      el('span', { class: 'dist', 'data-testid': 'nearby-distance', text: metres(d) }),
-      el('span', { class: 'item-meta' }, `${kindName(p.kind)} · ${p.code} · `, chip(p.status)));
-    b.addEventListener('click', () => go('asset', { asset: String(f.id) }));
-    return el('li', {}, b);
-  }));
+  showNextJob();
+  if (app.search) {
+    app.listHead.textContent = t('field.searchHits', { q: app.search.q, n: app.search.hits.length });
+    list.replaceChildren(...app.search.hits.map(assetItem));
+    if (!app.search.hits.length) list.append(el('li', { class: 'muted', text: t('field.noHits') }));
+    app.fieldMap.show({ features: app.search.hits.map((x) => x.f), position: app.position, next: null, fit });
+    return;
+  }
+  app.listHead.textContent = t('field.nearbyHint', { m: NEAR_M });
+  if (!app.position) { list.replaceChildren(); app.fieldMap.show({ fit: false }); return; }
+  const items = [];
+  if (app.widened && app.assets.length) {
+    items.push(el('li', { class: 'hint warn', 'data-testid': 'nearest-anyway', text: t('field.nearestAnyway', { m: metresText(NEAR_M), d: metres(app.assets[0].d) }) }));
+  } else if (!app.assets.length) {
+    items.push(el('li', { class: 'muted', text: t('field.noneNear', { m: metresText(app.radius) }) }));
+  }
+  items.push(...app.assets.map(assetItem));
+  const wider = WIDER_M.find((m) => m > app.radius);
+  if (wider) {
+    const b = el('button', { type: 'button', class: 'btn', 'data-testid': 'widen', text: t('field.widen', { m: metresText(wider) }) });
+    b.addEventListener('click', () => { app.radius = wider; loadAround(); });
+    items.push(el('li', { class: 'widen' }, b));
+  }
+  list.replaceChildren(...items);
+  list.dataset.radius = String(app.radius);
+  app.fieldMap.show({ features: app.assets.map((x) => x.f), position: app.position, next: app.next, fit });
+}
+
+const metresText = (m) => (m < 1000 ? t('field.radiusM', { n: m }) : t('field.km', { n: m / 1000 }));
+
+/** showNextJob says where the next verification is: what, how far, which way. */
+function showNextJob() {
+  const box = app.nextBox;
+  if (!box) return;
+  const k = app.next;
+  if (!k || !app.position || app.search) { box.hidden = true; return; }
+  const { m, dir } = FieldMap.toward(app.position, k.place);
+  const open = el('button', { type: 'button', class: 'btn', 'data-testid': 'next-job-open', text: t('field.nextJobOpen') });
+  open.addEventListener('click', () => go('task', { task: String(k.id) }));
+  box.replaceChildren(el('p', { class: 'next-h', text: t('field.nextJob') }),
+    el('p', { 'data-testid': 'next-job-text', text: t('field.nextJobWhere', { title: k.title, ref: k.ref, d: metres(m), dir }) }), open);
+  box.dataset.id = String(k.id);
+  box.hidden = false;
 }
 
 // ---- verify -----------------------------------------------------------------
