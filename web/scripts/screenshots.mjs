@@ -1,8 +1,10 @@
 // Writes docs/screenshots/map.png, report-card.png (desktop) and
-// map-phone.png (phone viewport) of the public map, console.png (the
-// engineers' console with a task open) and field-phone.png (the inspectors'
-// page on a phone), against a freshly started demo service and the test tile
-// server. Run by `make screenshots`.
+// map-phone.png (phone viewport) of the public map, map-plain.png (the map
+// with the basemap unreachable: our roads and names alone), console.png (the
+// engineers' console: the queue on the map, a task open) and field-phone.png
+// (the inspectors' page on a phone, its map and the next job), against a
+// freshly started demo service and the test tile server. Run by `make
+// screenshots`.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, startTiles, launchBrowser, newPage, waitReady, signIn, getJSON, ROOT } from '../tests/harness.mjs';
@@ -37,18 +39,40 @@ try {
   await page.screenshot({ path: join(out, 'map-phone.png') });
   await page.context().close();
 
-  // The console: a resident's report open, ready to be filed.
-  const { tasks } = await getJSON(server.url, '/api/v1/tasks?status=reported&source=resident&limit=20');
-  const task = tasks.find((k) => k.asset_id) || tasks[0];
+  // No basemap (as on many government networks): the roads, their names and
+  // the places from our own data.
+  const road = (await getJSON(server.url, `/api/v1/assets?kind=road_repair&q=${encodeURIComponent('景阳大路')}&limit=1`)).features[0];
+  const line = road.geometry.type === 'MultiLineString' ? road.geometry.coordinates[0] : road.geometry.coordinates;
+  const [rlon, rlat] = line[Math.floor(line.length / 2)];
   page = await newPage(browser);
-  await page.goto(`${server.url}/manage?${q}&task=${task.id}`);
+  await page.goto(`${server.url}/?tile_origin=${encodeURIComponent(`${tiles.origin}/down`)}&lat=${rlat}&lon=${rlon}&z=15.5`);
+  await waitReady(page);
+  await page.waitForSelector('.map--plain');
+  await page.waitForTimeout(800);
+  await page.screenshot({ path: join(out, 'map-plain.png') });
+  await page.context().close();
+
+  // The console: the open work on the map (overdue ringed, unassigned dashed),
+  // the list beside it, one task open.
+  page = await newPage(browser, { viewport: { width: 1440, height: 900 } });
+  await page.goto(`${server.url}/manage?${q}&queue=open`);
   await signIn(page, 'engineer@demo');
-  await page.locator('[data-testid="transition-form"]').waitFor();
+  await page.waitForFunction(() => Number(document.querySelector('#map').dataset.queuePins || 0) > 0);
+  await page.waitForTimeout(1200);
+  await page.locator('[data-testid="queue-item"]').nth(1).click();
+  await page.locator('[data-testid="task-ref"]').waitFor();
+  await page.locator('[data-testid="task-close"]').click();
+  await page.locator('[data-testid="queue-fit"]').click();
+  await page.waitForTimeout(1200);
+  await page.locator('[data-testid="queue-item"]').nth(1).click();
+  await page.locator('[data-testid="task-ref"]').waitFor();
+  await page.evaluate(() => document.querySelector('#map').dispatchEvent(new Event('resize')));
   await page.waitForTimeout(1500);
   await page.screenshot({ path: join(out, 'console.png') });
   await page.context().close();
 
-  // The field page on a phone: the assets nearest to the inspector.
+  // The field page on a phone: the map and the assets nearest to the
+  // inspector, the next job to verify.
   const mh = await getJSON(server.url, '/api/v1/assets?kind=manhole&limit=1');
   const [lon, lat] = mh.features[0].geometry.coordinates;
   page = await newPage(browser, { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
@@ -57,10 +81,11 @@ try {
   await signIn(page, 'inspector@demo');
   await page.click('[data-testid="field-locate"]');
   await page.locator('[data-testid="nearby-asset"]').first().waitFor();
-  await page.waitForTimeout(300);
+  await page.locator('[data-testid="next-job"]:not([hidden])').waitFor();
+  await page.waitForTimeout(800);
   await page.screenshot({ path: join(out, 'field-phone.png') });
   await page.context().close();
-  console.log(`wrote ${out}/map.png, report-card.png, map-phone.png, console.png, field-phone.png`);
+  console.log(`wrote ${out}/map.png, report-card.png, map-phone.png, map-plain.png, console.png, field-phone.png`);
 } finally {
   await browser.close();
   await tiles.stop();

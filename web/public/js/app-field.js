@@ -184,7 +184,7 @@ function showNearby({ fit = true } = {}) {
     app.listHead.textContent = t('field.searchHits', { q: app.search.q, n: app.search.hits.length });
     list.replaceChildren(...app.search.hits.map(assetItem));
     if (!app.search.hits.length) list.append(el('li', { class: 'muted', text: t('field.noHits') }));
-    app.fieldMap.show({ features: app.search.hits.map((x) => x.f), position: app.position, next: null, fit });
+    app.fieldMap.show({ features: app.search.hits.map((x) => x.f), position: app.position, next: null, fit, search: true });
     return;
   }
   app.listHead.textContent = t('field.nearbyHint', { m: NEAR_M });
@@ -204,7 +204,7 @@ function showNearby({ fit = true } = {}) {
   }
   list.replaceChildren(...items);
   list.dataset.radius = String(app.radius);
-  app.fieldMap.show({ features: app.assets.map((x) => x.f), position: app.position, next: app.next, fit });
+  app.fieldMap.show({ features: app.assets.map((x) => x.f), position: app.position, next: app.next, fit, radius: app.widened ? app.assets[0]?.d || app.radius : app.radius });
 }
 
 const metresText = (m) => (m < 1000 ? t('field.radiusM', { n: m }) : t('field.km', { n: m / 1000 }));

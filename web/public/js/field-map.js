@@ -41,6 +41,8 @@ export class FieldMap {
       this.map = L.map(this.el, { zoomControl: true, attributionControl: false, minZoom: 9, maxZoom: 19, zoomSnap: 0.5 });
       this.map.setView([43.88, 125.27], 13);
       L.control.scale({ imperial: false }).addTo(this.map);
+      // My position over everything else, the assets' points included.
+      this.map.createPane('me').style.zIndex = '640';
       this.assets = L.featureGroup().addTo(this.map);
       this.me = L.featureGroup().addTo(this.map);
       this.route = L.featureGroup().addTo(this.map);
@@ -51,7 +53,7 @@ export class FieldMap {
   }
 
   /** show draws features (GeoJSON) and the position; fits the map to them. */
-  show({ features = [], position = null, next = null, fit = true }) {
+  show({ features = [], position = null, next = null, fit = true, radius = 300, search = false }) {
     if (!this.map) return;
     this.assets.clearLayers();
     this.me.clearLayers();
@@ -74,7 +76,7 @@ export class FieldMap {
       const ll = L.latLng(position.lat, position.lon);
       L.circle(ll, { radius: Math.max(position.accuracy || 0, 1), color: '#1c7ed6', weight: 1, fillColor: '#4dabf7', fillOpacity: 0.15, interactive: false, className: 'accuracy' }).addTo(this.me);
       // Not interactive: a tap at my own position is meant for the asset under it.
-      L.circleMarker(ll, { radius: 8, color: '#fff', weight: 3, fillColor: '#1c7ed6', fillOpacity: 1, className: 'me', interactive: false }).addTo(this.me);
+      L.circleMarker(ll, { pane: 'me', radius: 8, color: '#fff', weight: 3, fillColor: '#1c7ed6', fillOpacity: 1, className: 'me', interactive: false }).addTo(this.me);
       this.el.dataset.accuracy = String(Math.round(position.accuracy || 0));
     }
     if (position && next?.place) {
@@ -89,8 +91,14 @@ export class FieldMap {
     }
     this.el.dataset.assets = String(features.length);
     if (fit) {
+      // Around me (the circle searched, and the next job); else what is drawn.
       const b = L.latLngBounds([]);
-      for (const g of [this.assets, this.me, this.route]) if (g.getLayers().length) b.extend(g.getBounds());
+      if (position && !search) {
+        b.extend(L.latLng(position.lat, position.lon).toBounds(2 * (radius || 300)));
+        if (next?.place) b.extend(this.proj.toLatLng(next.place));
+      } else {
+        for (const g of [this.assets, this.me]) if (g.getLayers().length) b.extend(g.getBounds());
+      }
       if (b.isValid()) this.map.fitBounds(b, { padding: [24, 24], maxZoom: 18, animate: false });
     }
   }
