@@ -25,6 +25,16 @@ type Case struct {
 	Inspector string
 	// Clocks are the case's clocks in the order they started.
 	Clocks []Clock
+	// Feedback is what the reporter said after each closing, in order.
+	Feedback []Feedback
+}
+
+// Feedback is a reporter's answer after 结案: fixed or not, and how
+// satisfied (maint.Satisfaction; "" when not said).
+type Feedback struct {
+	At           time.Time
+	Fixed        bool
+	Satisfaction string
 }
 
 // Clock is one step's clock as the evaluation reads it (a task_clocks row).
@@ -303,6 +313,19 @@ func (e *Evaluator) Add(c *Case) {
 	var owner group
 	if lastHandle != nil {
 		owner = group{unit: lastHandle.Assignee, unitOK: true}
+	}
+	// The reporter's answers count for the unit that handled the case.
+	for _, f := range c.Feedback {
+		if f.At.After(asOf) {
+			continue
+		}
+		if !f.Fixed {
+			e.add(c, NotFixed, f.At, owner, 1)
+		}
+		if f.Satisfaction != "" {
+			e.rate(c, SatisfactionRate, f.At, owner, f.Satisfaction != string(maint.Dissatisfied))
+			e.add(c, f.Satisfaction, f.At, owner, 1)
+		}
 	}
 	if n := len(clocks); n > 0 {
 		last := clocks[n-1]

@@ -36,6 +36,9 @@ const (
 	ReworkRate         = "rework"
 	ValidReport        = "valid_report"
 	OnTimeVerification = "on_time_verification"
+	// SatisfactionRate is the reporters' 满意率: satisfied or basically
+	// satisfied among those who answered after 结案.
+	SatisfactionRate = "satisfaction"
 )
 
 // Rates lists every rate with its default weight (they sum to 100).
@@ -48,6 +51,9 @@ var Rates = []RateDef{
 	{ReworkRate, "返工率", "Rework", 5, true},
 	{ValidReport, "有效上报率", "Valid reports", 5, false},
 	{OnTimeVerification, "按时核查率", "On-time verification", 5, false},
+	// Shown, weighted 0 until an admin weights it: residents' answers are
+	// few while the loop is new.
+	{SatisfactionRate, "群众满意率", "Reporters satisfied", 0, false},
 }
 
 // LookupRate returns the rate with the given code.
@@ -67,6 +73,11 @@ const (
 	Suspensions = "suspensions" // approved suspensions (挂账) of steps started
 	Handbacks   = "handbacks"   // 回退: 处置 steps handed back
 	Extended    = "extended"    // 处置 steps judged on an extended deadline
+	NotFixed    = "not_fixed"   // reporters who said "not fixed" after 结案
+	// The satisfaction answers, counted by their codes (maint.Satisfaction).
+	SatisfiedN    = "satisfied"
+	BasicallyN    = "basically_satisfied"
+	DissatisfiedN = "dissatisfied"
 )
 
 // CountDef names a count.
@@ -79,6 +90,10 @@ var Counts = []CountDef{
 	{Suspensions, "挂账次数", "Suspensions"},
 	{Handbacks, "回退数", "Hand-backs"},
 	{Extended, "延期处置数", "Extended handling steps"},
+	{NotFixed, "反馈未解决数", "Reported not fixed"},
+	{SatisfiedN, "满意", "Satisfied"},
+	{BasicallyN, "基本满意", "Basically satisfied"},
+	{DissatisfiedN, "不满意", "Dissatisfied"},
 }
 
 // By is a grouping of the rows.
@@ -112,7 +127,7 @@ func ParseBy(s string) (By, error) {
 func (b By) rateCodes() []string {
 	switch b {
 	case ByUnit:
-		return []string{OnTimeHandling, OnTimeClosing, Closure, ReworkRate}
+		return []string{OnTimeHandling, OnTimeClosing, Closure, ReworkRate, SatisfactionRate}
 	case ByInspector:
 		return []string{ValidReport, OnTimeVerification}
 	}
@@ -127,11 +142,11 @@ func (b By) rateCodes() []string {
 func (b By) countCodes() []string {
 	switch b {
 	case ByUnit:
-		return []string{Extensions, Suspensions, Handbacks, Extended}
+		return []string{Extensions, Suspensions, Handbacks, Extended, NotFixed, SatisfiedN, BasicallyN, DissatisfiedN}
 	case ByInspector:
 		return []string{Reported}
 	}
-	return []string{Reported, Extensions, Suspensions, Handbacks, Extended}
+	return []string{Reported, Extensions, Suspensions, Handbacks, Extended, NotFixed, SatisfiedN, BasicallyN, DissatisfiedN}
 }
 
 // RatesOf lists the rates a grouping shows, with the weights in force.
@@ -178,7 +193,7 @@ func (w Weights) Of(code string) float64 {
 // CheckWeight says what is wrong with a weight an admin sets.
 func CheckWeight(code string, v float64) error {
 	if _, ok := LookupRate(code); !ok {
-		return maint.Invalid("rate", "rate %q is unknown; the rates are on_time_filing, accurate_dispatch, on_time_handling, on_time_closing, closure, rework, valid_report, on_time_verification", code)
+		return maint.Invalid("rate", "rate %q is unknown; the rates are on_time_filing, accurate_dispatch, on_time_handling, on_time_closing, closure, rework, valid_report, on_time_verification, satisfaction", code)
 	}
 	if v < 0 || v > 100 || v != v {
 		return maint.Invalid("weight", "a weight is a number from 0 to 100, got %v", v)

@@ -36,6 +36,12 @@ type reportJSON struct {
 	// and the crew's before and after.
 	Photos    []photoJSON `json:"photos,omitempty"`
 	FollowURL string      `json:"follow_url"`
+	// Answered says the reporter has said, after the latest 结案, whether
+	// it is fixed (POST …/feedback).
+	Answered bool `json:"answered"`
+	// Key is given once, to the reporter, in the answer to their report:
+	// it lets them say after 结案 whether it is fixed.
+	Key string `json:"key,omitempty"`
 }
 
 // reportView is a report as anyone holding its case number sees it: the
@@ -45,7 +51,7 @@ func reportView(q *maint.ServiceRequest, p *maint.Photo) reportJSON {
 	j := reportJSON{Ref: q.Ref, Status: string(q.Status), StatusName: q.Status.Name(), Open: q.Status.Open(), ServiceCode: q.ServiceCode,
 		ServiceName: svc.Name, Description: privacy.Mask(q.Description), StatusNotes: privacy.Mask(q.StatusNotes), RequestedAt: q.RequestedAt, UpdatedAt: q.UpdatedAt,
 		DuplicateOf: q.DuplicateOf, Location: [2]float64{q.Lon, q.Lat}, AssetID: q.AssetID,
-		FollowURL: "/api/v1/reports/" + url.PathEscape(q.Ref)}
+		FollowURL: "/api/v1/reports/" + url.PathEscape(q.Ref), Answered: q.Answered}
 	if p != nil {
 		pv := photoView(p, maint.Viewer{})
 		j.Photo = &pv
@@ -89,7 +95,9 @@ func (s *Server) createReport() http.Handler {
 			return err
 		}
 		w.Header().Set("Location", "/api/v1/reports/"+url.PathEscape(q.Ref))
-		writeCreated(w, r, http.StatusCreated, reportView(q, p), replayed)
+		j := reportView(q, p)
+		j.Key = q.Token
+		writeCreated(w, r, http.StatusCreated, j, replayed)
 		return nil
 	})
 }
@@ -251,4 +259,72 @@ func (s *Server) supportTask() http.Handler {
 		httpx.WriteJSON(w, r, http.StatusOK, map[string]any{"supports": n, "counted": counted})
 		return nil
 	})
+}
+
+// reportFeedback serves POST /api/v1/reports/{ref}/feedback: after 结案 the
+// reporter (holding the key their report was answered with) says whether it
+// is fixed (fixed=true|false), how satisfied they are (satisfaction), with a
+// note and, when not fixed, a photo. "Not fixed" returns the case to 核查.
+func (s *Server) reportFeedback() http.Handler {
+	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		if ok, wait := s.residentPosts.Allow("ip:" + s.clientIP(r)); !ok {
+			return httpx.RateLimited("too many answers from this address", wait)
+		}
+		ref := strings.TrimSpace(mux.Vars(r)["ref"])
+		u, err := s.readUpload(w, r, false)
+		if err != nil {
+			return err
+		}
+		defer u.res.Close()
+		fb, err := feedbackOf(u.fields)
+		if err != nil {
+			return err
+		}
+		key := u.fields["key"]
+		if key == "" {
+			return maint.InvalidAs("key", "feedback_key_required", nil, "key is the key the report was answered with")
+		}
+		var np *maint.NewPhoto
+		sha := ""
+		if u.res != nil {
+			if np, err = s.newPhoto(r.Context(), u, maint.StageReport); err != nil {
+				return err
+			}
+			sha = u.res.SHA256
+		}
+		idem, err := idempotency(r, "report:"+ref, u.fields["fixed"], u.fields["satisfaction"], fb.Note, sha)
+		if err != nil {
+			return err
+		}
+		q, replayed, err := s.store.ReportFeedback(r.Context(), ref, key, fb, np, idem)
+		if err != nil {
+			return err
+		}
+		markReplayed(w, replayed)
+		w.Header().Set("Cache-Control", "no-store")
+		httpx.WriteJSON(w, r, http.StatusOK, reportView(q, nil))
+		return nil
+	})
+}
+
+// feedbackOf checks the fields of an answer.
+func feedbackOf(f map[string]string) (maint.Feedback, error) {
+	var fb maint.Feedback
+	switch f["fixed"] {
+	case "true":
+		fb.Fixed = true
+	case "false":
+	default:
+		return fb, maint.InvalidAs("fixed", "feedback_fixed_required", nil, "fixed is true or false, got %q", f["fixed"])
+	}
+	fb.Satisfaction = maint.Satisfaction(f["satisfaction"])
+	if fb.Satisfaction != "" && !fb.Satisfaction.Valid() {
+		return fb, maint.InvalidAs("satisfaction", "satisfaction_unknown", maint.Params{"value": f["satisfaction"]},
+			"satisfaction is satisfied, basically_satisfied or dissatisfied, got %q", f["satisfaction"])
+	}
+	if err := httpx.CheckText("note", f["note"], false, 2000); err != nil {
+		return fb, err
+	}
+	fb.Note = strings.TrimSpace(f["note"])
+	return fb, nil
 }

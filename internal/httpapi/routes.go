@@ -68,6 +68,7 @@ func (s *Server) routes() http.Handler {
 	api.Handle("/reports", s.createReport()).Methods(http.MethodPost)
 	api.Handle("/reports", s.listReports()).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/reports/{ref:[A-Za-z0-9-]+}", s.getReport()).Methods(http.MethodGet)
+	api.Handle("/reports/{ref:[A-Za-z0-9-]+}/feedback", s.reportFeedback()).Methods(http.MethodPost)
 
 	api.Handle("/stats", replicaOK(s.responses.Wrap(reportCard, s.getStats()))).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/areas", replicaOK(s.responses.Wrap(areaList, s.listAreas()))).Methods(http.MethodGet, http.MethodHead)

@@ -42,7 +42,9 @@ type upload struct {
 // uploadFields are the form fields a photo upload may carry.
 var uploadFields = map[string]bool{"stage": true, "lat": true, "lon": true, "accuracy_m": true, "captured_at": true, "location_source": true,
 	// A resident's report from the map.
-	"service_code": true, "description": true, "name": true, "email": true, "phone": true}
+	"service_code": true, "description": true, "name": true, "email": true, "phone": true,
+	// The reporter's answer after 结案.
+	"key": true, "fixed": true, "satisfaction": true, "note": true}
 
 // readUpload streams a multipart body: the part named photo goes through the
 // photo pipeline as it arrives (spooled to disk, bounded), the other parts
@@ -101,7 +103,7 @@ func (s *Server) readUpload(w http.ResponseWriter, r *http.Request, required boo
 			u.fields[name] = strings.TrimSpace(string(b))
 		default:
 			part.Close()
-			return fail(maint.Invalid(name, "unknown field %q; a photo upload has photo, stage, lat, lon, accuracy_m, captured_at and location_source, a report also service_code, description, name, email and phone", name))
+			return fail(maint.Invalid(name, "unknown field %q; a photo upload has photo, stage, lat, lon, accuracy_m, captured_at and location_source, a report also service_code, description, name, email and phone, an answer after 结案 key, fixed, satisfaction and note", name))
 		}
 	}
 	if required && u.res == nil {

@@ -51,6 +51,9 @@ type PhotoService interface {
 	SetPhotoVisible(ctx context.Context, v Viewer, ip string, id int64, visible bool, reason string) (*Photo, error)
 	// CreateReport files a resident's report and its photo together.
 	CreateReport(ctx context.Context, v Viewer, svc Service, in NewRequest, np *NewPhoto, idem *Idempotency) (*ServiceRequest, *Photo, bool, error)
+	// ReportFeedback records the reporter's answer after 结案 (proved by
+	// the request's token); "not fixed" returns the case to 核查.
+	ReportFeedback(ctx context.Context, ref, token string, fb Feedback, np *NewPhoto, idem *Idempotency) (*ServiceRequest, bool, error)
 }
 
 // RequestService files and reads residents' service requests (Open311).

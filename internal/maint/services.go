@@ -98,6 +98,9 @@ type ServiceRequest struct {
 	PhotoID *int64
 	// Supports is how many people said 我也遇到.
 	Supports int
+	// Answered says the reporter has answered "is it fixed?" for the
+	// latest closing.
+	Answered bool
 }
 
 // RequestFilter selects service requests.
@@ -142,4 +145,26 @@ type FeedEvent struct {
 	AssetID     *int64
 	Lon, Lat    float64
 	Subdistrict string
+}
+
+// Satisfaction is a reporter's answer to "how satisfied are you?" after 结案.
+type Satisfaction string
+
+const (
+	Satisfied          Satisfaction = "satisfied"           // 满意
+	BasicallySatisfied Satisfaction = "basically_satisfied" // 基本满意
+	Dissatisfied       Satisfaction = "dissatisfied"        // 不满意
+)
+
+// Valid says whether s is one of the answers.
+func (s Satisfaction) Valid() bool {
+	return s == Satisfied || s == BasicallySatisfied || s == Dissatisfied
+}
+
+// Feedback is what the reporter of a closed case says of it: fixed or not,
+// how satisfied, a note.
+type Feedback struct {
+	Fixed        bool
+	Satisfaction Satisfaction // "" when not answered
+	Note         string
 }

@@ -58,6 +58,10 @@ func (db *DB) EvaluationCases(ctx context.Context, from, asOf time.Time, emit fu
 	if err != nil {
 		return err
 	}
+	feedback, err := feedbackFacts(ctx, db.pool, asOf)
+	if err != nil {
+		return err
+	}
 	rows, err := db.pool.Query(ctx, evaluationCasesSQL, from, asOf)
 	if err != nil {
 		return translate(err, "evaluation cases")
@@ -85,7 +89,7 @@ func (db *DB) EvaluationCases(ctx context.Context, from, asOf time.Time, emit fu
 				}
 			}
 			cur = &evaluation.Case{ID: id, ReportedAt: created, WorkType: workType, Subdistrict: sub,
-				SubdistrictEn: names[sub], Inspector: reporter}
+				SubdistrictEn: names[sub], Inspector: reporter, Feedback: feedback[id]}
 		}
 		if step != nil && start != nil {
 			k.Start = *start

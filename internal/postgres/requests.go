@@ -222,7 +222,8 @@ func serviceRequests(ctx context.Context, db querier, f maint.RequestFilter) ([]
 		       t.asset_id, coalesce(d.ref, ''),
 		       coalesce((SELECT e.note FROM task_events e WHERE e.task_id = t.id AND NOT e.internal AND e.note <> ''
 		                 ORDER BY e.at DESC, e.id DESC LIMIT 1), ''),
-		       (SELECT p.id FROM photos p WHERE p.task_id = t.id AND p.visible ORDER BY p.id LIMIT 1), t.supports
+		       (SELECT p.id FROM photos p WHERE p.task_id = t.id AND p.visible ORDER BY p.id LIMIT 1), t.supports,
+		       EXISTS (SELECT 1 FROM report_feedback f WHERE f.task_id = t.id AND f.closed_at = t.closed_at)
 		FROM tasks t LEFT JOIN assets a ON a.id = t.asset_id LEFT JOIN tasks d ON d.id = t.duplicate_of`+
 		q.whereClause()+` ORDER BY t.created_at DESC, t.id DESC LIMIT `+q.arg(limit), q.args...)
 	if err != nil {
@@ -233,7 +234,7 @@ func serviceRequests(ctx context.Context, db querier, f maint.RequestFilter) ([]
 		var status string
 		var due *time.Time
 		err := row.Scan(&r.ID, &r.Ref, &r.Token, &r.ServiceCode, &status, &r.Description, &r.Agency, &r.RequestedAt,
-			&r.UpdatedAt, &due, &r.Address, &r.Lon, &r.Lat, &r.AssetID, &r.DuplicateOf, &r.StatusNotes, &r.PhotoID, &r.Supports)
+			&r.UpdatedAt, &due, &r.Address, &r.Lon, &r.Lat, &r.AssetID, &r.DuplicateOf, &r.StatusNotes, &r.PhotoID, &r.Supports, &r.Answered)
 		r.Status, r.ExpectedAt = maint.Status(status), due
 		return r, err
 	})

@@ -61,7 +61,9 @@ test('the evaluation renders its ranked table, a chart per rate and the lights',
   assert.match(await page.locator('[data-testid="eval-row"]').first().locator('th').textContent(), /^\d{4}年\d{1,2}月$/);
 
   // A chart per rate, drawn (a canvas), and described for screen readers.
-  await page.waitForFunction(() => document.querySelectorAll('[data-testid^="eval-chart-"] canvas').length === 8, null, { timeout: 30_000 });
+  // (the reporters' 满意率 among them: nine rates).
+  assert.equal(reported.body.rates.length, 9);
+  await page.waitForFunction((n) => document.querySelectorAll('[data-testid^="eval-chart-"] canvas').length === n, reported.body.rates.length, { timeout: 30_000 });
   const label = await page.locator('[data-testid="eval-chart-on_time_handling"]').getAttribute('aria-label');
   assert.match(label, /^按期处置率: /);
 

@@ -66,7 +66,7 @@ export function problemText(err) {
   if (err.status === 0) return t('common.offline');
   if (err.status === 429) return t('common.rateLimited', { wait: waitText(err.retryAfter) });
   if (err.status === 401) return t('common.signInAgain');
-  if (err.status === 403) return t('common.forbidden');
+  if (err.status === 403) return refusalText(err.problem) || t('common.forbidden');
   const id = err.requestId ? ` (${t('app.requestId', { id: err.requestId })})` : '';
   const said = refusalText(err.problem);
   if (said) return said + id;

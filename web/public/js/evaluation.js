@@ -9,7 +9,7 @@ import { t, name, num, dateTime } from './i18n.js';
 import { el, option, problemText } from './dom.js';
 
 const GROUPINGS = ['unit', 'inspector', 'subdistrict', 'service', 'month'];
-const COUNTS = ['reported', 'extensions', 'suspensions', 'handbacks', 'extended'];
+const COUNTS = ['reported', 'extensions', 'suspensions', 'handbacks', 'extended', 'not_fixed', 'satisfied', 'basically_satisfied', 'dissatisfied'];
 const LIGHT_COLORS = { red: '#c92a2a', yellow: '#f08c00', green: '#2b8a3e', paused: '#5f3dc4', none: '#868e96' };
 
 let uplotReady = null;

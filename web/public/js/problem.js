@@ -400,7 +400,9 @@ export class ProblemPanel {
   remember(r) {
     try {
       const mine = JSON.parse(localStorage.getItem(MINE_KEY) || '[]').filter((x) => x.ref !== r.ref);
-      mine.unshift({ ref: r.ref, service_code: r.service_code, at: r.requested_at });
+      // The key (given once, with the case number) lets this device say
+      // after 结案 whether it is fixed.
+      mine.unshift({ ref: r.ref, service_code: r.service_code, at: r.requested_at, key: r.key || '' });
       localStorage.setItem(MINE_KEY, JSON.stringify(mine.slice(0, 20)));
     } catch { /* not remembered: the person has the number on screen */ }
   }
@@ -464,10 +466,66 @@ export class ProblemPanel {
     const show = el('button', { type: 'button', class: 'btn', 'data-testid': 'follow-show', text: t('problem.showOnMap') });
     show.addEventListener('click', () => this.map.flyTo(this.getProj().toLatLng(r.location), Math.max(this.map.getZoom(), 17)));
     parts.push(el('h3', { class: 'sub-h', text: t('problem.where') }), where, show);
+    const key = this.mine().find((m) => m.ref === r.ref)?.key;
+    if (r.status === 'closed' && key && !r.answered) parts.unshift(this.feedbackForm(r, key));
+    else if (r.answered) parts.unshift(el('p', { class: 'form-status ok', 'data-testid': 'feedback-thanks', text: t('feedback.thanks') }));
     this.followOut.replaceChildren(...parts);
     this.followOut.querySelector('[data-testid="follow-status"]')?.setAttribute('data-status', r.status);
     this.miniMap(where, r);
     input.focus();
+  }
+
+  /**
+   * feedbackForm asks the reporter, after 结案, whether it is fixed and how
+   * satisfied they are; "not fixed" takes a note and a photo and sends the
+   * case back to 核查.
+   */
+  feedbackForm(r, key) {
+    const radios = (name, values, testid) => el('div', { class: 'choices', role: 'radiogroup' }, ...values.map((v) => el('label', { class: 'choice' },
+      el('input', { type: 'radio', name, value: v, 'data-testid': `${testid}-${v}` }), el('span', { text: t(`feedback.${name}.${v}`) }))));
+    const note = el('textarea', { name: 'note', id: 'fb-note', rows: '3', maxlength: '2000', 'data-testid': 'feedback-note' });
+    const photo = el('input', { type: 'file', name: 'photo', id: 'fb-photo', accept: 'image/*', 'data-testid': 'feedback-photo' });
+    const more = el('div', { class: 'feedback-more', hidden: true },
+      el('div', { class: 'field' }, el('label', { for: 'fb-note', text: t('feedback.note') }), note),
+      el('div', { class: 'field' }, el('label', { for: 'fb-photo', text: t('feedback.photo') }), photo));
+    const status = el('p', { class: 'form-status', role: 'status', 'data-testid': 'feedback-status' });
+    const submit = el('button', { type: 'submit', class: 'btn primary', 'data-testid': 'feedback-submit', text: t('feedback.send') });
+    const form = el('form', { class: 'feedback', 'data-testid': 'feedback-form', novalidate: true },
+      el('h3', { class: 'sub-h', text: t('feedback.heading') }),
+      el('fieldset', {}, el('legend', { text: t('feedback.fixedQ') }), radios('fixed', ['true', 'false'], 'feedback-fixed')),
+      more,
+      el('fieldset', {}, el('legend', { text: t('feedback.satisfactionQ') }), radios('satisfaction', ['satisfied', 'basically_satisfied', 'dissatisfied'], 'feedback-sat')),
+      submit, status);
+    form.addEventListener('change', () => { more.hidden = form.elements.fixed.value !== 'false'; });
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const fixed = form.elements.fixed.value;
+      if (!fixed) { say(status, t('err.feedback_fixed_required'), 'error'); return; }
+      const fd = new FormData();
+      fd.append('key', key);
+      fd.append('fixed', fixed);
+      if (form.elements.satisfaction.value) fd.append('satisfaction', form.elements.satisfaction.value);
+      if (fixed === 'false' && note.value.trim()) fd.append('note', note.value.trim());
+      if (fixed === 'false' && photo.files[0]) {
+        const { resize } = await import('./photo.js');
+        const img = await resize(photo.files[0]).catch(() => null);
+        if (img) fd.append('photo', img.blob, 'photo.jpg');
+      }
+      submit.disabled = true;
+      say(status, t('app.loading'));
+      try {
+        await upload(`/api/v1/reports/${encodeURIComponent(r.ref)}/feedback`, fd, { headers: { 'Idempotency-Key': newKey() } });
+        await this.follow(r.ref);
+        // Answered: thanked (a case sent back is open again, with nothing to answer yet).
+        this.followOut.querySelector('[data-testid="feedback-thanks"]')?.remove();
+        this.followOut.prepend(el('p', { class: 'form-status ok', role: 'status', 'data-testid': 'feedback-thanks', 'data-fixed': fixed,
+          text: t(fixed === 'false' ? 'feedback.sentBack' : 'feedback.thanks') }));
+      } catch (err) {
+        submit.disabled = false;
+        say(status, problemText(err), 'error');
+      }
+    });
+    return form;
   }
 
   /** miniMap draws where the report is, on the main map's basemap, with the asset it concerns. */
