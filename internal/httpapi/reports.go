@@ -39,9 +39,18 @@ type reportJSON struct {
 	// Answered says the reporter has said, after the latest 结案, whether
 	// it is fixed (POST …/feedback).
 	Answered bool `json:"answered"`
+	// Moderated says staff changed what the reporter wrote, why and when.
+	Moderated *moderatedJSON `json:"moderated,omitempty"`
+	// HiddenPhotos are the reasons photos of the case are not shown.
+	HiddenPhotos []string `json:"hidden_photos,omitempty"`
 	// Key is given once, to the reporter, in the answer to their report:
 	// it lets them say after 结案 whether it is fixed.
 	Key string `json:"key,omitempty"`
+}
+
+type moderatedJSON struct {
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
 }
 
 // reportView is a report as anyone holding its case number sees it: the
@@ -52,6 +61,12 @@ func reportView(q *maint.ServiceRequest, p *maint.Photo) reportJSON {
 		ServiceName: svc.Name, Description: privacy.Mask(q.Description), StatusNotes: privacy.Mask(q.StatusNotes), RequestedAt: q.RequestedAt, UpdatedAt: q.UpdatedAt,
 		DuplicateOf: q.DuplicateOf, Location: [2]float64{q.Lon, q.Lat}, AssetID: q.AssetID,
 		FollowURL: "/api/v1/reports/" + url.PathEscape(q.Ref), Answered: q.Answered}
+	if q.Moderated != "" && q.ModeratedAt != nil {
+		j.Moderated = &moderatedJSON{Reason: privacy.Mask(q.Moderated), At: *q.ModeratedAt}
+	}
+	for _, r := range q.HiddenPhotos {
+		j.HiddenPhotos = append(j.HiddenPhotos, privacy.Mask(r))
+	}
 	if p != nil {
 		pv := photoView(p, maint.Viewer{})
 		j.Photo = &pv

@@ -101,6 +101,13 @@ type ServiceRequest struct {
 	// Answered says the reporter has answered "is it fixed?" for the
 	// latest closing.
 	Answered bool
+	// Moderated is the reason staff gave when they last changed what the
+	// reporter wrote ("" when they have not), and when.
+	Moderated   string
+	ModeratedAt *time.Time
+	// HiddenPhotos are the reasons the request's photos are kept from the
+	// public, one per hidden photo.
+	HiddenPhotos []string
 }
 
 // RequestFilter selects service requests.

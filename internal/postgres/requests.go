@@ -223,8 +223,13 @@ func serviceRequests(ctx context.Context, db querier, f maint.RequestFilter) ([]
 		       coalesce((SELECT e.note FROM task_events e WHERE e.task_id = t.id AND NOT e.internal AND e.note <> ''
 		                 ORDER BY e.at DESC, e.id DESC LIMIT 1), ''),
 		       (SELECT p.id FROM photos p WHERE p.task_id = t.id AND p.visible ORDER BY p.id LIMIT 1), t.supports,
-		       EXISTS (SELECT 1 FROM report_feedback f WHERE f.task_id = t.id AND f.closed_at = t.closed_at)
-		FROM tasks t LEFT JOIN assets a ON a.id = t.asset_id LEFT JOIN tasks d ON d.id = t.duplicate_of`+
+		       EXISTS (SELECT 1 FROM report_feedback f WHERE f.task_id = t.id AND f.closed_at = t.closed_at),
+		       m.note, m.at,
+		       ARRAY(SELECT p.hidden_reason FROM photos p WHERE p.task_id = t.id AND p.hidden_reason <> '' ORDER BY p.id)
+		FROM tasks t
+		LEFT JOIN LATERAL (SELECT e.note, e.at FROM task_events e
+		                   WHERE e.task_id = t.id AND NOT e.internal AND (e.changes ? 'title' OR e.changes ? 'description')
+		                   ORDER BY e.at DESC, e.id DESC LIMIT 1) m ON true LEFT JOIN assets a ON a.id = t.asset_id LEFT JOIN tasks d ON d.id = t.duplicate_of`+
 		q.whereClause()+` ORDER BY t.created_at DESC, t.id DESC LIMIT `+q.arg(limit), q.args...)
 	if err != nil {
 		return nil, translate(err, "service requests")
@@ -233,8 +238,10 @@ func serviceRequests(ctx context.Context, db querier, f maint.RequestFilter) ([]
 		var r maint.ServiceRequest
 		var status string
 		var due *time.Time
+		var moderated *string
 		err := row.Scan(&r.ID, &r.Ref, &r.Token, &r.ServiceCode, &status, &r.Description, &r.Agency, &r.RequestedAt,
-			&r.UpdatedAt, &due, &r.Address, &r.Lon, &r.Lat, &r.AssetID, &r.DuplicateOf, &r.StatusNotes, &r.PhotoID, &r.Supports, &r.Answered)
+			&r.UpdatedAt, &due, &r.Address, &r.Lon, &r.Lat, &r.AssetID, &r.DuplicateOf, &r.StatusNotes, &r.PhotoID, &r.Supports, &r.Answered, &moderated, &r.ModeratedAt, &r.HiddenPhotos)
+		r.Moderated = deref(moderated)
 		r.Status, r.ExpectedAt = maint.Status(status), due
 		return r, err
 	})

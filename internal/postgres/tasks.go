@@ -432,7 +432,11 @@ func (db *DB) PatchTask(ctx context.Context, v maint.Viewer, id int64, version i
 	if err != nil {
 		return nil, err
 	}
-	if t.Status.Final() {
+	// A finished case is not changed, but a resident's words in it may
+	// still be moderated (title and description, with a reason).
+	textOnly := t.Source == maint.SourceResident && (p.Title.Set || p.Description.Set) && !p.Priority.Set && !p.Assignee.Set && !p.DueDate.Set &&
+		!p.QtyPlanned.Set && !p.QtyDone.Set && !p.QtyUnit.Set && !p.Phase.Set && !p.Percent.Set
+	if t.Status.Final() && !textOnly {
 		return nil, maint.Errorf(maint.CodeConflict, "task %d is %s (%s): it can no longer be changed", id, t.Status, t.Status.Name())
 	}
 	u := taskUpdate{changes: map[string]any{}}
@@ -441,6 +445,13 @@ func (db *DB) PatchTask(ctx context.Context, v maint.Viewer, id int64, version i
 		return nil, err
 	}
 	changes, sets, q := u.changes, u.sets, u.q
+	_, title := changes["title"]
+	_, desc := changes["description"]
+	if (title || desc) && t.Source == maint.SourceResident && (strings.TrimSpace(p.Note) == "" || p.Internal) {
+		// Moderation: a resident's words are changed only with a reason they
+		// are told (a public note); the history keeps the original for staff.
+		return nil, maint.InvalidAs("note", "moderation_needs_reason", nil, "changing what a resident wrote needs a public note saying why")
+	}
 	if len(sets) == 0 && strings.TrimSpace(p.Note) == "" {
 		// Nothing changes: answer with the task as it is, history and all.
 		return db.taskIn(ctx, tx, id, v)
