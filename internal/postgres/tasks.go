@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"strings"
 	"time"
 
@@ -56,7 +57,8 @@ func scanTaskRow(row pgx.Row, t *maint.Task, v maint.Viewer, rd clockReader) err
 	}
 	t.AssetKind, t.AssetCode, t.AssetName = maint.Kind(deref(kind)), deref(code), deref(name)
 	if lon != nil && lat != nil {
-		t.Place = &[2]float64{*lon, *lat}
+		// To 7 places (1 cm), as GeoJSON is written here.
+		t.Place = &[2]float64{math.Round(*lon*1e7) / 1e7, math.Round(*lat*1e7) / 1e7}
 	}
 	if rd.cal != nil {
 		attachClock(rd, t, &cs)
