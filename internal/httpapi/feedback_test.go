@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -213,5 +214,80 @@ func TestReporterFeedback(t *testing.T) {
 	}
 	if ev.Total.Rates["satisfaction"].Den != 3 {
 		t.Errorf("total satisfaction %+v", ev.Total.Rates["satisfaction"])
+	}
+}
+
+// TestModeration: staff change what a resident wrote only with a public
+// note saying why — after 结案 too —; the follow page tells the reporter why
+// (and why a photo is kept back); the original stays in the history for
+// staff alone.
+func TestModeration(t *testing.T) {
+	e := newEnv(t, pgtest.District)
+	tok := e.staff()
+	var rep struct {
+		Ref   string `json:"ref"`
+		Photo struct {
+			ID int64 `json:"id"`
+		} `json:"photo"`
+	}
+	original := "井盖坏了，楼下张三家的车总压着它"
+	if res := e.postMultipart("/api/v1/reports", map[string]string{"service_code": "manhole_broken", "lat": "43.8800", "lon": "125.2700",
+		"description": original}, fixture(t, "noexif.jpg"), nil, &rep); res.StatusCode != 201 {
+		t.Fatalf("report: %d", res.StatusCode)
+	}
+	var id int64
+	e.sql.QueryRow(t.Context(), `SELECT id FROM tasks WHERE ref = $1`, rep.Ref).Scan(&id)
+	patch := func(fields map[string]any) (*http.Response, httpx.Problem) {
+		var cur taskOut
+		e.do("GET", fmt.Sprintf("/api/v1/tasks/%d", id), tok[maint.RoleEngineer], nil, nil, &cur)
+		var p httpx.Problem
+		res := e.do("PATCH", fmt.Sprintf("/api/v1/tasks/%d", id), tok[maint.RoleEngineer], fields, map[string]string{"If-Match": fmt.Sprintf(`"%d"`, cur.Version)}, &p)
+		return res, p
+	}
+	edited := "井盖破损，有车辆碾压"
+	for _, f := range []map[string]any{
+		{"description": edited},
+		{"description": edited, "note": "内部：去掉了邻居的名字", "internal": true},
+	} {
+		if res, p := patch(f); res.StatusCode != 400 || len(p.Errors) != 1 || p.Errors[0].Code != "moderation_needs_reason" {
+			t.Errorf("%v: %d %+v, want 400 moderation_needs_reason", f, res.StatusCode, p.Errors)
+		}
+	}
+	if res, _ := patch(map[string]any{"description": edited, "note": "已删去他人姓名"}); res.StatusCode != 200 {
+		t.Fatalf("moderate: %d %s", res.StatusCode, body(res))
+	}
+	if res := e.do("PATCH", fmt.Sprintf("/api/v1/photos/%d", rep.Photo.ID), tok[maint.RoleEngineer], map[string]any{"visible": false, "reason": "车牌可见"}, nil, nil); res.StatusCode != 200 {
+		t.Fatalf("hide photo: %d %s", res.StatusCode, body(res))
+	}
+	var follow struct {
+		Description string `json:"description"`
+		Moderated   *struct {
+			Reason string    `json:"reason"`
+			At     time.Time `json:"at"`
+		} `json:"moderated"`
+		HiddenPhotos []string `json:"hidden_photos"`
+	}
+	e.do("GET", "/api/v1/reports/"+rep.Ref, "", nil, nil, &follow)
+	if follow.Description != edited || follow.Moderated == nil || follow.Moderated.Reason != "已删去他人姓名" ||
+		len(follow.HiddenPhotos) != 1 || follow.HiddenPhotos[0] != "车牌可见" {
+		t.Errorf("follow page: %+v", follow)
+	}
+	// The original: in the staff's history, nowhere public.
+	for _, path := range []string{"/api/v1/reports/" + rep.Ref, fmt.Sprintf("/api/v1/tasks/%d", id), "/open311/v2/requests/" + rep.Ref + ".json"} {
+		if got := body(e.do("GET", path, "", nil, nil, nil)); strings.Contains(got, "张三") {
+			t.Errorf("anonymous %s shows the original: %s", path, got)
+		}
+	}
+	if got := body(e.do("GET", fmt.Sprintf("/api/v1/tasks/%d", id), tok[maint.RoleEngineer], nil, nil, nil)); !strings.Contains(got, original) {
+		t.Errorf("staff do not find the original in the history")
+	}
+	// After 结案 a resident's words may still be moderated (with a reason);
+	// nothing else of the case changes.
+	e.closeReport(tok, rep.Ref)
+	if res, _ := patch(map[string]any{"description": "井盖破损", "note": "简化描述"}); res.StatusCode != 200 {
+		t.Errorf("moderate after closing: %d %s", res.StatusCode, body(res))
+	}
+	if res, p := patch(map[string]any{"priority": "urgent"}); res.StatusCode != 409 {
+		t.Errorf("change a closed case: %d %+v", res.StatusCode, p)
 	}
 }

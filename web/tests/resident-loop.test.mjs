@@ -124,3 +124,26 @@ test('another device cannot answer; the reporter says "fixed, satisfied" (Englis
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1));
   await page.context().close();
 });
+
+test('moderation is told to the reporter: the changed description and the hidden photo, with the reasons', async () => {
+  const { page, ref } = await reportFromPage({}, 'zh', [125.2551, 43.8822]);
+  const { tasks } = await getJSON(server.url, `/api/v1/tasks?q=${ref}&status=reported`);
+  const id = tasks.find((k) => k.ref === ref).id;
+  // Without a reason the change is refused, with the reason the reporter will read.
+  const cur = await call(server.url, engineer, 'GET', `/api/v1/tasks/${id}`);
+  const refused = await call(server.url, engineer, 'PATCH', `/api/v1/tasks/${id}`, { json: { description: '路面坑槽' }, headers: { 'If-Match': `"${cur.body.version}"` } });
+  assert.equal(refused.status, 400);
+  assert.equal(refused.body.errors[0].code, 'moderation_needs_reason');
+  const ok = await call(server.url, engineer, 'PATCH', `/api/v1/tasks/${id}`, { json: { description: '路面坑槽', note: '已删去与问题无关的内容' }, headers: { 'If-Match': `"${cur.body.version}"` } });
+  assert.equal(ok.status, 200);
+  const photo = await uploadPhoto(server.url, inspector, id, 'noexif.jpg', 'before');
+  const hid = await call(server.url, engineer, 'PATCH', `/api/v1/photos/${photo.id}`, { json: { visible: false, reason: '照片拍到行人面部' } });
+  assert.equal(hid.status, 200);
+
+  await page.click('[data-testid="problem-follow"]');
+  await page.locator('[data-testid="follow-moderated"]').waitFor();
+  assert.match(await page.locator('[data-testid="follow-moderated"]').innerText(), /^工作人员修改了您填写的内容：已删去与问题无关的内容（\d{4}-\d{2}-\d{2} \d{2}:\d{2}）$/);
+  assert.equal(await page.locator('[data-testid="follow-hidden-photos"]').innerText(), '1 张照片未公开：照片拍到行人面部');
+  assert.doesNotMatch(await page.locator('[data-testid="follow-result"]').innerText(), /公交站旁/, 'the original words are not shown');
+  await page.context().close();
+});

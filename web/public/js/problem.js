@@ -5,7 +5,7 @@
 // warns of open reports close by; after, it gives the case number and
 // follows it (GET /api/v1/reports/{ref}).
 import { api, upload, newKey, ApiError } from './api.js';
-import { t, name, dateTime, onLangChange } from './i18n.js';
+import { t, name, dateTime, onLangChange, isZh } from './i18n.js';
 import { el, field, option, showFieldErrors, clearFieldErrors, problemText, waitText, say } from './dom.js';
 import { bboxAround, locate } from './geo.js';
 import { Basemap } from './basemap.js';
@@ -458,6 +458,9 @@ export class ProblemPanel {
     row(t('problem.description'), r.description);
     if (r.duplicate_of) row(t('problem.duplicateOf'), r.duplicate_of);
     const parts = [dl];
+    // Moderation is said, with its reason: the reporter sees why their words or photos changed.
+    if (r.moderated) parts.push(el('p', { class: 'hint warn', 'data-testid': 'follow-moderated', text: t('feedback.moderated', { reason: r.moderated.reason, at: dateTime(r.moderated.at) }) }));
+    if (r.hidden_photos?.length) parts.push(el('p', { class: 'hint warn', 'data-testid': 'follow-hidden-photos', text: t('feedback.hiddenPhotos', { n: r.hidden_photos.length, reasons: r.hidden_photos.join(isZh() ? '；' : '; ') }) }));
     const photos = (r.photos || (r.photo ? [r.photo] : [])).filter((p) => p.visible !== false);
     if (photos.length) {
       parts.push(el('h3', { class: 'sub-h', text: t('problem.photos') }), el('div', { 'data-testid': 'follow-photos' }, strip(photos)));
