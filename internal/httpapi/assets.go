@@ -8,6 +8,7 @@ import (
 	"inframap/internal/geojson"
 	"inframap/internal/httpx"
 	"inframap/internal/maint"
+	"inframap/internal/privacy"
 )
 
 // listAssets serves GET /api/v1/assets: a GeoJSON FeatureCollection,
@@ -20,8 +21,12 @@ func (s *Server) listAssets() http.Handler {
 		}
 		var last int64
 		n := 0
+		v := httpx.ViewerOf(r)
 		return httpx.StreamCollection(w, "application/geo+json", func(emit httpx.Emit) (bool, error) {
 			return s.store.ListAssets(r.Context(), f, func(a *maint.Asset) error {
+				if !v.Staff() {
+					a = privacy.Public(a)
+				}
 				last = a.ID
 				n++
 				return emit(func(b []byte) []byte { return geojson.AppendAssetFeature(b, a) })
@@ -111,6 +116,9 @@ func (s *Server) writeAsset(w http.ResponseWriter, r *http.Request, status int, 
 // appendAssetDetail appends an asset as a Feature whose properties also
 // hold its tasks with their history.
 func appendAssetDetail(b []byte, a *maint.Asset, v maint.Viewer) []byte {
+	if !v.Staff() {
+		a = privacy.Public(a)
+	}
 	b = append(b, `{"type":"Feature","id":`...)
 	b = strconv.AppendInt(b, a.ID, 10)
 	b = append(b, `,"geometry":`...)

@@ -11,6 +11,7 @@ import (
 
 	"inframap/gis"
 	"inframap/internal/cache"
+	"inframap/internal/httpx"
 	"inframap/internal/maint"
 	"inframap/internal/respcache"
 )
@@ -39,6 +40,11 @@ func queryKey(r *http.Request) string {
 		b.WriteString(url.QueryEscape(k))
 		b.WriteByte('=')
 		b.WriteString(url.QueryEscape(strings.Join(q[k], ",")))
+	}
+	if httpx.ViewerOf(r).Staff() {
+		// Staff read assets whole, everyone else with personal data masked
+		// (internal/privacy): two answers, kept apart.
+		b.WriteString("#staff")
 	}
 	return b.String()
 }

@@ -13,6 +13,7 @@ import (
 	"inframap/internal/exchange"
 	"inframap/internal/httpx"
 	"inframap/internal/maint"
+	"inframap/internal/privacy"
 )
 
 // maxImportBytes caps an imported file. The whole district is 1.2 MB of
@@ -236,7 +237,17 @@ func (s *Server) export() http.Handler {
 		defer hw.Release()
 		ew := exchange.NewWriterOptions(r.Context(), format, hw, opt)
 		defer exchange.Discard(ew)
-		err = s.store.ExportAssets(r.Context(), maint.ExportFilter{Kinds: kinds, Geometry: format.Geometry(), SRID: crs.SRID()}, ew.Begin, ew.Write)
+		write := ew.Write
+		if !httpx.ViewerOf(r).Staff() {
+			// Anyone's export masks personal data in names and attributes;
+			// staff export the register whole (to edit and import back).
+			write = func(x *maint.ExportedAsset) error {
+				c := *x
+				c.Asset = *privacy.Public(&x.Asset)
+				return ew.Write(&c)
+			}
+		}
+		err = s.store.ExportAssets(r.Context(), maint.ExportFilter{Kinds: kinds, Geometry: format.Geometry(), SRID: crs.SRID()}, ew.Begin, write)
 		if err == nil {
 			err = ew.End()
 		}

@@ -165,6 +165,9 @@ func taskView(t *maint.Task, v maint.Viewer) taskJSON {
 		// Anonymous visitors read no personal data in what staff and
 		// residents typed (internal/privacy); staff read the text whole.
 		j.Title, j.Description = privacy.Mask(j.Title), privacy.Mask(j.Description)
+		if j.Asset != nil {
+			j.Asset.Name = privacy.Mask(j.Asset.Name)
+		}
 	}
 	for _, e := range t.History {
 		ej := eventJSON{ID: e.ID, At: e.At, Actor: e.Actor, From: e.From, To: e.To, Note: e.Note}

@@ -876,11 +876,24 @@ func TestPublicTextMasked(t *testing.T) {
 	if res.StatusCode != 201 || len(made) != 1 {
 		t.Fatalf("open311 request: %d %+v", res.StatusCode, made)
 	}
+	// Filed, the report is on the public map's list and in the feeds too.
+	var taskRef string
+	e.sql.QueryRow(t.Context(), `SELECT ref FROM tasks WHERE id = $1`, tk.ID).Scan(&taskRef)
+	var reportID int64
+	e.sql.QueryRow(t.Context(), `SELECT id FROM tasks WHERE ref = $1`, made[0].ID).Scan(&reportID)
+	if res := e.move(tok[maint.RoleEngineer], reportID, maint.StatusFiled, map[string]any{"note": "已立案，回电 " + text}); res.StatusCode != 200 {
+		t.Fatalf("file the report: %d %s", res.StatusCode, body(res))
+	}
 	paths := []string{
 		fmt.Sprintf("/api/v1/tasks/%d", tk.ID), fmt.Sprintf("/api/v1/tasks?asset=%d", manhole), fmt.Sprintf("/api/v1/assets/%d", manhole),
 		fmt.Sprintf("/api/v1/tasks?asset=%d&status=filed&order=time_left", manhole), "/api/v1/reports/" + made[0].ID,
 		"/open311/v2/requests.json?service_request_id=" + made[0].ID, "/open311/v2/requests.xml?service_request_id=" + made[0].ID,
 		"/open311/v2/requests/" + made[0].ID + ".json",
+		// Every list and feed that carries the text.
+		"/api/v1/reports?bbox=125.26,43.87,125.28,43.89", "/open311/v2/requests.json", "/open311/v2/requests.xml",
+		"/api/v1/tasks?status=filed&order=priority&limit=1000", "/api/v1/tasks?q=" + url.QueryEscape(made[0].ID),
+		"/feeds/cases/" + made[0].ID + ".atom", "/feeds/cases.atom?service=pothole",
+		"/feeds/cases/" + taskRef + ".atom", "/feeds/cases.atom",
 	}
 	for _, path := range paths {
 		res := e.do("GET", path, "", nil, nil, nil)

@@ -13,6 +13,7 @@ import (
 	"inframap/internal/geojson"
 	"inframap/internal/httpx"
 	"inframap/internal/maint"
+	"inframap/internal/privacy"
 )
 
 // itemParams are the parameters /items takes besides property filters.
@@ -150,7 +151,11 @@ func (a *API) items() http.Handler {
 		n := 0
 		w.Header().Set("Content-Crs", contentCRS(q.CRS))
 		return httpx.StreamCollection(w, mediaGeoJSON, func(emit httpx.Emit) (bool, error) {
+			v := httpx.ViewerOf(r)
 			return false, a.features.Features(r.Context(), q, func(f *maint.Asset) error {
+				if !v.Staff() {
+					f = privacy.Public(f) // staff read the register whole
+				}
 				n++
 				return emit(func(b []byte) []byte { return geojson.AppendAssetFeature(b, f) })
 			})
@@ -243,6 +248,9 @@ func (a *API) item() http.Handler {
 		f, err := a.features.Feature(r.Context(), k, id, crs)
 		if err != nil {
 			return err
+		}
+		if !httpx.ViewerOf(r).Staff() {
+			f = privacy.Public(f)
 		}
 		b := geojson.AppendAssetFeature(nil, f)
 		b = append(b[:len(b)-1], `,"links":[`...)

@@ -31,6 +31,12 @@ const (
 	tileGrid         = 64
 )
 
+// tileName is an asset's name as tiles carry it, to anyone: personal data
+// masked (mask_personal, internal/privacy.Mask in SQL), called only for
+// names that could hold some (every pattern needs three digits in a row,
+// an @ or a capital letter).
+const tileName = `CASE WHEN a.name ~ '[0-9]{3}|[@A-Z]' THEN mask_personal(a.name) ELSE a.name END AS name`
+
 // tilePlainSQL renders one tile of kinds none of which has more assets in
 // the tile than it carries one by one: a layer per kind, named after it,
 // with the features' id (also as the MVT feature id), kind, code, name and
@@ -52,7 +58,7 @@ const tilePlainSQL = `
 	SELECT coalesce(string_agg(mvt, ''::bytea ORDER BY kind), ''::bytea) FROM (
 		SELECT f.kind, ST_AsMVT(f, f.kind, $6::int, 'geom', 'fid' ORDER BY f.fid) AS mvt
 		FROM (
-			SELECT a.kind, a.id AS fid, a.id, a.code, a.name, a.status, NULL::int AS count,
+			SELECT a.kind, a.id AS fid, a.id, a.code, ` + tileName + `, a.status, NULL::int AS count,
 			       ST_AsMVTGeom(a.geom_merc, env.merc, $6::int, $5::int, true) AS geom
 			FROM assets a, env
 			WHERE a.geom && env.q AND a.kind = ANY($4)
@@ -92,7 +98,7 @@ const tileSQL = `
 		FROM (SELECT kind FROM here GROUP BY kind HAVING count(*) > $7) d
 	), features AS (
 		SELECT * FROM (
-			SELECT a.kind, a.id AS fid, a.id, a.code, a.name, a.status, NULL::int AS count,
+			SELECT a.kind, a.id AS fid, a.id, a.code, ` + tileName + `, a.status, NULL::int AS count,
 			       ST_AsMVTGeom(a.geom_merc, env.merc, $6::int, $5::int, true) AS geom
 			FROM here h JOIN assets a ON a.ctid = h.tid, env, dense
 			WHERE h.kind <> ALL (dense.kinds)
