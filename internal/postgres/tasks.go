@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"inframap/internal/maint"
+	"inframap/internal/outbox"
 	"inframap/internal/workcal"
 )
 
@@ -207,7 +208,22 @@ func writeEvent(ctx context.Context, tx pgx.Tx, v maint.Viewer, taskID int64, fr
 	_, err := tx.Exec(ctx, `INSERT INTO task_events (task_id, actor_id, actor, actor_role, from_status, to_status, changes, note, internal)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		taskID, actorID, actor, role, (*string)(from), (*string)(to), c, note, internal)
-	return translate(err, "task %d: history", taskID)
+	if err != nil {
+		return translate(err, "task %d: history", taskID)
+	}
+	if internal {
+		return nil
+	}
+	// The change's outgoing event, in the same transaction (internal/outbox).
+	p := map[string]any{"actor_role": role}
+	if from != nil {
+		p["from"] = string(*from)
+	}
+	if to != nil {
+		p["to"] = string(*to)
+	}
+	_, err = outbox.Enqueue(ctx, tx, outbox.Event{Kind: "task.changed", TaskID: taskID, Payload: p})
+	return err
 }
 
 // CreateTask stores a new task, reported, with the first row of its history.

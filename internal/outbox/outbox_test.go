@@ -1,0 +1,133 @@
+package outbox_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"inframap/internal/outbox"
+	"inframap/internal/postgres/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// TestEnqueueInTransaction: an event exists exactly when its transaction
+// commits.
+func TestEnqueueInTransaction(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.SQL(t, pgtest.NewDB(t, pgtest.Empty))
+	tx, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := outbox.Enqueue(ctx, tx, outbox.Event{Kind: "test.rolled_back"}); err != nil {
+		t.Fatal(err)
+	}
+	tx.Rollback(ctx)
+	tx, _ = pool.Begin(ctx)
+	id, err := outbox.Enqueue(ctx, tx, outbox.Event{Kind: "test.committed", Payload: map[string]any{"ref": "X-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	rows, _ := pool.Query(ctx, `SELECT kind FROM outbox_events ORDER BY created_at`)
+	kinds, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(kinds) != 1 || kinds[0] != "test.committed" || id == "" {
+		t.Fatalf("outbox holds %v (id %q), want only test.committed", kinds, id)
+	}
+	if _, err := outbox.Enqueue(ctx, pool, outbox.Event{Kind: "Bad Kind"}); err == nil {
+		t.Error("Enqueue accepted a kind that is not a dotted lower-case name")
+	}
+}
+
+// TestTwoDispatchersOnce: two dispatchers working the same outbox deliver
+// every delivery exactly once; a failing send is retried with backoff.
+func TestTwoDispatchersOnce(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pool := pgtest.SQL(t, pgtest.NewDB(t, pgtest.Empty))
+	const events = 60
+	for i := range events {
+		tx, _ := pool.Begin(ctx)
+		if _, err := outbox.Enqueue(ctx, tx, outbox.Event{Kind: "test.event", Payload: map[string]any{"i": i}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	route := func(ctx context.Context, tx pgx.Tx, id, kind string, task int64, p json.RawMessage) ([]outbox.Recipient, error) {
+		return []outbox.Recipient{{"email", "a@example.org"}, {"email", "b@example.org"}, {"inapp", "7"}}, nil
+	}
+	var mu sync.Mutex
+	seen := map[string]int{}
+	failedOnce := map[string]bool{}
+	send := func(ctx context.Context, d outbox.Delivery) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if d.Recipient == "7" && !failedOnce[d.ID] && len(failedOnce) < 3 {
+			failedOnce[d.ID] = true
+			return errors.New("receiver answered 500")
+		}
+		seen[d.ID]++
+		return nil
+	}
+	var wg sync.WaitGroup
+	for range 2 {
+		d := &outbox.Dispatcher{Pool: pool, Route: route, Send: send, Batch: 10, Idle: 20 * time.Millisecond}
+		wg.Go(func() { d.Run(ctx) })
+	}
+	// The three failed sends wait their backoff; make them due now once
+	// they have failed, so the test does not wait 2 s on a busy machine
+	// less than it must.
+	want := events*3 - 3
+	for {
+		mu.Lock()
+		n := len(seen)
+		mu.Unlock()
+		if n >= want {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatal(ctx.Err())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	pool.Exec(ctx, `UPDATE outbox_deliveries SET next_at = now() WHERE status = 'pending'`)
+	for {
+		var pending int
+		pool.QueryRow(ctx, `SELECT count(*) FROM outbox_deliveries WHERE status <> 'sent' OR (SELECT count(*) FROM outbox_events WHERE fanned_at IS NULL) > 0`).Scan(&pending)
+		if pending == 0 {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != events*3 {
+		t.Fatalf("%d deliveries sent, want %d", len(seen), events*3)
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("delivery %s sent %d times", id, n)
+		}
+	}
+	var retried int
+	pool.QueryRow(context.Background(), `SELECT count(*) FROM outbox_deliveries WHERE attempts = 2`).Scan(&retried)
+	if retried != 3 {
+		t.Errorf("%d deliveries took two attempts, want 3", retried)
+	}
+}
