@@ -26,7 +26,54 @@ CREATE TABLE outbox_deliveries (
 );
 CREATE INDEX outbox_deliveries_due ON outbox_deliveries (next_at) WHERE status = 'pending';
 
+-- Webhooks (docs/notifications.md): endpoints an admin registers for the event
+-- kinds they want ('*' for all), each delivery signed with the endpoint's
+-- secret (the previous one also signs until it expires, for rotation);
+-- every attempt logged; an endpoint failing many times in a row is paused
+-- and its owner told in the console.
+CREATE TABLE webhook_endpoints (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    url              text NOT NULL CHECK (url ~ '^https?://' AND length(url) <= 2000),
+    description      text NOT NULL DEFAULT '' CHECK (length(description) <= 200),
+    events           text[] NOT NULL CHECK (cardinality(events) > 0),
+    secret           text NOT NULL CHECK (length(secret) >= 16),
+    old_secret       text,
+    old_secret_until timestamptz,
+    created_by       bigint REFERENCES users (id) ON DELETE SET NULL,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    failures         integer NOT NULL DEFAULT 0,
+    paused_at        timestamptz,
+    deleted_at       timestamptz
+);
+
+CREATE TABLE webhook_attempts (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    delivery_id uuid NOT NULL REFERENCES outbox_deliveries (id) ON DELETE CASCADE,
+    endpoint_id bigint NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
+    at          timestamptz NOT NULL DEFAULT now(),
+    status      integer,             -- the HTTP status; NULL when no answer came
+    latency_ms  integer NOT NULL,
+    excerpt     text NOT NULL DEFAULT '',
+    error       text NOT NULL DEFAULT ''
+);
+CREATE INDEX webhook_attempts_endpoint ON webhook_attempts (endpoint_id, at DESC);
+
+-- In-app notices for staff: codes and parameters the console says in the
+-- reader's language.
+CREATE TABLE notices (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id    bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    kind       text NOT NULL CHECK (kind ~ '^[a-z][a-z0-9_.]*$'),
+    params     jsonb NOT NULL DEFAULT '{}',
+    created_at timestamptz NOT NULL DEFAULT now(),
+    read_at    timestamptz
+);
+CREATE INDEX notices_user ON notices (user_id, created_at DESC);
+
 ---- create above / drop below ----
 
+DROP TABLE notices;
+DROP TABLE webhook_attempts;
+DROP TABLE webhook_endpoints;
 DROP TABLE outbox_deliveries;
 DROP TABLE outbox_events;

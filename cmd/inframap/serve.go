@@ -17,8 +17,10 @@ import (
 	"inframap/internal/exchange"
 	"inframap/internal/httpapi"
 	"inframap/internal/maint"
+	"inframap/internal/outbox"
 	"inframap/internal/postgres"
 	"inframap/internal/seed"
+	"inframap/internal/webhook"
 	"inframap/web"
 )
 
@@ -89,6 +91,9 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	fmt.Fprintf(stdout, "inframap is serving on http://%s (ready in %s)\n", ln.Addr(), elapsed(start))
 
 	go housekeeping(ctx, db, blobs, cfg, log)
+	// The outbox's dispatcher (docs/notifications.md): every copy runs one;
+	// they share the work row by row (SKIP LOCKED).
+	go dispatch(ctx, db, log)
 	go srv.WarmClusters(ctx, 30*time.Second)
 	if err := serveUntilDone(ctx, hs, ln, log); err != nil {
 		return err
@@ -228,4 +233,20 @@ func loadCity(ctx context.Context, db *postgres.DB, size seed.CitySize, progress
 	}
 	fmt.Fprintf(progress, "seed: %d city tasks; done in %s\n", t, elapsed(start))
 	return nil
+}
+
+// dispatch delivers the outbox's events to the registered webhooks until ctx
+// ends. A database outage is waited out; nothing is lost (the rows stay).
+func dispatch(ctx context.Context, db *postgres.DB, log *slog.Logger) {
+	hooks := &webhook.Sender{Store: db}
+	d := db.Dispatcher(func(ctx context.Context, dl outbox.Delivery) error {
+		switch dl.Channel {
+		case "webhook":
+			return hooks.Send(ctx, dl.ID, dl.EventID, dl.Kind, dl.TaskID, dl.Payload, dl.Recipient)
+		}
+		return fmt.Errorf("outbox: no sender for channel %q", dl.Channel)
+	})
+	if err := d.Run(ctx); err != nil {
+		log.Warn("outbox: dispatcher stopped", "err", err)
+	}
 }

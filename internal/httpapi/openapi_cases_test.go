@@ -535,6 +535,21 @@ var apiCases = []apiCase{
 	{path: "/api/v1/reports/LY-1999-000000", want: 404},
 	{path: "/api/v1/reports/{report}", as: "bad", want: 401},
 
+	// Webhooks and notices.
+	{path: "/api/v1/webhooks", as: "admin", want: 200},
+	{path: "/api/v1/webhooks", as: "engineer", want: 403},
+	{method: "POST", path: "/api/v1/webhooks", as: "admin", body: `{"url": "https://hooks.example.org/12345", "description": "12345 热线", "events": ["task.changed"]}`, want: 201},
+	{method: "POST", path: "/api/v1/webhooks", as: "admin", body: `{"url": "ftp://hooks.example.org"}`, want: 400, field: "url", refused: true},
+	{method: "POST", path: "/api/v1/webhooks/1/rotate", as: "admin", want: 200},
+	{method: "POST", path: "/api/v1/webhooks/1/resume", as: "admin", want: 200},
+	{method: "POST", path: "/api/v1/webhooks/999/rotate", as: "admin", want: 404},
+	{path: "/api/v1/webhooks/1/attempts", as: "admin", want: 200},
+	{method: "POST", path: "/api/v1/webhooks/1/deliveries/00000000-0000-0000-0000-000000000000/redeliver", as: "admin", want: 404},
+	{method: "DELETE", path: "/api/v1/webhooks/1", as: "admin", want: 204},
+	{path: "/api/v1/notices", as: "engineer", want: 200},
+	{path: "/api/v1/notices", want: 401, refused: true},
+	{method: "POST", path: "/api/v1/notices/999/read", as: "engineer", want: 404},
+
 	// Accounts, crews and the audit trail.
 	{path: "/api/v1/users", as: "admin", want: 200},
 	{path: "/api/v1/users", as: "engineer", want: 403},

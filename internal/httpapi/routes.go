@@ -39,6 +39,7 @@ func (s *Server) routes() http.Handler {
 	// paths share no template with the routes below, so mounting them
 	// together here matches every request as before.
 	s.accounts.Mount(api)
+	s.mountNotify(api)
 
 	api.Handle("/assets", replicaOK(s.responses.Wrap(assetPages(queryKey), s.listAssets()))).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/assets", s.createAsset()).Methods(http.MethodPost)

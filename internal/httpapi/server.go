@@ -130,6 +130,7 @@ type Store interface {
 	maint.ExchangeService
 	timelimit.Service
 	evaluation.Store
+	maint.NotifyService
 	Ready(ctx context.Context) error
 }
 

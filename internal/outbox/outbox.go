@@ -210,7 +210,8 @@ func (d *Dispatcher) fanOut(ctx context.Context) (int, error) {
 }
 
 // deliver claims due deliveries one at a time inside a transaction that
-// holds the row lock while it sends, and marks the row in that transaction:
+// holds the row lock while it sends (NO KEY UPDATE: a sender may still log
+// rows that refer to the delivery), and marks the row in that transaction:
 // a dispatcher killed mid-send leaves the row pending (its lock released), so
 // it is sent again only if the send itself never committed its mark — the
 // receiver drops that repeat by the delivery id.
@@ -236,7 +237,7 @@ func (d *Dispatcher) deliverOne(ctx context.Context) (bool, error) {
 	err = tx.QueryRow(ctx, `SELECT dl.id::text, dl.event_id::text, e.kind, coalesce(e.task_id, 0), e.payload, dl.channel, dl.recipient, dl.attempts
 		FROM outbox_deliveries dl JOIN outbox_events e ON e.id = dl.event_id
 		WHERE dl.status = 'pending' AND dl.next_at <= now()
-		ORDER BY dl.next_at LIMIT 1 FOR UPDATE OF dl SKIP LOCKED`).
+		ORDER BY dl.next_at LIMIT 1 FOR NO KEY UPDATE OF dl SKIP LOCKED`).
 		Scan(&dl.ID, &dl.EventID, &dl.Kind, &dl.TaskID, &dl.Payload, &dl.Channel, &dl.Recipient, &dl.Attempts)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil

@@ -131,3 +131,84 @@ func TestTwoDispatchersOnce(t *testing.T) {
 		t.Errorf("%d deliveries took two attempts, want 3", retried)
 	}
 }
+
+// TestKilledMidBatch: a dispatcher killed while it sends (its transaction
+// never commits) leaves that delivery pending; another started after it
+// sends the rest and that one again, under the same id, so a receiver that
+// drops repeats by id takes every message exactly once.
+func TestKilledMidBatch(t *testing.T) {
+	ctx := context.Background()
+	pool := pgtest.SQL(t, pgtest.NewDB(t, pgtest.Empty))
+	const events = 20
+	for i := range events {
+		if _, err := outbox.Enqueue(ctx, pool, outbox.Event{Kind: "test.event", Payload: map[string]any{"i": i}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	route := func(ctx context.Context, tx pgx.Tx, id, kind string, task int64, p json.RawMessage) ([]outbox.Recipient, error) {
+		return []outbox.Recipient{{"webhook", "1"}}, nil
+	}
+	var mu sync.Mutex
+	received := map[string]int{} // at the receiver, by delivery id
+	taken := map[string]bool{}   // what the receiver keeps after dropping repeats
+	receive := func(id string) {
+		mu.Lock()
+		defer mu.Unlock()
+		received[id]++
+		taken[id] = true
+	}
+	// The first dispatcher is killed in its sixth send, after the receiver
+	// got the message and before the dispatcher could mark it sent.
+	killCtx, kill := context.WithCancel(ctx)
+	sends := 0
+	inFlight := ""
+	first := &outbox.Dispatcher{Pool: pool, Route: route, Idle: 10 * time.Millisecond, Send: func(c context.Context, d outbox.Delivery) error {
+		receive(d.ID)
+		if sends++; sends == 6 {
+			inFlight = d.ID
+			kill()
+			<-c.Done()
+			return c.Err()
+		}
+		return nil
+	}}
+	done := make(chan struct{})
+	go func() { first.Run(killCtx); close(done) }()
+	<-done
+	var sent int
+	pool.QueryRow(ctx, `SELECT count(*) FROM outbox_deliveries WHERE status = 'sent'`).Scan(&sent)
+	if sent != 5 || inFlight == "" {
+		t.Fatalf("after the kill: %d sent (want 5), in flight %q", sent, inFlight)
+	}
+	// Restarted: the second dispatcher finishes the work.
+	ctx2, stop := context.WithCancel(ctx)
+	defer stop()
+	second := &outbox.Dispatcher{Pool: pool, Route: route, Idle: 10 * time.Millisecond, Send: func(c context.Context, d outbox.Delivery) error {
+		receive(d.ID)
+		return nil
+	}}
+	go second.Run(ctx2)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		pool.QueryRow(ctx, `SELECT count(*) FROM outbox_deliveries WHERE status = 'sent'`).Scan(&sent)
+		if sent == events || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	stop()
+	mu.Lock()
+	defer mu.Unlock()
+	if sent != events || len(taken) != events {
+		t.Fatalf("%d sent, %d distinct messages received; want %d each", sent, len(taken), events)
+	}
+	for id, n := range received {
+		want := 1
+		if id == inFlight {
+			want = 2 // sent again under the same id: the receiver drops the repeat
+		}
+		if n != want {
+			t.Errorf("delivery %s received %d times, want %d", id, n, want)
+		}
+	}
+}
