@@ -66,7 +66,9 @@ CREATE TABLE notices (
     kind       text NOT NULL CHECK (kind ~ '^[a-z][a-z0-9_.]*$'),
     params     jsonb NOT NULL DEFAULT '{}',
     created_at timestamptz NOT NULL DEFAULT now(),
-    read_at    timestamptz
+    read_at    timestamptz,
+    -- The outbox delivery that made it: a delivery sent again adds nothing.
+    delivery_id uuid UNIQUE
 );
 CREATE INDEX notices_user ON notices (user_id, created_at DESC);
 

@@ -235,7 +235,8 @@ func loadCity(ctx context.Context, db *postgres.DB, size seed.CitySize, progress
 	return nil
 }
 
-// dispatch delivers the outbox's events to the registered webhooks until ctx
+// dispatch delivers the outbox's events to the registered webhooks and the
+// staff they concern (in-app notices) until ctx
 // ends. A database outage is waited out; nothing is lost (the rows stay).
 func dispatch(ctx context.Context, db *postgres.DB, log *slog.Logger) {
 	hooks := &webhook.Sender{Store: db}
@@ -243,6 +244,8 @@ func dispatch(ctx context.Context, db *postgres.DB, log *slog.Logger) {
 		switch dl.Channel {
 		case "webhook":
 			return hooks.Send(ctx, dl.ID, dl.EventID, dl.Kind, dl.TaskID, dl.Payload, dl.Recipient)
+		case "inapp":
+			return db.SendNotice(ctx, dl)
 		}
 		return fmt.Errorf("outbox: no sender for channel %q", dl.Channel)
 	})

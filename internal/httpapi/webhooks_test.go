@@ -78,6 +78,9 @@ func TestWebhooks(t *testing.T) {
 	defer cancel()
 	hooks := &webhook.Sender{Store: e.db}
 	d := e.db.Dispatcher(func(ctx context.Context, dl outbox.Delivery) error {
+		if dl.Channel == "inapp" {
+			return e.db.SendNotice(ctx, dl)
+		}
 		return hooks.Send(ctx, dl.ID, dl.EventID, dl.Kind, dl.TaskID, dl.Payload, dl.Recipient)
 	})
 	d.Idle = 20 * time.Millisecond
@@ -199,5 +202,79 @@ func TestWebhooks(t *testing.T) {
 	}
 	if res := e.do("DELETE", fmt.Sprintf("/api/v1/webhooks/%d", wh.ID), tok[maint.RoleAdmin], nil, nil, nil); res.StatusCode != 204 {
 		t.Errorf("delete: %d", res.StatusCode)
+	}
+}
+
+// TestStaffNotices: a change that hands work back tells the person it
+// returns to, in the console's notices — a hand-back (回退) and a failed
+// verification the engineer who dispatched, a resident's "not fixed" the
+// inspector who closed — and never the one who made the change.
+func TestStaffNotices(t *testing.T) {
+	e := newEnv(t, pgtest.District)
+	tok := e.staff()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	d := e.db.Dispatcher(func(ctx context.Context, dl outbox.Delivery) error { return e.db.SendNotice(ctx, dl) })
+	d.Idle = 20 * time.Millisecond
+	go d.Run(ctx)
+	notices := func(who maint.Role) []maint.Notice {
+		var out struct{ Notices []maint.Notice }
+		e.do("GET", "/api/v1/notices", tok[who], nil, nil, &out)
+		return out.Notices
+	}
+	waitFor := func(who maint.Role, n int) []maint.Notice {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			ns := notices(who)
+			if len(ns) >= n || time.Now().After(deadline) {
+				return ns
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	manhole := e.anyAsset(maint.KindManhole)
+	// Dispatched by the engineer, handed back by the admin: the engineer is told.
+	id := e.driveTo(tok, manhole, maint.StatusFiled)
+	if res := e.move(tok[maint.RoleEngineer], id, maint.StatusDispatched, map[string]any{"assignee": "绿园区市政养护一队"}); res.StatusCode != 200 {
+		t.Fatalf("dispatch: %d %s", res.StatusCode, body(res))
+	}
+	if res := e.move(tok[maint.RoleAdmin], id, maint.StatusFiled, map[string]any{"note": "不属于本队养护范围"}); res.StatusCode != 200 {
+		t.Fatalf("hand back: %d %s", res.StatusCode, body(res))
+	}
+	ns := waitFor(maint.RoleEngineer, 1)
+	var p struct {
+		Task  int64  `json:"task"`
+		Ref   string `json:"ref"`
+		Note  string `json:"note"`
+		Title string `json:"title"`
+	}
+	if len(ns) != 1 || ns[0].Kind != "task.handed_back" || json.Unmarshal(ns[0].Params, &p) != nil || p.Task != id || p.Note != "不属于本队养护范围" || p.Ref == "" {
+		t.Fatalf("the engineer's notices: %+v (%+v)", ns, p)
+	}
+	// Their own hand-back tells nobody.
+	if res := e.move(tok[maint.RoleEngineer], id, maint.StatusDispatched, map[string]any{"assignee": "绿园区市政养护一队"}); res.StatusCode != 200 {
+		t.Fatal(body(res))
+	}
+	if res := e.move(tok[maint.RoleEngineer], id, maint.StatusFiled, map[string]any{"note": "改派"}); res.StatusCode != 200 {
+		t.Fatal(body(res))
+	}
+	// Verification fails: back to the engineer who dispatched.
+	id2 := e.driveTo(tok, manhole, maint.StatusDone) // dispatched by the admin in driveTo
+	if res := e.move(tok[maint.RoleInspector], id2, maint.StatusInProgress, map[string]any{"note": "井盖仍松动"}); res.StatusCode != 200 {
+		t.Fatalf("fail verification: %d %s", res.StatusCode, body(res))
+	}
+	ns = waitFor(maint.RoleAdmin, 1)
+	if len(ns) != 1 || ns[0].Kind != "task.rework" {
+		t.Errorf("the dispatcher (admin) after a failed verification: %+v", ns)
+	}
+	// Nothing more reached the engineer (their own hand-back), once the
+	// outbox is empty.
+	deadline := time.Now().Add(30 * time.Second)
+	for e.count(`SELECT count(*) FROM outbox_events WHERE fanned_at IS NULL`)+e.count(`SELECT count(*) FROM outbox_deliveries WHERE status = 'pending'`) > 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if ns := notices(maint.RoleEngineer); len(ns) != 1 {
+		t.Errorf("the engineer has %d notices, want the one (not their own hand-back)", len(ns))
 	}
 }

@@ -216,6 +216,9 @@ func writeEvent(ctx context.Context, tx pgx.Tx, v maint.Viewer, taskID int64, fr
 	}
 	// The change's outgoing event, in the same transaction (internal/outbox).
 	p := map[string]any{"actor_role": role}
+	if actorID != nil {
+		p["actor_id"] = *actorID
+	}
 	if from != nil {
 		p["from"] = string(*from)
 	}

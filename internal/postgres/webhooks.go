@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -221,16 +223,89 @@ func routeWebhooks(ctx context.Context, tx pgx.Tx, kind string) ([]outbox.Recipi
 }
 
 // Dispatcher is the outbox's dispatcher on this database: events routed to
-// the registered webhooks and delivered by send. A paused endpoint's
-// deliveries wait (failed) until it is resumed.
+// the registered webhooks and to the staff they concern (in-app notices),
+// and delivered by send. A paused endpoint's deliveries wait (failed) until
+// it is resumed.
 func (db *DB) Dispatcher(send outbox.Sender) *outbox.Dispatcher {
 	return &outbox.Dispatcher{
 		Pool: db.pool,
 		Route: func(ctx context.Context, tx pgx.Tx, eventID, kind string, taskID int64, payload json.RawMessage) ([]outbox.Recipient, error) {
-			return routeWebhooks(ctx, tx, kind)
+			rs, err := routeWebhooks(ctx, tx, kind)
+			if err != nil {
+				return nil, err
+			}
+			staff, err := routeStaff(ctx, tx, kind, taskID, payload)
+			return append(rs, staff...), err
 		},
 		Send: send,
 	}
+}
+
+// staffNotice is the notice a task change gives the member of staff it
+// concerns: who it goes to (the actor of the task's latest move to toward)
+// and the notice's kind.
+type staffNotice struct {
+	from, to maint.Status
+	toward   maint.Status // whose move: the latest into this state
+	kind     string
+}
+
+// staffNotices: a case handed back (回退) or failing verification returns to
+// the engineer who dispatched it; a resident's "not fixed" to the inspector
+// who closed it.
+var staffNotices = []staffNotice{
+	{maint.StatusDispatched, maint.StatusFiled, maint.StatusDispatched, "task.handed_back"},
+	{maint.StatusDone, maint.StatusInProgress, maint.StatusDispatched, "task.rework"},
+	{maint.StatusClosed, maint.StatusDone, maint.StatusClosed, "task.not_fixed"},
+}
+
+// routeStaff finds the in-app notice a task change gives, if any: one
+// recipient "inapp" at "<user id>:<kind>", never the actor themself.
+func routeStaff(ctx context.Context, tx pgx.Tx, kind string, taskID int64, payload json.RawMessage) ([]outbox.Recipient, error) {
+	if kind != "task.changed" || taskID == 0 {
+		return nil, nil
+	}
+	var p struct {
+		From, To string
+		ActorID  int64 `json:"actor_id"`
+	}
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return nil, nil
+	}
+	for _, n := range staffNotices {
+		if string(n.from) != p.From || string(n.to) != p.To {
+			continue
+		}
+		var user *int64
+		err := tx.QueryRow(ctx, `SELECT actor_id FROM task_events WHERE task_id = $1 AND to_status = $2
+			ORDER BY at DESC, id DESC LIMIT 1`, taskID, string(n.toward)).Scan(&user)
+		if errors.Is(err, pgx.ErrNoRows) || err == nil && (user == nil || *user == p.ActorID) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return []outbox.Recipient{{Channel: "inapp", Address: strconv.FormatInt(*user, 10) + ":" + n.kind}}, nil
+	}
+	return nil, nil
+}
+
+// SendNotice delivers an in-app delivery: a notice for the user, with the
+// case's number and the change's public note; a delivery sent again adds
+// nothing.
+func (db *DB) SendNotice(ctx context.Context, d outbox.Delivery) error {
+	user, kind, ok := strings.Cut(d.Recipient, ":")
+	uid, err := strconv.ParseInt(user, 10, 64)
+	if !ok || err != nil {
+		return fmt.Errorf("notice: bad recipient %q", d.Recipient)
+	}
+	_, err = db.pool.Exec(ctx, `INSERT INTO notices (user_id, kind, params, delivery_id)
+		SELECT $1, $2, jsonb_build_object('task', t.id, 'ref', t.ref, 'title', t.title,
+		       'note', coalesce((SELECT e.note FROM task_events e WHERE e.task_id = t.id ORDER BY e.at DESC, e.id DESC LIMIT 1), '')),
+		       $4::uuid
+		FROM tasks t WHERE t.id = $3
+		ON CONFLICT (delivery_id) DO NOTHING`, uid, kind, d.TaskID, d.ID)
+	return translate(err, "notice")
 }
 
 // Notices lists a member of staff's notices, newest first.

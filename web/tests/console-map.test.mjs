@@ -243,3 +243,41 @@ test('photos from the desk: an engineer adds a camera JPEG to a task; the servic
   assert.equal((await call(server.url, engineer, 'GET', `/api/v1/tasks/${task.id}/photos`)).body.photos.length, beforeN + 2);
   await page.context().close();
 });
+
+test('notices: a case handed back reaches the engineer who dispatched it, in the console, and opens from there', async () => {
+  const admin = await token(server.url, 'admin@demo');
+  const { tasks } = await getJSON(server.url, '/api/v1/tasks?status=filed&limit=50');
+  const k = tasks.find((x) => x.asset_id);
+  let cur = (await call(server.url, engineer, 'GET', `/api/v1/tasks/${k.id}`)).body;
+  let r = await call(server.url, engineer, 'POST', `/api/v1/tasks/${k.id}/transitions`,
+    { json: { to: 'dispatched', assignee: '绿园区市政养护一队' }, headers: { 'If-Match': `"${cur.version}"` } });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  r = await call(server.url, admin, 'POST', `/api/v1/tasks/${k.id}/transitions`,
+    { json: { to: 'filed', note: '不属于本队养护范围' }, headers: { 'If-Match': `"${r.body.version}"` } });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  // The outbox's dispatcher delivers it: wait for the notice itself.
+  let mine = [];
+  for (let i = 0; i < 200 && !mine.length; i++) {
+    mine = (await call(server.url, engineer, 'GET', '/api/v1/notices')).body.notices.filter((n) => n.params.task === k.id);
+    if (!mine.length) await new Promise((res) => setTimeout(res, 100));
+  }
+  assert.equal(mine.length, 1, 'one notice for the engineer who dispatched');
+  assert.equal(mine[0].kind, 'task.handed_back');
+
+  const page = await consolePage();
+  const button = page.locator('[data-testid="notices-button"]');
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="notices-button"]')?.dataset.unread || 0) >= 1);
+  assert.match(await button.innerText(), /^通知（\d+ 条未读）$/);
+  await button.click();
+  const item = page.locator(`[data-testid="notice-item"][data-kind="task.handed_back"]`).first();
+  await item.waitFor();
+  assert.equal(await item.locator('.item-name').innerText(), `${k.ref}「${k.title}」被回退：不属于本队养护范围`);
+  const before = Number(await button.getAttribute('data-unread'));
+  await item.click();
+  await page.waitForFunction((ref) => document.querySelector('[data-testid="task-ref"]')?.textContent === ref, k.ref);
+  await page.waitForFunction((n) => Number(document.querySelector('[data-testid="notices-button"]').dataset.unread) === n - 1, before);
+  const after = (await call(server.url, engineer, 'GET', '/api/v1/notices')).body.notices.find((n) => n.id === mine[0].id);
+  assert.ok(after.read_at, 'marked read');
+  assert.deepEqual(page.errors || [], []);
+  await page.context().close();
+});

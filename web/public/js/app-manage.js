@@ -20,6 +20,7 @@ import { EvaluationPanel } from './evaluation.js';
 import { statusColor } from './symbols.js';
 import { lightBadge, leftText, deadlineText } from './clock.js';
 import { QueueMap, unassigned } from './queue-map.js';
+import { StaffNotices } from './staff-notices.js';
 
 /* global L */
 
@@ -392,6 +393,10 @@ async function start(me) {
   who.textContent = t('console.signedInAs', { name: me.user.name || me.user.email, role: t(`role.${me.user.role}`) });
   $('[data-testid="logout"]').hidden = false;
   $('[data-testid="tab-admin"]').hidden = !can(me, 'admin');
+  app.staffNotices = new StaffNotices($('[data-testid="notices-button"]'), { onTask: (id) => { app.selectTab('queue', false); openTask(id); } });
+  app.staffNotices.load();
+  // What comes back to this person shows within a minute without a reload.
+  setInterval(() => app.staffNotices.load(), 60_000);
 
   const state = readState();
   app.notices = new Notices($('#notices'));
@@ -466,6 +471,7 @@ async function start(me) {
     if (app.task.task) app.task.render();
     if (app.adminLoaded) app.admin.render();
     if (app.evalLoaded) app.evaluation.load();
+    app.staffNotices.render();
   });
 
   const a = address();
