@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"inframap/internal/notify"
 	"io"
 	"log/slog"
 	"net/netip"
@@ -89,6 +90,11 @@ type config struct {
 	cacheBytes int
 	// uploadsPerMinute bounds each staff account's photo uploads.
 	uploadsPerMinute int
+	// mail is the SMTP server for subscribers' e-mail (INFRAMAP_SMTP_URL,
+	// INFRAMAP_MAIL_FROM); an empty URL leaves e-mail waiting.
+	mail notify.MailConfig
+	// pushSubject is the contact push services see (INFRAMAP_PUSH_CONTACT).
+	pushSubject string
 }
 
 // run is the whole program: main only wires the process to it.
@@ -190,6 +196,16 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return cfg, fmt.Errorf("INFRAMAP_UPLOADS_PER_MINUTE must be a number from 1 to 1000000, not %q", v)
 		}
 		cfg.uploadsPerMinute = n
+	}
+	cfg.mail = notify.MailConfig{URL: getenv("INFRAMAP_SMTP_URL"), From: getenv("INFRAMAP_MAIL_FROM")}
+	if cfg.mail.URL != "" {
+		if _, err := notify.NewMailer(cfg.mail); err != nil {
+			return cfg, fmt.Errorf("INFRAMAP_SMTP_URL must be smtp://user:password@host:587, smtps://… or smtp+plain://host:25: %v", err)
+		}
+	}
+	cfg.pushSubject = envOr(getenv, "INFRAMAP_PUSH_CONTACT", "mailto:inframap@localhost")
+	if !strings.HasPrefix(cfg.pushSubject, "mailto:") && !strings.HasPrefix(cfg.pushSubject, "https://") {
+		return cfg, fmt.Errorf("INFRAMAP_PUSH_CONTACT must be a mailto: or https: address push services can reach you at, not %q", cfg.pushSubject)
 	}
 	cfg.piiRetention = 180 * 24 * time.Hour
 	if v := getenv("INFRAMAP_PII_RETENTION_DAYS"); v != "" {

@@ -17,6 +17,7 @@ import (
 	"inframap/internal/exchange"
 	"inframap/internal/httpapi"
 	"inframap/internal/maint"
+	"inframap/internal/notify"
 	"inframap/internal/outbox"
 	"inframap/internal/postgres"
 	"inframap/internal/seed"
@@ -93,7 +94,11 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	go housekeeping(ctx, db, blobs, cfg, log)
 	// The outbox's dispatcher (docs/notifications.md): every copy runs one;
 	// they share the work row by row (SKIP LOCKED).
-	go dispatch(ctx, db, log)
+	base := "http://" + ln.Addr().String()
+	if cfg.publicURL != nil {
+		base = cfg.publicURL.String()
+	}
+	go dispatch(ctx, db, cfg, base, log)
 	go srv.WarmClusters(ctx, 30*time.Second)
 	if err := serveUntilDone(ctx, hs, ln, log); err != nil {
 		return err
@@ -238,10 +243,29 @@ func loadCity(ctx context.Context, db *postgres.DB, size seed.CitySize, progress
 // dispatch delivers the outbox's events to the registered webhooks and the
 // staff they concern (in-app notices) until ctx
 // ends. A database outage is waited out; nothing is lost (the rows stay).
-func dispatch(ctx context.Context, db *postgres.DB, log *slog.Logger) {
+func dispatch(ctx context.Context, db *postgres.DB, cfg config, base string, log *slog.Logger) {
 	hooks := &webhook.Sender{Store: db}
+	subscribers := &notify.Sender{Store: db, PublicURL: base}
+	if cfg.mail.URL != "" {
+		m, err := notify.NewMailer(cfg.mail)
+		if err != nil {
+			log.Error("mail", "err", err)
+		}
+		defer m.Close()
+		subscribers.Mail = m
+	} else {
+		log.Info("mail: INFRAMAP_SMTP_URL is not set; e-mail to subscribers waits in the outbox until it is")
+	}
+	pub, priv, err := db.VAPIDKeys(ctx, notify.NewVAPIDKeys)
+	if err != nil {
+		log.Warn("push: no VAPID keys yet; push waits", "err", err)
+	} else {
+		subscribers.Push = &notify.Pusher{Public: pub, Private: priv, Subject: cfg.pushSubject}
+	}
 	d := db.Dispatcher(func(ctx context.Context, dl outbox.Delivery) error {
 		switch dl.Channel {
+		case "email", "push":
+			return subscribers.Send(ctx, dl)
 		case "webhook":
 			return hooks.Send(ctx, dl.ID, dl.EventID, dl.Kind, dl.TaskID, dl.Payload, dl.Recipient)
 		case "inapp":

@@ -39,7 +39,7 @@ type env struct {
 
 func newEnv(t testing.TB, template string) *env {
 	t.Helper()
-	return newEnvConfig(t, template, httpapi.Config{BcryptCost: 4, ResidentReportBurst: 1000})
+	return newEnvConfig(t, template, httpapi.Config{BcryptCost: 4, ResidentReportBurst: 1000, SubscribeBurst: 1000})
 }
 
 func newEnvConfig(t testing.TB, template string, cfg httpapi.Config) *env {

@@ -74,6 +74,9 @@ func (s *Server) pages() http.Handler {
 		p := r.URL.Path
 		if page, ok := pageRoutes[p]; ok {
 			p = "/" + page
+		} else if strings.HasPrefix(p, "/subscription/") && !strings.Contains(p[len("/subscription/"):], "/") {
+			// A subscription's page: its key is in the path.
+			p = "/subscription.html"
 		}
 		f := files[p]
 		if f == nil {

@@ -93,6 +93,7 @@ func (s *Server) createReport() http.Handler {
 		if err != nil {
 			return err
 		}
+		in.Lang, in.IP = readerLang(r, u.fields["lang"]), s.clientIP(r)
 		var np *maint.NewPhoto
 		sha := ""
 		if u.res != nil {
@@ -342,4 +343,16 @@ func feedbackOf(f map[string]string) (maint.Feedback, error) {
 	}
 	fb.Note = strings.TrimSpace(f["note"])
 	return fb, nil
+}
+
+// readerLang is the language a resident reads messages in: the page's
+// choice (a lang field), else the browser's first language; zh by default.
+func readerLang(r *http.Request, field string) string {
+	if field == "en" || field == "zh" {
+		return field
+	}
+	if strings.HasPrefix(strings.ToLower(r.Header.Get("Accept-Language")), "en") {
+		return "en"
+	}
+	return "zh"
 }

@@ -40,6 +40,7 @@ func (s *Server) routes() http.Handler {
 	// together here matches every request as before.
 	s.accounts.Mount(api)
 	s.mountNotify(api)
+	s.mountSubscriptions(r, api)
 
 	api.Handle("/assets", replicaOK(s.responses.Wrap(assetPages(queryKey), s.listAssets()))).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/assets", s.createAsset()).Methods(http.MethodPost)

@@ -67,6 +67,9 @@ type Config struct {
 	// then one every ResidentReportEvery (default 5, then one per 2 min).
 	ResidentReportEvery time.Duration
 	ResidentReportBurst int
+	// SubscribeBurst subscriptions at once per address, then one every 30 s
+	// (10 if 0): each sends a message to an inbox.
+	SubscribeBurst int
 	// StaffUploadsPerMinute bounds each staff account's photo uploads: a
 	// burst of that many, then one every minute/StaffUploadsPerMinute
 	// (default 60).
@@ -97,6 +100,9 @@ func (c *Config) defaults() {
 	}
 	if c.ResidentReportEvery == 0 {
 		c.ResidentReportEvery = 2 * time.Minute
+	}
+	if c.SubscribeBurst == 0 {
+		c.SubscribeBurst = 10
 	}
 	if c.ResidentReportBurst == 0 {
 		c.ResidentReportBurst = 5
@@ -131,6 +137,7 @@ type Store interface {
 	timelimit.Service
 	evaluation.Store
 	maint.NotifyService
+	maint.SubscriptionService
 	Ready(ctx context.Context) error
 }
 
@@ -162,6 +169,9 @@ type Server struct {
 	// supportPosts limits 我也遇到 per address: a handful at once, then one
 	// every ten seconds.
 	supportPosts ratelimit.Allower
+	// subscribePosts limits subscribing per address: each e-mail one sends
+	// goes to someone else's inbox.
+	subscribePosts ratelimit.Allower
 }
 
 // sharedLimits is a store that keeps limits for every copy of the service.
@@ -193,10 +203,11 @@ func NewServer(cfg Config, store Store, web fs.FS, log *slog.Logger) *Server {
 	}
 	s := &Server{cfg: cfg, store: store, log: log, web: web, metrics: cfg.Metrics,
 		photos: cfg.Photos, blobs: cfg.Blobs, renderer: render.New(store, cfg.RenderSlots, cfg.RenderQueueWait),
-		staffUploads:  limiter(store, log, "staff_uploads", time.Minute/time.Duration(cfg.StaffUploadsPerMinute), cfg.StaffUploadsPerMinute),
-		residentPosts: limiter(store, log, "resident_reports", cfg.ResidentReportEvery, cfg.ResidentReportBurst),
-		partnerPosts:  limiter(store, log, "partner_posts", 100*time.Millisecond, 100),
-		supportPosts:  limiter(store, log, "support", 10*time.Second, 30)}
+		staffUploads:   limiter(store, log, "staff_uploads", time.Minute/time.Duration(cfg.StaffUploadsPerMinute), cfg.StaffUploadsPerMinute),
+		residentPosts:  limiter(store, log, "resident_reports", cfg.ResidentReportEvery, cfg.ResidentReportBurst),
+		partnerPosts:   limiter(store, log, "partner_posts", 100*time.Millisecond, 100),
+		supportPosts:   limiter(store, log, "support", 10*time.Second, 30),
+		subscribePosts: limiter(store, log, "subscriptions", 30*time.Second, cfg.SubscribeBurst)}
 	s.responses = respcache.New(cfg.Cache, s.renderer, s.metrics.cacheResult)
 	s.tiles = s.renderer.HTTP(render.HTTPConfig{Responses: s.responses, Extents: store.Extents, PublicURL: cfg.PublicURL, Log: log,
 		Warmed: func(n int) { s.metrics.warmPasses.Inc(); s.metrics.warmRendered.Add(float64(n)) }})

@@ -42,7 +42,7 @@ type upload struct {
 // uploadFields are the form fields a photo upload may carry.
 var uploadFields = map[string]bool{"stage": true, "lat": true, "lon": true, "accuracy_m": true, "captured_at": true, "location_source": true,
 	// A resident's report from the map.
-	"service_code": true, "description": true, "name": true, "email": true, "phone": true,
+	"service_code": true, "description": true, "name": true, "email": true, "phone": true, "lang": true,
 	// The reporter's answer after 结案.
 	"key": true, "fixed": true, "satisfaction": true, "note": true}
 

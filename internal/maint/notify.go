@@ -55,3 +55,75 @@ type NotifyService interface {
 	Notices(ctx context.Context, userID int64, limit int) ([]Notice, error)
 	ReadNotice(ctx context.Context, userID, id int64) error
 }
+
+// Subscription is a resident's follow of a case or subscription to an area,
+// as its key's holder sees it (the address half hidden).
+type Subscription struct {
+	Token        string     `json:"token"`
+	Channel      string     `json:"channel"` // email, push
+	Address      string     `json:"address"` // e-mail masked; push: the service's host
+	Lang         string     `json:"lang"`
+	Ref          string     `json:"ref,omitempty"`       // the case followed
+	AreaName     string     `json:"area_name,omitempty"` // the sub-district, or "" for a drawn area
+	Area         []byte     `json:"area,omitempty"`      // GeoJSON of the area
+	Services     []string   `json:"services"`
+	Source       string     `json:"source"`
+	ConsentAt    time.Time  `json:"consent_at"`
+	ConfirmedAt  *time.Time `json:"confirmed_at"`
+	Unsubscribed *time.Time `json:"unsubscribed_at"`
+}
+
+// NewSubscription is what a subscribe request asks for: a case (Ref) or an
+// area (a sub-district by name, or a drawn polygon as GeoJSON), by e-mail
+// or push.
+type NewSubscription struct {
+	Channel     string
+	Email       string
+	Endpoint    string // push
+	P256dh      string // push: the browser's public key, base64url
+	Auth        string // push: the auth secret, base64url
+	Lang        string
+	Ref         string
+	Subdistrict string
+	Polygon     []byte // GeoJSON Polygon or MultiPolygon, WGS84
+	Services    []string
+	IP          string
+}
+
+// SubscriptionService keeps the subscriptions (docs/notifications.md).
+type SubscriptionService interface {
+	Subscribe(ctx context.Context, in NewSubscription) (*Subscription, error)
+	Subscription(ctx context.Context, token string) (*Subscription, error)
+	ConfirmSubscription(ctx context.Context, token string) (*Subscription, error)
+	Unsubscribe(ctx context.Context, token, via string) (*Subscription, error)
+	// VAPIDKeys returns the web push key pair, made by make the first time.
+	VAPIDKeys(ctx context.Context, make func() (public, private string, err error)) (string, string, error)
+}
+
+// Message is what one outgoing delivery to a subscriber says, in codes and
+// public text (personal data masked), for internal/notify to put in the
+// subscriber's language.
+type Message struct {
+	Kind       string // change, confirm, digest
+	Channel    string // email, push
+	Address    string // the e-mail address or push endpoint
+	P256dh     string
+	Auth       string
+	Lang       string // zh, en
+	Token      string // the subscription's key, for its links
+	Ref        string // the case followed, if any
+	AreaName   string // the area's name; "" for a drawn area
+	AreaNameEn string
+	Items      []MessageItem
+}
+
+// MessageItem is one change of a case.
+type MessageItem struct {
+	Ref       string
+	Service   string // the service's Chinese name, or the task's title
+	ServiceEn string
+	Status    Status
+	Note      string
+	At        time.Time
+	Address   string
+}

@@ -72,8 +72,12 @@ type NewRequest struct {
 	Description string
 	Reporter    string // name, private
 	Contact     string // e-mail and phone, private
-	Attributes  map[string]string
-	Source      Source
+	// Email, when given, makes the reporter a follower of the case
+	// (confirmed: they gave it with the report), told in Lang (zh, en);
+	// IP is recorded with that consent.
+	Email, Lang, IP string
+	Attributes      map[string]string
+	Source          Source
 }
 
 // ServiceRequest is a task seen as an Open311 service request.

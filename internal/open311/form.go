@@ -75,6 +75,7 @@ func readContact(f url.Values, in *maint.NewRequest) error {
 			return maint.InvalidAs("email", "email_invalid", nil, "email is not an e-mail address")
 		}
 		contact = append(contact, e)
+		in.Email = e
 	}
 	if p := strings.TrimSpace(f.Get("phone")); p != "" {
 		if !phonePattern.MatchString(p) {

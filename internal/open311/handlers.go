@@ -92,6 +92,10 @@ func (a *API) post() http.Handler {
 		if err := a.allowPost(r, &in); err != nil {
 			return err
 		}
+		in.Lang, in.IP = "zh", a.cfg.ClientIP(r)
+		if english(r) {
+			in.Lang = "en"
+		}
 		req, err := a.requests.CreateRequest(r.Context(), maint.Viewer{}, svc, in)
 		if err != nil {
 			return err

@@ -76,6 +76,8 @@ func Enqueue(ctx context.Context, tx Execer, e Event) (string, error) {
 type Recipient struct {
 	Channel string // email, push, webhook, inapp
 	Address string
+	// NotBefore holds the delivery until then (a digest); zero: now.
+	NotBefore time.Time
 }
 
 // Delivery is one event for one recipient, with its stable id.
@@ -197,8 +199,13 @@ func (d *Dispatcher) fanOut(ctx context.Context) (int, error) {
 			return 0, fmt.Errorf("outbox: route %s: %w", e.id, err)
 		}
 		for _, r := range rs {
-			if _, err := tx.Exec(ctx, `INSERT INTO outbox_deliveries (event_id, channel, recipient) VALUES ($1, $2, $3)
-				ON CONFLICT (event_id, channel, recipient) DO NOTHING`, e.id, r.Channel, r.Address); err != nil {
+			var notBefore *time.Time
+			if !r.NotBefore.IsZero() {
+				notBefore = &r.NotBefore
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO outbox_deliveries (event_id, channel, recipient, next_at)
+				VALUES ($1, $2, $3, coalesce($4, now()))
+				ON CONFLICT (event_id, channel, recipient) DO NOTHING`, e.id, r.Channel, r.Address, notBefore); err != nil {
 				return 0, err
 			}
 		}

@@ -163,6 +163,11 @@ func (db *DB) createRequest(ctx context.Context, tx pgx.Tx, v maint.Viewer, svc 
 	if err := db.startNewClock(ctx, tx, id); err != nil {
 		return 0, "", err
 	}
+	if in.Email != "" {
+		if err := followOwnReport(ctx, tx, id, in.Email, in.Lang, in.IP); err != nil {
+			return 0, "", err
+		}
+	}
 	return id, ref, nil
 }
 

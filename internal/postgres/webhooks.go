@@ -235,7 +235,11 @@ func (db *DB) Dispatcher(send outbox.Sender) *outbox.Dispatcher {
 				return nil, err
 			}
 			staff, err := routeStaff(ctx, tx, kind, taskID, payload)
-			return append(rs, staff...), err
+			if err != nil {
+				return nil, err
+			}
+			subs, err := routeSubscribers(ctx, tx, eventID, kind, taskID, payload)
+			return append(append(rs, staff...), subs...), err
 		},
 		Send: send,
 	}

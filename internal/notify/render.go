@@ -1,0 +1,133 @@
+// Package notify puts the messages of docs/notifications.md into words and
+// sends them: e-mail over SMTP (wneessen/go-mail) with a one-click
+// unsubscribe (RFC 8058), and web push (RFC 8030/8291 with VAPID, RFC
+// 8292, by SherClockHolmes/webpush-go). The outbox decides who gets what;
+// this package only says it, in Chinese or English, and hands it over.
+package notify
+
+import (
+	"bytes"
+	"embed"
+	htmltemplate "html/template"
+	"strings"
+	texttemplate "text/template"
+	"time"
+
+	"inframap/internal/maint"
+)
+
+// Changchun keeps China Standard Time all year.
+var cst = time.FixedZone("CST", 8*3600)
+
+// Links are the addresses a message points to, under the service's public
+// URL.
+type Links struct {
+	Case        string // the case's page, when the message is about one case
+	Manage      string // the subscription's page: confirm, see, end
+	Unsubscribe string // the one-click endpoint (RFC 8058)
+	Map         string
+}
+
+// LinksFor builds m's links under base (the public URL, no trailing slash).
+func LinksFor(base string, m *maint.Message) Links {
+	l := Links{
+		Manage:      base + "/subscription/" + m.Token,
+		Unsubscribe: base + "/unsubscribe/" + m.Token,
+		Map:         base + "/",
+	}
+	if len(m.Items) == 1 {
+		l.Case = base + "/?tab=problem&follow=" + m.Items[0].Ref
+	} else if m.Ref != "" {
+		l.Case = base + "/?tab=problem&follow=" + m.Ref
+	}
+	return l
+}
+
+// Words is a message put into words.
+type Words struct {
+	Subject string
+	Text    string
+	HTML    string
+	// Push is the short form: a title and a line.
+	PushTitle, PushBody string
+}
+
+//go:embed templates
+var templateFS embed.FS
+
+var (
+	textTemplates = texttemplate.Must(texttemplate.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.txt"))
+	htmlTemplates = htmltemplate.Must(htmltemplate.New("").Funcs(htmltemplate.FuncMap(funcs)).ParseFS(templateFS, "templates/*.html"))
+)
+
+var funcs = texttemplate.FuncMap{
+	"when": func(lang string, t time.Time) string {
+		t = t.In(cst)
+		if lang == "en" {
+			return t.Format("2 Jan 2006 15:04")
+		}
+		return t.Format("2006年1月2日 15:04")
+	},
+	"status": func(lang string, s maint.Status) string {
+		if lang == "en" {
+			return s.NameEn()
+		}
+		return s.Name()
+	},
+}
+
+// item is an item as the templates read it.
+type item struct {
+	maint.MessageItem
+	Name string // the service in the reader's language
+}
+
+type data struct {
+	Lang     string
+	Kind     string
+	Ref      string
+	AreaName string
+	Items    []item
+	Links    Links
+}
+
+// Render puts m into words in its subscriber's language.
+func Render(m *maint.Message, l Links) (Words, error) {
+	lang := m.Lang
+	if lang != "en" {
+		lang = "zh"
+	}
+	d := data{Lang: lang, Kind: m.Kind, Ref: m.Ref, AreaName: m.AreaName, Links: l}
+	if lang == "en" && m.AreaNameEn != "" {
+		d.AreaName = m.AreaNameEn
+	}
+	for _, it := range m.Items {
+		name := it.Service
+		if lang == "en" && it.ServiceEn != "" {
+			name = it.ServiceEn
+		}
+		d.Items = append(d.Items, item{it, name})
+	}
+	var w Words
+	var b bytes.Buffer
+	if err := textTemplates.ExecuteTemplate(&b, m.Kind+"."+lang+".txt", d); err != nil {
+		return w, err
+	}
+	// The text template's first line is the subject.
+	subject, text, _ := strings.Cut(b.String(), "\n")
+	w.Subject, w.Text = strings.TrimSpace(subject), strings.TrimLeft(text, "\n")
+	b.Reset()
+	if err := htmlTemplates.ExecuteTemplate(&b, "message.html", d); err != nil {
+		return w, err
+	}
+	w.HTML = b.String()
+	w.PushTitle = w.Subject
+	if len(d.Items) > 0 && m.Kind != "confirm" {
+		last := d.Items[len(d.Items)-1]
+		w.PushBody = funcs["status"].(func(string, maint.Status) string)(lang, last.Status)
+		if last.Note != "" {
+			w.PushBody += " · " + last.Note
+		}
+	}
+	return w, nil
+}
