@@ -247,12 +247,12 @@ func dispatch(ctx context.Context, db *postgres.DB, cfg config, base string, log
 	hooks := &webhook.Sender{Store: db}
 	subscribers := &notify.Sender{Store: db, PublicURL: base}
 	if cfg.mail.URL != "" {
-		m, err := notify.NewMailer(cfg.mail)
-		if err != nil {
-			log.Error("mail", "err", err)
+		if m, err := notify.NewMailer(cfg.mail); err != nil {
+			log.Error("mail: e-mail waits in the outbox", "err", err)
+		} else {
+			defer m.Close()
+			subscribers.Mail = m
 		}
-		defer m.Close()
-		subscribers.Mail = m
 	} else {
 		log.Info("mail: INFRAMAP_SMTP_URL is not set; e-mail to subscribers waits in the outbox until it is")
 	}

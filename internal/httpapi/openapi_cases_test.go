@@ -113,6 +113,16 @@ func (e *env) apiFixtures() *apiFixtures {
 		t.Fatalf("report: %d", res.StatusCode)
 	}
 	set("report", rep.Ref)
+	// A push subscription to it, and one to end.
+	for _, name := range []string{"subscription", "ended"} {
+		sub, err := e.db.Subscribe(t.Context(), maint.NewSubscription{Channel: "push", Endpoint: "https://push.example/" + name,
+			P256dh: "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM", Auth: "tBHItJI5svbpez7KI4CCXg",
+			Lang: "zh", Ref: rep.Ref, Services: []string{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		set(name, sub.Token)
+	}
 
 	// Accounts, a crew, a token to revoke and a session.
 	u, err := e.db.CreateUser(t.Context(), maint.Viewer{}, "", maint.User{Email: "chen@test", Name: "陈工", Role: maint.RoleInspector}, "x")
@@ -534,6 +544,20 @@ var apiCases = []apiCase{
 	{path: "/api/v1/reports/{report}", want: 200},
 	{path: "/api/v1/reports/LY-1999-000000", want: 404},
 	{path: "/api/v1/reports/{report}", as: "bad", want: 401},
+
+	// Subscriptions.
+	{method: "POST", path: "/api/v1/subscriptions", body: `{"channel": "email", "email": "li@example.org", "ref": "{report}", "lang": "en"}`, want: 202},
+	{method: "POST", path: "/api/v1/subscriptions", body: `{"channel": "email", "email": "li@example.org", "subdistrict": "春城街道", "services": ["pothole"]}`, want: 202},
+	{method: "POST", path: "/api/v1/subscriptions", body: `{"channel": "email", "email": "li@example.org", "area": {"type": "Polygon", "coordinates": [[[125.26, 43.87], [125.28, 43.87], [125.28, 43.89], [125.26, 43.87]]]}}`, want: 202},
+	{method: "POST", path: "/api/v1/subscriptions", body: `{"channel": "push", "ref": "{report}", "push": {"endpoint": "https://push.example/p", "keys": {"p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM", "auth": "tBHItJI5svbpez7KI4CCXg"}}}`, want: 201},
+	{method: "POST", path: "/api/v1/subscriptions", body: `{"channel": "email", "email": "li@example.org"}`, want: 400, field: "ref"},
+	{method: "POST", path: "/api/v1/subscriptions", body: `{"channel": "email", "email": "li@example.org", "ref": "LY-1999-000000"}`, want: 404},
+	{path: "/api/v1/subscriptions/{subscription}", want: 200},
+	{path: "/api/v1/subscriptions/00000000-0000-0000-0000-000000000000", want: 404},
+	{method: "POST", path: "/api/v1/subscriptions/{subscription}/confirm", want: 200},
+	{method: "DELETE", path: "/api/v1/subscriptions/{ended}", want: 200},
+	{method: "POST", path: "/api/v1/subscriptions/{ended}/confirm", want: 409},
+	{path: "/api/v1/push/key", want: 200},
 
 	// Webhooks and notices.
 	{path: "/api/v1/webhooks", as: "admin", want: 200},

@@ -59,18 +59,18 @@ type NotifyService interface {
 // Subscription is a resident's follow of a case or subscription to an area,
 // as its key's holder sees it (the address half hidden).
 type Subscription struct {
-	Token        string     `json:"token"`
-	Channel      string     `json:"channel"` // email, push
-	Address      string     `json:"address"` // e-mail masked; push: the service's host
-	Lang         string     `json:"lang"`
-	Ref          string     `json:"ref,omitempty"`       // the case followed
-	AreaName     string     `json:"area_name,omitempty"` // the sub-district, or "" for a drawn area
-	Area         []byte     `json:"area,omitempty"`      // GeoJSON of the area
-	Services     []string   `json:"services"`
-	Source       string     `json:"source"`
-	ConsentAt    time.Time  `json:"consent_at"`
-	ConfirmedAt  *time.Time `json:"confirmed_at"`
-	Unsubscribed *time.Time `json:"unsubscribed_at"`
+	Token        string          `json:"token"`
+	Channel      string          `json:"channel"` // email, push
+	Address      string          `json:"address"` // e-mail masked; push: the service's host
+	Lang         string          `json:"lang"`
+	Ref          string          `json:"ref,omitempty"`       // the case followed
+	AreaName     string          `json:"area_name,omitempty"` // the sub-district, or "" for a drawn area
+	Area         json.RawMessage `json:"area,omitempty"`      // GeoJSON of the area
+	Services     []string        `json:"services"`
+	Source       string          `json:"source"`
+	ConsentAt    time.Time       `json:"consent_at"`
+	ConfirmedAt  *time.Time      `json:"confirmed_at"`
+	Unsubscribed *time.Time      `json:"unsubscribed_at"`
 }
 
 // NewSubscription is what a subscribe request asks for: a case (Ref) or an

@@ -68,7 +68,7 @@ func TestTwoDispatchersOnce(t *testing.T) {
 		}
 	}
 	route := func(ctx context.Context, tx pgx.Tx, id, kind string, task int64, p json.RawMessage) ([]outbox.Recipient, error) {
-		return []outbox.Recipient{{"email", "a@example.org"}, {"email", "b@example.org"}, {"inapp", "7"}}, nil
+		return []outbox.Recipient{{Channel: "email", Address: "a@example.org"}, {Channel: "email", Address: "b@example.org"}, {Channel: "inapp", Address: "7"}}, nil
 	}
 	var mu sync.Mutex
 	seen := map[string]int{}
@@ -146,7 +146,7 @@ func TestKilledMidBatch(t *testing.T) {
 		}
 	}
 	route := func(ctx context.Context, tx pgx.Tx, id, kind string, task int64, p json.RawMessage) ([]outbox.Recipient, error) {
-		return []outbox.Recipient{{"webhook", "1"}}, nil
+		return []outbox.Recipient{{Channel: "webhook", Address: "1"}}, nil
 	}
 	var mu sync.Mutex
 	received := map[string]int{} // at the receiver, by delivery id

@@ -4,7 +4,10 @@
 // vocabulary, who is signed in) to fall back on. Writes are never handled
 // here: the page's outbox (IndexedDB) owns them, with their idempotency keys.
 // Served with Cache-Control: no-cache, so a new version is seen at once.
-const VERSION = 'field-v3';
+// Push messages are shown as the public map's worker shows them.
+importScripts('/push-sw.js');
+
+const VERSION = 'field-v4';
 const SHELL = `inframap-shell-${VERSION}`;
 const API = 'inframap-api';
 const FILES = [

@@ -11,6 +11,7 @@ import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
+import { SMTPServer } from 'smtp-server';
 
 export const WEB = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const ROOT = resolve(WEB, '..');
@@ -27,8 +28,8 @@ function goBinary() {
   return '/usr/local/go/bin/go';
 }
 
-/** startServer builds and starts the demo service; stop() ends it and removes its data. */
-export async function startServer() {
+/** startServer builds and starts the demo service (env: more environment); stop() ends it and removes its data. */
+export async function startServer({ env = {} } = {}) {
   const tmp = mkdtempSync(join(tmpdir(), 'inframap-web-'));
   chmodSync(tmp, 0o755); // the embedded PostgreSQL runs as postgres when we are root
   const bin = join(tmp, 'inframap');
@@ -37,7 +38,7 @@ export async function startServer() {
   const child = spawn(bin, ['serve', '-demo', '-data-dir', dataDir, '-addr', '127.0.0.1:0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
     // A low bcrypt cost keeps the many sign-ins of the tests fast.
-    env: { ...process.env, INFRAMAP_DEMO_PASSWORD: PASSWORD, INFRAMAP_BCRYPT_COST: '4', INFRAMAP_LOG_LEVEL: 'warn', INFRAMAP_LOG_FORMAT: 'text' },
+    env: { ...process.env, INFRAMAP_DEMO_PASSWORD: PASSWORD, INFRAMAP_BCRYPT_COST: '4', INFRAMAP_LOG_LEVEL: 'warn', INFRAMAP_LOG_FORMAT: 'text', ...env },
   });
   let log = '';
   child.stderr.on('data', (b) => { log += b; });
@@ -156,6 +157,65 @@ export async function startTiles() {
     requests,
     stop: () => new Promise((r) => { server.close(() => r()); server.closeAllConnections(); rmSync(dir, { recursive: true, force: true }); }),
   };
+}
+
+// ---- mail --------------------------------------------------------------
+
+/**
+ * startMail runs an SMTP server (nodemailer's smtp-server) on loopback that
+ * keeps every message: {url (for INFRAMAP_SMTP_URL), messages, waitFor, stop}.
+ * Each message is {to, subject, text} with its text part decoded.
+ */
+export async function startMail() {
+  const messages = [];
+  const server = new SMTPServer({
+    authOptional: true, disabledCommands: ['STARTTLS', 'AUTH'], logger: false,
+    onData(stream, session, done) {
+      const chunks = [];
+      stream.on('data', (c) => chunks.push(c));
+      stream.on('end', () => {
+        messages.push(parseMail(Buffer.concat(chunks).toString('utf8'), session.envelope.rcptTo.map((r) => r.address)));
+        done();
+      });
+    },
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.server.address();
+  return {
+    url: `smtp+plain://127.0.0.1:${port}`,
+    messages,
+    /** waitFor waits until pred holds for some message and returns it. */
+    async waitFor(pred, what, timeout = 60_000) {
+      const end = Date.now() + timeout;
+      for (;;) {
+        const m = messages.find(pred);
+        if (m) return m;
+        if (Date.now() > end) throw new Error(`no mail ${what} in ${timeout / 1000} s; got ${JSON.stringify(messages.map((x) => [x.to, x.subject]))}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    stop: () => new Promise((r) => server.close(r)),
+  };
+}
+
+/** parseMail reads the subject (RFC 2047) and the text/plain part (quoted-printable or base64). */
+function parseMail(raw, to) {
+  const [head] = raw.split(/\r?\n\r?\n/);
+  const unfolded = head.replace(/\r?\n[ \t]+/g, ' ');
+  const header = (name) => (unfolded.match(new RegExp(`^${name}:\\s*(.*)$`, 'im')) || [])[1] || '';
+  const words = (s) => s.replace(/=\?UTF-8\?([QB])\?([^?]*)\?=\s*/gi, (m, enc, text) => (enc.toUpperCase() === 'B'
+    ? Buffer.from(text, 'base64').toString('utf8')
+    : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (x, h) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8')));
+  let text = '';
+  for (const seg of raw.split(/\r?\n--[^\r\n]{8,}\r?\n/)) { // MIME boundaries, not a signature's "--"
+    const cut = seg.search(/\r?\n\r?\n/);
+    if (cut < 0 || !/Content-Type:\s*text\/plain/i.test(seg.slice(0, cut))) continue;
+    const enc = (seg.slice(0, cut).match(/Content-Transfer-Encoding:\s*(\S+)/i) || [])[1] || '';
+    text = seg.slice(cut).replace(/^\r?\n\r?\n/, '');
+    if (/quoted-printable/i.test(enc)) text = Buffer.from(text.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (x, h) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
+    else if (/base64/i.test(enc)) text = Buffer.from(text.replace(/\s+/g, ''), 'base64').toString('utf8');
+  }
+  return { to, subject: words(header('Subject')), listUnsubscribe: header('List-Unsubscribe'), text };
 }
 
 // ---- browser -----------------------------------------------------------

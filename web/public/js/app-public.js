@@ -351,7 +351,7 @@ async function main() {
     onBasemap: setBasemap,
   });
   app.list = new ListView($('#panel-list'), { meta, onOpen: (f, btn) => openDetails(f.id, btn) });
-  app.problem = new ProblemPanel($('#panel-problem'), { map: app.map, getProj: () => app.proj, meta, getState: () => state });
+  app.problem = new ProblemPanel($('#panel-problem'), { map: app.map, getProj: () => app.proj, meta, getState: () => state, zones });
   app.pins = new ReportPins(app.map, {
     proj: app.proj, statusName,
     onFollow: (ref) => { app.selectTab('problem', false); app.problem.follow(ref); },
@@ -405,6 +405,7 @@ async function main() {
   await statsShown;
   document.body.dataset.ready = 'true';
   if (state.id) app.details.open(state.id, { returnFocus: $('#map') });
+  if (state.follow) { app.selectTab('problem', false); app.problem.follow(state.follow); }
 }
 
 main().catch(showError);

@@ -5,11 +5,12 @@
 // warns of open reports close by; after, it gives the case number and
 // follows it (GET /api/v1/reports/{ref}).
 import { api, upload, newKey, ApiError } from './api.js';
-import { t, name, dateTime, onLangChange, isZh } from './i18n.js';
+import { t, name, dateTime, onLangChange, isZh, lang } from './i18n.js';
 import { el, field, option, showFieldErrors, clearFieldErrors, problemText, waitText, say } from './dom.js';
 import { bboxAround, locate } from './geo.js';
 import { Basemap } from './basemap.js';
 import { strip } from './gallery.js';
+import { subscribeBox, areaSubscription } from './subscribe.js';
 
 /* global L */
 
@@ -33,7 +34,8 @@ export class ProblemPanel {
    * point is drawn in the basemap's coordinates, kept in WGS84); meta: the
    * service's vocabulary (status names).
    */
-  constructor(root, { map, getProj, meta, getState }) {
+  constructor(root, { map, getProj, meta, getState, zones = [] }) {
+    this.zones = zones;
     this.root = root;
     this.map = map;
     this.getProj = getProj;
@@ -120,7 +122,17 @@ export class ProblemPanel {
     const result = el('section', { class: 'problem-result', 'data-testid': 'problem-result', hidden: !this.sent, 'aria-labelledby': 'problem-done-h' });
     this.resultEl = result;
     const follow = this.followSection();
-    this.root.replaceChildren(result, form, follow);
+    // Updates for an area: a sub-district, or the map as it is on screen (in WGS84).
+    const area = areaSubscription({
+      zones: this.zones, services: this.services, serviceName: (s) => this.serviceName(s),
+      view: () => {
+        const b = this.map.getBounds();
+        const [w, s] = this.getProj().toLonLat(b.getSouthWest());
+        const [e, n] = this.getProj().toLonLat(b.getNorthEast());
+        return [w, s, e, n].map((x) => Math.round(x * 1e6) / 1e6);
+      },
+    });
+    this.root.replaceChildren(result, form, follow, area);
     if (this.sent) this.showSent(this.sent);
     this.showLocation();
     this.showNearby();
@@ -289,6 +301,7 @@ export class ProblemPanel {
     fd.append('service_code', v.service_code);
     fd.append('lat', this.loc.lat.toFixed(7));
     fd.append('lon', this.loc.lon.toFixed(7));
+    fd.append('lang', lang() === 'en' ? 'en' : 'zh'); // the language of the case's e-mails
     if (this.loc.accuracy) fd.append('accuracy_m', String(Math.round(this.loc.accuracy * 10) / 10));
     for (const k of ['description', 'name', 'email', 'phone']) if (v[k] && v[k].trim()) fd.append(k, v[k].trim());
     if (this.photo) fd.append('photo', this.photo.blob, 'photo.jpg');
@@ -469,6 +482,11 @@ export class ProblemPanel {
     const show = el('button', { type: 'button', class: 'btn', 'data-testid': 'follow-show', text: t('problem.showOnMap') });
     show.addEventListener('click', () => this.map.flyTo(this.getProj().toLatLng(r.location), Math.max(this.map.getZoom(), 17)));
     parts.push(el('h3', { class: 'sub-h', text: t('problem.where') }), where, show);
+    // Be told when it moves: by e-mail or this browser's push.
+    if (!['closed', 'rejected', 'cancelled'].includes(r.status)) {
+      parts.push(el('h3', { class: 'sub-h', text: t('subscribe.followCase') }),
+        subscribeBox(() => ({ ref: r.ref, what: r.ref }), { testid: 'follow-subscribe' }));
+    }
     const key = this.mine().find((m) => m.ref === r.ref)?.key;
     if (r.status === 'closed' && key && !r.answered) parts.unshift(this.feedbackForm(r, key));
     else if (r.answered) parts.unshift(el('p', { class: 'form-status ok', 'data-testid': 'feedback-thanks', text: t('feedback.thanks') }));

@@ -23,6 +23,8 @@ export function readState(search = location.search) {
     // Open work by its time limit: '' (all), 'on_time' or 'late'.
     due: ['on_time', 'late'].includes(p.get('due')) ? p.get('due') : '',
     id: p.get('id') || '',
+    // A case to open in the follow panel (the links in messages).
+    follow: /^[A-Za-z]{2}-\d{4}-\d{6,}$/.test(p.get('follow') || '') ? p.get('follow') : '',
     tab: p.get('tab') || '',
     // Basemap configuration (see basemap.js): which provider, its key, and
     // an origin or template that replaces the provider's (mirrors, tests).
