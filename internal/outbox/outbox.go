@@ -198,14 +198,19 @@ func (d *Dispatcher) fanOut(ctx context.Context) (int, error) {
 		if err != nil {
 			return 0, fmt.Errorf("outbox: route %s: %w", e.id, err)
 		}
-		for _, r := range rs {
-			var notBefore *time.Time
+		// One statement for all of an event's recipients.
+		channels, addrs := make([]string, len(rs)), make([]string, len(rs))
+		notBefore := make([]*time.Time, len(rs))
+		for i, r := range rs {
+			channels[i], addrs[i] = r.Channel, r.Address
 			if !r.NotBefore.IsZero() {
-				notBefore = &r.NotBefore
+				notBefore[i] = &rs[i].NotBefore
 			}
+		}
+		if len(rs) > 0 {
 			if _, err := tx.Exec(ctx, `INSERT INTO outbox_deliveries (event_id, channel, recipient, next_at)
-				VALUES ($1, $2, $3, coalesce($4, now()))
-				ON CONFLICT (event_id, channel, recipient) DO NOTHING`, e.id, r.Channel, r.Address, notBefore); err != nil {
+				SELECT $1, c, r, coalesce(n, now()) FROM unnest($2::text[], $3::text[], $4::timestamptz[]) AS x (c, r, n)
+				ON CONFLICT (event_id, channel, recipient) DO NOTHING`, e.id, channels, addrs, notBefore); err != nil {
 				return 0, err
 			}
 		}

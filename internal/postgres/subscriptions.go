@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -264,35 +265,55 @@ func routeSubscribers(ctx context.Context, tx pgx.Tx, eventID, kind string, task
 	if err != nil {
 		return nil, err
 	}
-	var out []outbox.Recipient
-	for _, s := range subs {
-		var sent int
-		var start time.Time
-		var digestAt *time.Time
-		err := tx.QueryRow(ctx, `UPDATE subscriptions SET
-			window_sent = CASE WHEN window_start IS NULL OR window_start <= now() - interval '1 hour' THEN 1 ELSE window_sent + 1 END,
-			window_start = CASE WHEN window_start IS NULL OR window_start <= now() - interval '1 hour' THEN now() ELSE window_start END
-			WHERE id = $1 RETURNING window_sent, window_start, digest_at`, s.id).Scan(&sent, &start, &digestAt)
-		if err != nil {
-			return nil, err
-		}
-		id := strconv.FormatInt(s.id, 10)
-		if sent <= InstantPerHour {
-			out = append(out, outbox.Recipient{Channel: s.channel, Address: id})
+	if len(subs) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, len(subs))
+	channel := make(map[int64]string, len(subs))
+	for i, s := range subs {
+		ids[i], channel[s.id] = s.id, s.channel
+	}
+	// Count this message against each subscription's hour, in one statement.
+	rows, err = tx.Query(ctx, `UPDATE subscriptions SET
+		window_sent = CASE WHEN window_start IS NULL OR window_start <= now() - interval '1 hour' THEN 1 ELSE window_sent + 1 END,
+		window_start = CASE WHEN window_start IS NULL OR window_start <= now() - interval '1 hour' THEN now() ELSE window_start END
+		WHERE id = ANY ($1) RETURNING id, window_sent, window_start, digest_at`, ids)
+	if err != nil {
+		return nil, err
+	}
+	type counted struct {
+		id       int64
+		sent     int
+		start    time.Time
+		digestAt *time.Time
+	}
+	all, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (counted, error) {
+		var c counted
+		return c, r.Scan(&c.id, &c.sent, &c.start, &c.digestAt)
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(all, func(a, b counted) int { return cmp.Compare(a.id, b.id) })
+	out := make([]outbox.Recipient, 0, len(all))
+	for _, c := range all {
+		id := strconv.FormatInt(c.id, 10)
+		if c.sent <= InstantPerHour {
+			out = append(out, outbox.Recipient{Channel: channel[c.id], Address: id})
 			continue
 		}
-		at := start.Add(time.Hour).Truncate(time.Second)
+		at := c.start.Add(time.Hour).Truncate(time.Second)
 		if _, err := tx.Exec(ctx, `INSERT INTO subscription_digest_items (subscription_id, digest_at, event_id)
-			VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, s.id, at, eventID); err != nil {
+			VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, c.id, at, eventID); err != nil {
 			return nil, err
 		}
-		if digestAt != nil && digestAt.Equal(at) {
+		if c.digestAt != nil && c.digestAt.Equal(at) {
 			continue // the hour's digest is already on its way
 		}
-		if _, err := tx.Exec(ctx, `UPDATE subscriptions SET digest_at = $2 WHERE id = $1`, s.id, at); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE subscriptions SET digest_at = $2 WHERE id = $1`, c.id, at); err != nil {
 			return nil, err
 		}
-		out = append(out, outbox.Recipient{Channel: s.channel, Address: fmt.Sprintf("%s:digest:%d", id, at.Unix()), NotBefore: at})
+		out = append(out, outbox.Recipient{Channel: channel[c.id], Address: fmt.Sprintf("%s:digest:%d", id, at.Unix()), NotBefore: at})
 	}
 	return out, nil
 }
