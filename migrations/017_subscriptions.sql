@@ -57,8 +57,20 @@ CREATE TABLE vapid_keys (
     created_at  timestamptz NOT NULL DEFAULT now()
 );
 
+-- Notices for staff about their own work: the unit (crew) a person works
+-- in hears of dispatches to it and of its work falling due; the
+-- sub-district a person looks after, of new reports there.
+ALTER TABLE users
+    ADD COLUMN crew text REFERENCES crews (name) ON UPDATE CASCADE ON DELETE SET NULL,
+    ADD COLUMN subdistrict text NOT NULL DEFAULT '' CHECK (length(subdistrict) <= 100);
+-- The light a running clock has been told at (yellow: due soon, red:
+-- overdue), so each is told once; a new deadline clears it.
+ALTER TABLE task_clocks ADD COLUMN told_light text CHECK (told_light IN ('yellow', 'red'));
+
 ---- create above / drop below ----
 
+ALTER TABLE task_clocks DROP COLUMN told_light;
+ALTER TABLE users DROP COLUMN subdistrict, DROP COLUMN crew;
 DROP TABLE vapid_keys;
 DROP TABLE subscription_digest_items;
 DROP TABLE subscriptions;

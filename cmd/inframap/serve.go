@@ -99,6 +99,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		base = cfg.publicURL.String()
 	}
 	go dispatch(ctx, db, cfg, base, log)
+	go watchClocks(ctx, db, log)
 	go srv.WarmClusters(ctx, 30*time.Second)
 	if err := serveUntilDone(ctx, hs, ln, log); err != nil {
 		return err
@@ -141,12 +142,41 @@ func housekeeping(ctx context.Context, db *postgres.DB, blobs *blob.Bucket, cfg 
 		} else if st.removed > 0 {
 			log.Info("housekeeping: removed orphaned photo files", "files", st.removed, "bytes", st.bytes)
 		}
+		if n, err := db.PruneOutbox(ctx, outboxKeep); err != nil && ctx.Err() == nil {
+			log.Warn("housekeeping: prune the outbox", "err", err)
+		} else if n > 0 {
+			log.Info("housekeeping: pruned settled outbox rows", "rows", n)
+		}
 		n, err := db.ErasePersonalData(ctx, cfg.piiRetention)
 		switch {
 		case err != nil && ctx.Err() == nil:
 			log.Warn("housekeeping: erase personal data", "err", err)
 		case n > 0:
 			log.Info("housekeeping: erased reporters' details", "tasks", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// outboxKeep is how long settled deliveries (and their webhook attempts)
+// and fanned-out events are kept before housekeeping prunes them.
+const outboxKeep = 30 * 24 * time.Hour
+
+// watchClocks tells staff, every minute, of work that has turned due soon
+// or overdue (postgres.WatchClocks); every copy runs it, each clock is told
+// once.
+func watchClocks(ctx context.Context, db *postgres.DB, log *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		if n, err := db.WatchClocks(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("clocks: watch", "err", err)
+		} else if n > 0 {
+			log.Info("clocks: work falling due told", "cases", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -81,6 +81,9 @@ type userPatchJSON struct {
 	Role     *maint.Role `json:"role"`
 	Active   *bool       `json:"active"`
 	Password *string     `json:"password"`
+	// The unit and the sub-district whose notices the person gets; "" for none.
+	Crew        *string `json:"crew"`
+	Subdistrict *string `json:"subdistrict"`
 }
 
 // patchUser serves PATCH /api/v1/users/{id} (admin): rename, change role,
@@ -130,6 +133,12 @@ func (a *API) userPatch(r *http.Request, v maint.Viewer, id int64, in userPatchJ
 	}
 	if in.Active != nil {
 		p.Active = maint.Opt[bool]{Set: true, V: *in.Active}
+	}
+	if in.Crew != nil {
+		p.Crew = maint.Opt[string]{Set: true, V: strings.TrimSpace(*in.Crew)}
+	}
+	if in.Subdistrict != nil {
+		p.Subdistrict = maint.Opt[string]{Set: true, V: strings.TrimSpace(*in.Subdistrict)}
 	}
 	if id == v.UserID && (in.Active != nil && !*in.Active || in.Role != nil && *in.Role != maint.RoleAdmin) {
 		return p, maint.Errorf(maint.CodeConflict, "admins cannot demote or deactivate themselves; ask another admin")

@@ -30,10 +30,14 @@ type userJSON struct {
 	Role      maint.Role `json:"role"`
 	Active    bool       `json:"active"`
 	CreatedAt time.Time  `json:"created_at"`
+	// The unit and the sub-district whose notices the person gets.
+	Crew        string `json:"crew"`
+	Subdistrict string `json:"subdistrict"`
 }
 
 func userView(u *maint.User) userJSON {
-	return userJSON{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, Active: u.Active, CreatedAt: u.CreatedAt}
+	return userJSON{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, Active: u.Active, CreatedAt: u.CreatedAt,
+		Crew: u.Crew, Subdistrict: u.Subdistrict}
 }
 
 // checkCredentials verifies an e-mail and password, throttled per account

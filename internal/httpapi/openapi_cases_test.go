@@ -589,6 +589,8 @@ var apiCases = []apiCase{
 	{method: "POST", path: "/api/v1/users", as: "engineer", body: `{"email": "li@example.org", "role": "engineer", "password": "a long password"}`, want: 403},
 	{method: "POST", path: "/api/v1/users", body: `{"email": "li@example.org", "role": "engineer", "password": "a long password"}`, want: 401, refused: true},
 	{method: "PATCH", path: "/api/v1/users/{user}", as: "admin", body: `{"name": "陈工程师", "role": "engineer", "password": "another long one"}`, want: 200},
+	{method: "PATCH", path: "/api/v1/users/{user}", as: "admin", body: `{"crew": "绿园区市政养护一队", "subdistrict": "春城街道"}`, want: 200},
+	{method: "PATCH", path: "/api/v1/users/{user}", as: "admin", body: `{"crew": "不存在的队"}`, want: 400, field: "crew"},
 	{method: "PATCH", path: "/api/v1/users/{user}", as: "admin", body: `{"active": false}`, want: 200},
 	{method: "PATCH", path: "/api/v1/users/{admin}", as: "admin", body: `{"role": "engineer"}`, want: 409},
 	{method: "PATCH", path: "/api/v1/users/{user}", as: "admin", body: `{"role": "boss"}`, want: 400, refused: true},

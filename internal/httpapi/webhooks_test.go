@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -276,5 +277,110 @@ func TestStaffNotices(t *testing.T) {
 	}
 	if ns := notices(maint.RoleEngineer); len(ns) != 1 {
 		t.Errorf("the engineer has %d notices, want the one (not their own hand-back)", len(ns))
+	}
+}
+
+// TestWorkNotices: staff hear of their own work. Whoever looks after a
+// sub-district is told of a new report there; the members of a unit of
+// work dispatched to it (not the engineer who dispatched); as the 处置
+// clock turns yellow and then red, the unit and the dispatching engineer
+// are told once each, and a second look tells nothing more.
+func TestWorkNotices(t *testing.T) {
+	e := newEnv(t, pgtest.District)
+	tok := e.staff()
+	e.startSubscriberDispatch(nil, nil)
+	// The dataset's own late work is told first, before anyone has a unit
+	// or an area: nobody hears of it.
+	if _, err := e.db.WatchClocks(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	e.settle()
+	const crew = "绿园区市政养护一队"
+	var sd string
+	if err := e.sql.QueryRow(t.Context(), `SELECT name FROM areas WHERE kind = 'subdistrict'
+		AND ST_Covers(geom, ST_SetSRID(ST_MakePoint(125.27, 43.88), 4326))`).Scan(&sd); err != nil {
+		t.Fatal(err)
+	}
+	userID := func(email string) int64 {
+		var id int64
+		e.sql.QueryRow(t.Context(), `SELECT id FROM users WHERE email = $1`, email).Scan(&id)
+		return id
+	}
+	var u struct{ Crew, Subdistrict string }
+	if res := e.do("PATCH", fmt.Sprintf("/api/v1/users/%d", userID("inspector@test")), tok[maint.RoleAdmin], map[string]any{"crew": crew}, nil, &u); res.StatusCode != 200 || u.Crew != crew {
+		t.Fatalf("set crew: %d %+v", res.StatusCode, u)
+	}
+	if res := e.do("PATCH", fmt.Sprintf("/api/v1/users/%d", userID("engineer@test")), tok[maint.RoleAdmin], map[string]any{"subdistrict": sd}, nil, &u); res.StatusCode != 200 || u.Subdistrict != sd {
+		t.Fatalf("set sub-district: %d %+v", res.StatusCode, u)
+	}
+	if res := e.do("PATCH", fmt.Sprintf("/api/v1/users/%d", userID("engineer@test")), tok[maint.RoleAdmin], map[string]any{"subdistrict": "火星街道"}, nil, nil); res.StatusCode != 400 {
+		t.Errorf("an unknown sub-district: %d", res.StatusCode)
+	}
+	kinds := func(who maint.Role) []string {
+		var out struct{ Notices []maint.Notice }
+		e.do("GET", "/api/v1/notices", tok[who], nil, nil, &out)
+		var ks []string
+		for _, n := range out.Notices {
+			ks = append(ks, n.Kind)
+		}
+		slices.Sort(ks)
+		return ks
+	}
+
+	var rep reportOut
+	if res := e.postMultipart("/api/v1/reports", map[string]string{"service_code": "manhole_broken", "lat": "43.8800", "lon": "125.2700"}, nil, nil, &rep); res.StatusCode != 201 {
+		t.Fatal(res.StatusCode)
+	}
+	e.settle()
+	if got := kinds(maint.RoleEngineer); !slices.Equal(got, []string{"task.new_in_area"}) {
+		t.Errorf("the engineer of %s: %v", sd, got)
+	}
+	id := e.taskID(rep.Ref)
+	e.move(tok[maint.RoleEngineer], id, maint.StatusFiled, nil)
+	if res := e.move(tok[maint.RoleEngineer], id, maint.StatusDispatched, map[string]any{"assignee": crew}); res.StatusCode != 200 {
+		t.Fatal(res.StatusCode)
+	}
+	e.settle()
+	if got := kinds(maint.RoleInspector); !slices.Equal(got, []string{"task.dispatched_to_unit"}) {
+		t.Errorf("the unit's member: %v", got)
+	}
+	if got := kinds(maint.RoleEngineer); !slices.Equal(got, []string{"task.new_in_area"}) {
+		t.Errorf("the dispatching engineer is told of their own dispatch: %v", got)
+	}
+
+	// The 处置 clock, nine hours into ten: yellow.
+	if _, err := e.sql.Exec(t.Context(), `UPDATE task_clocks SET unit = 'natural_hours', n = 10,
+		started_at = now() - interval '9 hours', deadline = now() + interval '1 hour' WHERE task_id = $1 AND ended_at IS NULL`, id); err != nil {
+		t.Fatal(err)
+	}
+	watch := func(want int) {
+		t.Helper()
+		if n, err := e.db.WatchClocks(t.Context()); err != nil || n != want {
+			t.Fatalf("WatchClocks: %d %v, want %d", n, err, want)
+		}
+	}
+	watch(1)
+	watch(0)
+	e.settle()
+	if got := kinds(maint.RoleInspector); !slices.Equal(got, []string{"task.dispatched_to_unit", "task.due_soon"}) {
+		t.Errorf("the unit, due soon: %v", got)
+	}
+	// Past the deadline: red, told once.
+	e.sql.Exec(t.Context(), `UPDATE task_clocks SET deadline = now() - interval '1 minute' WHERE task_id = $1 AND ended_at IS NULL`, id)
+	watch(1)
+	watch(0)
+	e.settle()
+	if got := kinds(maint.RoleInspector); !slices.Equal(got, []string{"task.dispatched_to_unit", "task.due_soon", "task.overdue"}) {
+		t.Errorf("the unit, overdue: %v", got)
+	}
+	if got := kinds(maint.RoleEngineer); !slices.Equal(got, []string{"task.due_soon", "task.new_in_area", "task.overdue"}) {
+		t.Errorf("the dispatching engineer: %v", got)
+	}
+	var out struct{ Notices []maint.Notice }
+	e.do("GET", "/api/v1/notices", tok[maint.RoleInspector], nil, nil, &out)
+	var p map[string]any
+	json.Unmarshal(out.Notices[0].Params, &p)
+	if p["ref"] != rep.Ref || p["step"] != "handle" || p["deadline"] == nil {
+		t.Errorf("overdue notice params %v", p)
 	}
 }

@@ -17,6 +17,10 @@ type User struct {
 	Active    bool
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// Crew is the unit the person works in, told of dispatches to it and of
+	// its work falling due; Subdistrict the one they look after, told of new
+	// reports there ("" for none).
+	Crew, Subdistrict string
 }
 
 // Token is a bearer token for scripts and integrations. The secret is shown
@@ -154,5 +158,7 @@ type UserPatch struct {
 	Name         Opt[string]
 	Role         Opt[Role]
 	Active       Opt[bool]
+	Crew         Opt[string]
+	Subdistrict  Opt[string]
 	PasswordHash Opt[string]
 }

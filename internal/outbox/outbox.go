@@ -278,3 +278,30 @@ func (d *Dispatcher) deliverOne(ctx context.Context) (bool, error) {
 	}
 	return true, tx.Commit(ctx)
 }
+
+// Prune removes what the outbox no longer needs: deliveries settled (sent
+// or failed) longer ago than keep, with their webhook attempts, then events
+// fanned out longer ago than keep that have no delivery left. It deletes in
+// batches so no lock is held long; it returns how many rows it removed.
+func Prune(ctx context.Context, pool *pgxpool.Pool, keep time.Duration) (int64, error) {
+	var total int64
+	for _, sql := range []string{
+		`DELETE FROM outbox_deliveries WHERE id IN (SELECT id FROM outbox_deliveries
+			WHERE status <> 'pending' AND coalesce(sent_at, next_at) < now() - make_interval(secs => $1) LIMIT 5000)`,
+		`DELETE FROM outbox_events WHERE id IN (SELECT e.id FROM outbox_events e
+			WHERE e.fanned_at < now() - make_interval(secs => $1)
+			  AND NOT EXISTS (SELECT 1 FROM outbox_deliveries d WHERE d.event_id = e.id) LIMIT 5000)`,
+	} {
+		for {
+			tag, err := pool.Exec(ctx, sql, keep.Seconds())
+			if err != nil {
+				return total, fmt.Errorf("outbox: prune: %w", err)
+			}
+			total += tag.RowsAffected()
+			if tag.RowsAffected() < 5000 {
+				break
+			}
+		}
+	}
+	return total, nil
+}

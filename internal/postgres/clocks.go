@@ -265,7 +265,9 @@ func saveClock(ctx context.Context, tx pgx.Tx, c *timelimit.Clock) error {
 		o := string(c.Outcome)
 		outcome = &o
 	}
+	// A new deadline (an extension, a due date changed) is told of afresh.
 	_, err := tx.Exec(ctx, `UPDATE task_clocks SET assignee = $2, deadline = $3, extended = $4, extensions = $5,
+			told_light = CASE WHEN deadline IS DISTINCT FROM $3 THEN NULL ELSE told_light END,
 			paused_since = $6, paused_seconds = $7, suspensions = $8, ended_at = $9, outcome = $10, late = $11
 		WHERE id = $1`, c.ID, c.Assignee, c.Deadline, c.Extended, c.Extensions, c.PausedSince,
 		int64(c.Paused/time.Second), c.Suspensions, c.EndedAt, outcome, c.Late)

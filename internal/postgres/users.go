@@ -13,11 +13,11 @@ import (
 	"inframap/internal/maint"
 )
 
-const userColumns = `u.id, u.email, u.name, u.role, u.active, u.created_at, u.updated_at`
+const userColumns = `u.id, u.email, u.name, u.role, u.active, u.created_at, u.updated_at, coalesce(u.crew, ''), u.subdistrict`
 
 func scanUser(row pgx.Row, u *maint.User) error {
 	var role string
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &role, &u.Active, &u.CreatedAt, &u.UpdatedAt)
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &role, &u.Active, &u.CreatedAt, &u.UpdatedAt, &u.Crew, &u.Subdistrict)
 	u.Role = maint.Role(role)
 	return err
 }
@@ -82,7 +82,7 @@ func (db *DB) UserLogin(ctx context.Context, email string) (*maint.User, string,
 	var hash string
 	row := db.pool.QueryRow(ctx, `SELECT `+userColumns+`, u.password_hash FROM users u WHERE lower(u.email) = lower($1)`, email)
 	var role string
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &role, &u.Active, &u.CreatedAt, &u.UpdatedAt, &hash)
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &role, &u.Active, &u.CreatedAt, &u.UpdatedAt, &u.Crew, &u.Subdistrict, &hash)
 	u.Role = maint.Role(role)
 	if err != nil {
 		return nil, "", translate(err, "user %s", email)
@@ -137,15 +137,37 @@ func (db *DB) UpdateUser(ctx context.Context, actor maint.Viewer, ip string, id 
 		after.Active = p.Active.V
 		changes["active"] = [2]any{before.Active, after.Active}
 	}
+	if p.Crew.Set && p.Crew.V != "" {
+		var ok bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM crews WHERE name = $1)`, p.Crew.V).Scan(&ok); err != nil || !ok {
+			return nil, maint.InvalidAs("crew", "unknown_crew", maint.Params{"name": p.Crew.V}, "no crew or unit %q", p.Crew.V)
+		}
+	}
+	if p.Subdistrict.Set && p.Subdistrict.V != "" {
+		var ok bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM areas WHERE kind = 'subdistrict' AND name = $1)`, p.Subdistrict.V).Scan(&ok); err != nil || !ok {
+			return nil, maint.InvalidAs("subdistrict", "unknown_subdistrict", maint.Params{"name": p.Subdistrict.V}, "no sub-district %q", p.Subdistrict.V)
+		}
+	}
+	if p.Crew.Set {
+		after.Crew = p.Crew.V
+		changes["crew"] = [2]any{before.Crew, after.Crew}
+	}
+	if p.Subdistrict.Set {
+		after.Subdistrict = p.Subdistrict.V
+		changes["subdistrict"] = [2]any{before.Subdistrict, after.Subdistrict}
+	}
 	if p.PasswordHash.Set {
 		changes["password"] = "reset"
 	}
 	var out maint.User
 	err = scanUser(tx.QueryRow(ctx, `UPDATE users u SET name = $2, role = $3, active = $4,
+			crew = nullif($7, ''), subdistrict = $8,
 			password_hash = CASE WHEN $5 THEN $6 ELSE password_hash END,
 			password_changed_at = CASE WHEN $5 THEN now() ELSE password_changed_at END,
 			updated_at = now()
-		WHERE id = $1 RETURNING `+userColumns, id, after.Name, string(after.Role), after.Active, p.PasswordHash.Set, p.PasswordHash.V), &out)
+		WHERE id = $1 RETURNING `+userColumns, id, after.Name, string(after.Role), after.Active, p.PasswordHash.Set, p.PasswordHash.V,
+		after.Crew, after.Subdistrict), &out)
 	if err != nil {
 		return nil, translate(err, "update user %d", id)
 	}

@@ -238,8 +238,12 @@ func (db *DB) Dispatcher(send outbox.Sender) *outbox.Dispatcher {
 			if err != nil {
 				return nil, err
 			}
+			work, err := routeWork(ctx, tx, kind, taskID, payload)
+			if err != nil {
+				return nil, err
+			}
 			subs, err := routeSubscribers(ctx, tx, eventID, kind, taskID, payload)
-			return append(append(rs, staff...), subs...), err
+			return append(append(append(rs, staff...), work...), subs...), err
 		},
 		Send: send,
 	}
@@ -305,10 +309,13 @@ func (db *DB) SendNotice(ctx context.Context, d outbox.Delivery) error {
 	}
 	_, err = db.pool.Exec(ctx, `INSERT INTO notices (user_id, kind, params, delivery_id)
 		SELECT $1, $2, jsonb_build_object('task', t.id, 'ref', t.ref, 'title', t.title,
-		       'note', coalesce((SELECT e.note FROM task_events e WHERE e.task_id = t.id ORDER BY e.at DESC, e.id DESC LIMIT 1), '')),
+		       'note', coalesce((SELECT e.note FROM task_events e WHERE e.task_id = t.id ORDER BY e.at DESC, e.id DESC LIMIT 1), ''))
+		       -- Work falling due says which step and by when.
+		       || jsonb_strip_nulls(jsonb_build_object('step', $5::jsonb -> 'step', 'deadline', $5::jsonb -> 'deadline',
+		                                               'assignee', t.assignee)),
 		       $4::uuid
 		FROM tasks t WHERE t.id = $3
-		ON CONFLICT (delivery_id) DO NOTHING`, uid, kind, d.TaskID, d.ID)
+		ON CONFLICT (delivery_id) DO NOTHING`, uid, kind, d.TaskID, d.ID, d.Payload)
 	return translate(err, "notice")
 }
 
@@ -343,4 +350,10 @@ func ownerOf(v maint.Viewer) *int64 {
 		return nil
 	}
 	return &v.UserID
+}
+
+// PruneOutbox removes settled deliveries and fanned-out events older than
+// keep (outbox.Prune).
+func (db *DB) PruneOutbox(ctx context.Context, keep time.Duration) (int64, error) {
+	return outbox.Prune(ctx, db.pool, keep)
 }

@@ -21,9 +21,10 @@ export class AdminPanel {
   async load() {
     this.root.replaceChildren(el('p', { class: 'muted', text: t('app.loading') }));
     try {
-      const [u, c, meta] = await Promise.all([getJSON('/api/v1/users'), getJSON('/api/v1/crews'), getJSON('/api/v1/meta')]);
+      const [u, c, meta, areas] = await Promise.all([getJSON('/api/v1/users'), getJSON('/api/v1/crews'), getJSON('/api/v1/meta'), getJSON('/api/v1/areas')]);
       this.users = u.users;
       this.crews = c.crews;
+      this.zones = areas.features.filter((f) => f.properties.kind === 'subdistrict').map((f) => f.properties);
       this.statusName = (code) => {
         const st = meta.statuses.find((x) => x.code === code);
         return st ? name(st) : code;
@@ -51,19 +52,26 @@ export class AdminPanel {
     const status = el('p', { class: 'form-status', role: 'status', 'data-testid': 'users-status', hidden: true });
     const table = el('table', { class: 'grid-table', 'data-testid': 'users' },
       el('caption', { class: 'sr-only', text: t('admin.users') }),
-      el('thead', {}, el('tr', {}, ['admin.email', 'admin.name', 'admin.role', 'admin.active', 'admin.password'].map((k) => el('th', { scope: 'col', text: t(k) })))));
+      el('thead', {}, el('tr', {}, ['admin.email', 'admin.name', 'admin.role', 'admin.crew', 'admin.subdistrict', 'admin.active', 'admin.password'].map((k) => el('th', { scope: 'col', text: t(k) })))));
     const body = el('tbody');
     for (const u of this.users) {
       const self = u.id === this.me.user.id;
       const role = el('select', { 'data-testid': `user-role-${u.id}`, 'aria-label': t('admin.roleOf', { email: u.email }), disabled: self },
         ROLES.map((r) => option(r, t(`role.${r}`), r === u.role)));
       role.addEventListener('change', () => this.patchUser(u, { role: role.value }, status));
+      // The unit and the sub-district whose notices the person gets.
+      const crew = el('select', { 'data-testid': `user-crew-${u.id}`, 'aria-label': t('admin.crewOf', { email: u.email }) },
+        option('', t('admin.none'), !u.crew), ...this.crews.filter((c) => c.active || c.name === u.crew).map((c) => option(c.name, c.name, c.name === u.crew)));
+      crew.addEventListener('change', () => this.patchUser(u, { crew: crew.value }, status));
+      const zone = el('select', { 'data-testid': `user-subdistrict-${u.id}`, 'aria-label': t('admin.subdistrictOf', { email: u.email }) },
+        option('', t('admin.none'), !u.subdistrict), ...(this.zones || []).map((z) => option(z.name, name(z), z.name === u.subdistrict)));
+      zone.addEventListener('change', () => this.patchUser(u, { subdistrict: zone.value }, status));
       const active = el('input', { type: 'checkbox', checked: u.active, disabled: self, 'data-testid': `user-active-${u.id}`, 'aria-label': t('admin.activeOf', { email: u.email }) });
       active.addEventListener('change', () => this.patchUser(u, { active: active.checked }, status));
       const reset = el('button', { type: 'button', class: 'btn link', 'data-testid': `user-reset-${u.id}`, text: t('admin.resetPassword') });
       reset.addEventListener('click', () => this.resetForm(u, reset, status));
       body.append(el('tr', { 'data-id': String(u.id) }, el('td', { text: u.email }), el('td', { text: u.name || '' }),
-        el('td', {}, role), el('td', {}, active), el('td', {}, reset)));
+        el('td', {}, role), el('td', {}, crew), el('td', {}, zone), el('td', {}, active), el('td', {}, reset)));
     }
     table.append(body);
 

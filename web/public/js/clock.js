@@ -122,6 +122,8 @@ export function changeText(key, ch, ctx = {}) {
     case 'qty_unit': return pair(t('hist.qtyUnit'));
     case 'title': return pair(t('task.titleField'));
     case 'description': return t('hist.descriptionEdited');
+    case 'crew': return pair(t('admin.crew'));
+    case 'subdistrict': return pair(t('admin.subdistrict'));
     default: return null;
   }
 }

@@ -6,6 +6,7 @@
 import { getJSON, send } from './api.js';
 import { t, num, dateTime } from './i18n.js';
 import { el } from './dom.js';
+import { stepName } from './clock.js';
 
 export class StaffNotices {
   /** button: the top bar's button; onTask(id): open a case. */
@@ -39,7 +40,8 @@ export class StaffNotices {
     this.button.classList.toggle('has-unread', n > 0);
     const items = this.notices.map((x) => {
       const p = x.params || {};
-      const text = t(`notices.kind.${x.kind}`, { ref: p.ref || '', title: p.title || '', note: p.note || '—', url: p.url || '', failures: p.failures || '' });
+      const text = t(`notices.kind.${x.kind}`, { ref: p.ref || '', title: p.title || '', note: p.note || '—', url: p.url || '', failures: p.failures || '',
+        assignee: p.assignee || '', step: p.step ? stepName(p.step) : '', deadline: p.deadline ? dateTime(p.deadline) : '' });
       const open = el('button', { type: 'button', class: 'item', 'data-testid': 'notice-item', 'data-id': String(x.id), 'data-kind': x.kind },
         el('span', { class: 'item-name', text }), el('span', { class: 'item-meta', text: dateTime(x.created_at) + (x.read_at ? '' : ` · ${t('notices.unread')}`) }));
       if (!x.read_at) open.classList.add('unread');
