@@ -88,6 +88,34 @@ test('a resident subscribes to the area on the map by e-mail, confirms, and hear
   assert.match(m.text, /退订（一键）：http/);
   assert.ok(m.listUnsubscribe.includes('/unsubscribe/'), m.listUnsubscribe);
   assert.equal(mail.messages.filter((x) => x.subject.includes(flood)).length, 0, 'a flooding report was sent to a subscriber who left flooding out');
+
+  // A second resident draws an area around the map's centre.
+  await page.reload();
+  await waitReady(page);
+  const sec2 = page.locator('[data-testid="subscribe-area"]');
+  await sec2.scrollIntoViewIfNeeded();
+  await sec2.locator('[data-testid="subscribe-where"]').selectOption('#draw');
+  await assertText(sec2.locator('[data-testid="subscribe-draw-status"]'), /逐个点击/);
+  await page.locator('#map[data-drawing="Polygon"]').waitFor();
+  const box = await page.locator('#map').boundingBox();
+  const cx = box.x + box.width / 2, cy = box.y + box.height / 2;
+  const corners = [[-90, -70], [90, -70], [90, 70], [-90, 70]];
+  for (const [dx, dy] of corners) await page.mouse.click(cx + dx, cy + dy);
+  await page.mouse.click(cx + corners[0][0], cy + corners[0][1]); // the first corner again ends it
+  await assertText(sec2.locator('[data-testid="subscribe-draw-status"]'), /已画好区域（4 个顶点）/);
+  await sec2.locator('[data-testid="subscribe-email"]').fill('wang.wu@example.org');
+  const posted2 = page.waitForResponse((r) => r.url().endsWith('/api/v1/subscriptions') && r.request().method() === 'POST');
+  await sec2.locator('[data-testid="subscribe-email-go"]').click();
+  assert.equal((await posted2).status(), 202);
+  const drawn = (await posted2).request().postDataJSON().area;
+  assert.equal(drawn.coordinates[0].length, 5);
+  const lons = drawn.coordinates[0].map((c) => c[0]), lats = drawn.coordinates[0].map((c) => c[1]);
+  assert.ok(Math.min(...lons) < P[0] && P[0] < Math.max(...lons) && Math.min(...lats) < P[1] && P[1] < Math.max(...lats), JSON.stringify(drawn));
+  const ww = await mail.waitFor((m) => m.to.includes('wang.wu@example.org'), 'confirming wang');
+  const t2 = ww.text.match(LINK)[1];
+  assert.equal((await fetch(`${server.url}/api/v1/subscriptions/${t2}/confirm`, { method: 'POST' })).status, 200);
+  const inside = await report('pothole', [P[0] - 0.0002, P[1] + 0.0001], '坑');
+  await mail.waitFor((x) => x.to.includes('wang.wu@example.org') && x.subject.includes(inside), `about ${inside} to wang`);
   assert.deepEqual(page.errors || [], []);
 });
 

@@ -359,7 +359,7 @@ async function main() {
   app.pins.setAsOf(state.asOf);
   // While the report form is open, a click on the map says where the problem is.
   app.map.on('click', (e) => {
-    if (state.tab === 'problem') {
+    if (state.tab === 'problem' && !app.problem.drawing) {
       const [lon, lat] = app.proj.toLonLat(e.latlng);
       app.problem.setLocation({ lon, lat, accuracy: null, source: 'map' });
     }

@@ -14,6 +14,19 @@ import { subscribeBox, areaSubscription } from './subscribe.js';
 
 /* global L */
 
+/** loadGeoman loads Leaflet-Geoman (drawing) the first time an area is drawn. */
+let geoman = null;
+function loadGeoman() {
+  geoman ||= new Promise((resolve, reject) => {
+    document.head.append(el('link', { rel: 'stylesheet', href: '/vendor/leaflet-geoman/leaflet-geoman.css' }));
+    const s = el('script', { src: '/vendor/leaflet-geoman/leaflet-geoman.min.js' });
+    s.addEventListener('load', resolve);
+    s.addEventListener('error', () => { geoman = null; reject(new Error('geoman')); });
+    document.head.append(s);
+  });
+  return geoman;
+}
+
 export const SERVICE_CODES = ['manhole_missing', 'manhole_broken', 'manhole_sunken', 'pothole', 'road_surface',
   'drain_blocked', 'flooding', 'sewage_overflow', 'parking_damage'];
 const OPEN = ['reported', 'filed', 'dispatched', 'in_progress', 'done'];
@@ -125,6 +138,7 @@ export class ProblemPanel {
     // Updates for an area: a sub-district, or the map as it is on screen (in WGS84).
     const area = areaSubscription({
       zones: this.zones, services: this.services, serviceName: (s) => this.serviceName(s),
+      draw: Object.assign(() => this.drawArea(), { cancel: () => this.cancelDrawing() }),
       view: () => {
         const b = this.map.getBounds();
         const [w, s] = this.getProj().toLonLat(b.getSouthWest());
@@ -422,6 +436,44 @@ export class ProblemPanel {
 
   mine() {
     try { return JSON.parse(localStorage.getItem(MINE_KEY) || '[]'); } catch { return []; }
+  }
+
+  /**
+   * drawArea lets the resident draw a polygon on the map (Leaflet-Geoman,
+   * loaded the first time) and resolves its ring in WGS84, closed. While
+   * drawing, a click on the map does not move the report's point.
+   */
+  async drawArea() {
+    await loadGeoman();
+    if (!this.map.pm) this.map.pm = new L.PM.Map(this.map);
+    this.cancelDrawing();
+    this.drawing = true;
+    this.map.getContainer().dataset.drawing = 'Polygon';
+    return new Promise((resolve, reject) => {
+      this.drawReject = reject;
+      this.map.pm.enableDraw('Polygon', { snappable: false, continueDrawing: false, allowSelfIntersection: false,
+        pathOptions: { color: '#1d3557', weight: 2, dashArray: '6 4', fillOpacity: 0.08 } });
+      this.map.once('pm:create', (e) => {
+        this.drawing = false;
+        delete this.map.getContainer().dataset.drawing;
+        this.drawReject = null;
+        this.areaLayer = e.layer;
+        e.layer.pm?.disable?.();
+        const ring = e.layer.getLatLngs()[0].map((ll) => this.getProj().toLonLat(ll).map((x) => Math.round(x * 1e6) / 1e6));
+        ring.push(ring[0]);
+        resolve(ring);
+      });
+    });
+  }
+
+  cancelDrawing() {
+    if (this.map.pm?.globalDrawModeEnabled()) this.map.pm.disableDraw();
+    this.areaLayer?.remove();
+    this.areaLayer = null;
+    this.drawing = false;
+    delete this.map.getContainer().dataset.drawing;
+    this.drawReject?.(new Error('cancelled'));
+    this.drawReject = null;
   }
 
   followSection() {

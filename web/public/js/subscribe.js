@@ -10,6 +10,7 @@ import { t, lang } from './i18n.js';
 import { el, field, showFieldErrors, clearFieldErrors, problemText, say } from './dom.js';
 
 const KEYS = 'inframap.subscriptions';
+const DRAWN = '#draw'; // the where-option of an area drawn on the map (no sub-district is named so)
 
 /** pushSupported: this browser can take push messages (and the page is on https or localhost). */
 export const pushSupported = () => 'serviceWorker' in navigator && 'PushManager' in window && window.isSecureContext;
@@ -103,23 +104,50 @@ export function subscribeBox(target, { testid = 'subscribe' } = {}) {
  * then subscribeBox. zones: the sub-districts ({name, name_en}); services:
  * [{service_code, name}]; view(): the map's bounds as [west, south, east, north].
  */
-export function areaSubscription({ zones, services, view, serviceName }) {
+export function areaSubscription({ zones, services, view, draw, serviceName }) {
   const sec = el('section', { class: 'subscribe-area', 'aria-labelledby': 'subscribe-h', 'data-testid': 'subscribe-area' },
     el('h2', { class: 'panel-h', id: 'subscribe-h', text: t('subscribe.heading') }),
     el('p', { class: 'hint', text: t('subscribe.intro') }));
   const where = el('select', { name: 'where', 'data-testid': 'subscribe-where' },
     el('option', { value: '', text: t('subscribe.whereView') }),
+    draw ? el('option', { value: DRAWN, text: t('subscribe.whereDraw') }) : null,
     ...zones.map((z) => el('option', { value: z.name, text: lang() === 'en' && z.name_en ? z.name_en : z.name })));
+  // A drawn area: the ring in WGS84, drawn on the map when chosen.
+  let ring = null;
+  const drawOut = el('p', { class: 'hint', role: 'status', 'aria-live': 'polite', 'data-testid': 'subscribe-draw-status', hidden: true });
+  const redraw = el('button', { type: 'button', class: 'btn', 'data-testid': 'subscribe-draw', text: t('subscribe.drawAgain'), hidden: true });
+  const startDrawing = async () => {
+    ring = null;
+    drawOut.hidden = false;
+    redraw.hidden = true;
+    drawOut.textContent = t('subscribe.drawHint');
+    try {
+      ring = await draw();
+      drawOut.textContent = t('subscribe.drawn', { n: ring.length - 1 });
+    } catch {
+      drawOut.textContent = t('subscribe.drawFailed');
+    }
+    redraw.hidden = false;
+  };
+  where.addEventListener('change', () => {
+    if (where.value === DRAWN) startDrawing();
+    else { drawOut.hidden = true; redraw.hidden = true; draw?.cancel?.(); }
+  });
+  redraw.addEventListener('click', startDrawing);
   const boxes = services.map((s) => {
     const cb = el('input', { type: 'checkbox', value: s.service_code, checked: true, 'data-testid': `subscribe-service-${s.service_code}` });
     return { cb, label: el('label', { class: 'check' }, cb, ' ', serviceName(s)) };
   });
   const fs = el('fieldset', { class: 'services' }, el('legend', { text: t('subscribe.services') }), ...boxes.map((b) => b.label));
-  sec.append(field(t('subscribe.where'), where, { name: 'where', hint: t('subscribe.whereHint') }), fs);
+  sec.append(field(t('subscribe.where'), where, { name: 'where', hint: t('subscribe.whereHint') }), drawOut, redraw, fs);
   sec.append(subscribeBox(() => {
     const chosen = boxes.filter((b) => b.cb.checked).map((b) => b.cb.value);
     if (!chosen.length) throw new Error(t('subscribe.noService'));
     const services = chosen.length === boxes.length ? [] : chosen;
+    if (where.value === DRAWN) {
+      if (!ring) throw new Error(t('subscribe.drawFirst'));
+      return { area: { type: 'Polygon', coordinates: [ring] }, services, what: t('subscribe.whereDraw') };
+    }
     if (where.value) return { subdistrict: where.value, services, what: where.selectedOptions[0].text };
     const [w, s, e, n] = view();
     return { area: { type: 'Polygon', coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]] }, services, what: t('subscribe.whereView') };
