@@ -17,10 +17,14 @@ CREATE TABLE subscriptions (
     area             geometry(MultiPolygon, 4326) CHECK (area IS NULL OR ST_IsValid(area)),
     area_name        text NOT NULL DEFAULT '',
     services         text[] NOT NULL DEFAULT '{}', -- empty: every service
-    CHECK ((task_id IS NULL) <> (area IS NULL)),
+    -- A member of staff's phone or browser, for their notices (push only).
+    user_id          bigint REFERENCES users (id) ON DELETE CASCADE,
+    CHECK (num_nonnulls(task_id, area, user_id) = 1),
+    CHECK (user_id IS NULL OR channel = 'push'),
     -- report: the reporter's own case, from the e-mail given with it;
-    -- follow: a case followed from its page; area: an area subscription.
-    source           text NOT NULL CHECK (source IN ('report', 'follow', 'area')),
+    -- follow: a case followed from its page; area: an area subscription;
+    -- staff: a member of staff's notices on their device.
+    source           text NOT NULL CHECK (source IN ('report', 'follow', 'area', 'staff')),
     consent_at       timestamptz NOT NULL DEFAULT now(),
     consent_ip       text NOT NULL DEFAULT '',
     -- E-mail given on a page is confirmed by the link sent to it; push
@@ -36,6 +40,8 @@ CREATE TABLE subscriptions (
 );
 CREATE INDEX subscriptions_task ON subscriptions (task_id) WHERE task_id IS NOT NULL AND unsubscribed_at IS NULL;
 CREATE INDEX subscriptions_area ON subscriptions USING gist (area) WHERE area IS NOT NULL AND unsubscribed_at IS NULL;
+CREATE UNIQUE INDEX subscriptions_staff_device ON subscriptions (user_id, address)
+    WHERE user_id IS NOT NULL AND unsubscribed_at IS NULL;
 -- One follow of a case per address and channel.
 CREATE UNIQUE INDEX subscriptions_one_follow ON subscriptions (task_id, channel, lower(address))
     WHERE task_id IS NOT NULL AND unsubscribed_at IS NULL;

@@ -23,6 +23,7 @@ func (s *Server) mountNotify(api *mux.Router) {
 	api.Handle("/webhooks/{id:[0-9]+}/deliveries/{delivery}/redeliver", s.redeliver()).Methods(http.MethodPost)
 	api.Handle("/notices", s.listNotices()).Methods(http.MethodGet)
 	api.Handle("/notices/{id:[0-9]+}/read", s.readNotice()).Methods(http.MethodPost)
+	api.Handle("/notices/push", s.staffPush()).Methods(http.MethodPost)
 }
 
 // eventKinds are the events an endpoint may ask for.

@@ -558,6 +558,9 @@ var apiCases = []apiCase{
 	{method: "DELETE", path: "/api/v1/subscriptions/{ended}", want: 200},
 	{method: "POST", path: "/api/v1/subscriptions/{ended}/confirm", want: 409},
 	{path: "/api/v1/push/key", want: 200},
+	{method: "POST", path: "/api/v1/notices/push", as: "inspector", body: `{"lang": "zh", "push": {"endpoint": "https://push.example/phone", "keys": {"p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM", "auth": "tBHItJI5svbpez7KI4CCXg"}}}`, want: 201},
+	{method: "POST", path: "/api/v1/notices/push", as: "inspector", body: `{"push": {"endpoint": "http://push.example/phone", "keys": {"p256dh": "x", "auth": "y"}}}`, want: 400, field: "push"},
+	{method: "POST", path: "/api/v1/notices/push", body: `{"push": {"endpoint": "https://push.example/phone", "keys": {"p256dh": "x", "auth": "y"}}}`, want: 401, refused: true},
 
 	// Webhooks and notices.
 	{path: "/api/v1/webhooks", as: "admin", want: 200},

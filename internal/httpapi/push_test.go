@@ -14,6 +14,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math/big"
 	"net/http"
@@ -229,6 +230,45 @@ func TestPushPayloadDecrypts(t *testing.T) {
 	}
 	if exp, _ := claims.GetExpirationTime(); exp == nil || exp.After(time.Now().Add(24*time.Hour)) {
 		t.Errorf("VAPID exp %v: at most a day", exp)
+	}
+
+	// A member of staff's phone: the unit's notices by push as well.
+	const crew = "绿园区市政养护一队"
+	var inspectorID int64
+	e.sql.QueryRow(t.Context(), `SELECT id FROM users WHERE email = 'inspector@test'`).Scan(&inspectorID)
+	e.do("PATCH", fmt.Sprintf("/api/v1/users/%d", inspectorID), tok[maint.RoleAdmin], map[string]any{"crew": crew}, nil, nil)
+	phone := newBrowserKeys(t)
+	device := map[string]any{"lang": "en", "push": map[string]any{"endpoint": srv.URL + "/phone",
+		"keys": map[string]string{"p256dh": phone.p256dh(), "auth": base64.RawURLEncoding.EncodeToString(phone.auth)}}}
+	if res := e.do("POST", "/api/v1/notices/push", "", device, nil, nil); res.StatusCode != 401 {
+		t.Errorf("a device without signing in: %d", res.StatusCode)
+	}
+	var dev maint.Subscription
+	if res := e.do("POST", "/api/v1/notices/push", tok[maint.RoleInspector], device, nil, &dev); res.StatusCode != 201 || dev.Source != "staff" || dev.Token == "" {
+		t.Fatalf("staff device: %d %+v", res.StatusCode, dev)
+	}
+	// The same device again: still one.
+	e.do("POST", "/api/v1/notices/push", tok[maint.RoleInspector], device, nil, nil)
+	if n := e.count(`SELECT count(*) FROM subscriptions WHERE source = 'staff'`); n != 1 {
+		t.Errorf("%d staff devices, want 1", n)
+	}
+	id := e.taskID(rep.Ref)
+	if res := e.move(tok[maint.RoleEngineer], id, maint.StatusDispatched, map[string]any{"assignee": crew}); res.StatusCode != 200 {
+		t.Fatal(res.StatusCode)
+	}
+	e.settle()
+	got := ps.bodies("/phone")
+	if len(got) != 1 {
+		t.Fatalf("%d pushes to the phone, want 1", len(got))
+	}
+	plain, err = phone.decrypt(got[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var notice notify.Push
+	json.Unmarshal(plain, &notice)
+	if notice.Title != "Dispatched to your unit: "+rep.Ref || notice.URL != fmt.Sprintf("%s/field?view=task&task=%d", e.srv.URL, id) {
+		t.Errorf("the phone's notice: %+v", notice)
 	}
 
 	// The push service said 410 for the other: that subscription is over.

@@ -103,15 +103,10 @@ func newSubscription(in subscribeIn) (maint.NewSubscription, error) {
 		}
 		ns.Email = e
 	case "push":
-		if in.Push == nil {
-			return ns, maint.InvalidAs("push", "push_subscription", nil, "push is the browser's PushSubscription (endpoint and keys)")
+		var err error
+		if ns.Endpoint, ns.P256dh, ns.Auth, err = pushOf(in); err != nil {
+			return ns, err
 		}
-		u, err := url.Parse(in.Push.Endpoint)
-		if err != nil || u.Scheme != "https" || u.Host == "" || len(in.Push.Endpoint) > 2000 ||
-			!b64url.MatchString(in.Push.Keys.P256dh) || !b64url.MatchString(in.Push.Keys.Auth) {
-			return ns, maint.InvalidAs("push", "push_subscription", nil, "push is the browser's PushSubscription: an https endpoint and its p256dh and auth keys")
-		}
-		ns.Endpoint, ns.P256dh, ns.Auth = in.Push.Endpoint, in.Push.Keys.P256dh, in.Push.Keys.Auth
 	default:
 		return ns, maint.InvalidAs("channel", "channel_unknown", nil, "channel is email or push")
 	}
@@ -151,6 +146,20 @@ func newSubscription(in subscribeIn) (maint.NewSubscription, error) {
 		ns.Services = []string{}
 	}
 	return ns, nil
+}
+
+// pushOf checks the browser's PushSubscription: an https endpoint and its
+// keys.
+func pushOf(in subscribeIn) (endpoint, p256dh, auth string, err error) {
+	if in.Push == nil {
+		return "", "", "", maint.InvalidAs("push", "push_subscription", nil, "push is the browser's PushSubscription (endpoint and keys)")
+	}
+	u, perr := url.Parse(in.Push.Endpoint)
+	if perr != nil || u.Scheme != "https" || u.Host == "" || len(in.Push.Endpoint) > 2000 ||
+		!b64url.MatchString(in.Push.Keys.P256dh) || !b64url.MatchString(in.Push.Keys.Auth) {
+		return "", "", "", maint.InvalidAs("push", "push_subscription", nil, "push is the browser's PushSubscription: an https endpoint and its p256dh and auth keys")
+	}
+	return in.Push.Endpoint, in.Push.Keys.P256dh, in.Push.Keys.Auth, nil
 }
 
 // subscriptionAction serves the key holder's reads and changes: show (""),
@@ -213,6 +222,33 @@ func (s *Server) pushKey() http.Handler {
 		}
 		w.Header().Set("Cache-Control", "public, max-age=3600")
 		httpx.WriteJSON(w, r, http.StatusOK, map[string]string{"public_key": pub})
+		return nil
+	})
+}
+
+// staffPush serves POST /api/v1/notices/push: a member of staff's device
+// (the field page on their phone) gets their notices by push as well. The
+// answer carries the key that ends it (DELETE /api/v1/subscriptions/{key}).
+func (s *Server) staffPush() http.Handler {
+	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		v, err := httpx.Allowed(r, httpx.Staff)
+		if err != nil {
+			return err
+		}
+		in, err := httpx.Decode[subscribeIn](r)
+		if err != nil {
+			return err
+		}
+		endpoint, p256dh, auth, err := pushOf(in)
+		if err != nil {
+			return err
+		}
+		sub, err := s.store.StaffPush(r.Context(), v.UserID, endpoint, p256dh, auth, readerLang(r, in.Lang), s.clientIP(r))
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		httpx.WriteJSON(w, r, http.StatusCreated, sub)
 		return nil
 	})
 }

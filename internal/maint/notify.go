@@ -96,6 +96,9 @@ type SubscriptionService interface {
 	Subscription(ctx context.Context, token string) (*Subscription, error)
 	ConfirmSubscription(ctx context.Context, token string) (*Subscription, error)
 	Unsubscribe(ctx context.Context, token, via string) (*Subscription, error)
+	// StaffPush records a member of staff's device for their notices by
+	// push; the same device again renews its keys.
+	StaffPush(ctx context.Context, userID int64, endpoint, p256dh, auth, lang, ip string) (*Subscription, error)
 	// VAPIDKeys returns the web push key pair, made by make the first time.
 	VAPIDKeys(ctx context.Context, make func() (public, private string, err error)) (string, string, error)
 }
@@ -104,7 +107,8 @@ type SubscriptionService interface {
 // public text (personal data masked), for internal/notify to put in the
 // subscriber's language.
 type Message struct {
-	Kind       string // change, confirm, digest
+	Kind       string // change, confirm, digest, notice (a staff notice on their device)
+	Notice     string // the notice's kind, for Kind notice
 	Channel    string // email, push
 	Address    string // the e-mail address or push endpoint
 	P256dh     string
@@ -119,6 +123,7 @@ type Message struct {
 
 // MessageItem is one change of a case.
 type MessageItem struct {
+	TaskID    int64
 	Ref       string
 	Service   string // the service's Chinese name, or the task's title
 	ServiceEn string

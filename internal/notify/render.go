@@ -8,6 +8,7 @@ package notify
 import (
 	"bytes"
 	"embed"
+	"fmt"
 	htmltemplate "html/template"
 	"strings"
 	texttemplate "text/template"
@@ -91,11 +92,47 @@ type data struct {
 	Links    Links
 }
 
+// noticeTitles say a staff notice on a device (the console says the same
+// from its own message table).
+var noticeTitles = map[string][2]string{
+	"task.handed_back":        {"案件被回退：%s", "Handed back: %s"},
+	"task.rework":             {"核查未通过，退回处置：%s", "Failed verification, back in hand: %s"},
+	"task.not_fixed":          {"居民反馈未解决：%s", "Resident says not fixed: %s"},
+	"task.dispatched_to_unit": {"派遣给您的单位：%s", "Dispatched to your unit: %s"},
+	"task.new_in_area":        {"您负责的街道有新上报：%s", "New report in your sub-district: %s"},
+	"task.due_soon":           {"时限快到：%s", "Due soon: %s"},
+	"task.overdue":            {"已超时：%s", "Overdue: %s"},
+}
+
 // Render puts m into words in its subscriber's language.
 func Render(m *maint.Message, l Links) (Words, error) {
 	lang := m.Lang
 	if lang != "en" {
 		lang = "zh"
+	}
+	if m.Kind == "notice" {
+		var w Words
+		f, ok := noticeTitles[m.Notice]
+		if !ok {
+			f = [2]string{"通知：%s", "Notice: %s"}
+		}
+		i := 0
+		if lang == "en" {
+			i = 1
+		}
+		if len(m.Items) > 0 {
+			it := m.Items[0]
+			name := it.Service
+			if lang == "en" && it.ServiceEn != "" {
+				name = it.ServiceEn
+			}
+			w.PushTitle = fmt.Sprintf(f[i], it.Ref)
+			w.PushBody = name
+			if it.Note != "" {
+				w.PushBody += " · " + it.Note
+			}
+		}
+		return w, nil
 	}
 	d := data{Lang: lang, Kind: m.Kind, Ref: m.Ref, AreaName: m.AreaName, Links: l}
 	if lang == "en" && m.AreaNameEn != "" {

@@ -264,8 +264,14 @@ func (s *Sender) Send(ctx context.Context, d outbox.Delivery) error {
 		if target == "" {
 			target = l.Map
 		}
+		tag := m.Ref
+		if m.Kind == "notice" && len(m.Items) > 0 {
+			// Staff open the case on the field page, which they subscribed from.
+			target = strings.TrimRight(s.PublicURL, "/") + "/field?view=task&task=" + strconv.FormatInt(m.Items[0].TaskID, 10)
+			tag = m.Items[0].Ref
+		}
 		err = s.Push.Send(ctx, m.Address, m.P256dh, m.Auth, Push{ID: d.ID, Title: w.PushTitle, Body: w.PushBody,
-			URL: target, Tag: m.Ref})
+			URL: target, Tag: tag})
 		if errors.Is(err, ErrGone) {
 			_, err = s.Store.Unsubscribe(ctx, m.Token, "gone")
 		}

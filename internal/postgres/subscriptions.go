@@ -346,6 +346,9 @@ func (db *DB) Message(ctx context.Context, d outbox.Delivery) (*maint.Message, e
 	m.P256dh, m.Auth = *p256dh, *auth
 	var events []string
 	switch {
+	case strings.HasPrefix(rest, "notice:"):
+		m.Kind, m.Notice = "notice", strings.TrimPrefix(rest, "notice:")
+		events = []string{d.EventID}
 	case rest == "confirm":
 		m.Kind = "confirm"
 		return &m, nil
@@ -367,7 +370,7 @@ func (db *DB) Message(ctx context.Context, d outbox.Delivery) (*maint.Message, e
 	default:
 		events = []string{d.EventID}
 	}
-	rows, err := db.pool.Query(ctx, `SELECT DISTINCT ON (e.id) t.ref, coalesce(t.service_code, ''), t.title,
+	rows, err := db.pool.Query(ctx, `SELECT DISTINCT ON (e.id) t.id, t.ref, coalesce(t.service_code, ''), t.title,
 			coalesce(e.payload->>'to', t.status), coalesce(h.note, ''), e.created_at, t.address
 		FROM outbox_events e JOIN tasks t ON t.id = e.task_id
 		LEFT JOIN LATERAL (SELECT note FROM task_events h WHERE h.task_id = t.id AND NOT h.internal AND h.at <= e.created_at
@@ -379,7 +382,7 @@ func (db *DB) Message(ctx context.Context, d outbox.Delivery) (*maint.Message, e
 	m.Items, err = pgx.CollectRows(rows, func(r pgx.CollectableRow) (maint.MessageItem, error) {
 		var it maint.MessageItem
 		var code, title, status string
-		if err := r.Scan(&it.Ref, &code, &title, &status, &it.Note, &it.At, &it.Address); err != nil {
+		if err := r.Scan(&it.TaskID, &it.Ref, &code, &title, &status, &it.Note, &it.At, &it.Address); err != nil {
 			return it, err
 		}
 		it.Status = maint.Status(status)
@@ -419,4 +422,49 @@ func (db *DB) VAPIDKeys(ctx context.Context, make func() (public, private string
 	}
 	err = db.pool.QueryRow(ctx, `SELECT public_key, private_key FROM vapid_keys WHERE id = 1`).Scan(&pub, &priv)
 	return pub, priv, translate(err, "vapid keys")
+}
+
+// StaffPush records a member of staff's device for their notices by push,
+// started at once (the browser asked); the same device again renews its
+// keys and language.
+func (db *DB) StaffPush(ctx context.Context, userID int64, endpoint, p256dh, auth, lang, ip string) (*maint.Subscription, error) {
+	var token string
+	err := db.pool.QueryRow(ctx, `WITH old AS (
+			UPDATE subscriptions SET push_p256dh = $3, push_auth = $4, lang = $5
+			WHERE user_id = $1 AND address = $2 AND unsubscribed_at IS NULL RETURNING token),
+		new AS (
+			INSERT INTO subscriptions (channel, address, push_p256dh, push_auth, lang, user_id, source, consent_ip, confirmed_at)
+			SELECT 'push', $2, $3, $4, $5, $1, 'staff', $6, now() WHERE NOT EXISTS (SELECT 1 FROM old) RETURNING token)
+		SELECT token::text FROM old UNION ALL SELECT token::text FROM new`, userID, endpoint, p256dh, auth, lang, ip).Scan(&token)
+	if err != nil {
+		return nil, translate(err, "staff push")
+	}
+	return db.Subscription(ctx, token)
+}
+
+// staffDevices adds, for each in-app notice among rs, the same notice by
+// push to each device its member of staff registered.
+func staffDevices(ctx context.Context, tx pgx.Tx, rs []outbox.Recipient) ([]outbox.Recipient, error) {
+	var out []outbox.Recipient
+	for _, r := range rs {
+		if r.Channel != "inapp" {
+			continue
+		}
+		user, kind, ok := strings.Cut(r.Address, ":")
+		if !ok {
+			continue
+		}
+		rows, err := tx.Query(ctx, `SELECT id FROM subscriptions WHERE user_id = $1 AND unsubscribed_at IS NULL`, user)
+		if err != nil {
+			return nil, err
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ids {
+			out = append(out, outbox.Recipient{Channel: "push", Address: strconv.FormatInt(id, 10) + ":notice:" + kind})
+		}
+	}
+	return out, nil
 }

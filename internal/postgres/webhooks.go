@@ -242,8 +242,12 @@ func (db *DB) Dispatcher(send outbox.Sender) *outbox.Dispatcher {
 			if err != nil {
 				return nil, err
 			}
+			devices, err := staffDevices(ctx, tx, append(staff, work...))
+			if err != nil {
+				return nil, err
+			}
 			subs, err := routeSubscribers(ctx, tx, eventID, kind, taskID, payload)
-			return append(append(append(rs, staff...), work...), subs...), err
+			return append(append(append(append(rs, staff...), work...), devices...), subs...), err
 		},
 		Send: send,
 	}

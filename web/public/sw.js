@@ -14,7 +14,7 @@ const FILES = [
   '/field', '/favicon.svg', '/css/app.css', '/css/staff.css',
   '/js/app-field.js', '/js/api.js', '/js/i18n.js', '/js/messages.js', '/js/dom.js', '/js/session.js', '/js/geo.js',
   '/js/photo.js', '/js/outbox.js', '/js/gallery.js', '/js/conflict.js', '/js/symbols.js', '/js/clock.js',
-  '/js/field-map.js', '/js/labels.js', '/js/projection.js', '/js/gcj02.js',
+  '/js/field-map.js', '/js/labels.js', '/js/projection.js', '/js/gcj02.js', '/js/subscribe.js', '/push-sw.js',
   '/vendor/idb/index.js', '/vendor/exifr/lite.esm.js', '/vendor/leaflet/leaflet.js', '/vendor/leaflet/leaflet.css',
 ];
 

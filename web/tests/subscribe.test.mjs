@@ -7,7 +7,7 @@
 // unsubscribes from the message's link.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, startTiles, startMail, launchBrowser, newPage, waitReady, token, call, getJSON, axeCheck } from './harness.mjs';
+import { startServer, startTiles, startMail, launchBrowser, newPage, waitReady, token, call, getJSON, axeCheck, signIn } from './harness.mjs';
 
 let server, tiles, mail, browser, engineer;
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true };
@@ -177,3 +177,43 @@ async function assertText(loc, re, timeout = 20_000) {
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+test('an inspector brings their notices to their phone from the field page, and stops them', async () => {
+  const page = await newPage(browser, PHONE);
+  // Headless Chromium has no push service: the browser's side of push is
+  // played by the page's PushManager; everything after it is the service's.
+  await page.addInitScript(() => {
+    let sub = null;
+    const made = {
+      endpoint: 'https://push.example/phone-1',
+      toJSON: () => ({ endpoint: made.endpoint, keys: { p256dh: 'BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM', auth: 'tBHItJI5svbpez7KI4CCXg' } }),
+      unsubscribe: async () => { sub = null; return true; },
+    };
+    PushManager.prototype.subscribe = async function subscribe(opts) {
+      if (!(opts.applicationServerKey instanceof Uint8Array) || opts.applicationServerKey.length !== 65) throw new Error('bad key');
+      sub = made;
+      return made;
+    };
+    PushManager.prototype.getSubscription = async function getSubscription() { return sub; };
+  });
+  await page.goto(`${server.url}/field`);
+  await signIn(page, 'inspector@demo');
+  const toggle = page.locator('[data-testid="device-push-toggle"]');
+  await toggle.waitFor();
+  assert.equal(await toggle.innerText(), '在这部手机上接收通知');
+  const posted = page.waitForResponse((r) => r.url().endsWith('/api/v1/notices/push'));
+  await toggle.click();
+  assert.equal((await posted).status(), 201);
+  await assertText(page.locator('[data-testid="device-push-status"]'), /这部手机会收到派遣/);
+  const { token } = await page.evaluate(() => JSON.parse(localStorage.getItem('inframap.devicePush')));
+  const sub = await getJSON(server.url, `/api/v1/subscriptions/${token}`);
+  assert.equal(sub.source, 'staff');
+  assert.equal(sub.address, 'push.example');
+  assert.equal(sub.unsubscribed_at, null);
+  // Off again: the service ends it.
+  await assertText(toggle, /不再在这部手机上接收通知/);
+  await toggle.click();
+  await assertText(page.locator('[data-testid="device-push-toggle"]'), /^在这部手机上接收通知$/);
+  assert.ok((await getJSON(server.url, `/api/v1/subscriptions/${token}`)).unsubscribed_at);
+  assert.deepEqual(page.errors || [], []);
+});

@@ -16,6 +16,7 @@ import { pair, strip } from './gallery.js';
 import { statusColor } from './symbols.js';
 import { lightBadge, leftText, limitText, deadlineText } from './clock.js';
 import { FieldMap } from './field-map.js';
+import { pushSupported, pushFor } from './subscribe.js';
 
 const $ = (sel) => document.querySelector(sel);
 const app = { view: 'nearby', position: null, assets: [], pendingUrls: new Map(), radius: 300 };
@@ -605,11 +606,56 @@ async function start(me) {
   for (const b of document.querySelectorAll('.field-nav [data-view]')) b.onclick = () => go(b.dataset.view);
   $('[data-testid="pending-count"]').onclick = () => go('outbox');
   showPending();
+  showDevicePush();
   const p = new URLSearchParams(location.search);
   const view = VIEWS.includes(p.get('view')) ? p.get('view') : 'nearby';
   await go(view, { task: p.get('task'), asset: p.get('asset') });
   app.outbox.sync();
   document.body.dataset.ready = 'true';
+}
+
+// ---- notices on this phone ------------------------------------------------
+
+const DEVICE_KEY = 'inframap.devicePush';
+
+/**
+ * showDevicePush offers to bring the person's notices (dispatched to my
+ * unit, due soon, overdue…) to this phone by push, through the page's own
+ * worker; on, it says so and offers to turn it off. Not offered where the
+ * browser has no push; e-mail-less staff still see every notice in the
+ * console and on this page's task list.
+ */
+function showDevicePush() {
+  const box = $('[data-testid="device-push"]');
+  if (!pushSupported() || !app.me) { box.hidden = true; return; }
+  let saved = null;
+  try { saved = JSON.parse(localStorage.getItem(DEVICE_KEY) || 'null'); } catch { /* none */ }
+  const mine = saved && saved.user === app.me.user.id ? saved : null;
+  const status = el('span', { class: 'hint', role: 'status', 'aria-live': 'polite', 'data-testid': 'device-push-status' });
+  const button = el('button', { type: 'button', class: 'btn link', 'data-testid': 'device-push-toggle',
+    text: t(mine ? 'field.pushOff' : 'field.pushOn') });
+  if (mine) status.textContent = t('field.pushIsOn');
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const reg = await navigator.serviceWorker.ready;
+      if (mine) {
+        await send('DELETE', `/api/v1/subscriptions/${encodeURIComponent(mine.token)}`).catch(() => {});
+        await (await reg.pushManager.getSubscription())?.unsubscribe();
+        localStorage.removeItem(DEVICE_KEY);
+      } else {
+        const push = await pushFor(reg);
+        const res = await send('POST', '/api/v1/notices/push', { json: { push, lang: document.documentElement.lang === 'en' ? 'en' : 'zh' } });
+        localStorage.setItem(DEVICE_KEY, JSON.stringify({ user: app.me.user.id, token: res.data.token }));
+      }
+      showDevicePush();
+    } catch (err) {
+      button.disabled = false;
+      status.textContent = err && err.name === 'NotAllowedError' ? t('subscribe.pushDenied') : err instanceof ApiError ? problemText(err) : t('field.pushFailed');
+    }
+  });
+  box.replaceChildren(button, ' ', status);
+  box.hidden = false;
 }
 
 function showLogin() {
@@ -636,6 +682,7 @@ async function main() {
     if (app.me) {
       $('[data-testid="whoami"]').textContent = t('console.signedInAs', { name: app.me.user.name || app.me.user.email, role: t(`role.${app.me.user.role}`) });
       showPending();
+      showDevicePush();
       const p = new URLSearchParams(location.search);
       go(app.view, { task: p.get('task'), asset: p.get('asset') });
     }

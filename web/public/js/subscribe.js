@@ -33,13 +33,18 @@ function keyBytes(b64) {
   return Uint8Array.from(s, (c) => c.charCodeAt(0));
 }
 
-/** browserPush asks this browser for a push subscription under the service's key. */
-async function browserPush() {
-  const reg = await navigator.serviceWorker.register('/push-sw.js', { scope: '/' });
-  await navigator.serviceWorker.ready;
+/** pushFor asks the worker reg for a push subscription under the service's key. */
+export async function pushFor(reg) {
   const { public_key: key } = await getJSON('/api/v1/push/key');
   const ps = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(key) });
   return ps.toJSON();
+}
+
+/** browserPush asks this browser for a push subscription, through the public map's worker. */
+async function browserPush() {
+  const reg = await navigator.serviceWorker.register('/push-sw.js', { scope: '/' });
+  await navigator.serviceWorker.ready;
+  return pushFor(reg);
 }
 
 const uiLang = () => (lang() === 'en' ? 'en' : 'zh');
