@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/gorilla/mux"
@@ -78,7 +79,7 @@ func (s *Server) createWebhook() http.Handler {
 			in.Events = []string{"*"}
 		}
 		for _, e := range in.Events {
-			if !contains(eventKinds, e) {
+			if !slices.Contains(eventKinds, e) {
 				return maint.InvalidAs("events", "webhook_event", maint.Params{"value": e}, "events are %v, got %q", eventKinds, e)
 			}
 		}
@@ -90,15 +91,6 @@ func (s *Server) createWebhook() http.Handler {
 		httpx.WriteJSON(w, r, http.StatusCreated, wh)
 		return nil
 	})
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // webhookAction serves DELETE /webhooks/{id}, POST …/rotate (the answer

@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -341,7 +342,7 @@ func TestInvalidTransitions(t *testing.T) {
 		e.do("GET", fmt.Sprintf("/api/v1/tasks/%d", id), tok[maint.RoleAdmin], nil, nil, &before)
 		for _, to := range maint.Statuses {
 			allowed := maint.NextStatuses(from)
-			if contains(allowed, to) {
+			if slices.Contains(allowed, to) {
 				continue
 			}
 			var p struct {
@@ -370,15 +371,6 @@ func allowedOrEmpty(s []maint.Status) []maint.Status {
 		return []maint.Status{}
 	}
 	return s
-}
-
-func contains(s []maint.Status, x maint.Status) bool {
-	for _, v := range s {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 // TestTransitionRules covers the rules around the moves: If-Match first,
