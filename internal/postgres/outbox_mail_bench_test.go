@@ -114,6 +114,19 @@ func (m *mailBench) wait(b *testing.B, n int, limit time.Duration) bool {
 	return true
 }
 
+// report waits for want messages and reports messages/s since start,
+// repeats and the latencies.
+func (m *mailBench) report(b *testing.B, want int, start time.Time) {
+	if !m.wait(b, want, 5*time.Minute) {
+		b.Fatalf("%d of %d messages in 5 min", m.unique(), want)
+	}
+	el := time.Since(start)
+	b.StopTimer()
+	b.ReportMetric(float64(want)/el.Seconds(), "messages/s")
+	b.ReportMetric(float64(m.repeats), "repeats")
+	m.latencies(b)
+}
+
 // latencies reports commit → SMTP receipt p50 and p99.
 func (m *mailBench) latencies(b *testing.B) {
 	rows, err := m.sql.Query(context.Background(), `SELECT id::text, event_id::text FROM outbox_deliveries WHERE channel = 'email'`)
@@ -158,14 +171,7 @@ func BenchmarkOutboxEmail(b *testing.B) {
 	for range changes {
 		m.change(b, 0)
 	}
-	if !m.wait(b, want, 5*time.Minute) {
-		b.Fatalf("%d of %d messages in 5 min", m.unique(), want)
-	}
-	el := time.Since(start)
-	b.StopTimer()
-	b.ReportMetric(float64(want)/el.Seconds(), "messages/s")
-	b.ReportMetric(float64(m.repeats), "repeats")
-	m.latencies(b)
+	m.report(b, want, start)
 }
 
 // BenchmarkOutboxEmailSteady: the commit → SMTP receipt latency at a
@@ -189,14 +195,7 @@ func BenchmarkOutboxEmailSteady(b *testing.B) {
 		m.change(b, i)
 		<-tick.C
 	}
-	if !m.wait(b, want, 5*time.Minute) {
-		b.Fatalf("%d of %d messages in 5 min", m.unique(), want)
-	}
-	el := time.Since(start)
-	b.StopTimer()
-	b.ReportMetric(float64(want)/el.Seconds(), "messages/s")
-	b.ReportMetric(float64(m.repeats), "repeats")
-	m.latencies(b)
+	m.report(b, want, start)
 }
 
 // BenchmarkOutboxEmailRestart: a backlog of 5,000 messages; PostgreSQL is

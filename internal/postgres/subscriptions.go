@@ -90,14 +90,8 @@ func subscribe(ctx context.Context, tx pgx.Tx, in maint.NewSubscription) (string
 	switch {
 	case in.Subdistrict != "":
 		area = `(SELECT geom FROM areas WHERE kind = 'subdistrict' AND name = $7)`
-		var ok bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM areas WHERE kind = 'subdistrict' AND name = $1)`,
-			in.Subdistrict).Scan(&ok); err != nil {
-			return "", translate(err, "subscribe")
-		}
-		if !ok {
-			return "", maint.InvalidAs("subdistrict", "unknown_subdistrict", maint.Params{"name": in.Subdistrict},
-				"no sub-district %q", in.Subdistrict)
+		if err := named(ctx, tx, "subdistrict", "unknown_subdistrict", subdistrictExists, in.Subdistrict); err != nil {
+			return "", err
 		}
 	case len(in.Polygon) > 0:
 		var valid, inside bool

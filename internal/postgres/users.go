@@ -138,15 +138,13 @@ func (db *DB) UpdateUser(ctx context.Context, actor maint.Viewer, ip string, id 
 		changes["active"] = [2]any{before.Active, after.Active}
 	}
 	if p.Crew.Set && p.Crew.V != "" {
-		var ok bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM crews WHERE name = $1)`, p.Crew.V).Scan(&ok); err != nil || !ok {
-			return nil, maint.InvalidAs("crew", "unknown_crew", maint.Params{"name": p.Crew.V}, "no crew or unit %q", p.Crew.V)
+		if err := named(ctx, tx, "crew", "unknown_crew", `SELECT EXISTS (SELECT 1 FROM crews WHERE name = $1)`, p.Crew.V); err != nil {
+			return nil, err
 		}
 	}
 	if p.Subdistrict.Set && p.Subdistrict.V != "" {
-		var ok bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM areas WHERE kind = 'subdistrict' AND name = $1)`, p.Subdistrict.V).Scan(&ok); err != nil || !ok {
-			return nil, maint.InvalidAs("subdistrict", "unknown_subdistrict", maint.Params{"name": p.Subdistrict.V}, "no sub-district %q", p.Subdistrict.V)
+		if err := named(ctx, tx, "subdistrict", "unknown_subdistrict", subdistrictExists, p.Subdistrict.V); err != nil {
+			return nil, err
 		}
 	}
 	if p.Crew.Set {
@@ -369,4 +367,19 @@ func (db *DB) RevokeToken(ctx context.Context, v maint.Viewer, ip string, id int
 		return err
 	}
 	return translate(tx.Commit(ctx), "revoke token %d", id)
+}
+
+const subdistrictExists = `SELECT EXISTS (SELECT 1 FROM areas WHERE kind = 'subdistrict' AND name = $1)`
+
+// named checks that exists (a query of one boolean) holds for name, else
+// refuses field with code (and the name as its parameter).
+func named(ctx context.Context, tx pgx.Tx, field, code, exists, name string) error {
+	var ok bool
+	if err := tx.QueryRow(ctx, exists, name).Scan(&ok); err != nil {
+		return translate(err, "check %s", field)
+	}
+	if !ok {
+		return maint.InvalidAs(field, code, maint.Params{"name": name}, "no %s %q", field, name)
+	}
+	return nil
 }
