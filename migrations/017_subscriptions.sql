@@ -30,6 +30,9 @@ CREATE TABLE subscriptions (
     -- E-mail given on a page is confirmed by the link sent to it; push
     -- (the browser asked) and a reporter's own case need no confirming.
     confirmed_at     timestamptz,
+    -- When the confirmation was last asked for (sent again at most every
+    -- ten minutes; an address gets at most three an hour).
+    confirm_asked_at timestamptz,
     unsubscribed_at  timestamptz,
     unsubscribed_via text CHECK (unsubscribed_via IN ('page', 'one_click', 'gone')),
     -- The per-recipient limit: instant messages sent in the current hour;
@@ -42,6 +45,7 @@ CREATE INDEX subscriptions_task ON subscriptions (task_id) WHERE task_id IS NOT 
 CREATE INDEX subscriptions_area ON subscriptions USING gist (area) WHERE area IS NOT NULL AND unsubscribed_at IS NULL;
 CREATE UNIQUE INDEX subscriptions_staff_device ON subscriptions (user_id, address)
     WHERE user_id IS NOT NULL AND unsubscribed_at IS NULL;
+CREATE INDEX subscriptions_address ON subscriptions (lower(address));
 -- One follow of a case per address and channel.
 CREATE UNIQUE INDEX subscriptions_one_follow ON subscriptions (task_id, channel, lower(address))
     WHERE task_id IS NOT NULL AND unsubscribed_at IS NULL;

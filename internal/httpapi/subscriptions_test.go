@@ -196,8 +196,20 @@ func TestSubscriptionsByEmail(t *testing.T) {
 		t.Fatalf("%d confirmed subscriptions with their consent recorded, want 5", n)
 	}
 
-	// A report with the reporter's e-mail: they follow it at once.
+	// Someone typing another's address again and again: that address gets
+	// three confirmations in the hour, not five; following the same case
+	// again does not ask again within ten minutes.
 	before := sink.Len()
+	for i := range 5 {
+		subscribe(map[string]any{"channel": "email", "email": "victim@example.org", "area": square(lon, lat, 0.001*float64(i+1))}, 202)
+	}
+	e.settle()
+	if n := len(mailFor(sink.Messages()[before:], "victim@example.org")); n != postgres.MaxConfirmationsPerHour {
+		t.Errorf("%d confirmations to one address in an hour, want %d", n, postgres.MaxConfirmationsPerHour)
+	}
+
+	// A report with the reporter's e-mail: they follow it at once.
+	before = sink.Len()
 	var rep reportOut
 	if res := e.postMultipart("/api/v1/reports", map[string]string{"service_code": "manhole_broken", "lat": "43.8800", "lon": "125.2700",
 		"description": "井盖裂了，联系 13812345678", "email": "li@example.org"}, nil, map[string]string{"Accept-Language": "en-GB,en"}, &rep); res.StatusCode != 201 {
@@ -230,10 +242,12 @@ func TestSubscriptionsByEmail(t *testing.T) {
 	subscribe(map[string]any{"channel": "email", "email": "chen@example.org", "ref": rep.Ref}, 202)
 	e.settle()
 	confirmAll(sink.Messages()[before:])
-	// Following again answers the same subscription.
+	// Following again answers the same subscription, and asks nothing again.
+	before = sink.Len()
 	subscribe(map[string]any{"channel": "email", "email": "chen@example.org", "ref": rep.Ref}, 202)
-	if n := e.count(`SELECT count(*) FROM subscriptions WHERE address = 'chen@example.org'`); n != 1 {
-		t.Errorf("chen follows twice: %d rows", n)
+	e.settle()
+	if n := e.count(`SELECT count(*) FROM subscriptions WHERE address = 'chen@example.org'`); n != 1 || sink.Len() != before {
+		t.Errorf("chen follows twice: %d rows, %d more messages", n, sink.Len()-before)
 	}
 
 	// 立案: a change of the case, not new and not closed: followers only.

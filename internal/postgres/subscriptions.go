@@ -24,6 +24,10 @@ import (
 // (docs/notifications.md), so a busy area floods nobody.
 const InstantPerHour = 10
 
+// MaxConfirmationsPerHour bounds the unanswered confirmations one address
+// is sent in an hour, whoever asks.
+const MaxConfirmationsPerHour = 3
+
 // Subscribe records a follow or an area subscription with its consent (the
 // time and the address it came from). An e-mail address given on a page is
 // asked to confirm first (a subscription.confirm event, in the same
@@ -68,11 +72,16 @@ func subscribe(ctx context.Context, tx pgx.Tx, in maint.NewSubscription) (string
 		var token string
 		var confirmed *time.Time
 		var subID int64
-		err = tx.QueryRow(ctx, `SELECT id, token::text, confirmed_at FROM subscriptions
+		var askAgain bool
+		err = tx.QueryRow(ctx, `SELECT id, token::text, confirmed_at, coalesce(confirm_asked_at < now() - interval '10 minutes', true)
+			FROM subscriptions
 			WHERE task_id = $1 AND channel = $2 AND lower(address) = lower($3) AND unsubscribed_at IS NULL`,
-			id, in.Channel, address).Scan(&subID, &token, &confirmed)
+			id, in.Channel, address).Scan(&subID, &token, &confirmed, &askAgain)
 		if err == nil {
-			if confirmed == nil {
+			if confirmed == nil && askAgain {
+				if _, err := tx.Exec(ctx, `UPDATE subscriptions SET confirm_asked_at = now() WHERE id = $1`, subID); err != nil {
+					return "", translate(err, "subscribe")
+				}
 				if _, err := outbox.Enqueue(ctx, tx, outbox.Event{Kind: "subscription.confirm",
 					Payload: map[string]any{"subscription": subID}}); err != nil {
 					return "", err
@@ -117,8 +126,8 @@ func subscribe(ctx context.Context, tx pgx.Tx, in maint.NewSubscription) (string
 	var id int64
 	var token string
 	err := tx.QueryRow(ctx, `INSERT INTO subscriptions (channel, address, push_p256dh, push_auth, lang, task_id, area_name,
-			services, source, consent_ip, confirmed_at, area)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $11 THEN now() END, `+area+`)
+			services, source, consent_ip, confirmed_at, confirm_asked_at, area)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CASE WHEN $11 THEN now() END, CASE WHEN NOT $11 THEN now() END, `+area+`)
 		RETURNING id, token::text`, args...).Scan(&id, &token)
 	if err != nil {
 		return "", translate(err, "subscribe")
@@ -221,6 +230,17 @@ func routeSubscribers(ctx context.Context, tx pgx.Tx, eventID, kind string, task
 			Subscription int64 `json:"subscription"`
 		}
 		if json.Unmarshal(payload, &p) != nil || p.Subscription == 0 {
+			return nil, nil
+		}
+		// Someone typing another's address again and again sends it at most
+		// three unanswered confirmations an hour.
+		var asked int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM subscriptions s, subscriptions me
+			WHERE me.id = $1 AND lower(s.address) = lower(me.address) AND s.confirmed_at IS NULL
+			  AND s.confirm_asked_at > now() - interval '1 hour' AND s.id < me.id`, p.Subscription).Scan(&asked); err != nil {
+			return nil, err
+		}
+		if asked >= MaxConfirmationsPerHour {
 			return nil, nil
 		}
 		return []outbox.Recipient{{Channel: "email", Address: strconv.FormatInt(p.Subscription, 10) + ":confirm"}}, nil
