@@ -167,6 +167,26 @@ test('on a phone in English a resident follows a case, hears it was filed, and u
   assert.deepEqual([...(page.errors || []), ...(sub.errors || [])], []);
 });
 
+/**
+ * fakePushManager, run in the page: headless Chromium has no push service,
+ * so the browser's side of push is played by the page's PushManager;
+ * everything after it is the service's.
+ */
+function fakePushManager() {
+  let sub = null;
+  const made = {
+    endpoint: 'https://push.example/phone-1',
+    toJSON: () => ({ endpoint: made.endpoint, keys: { p256dh: 'BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM', auth: 'tBHItJI5svbpez7KI4CCXg' } }),
+    unsubscribe: async () => { sub = null; return true; },
+  };
+  PushManager.prototype.subscribe = async function subscribe(opts) {
+    if (!(opts.applicationServerKey instanceof Uint8Array) || opts.applicationServerKey.length !== 65) throw new Error('bad key');
+    sub = made;
+    return made;
+  };
+  PushManager.prototype.getSubscription = async function getSubscription() { return sub; };
+}
+
 /** assertText waits until the locator's text matches re. */
 async function assertText(loc, re, timeout = 20_000) {
   const end = Date.now() + timeout;
@@ -180,22 +200,7 @@ async function assertText(loc, re, timeout = 20_000) {
 
 test('an inspector brings their notices to their phone from the field page, and stops them', async () => {
   const page = await newPage(browser, PHONE);
-  // Headless Chromium has no push service: the browser's side of push is
-  // played by the page's PushManager; everything after it is the service's.
-  await page.addInitScript(() => {
-    let sub = null;
-    const made = {
-      endpoint: 'https://push.example/phone-1',
-      toJSON: () => ({ endpoint: made.endpoint, keys: { p256dh: 'BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM', auth: 'tBHItJI5svbpez7KI4CCXg' } }),
-      unsubscribe: async () => { sub = null; return true; },
-    };
-    PushManager.prototype.subscribe = async function subscribe(opts) {
-      if (!(opts.applicationServerKey instanceof Uint8Array) || opts.applicationServerKey.length !== 65) throw new Error('bad key');
-      sub = made;
-      return made;
-    };
-    PushManager.prototype.getSubscription = async function getSubscription() { return sub; };
-  });
+  await page.addInitScript(fakePushManager);
   await page.goto(`${server.url}/field`);
   await signIn(page, 'inspector@demo');
   const toggle = page.locator('[data-testid="device-push-toggle"]');
@@ -215,5 +220,33 @@ test('an inspector brings their notices to their phone from the field page, and 
   await toggle.click();
   await assertText(page.locator('[data-testid="device-push-toggle"]'), /^在这部手机上接收通知$/);
   assert.ok((await getJSON(server.url, `/api/v1/subscriptions/${token}`)).unsubscribed_at);
+  assert.deepEqual(page.errors || [], []);
+});
+
+test('a resident gets the news of a sub-district by push in this browser, and finds it again among this browser\'s subscriptions', async () => {
+  const page = await newPage(browser);
+  await page.addInitScript(fakePushManager);
+  await page.goto(`${server.url}/?${new URLSearchParams({ tile_origin: tiles.origin, tab: 'problem' })}`);
+  await waitReady(page);
+  const sec = page.locator('[data-testid="subscribe-area"]');
+  await sec.scrollIntoViewIfNeeded();
+  const zone = await sec.locator('[data-testid="subscribe-where"] option').nth(2).getAttribute('value');
+  await sec.locator('[data-testid="subscribe-where"]').selectOption(zone);
+  assert.match(await sec.innerText(), /国内网络下的 Chrome/);
+  const posted = page.waitForResponse((r) => r.url().endsWith('/api/v1/subscriptions') && r.request().method() === 'POST');
+  await sec.locator('[data-testid="subscribe-push"]').click();
+  const res = await posted;
+  assert.equal(res.status(), 201);
+  assert.equal(res.request().postDataJSON().subdistrict, zone);
+  await assertText(sec.locator('[data-testid="subscribe-status"]'), /已开启推送/);
+  await page.reload();
+  await waitReady(page);
+  const link = page.locator('[data-testid="my-subscriptions"] a');
+  await link.waitFor();
+  assert.equal(await link.innerText(), zone);
+  await link.click();
+  await page.waitForFunction(() => document.body.dataset.ready === 'true');
+  assert.match(await page.locator('[data-testid="sub-channel"]').innerText(), /浏览器推送（push\.example）/);
+  assert.match(await page.locator('[data-testid="sub-state"]').innerText(), /生效中/);
   assert.deepEqual(page.errors || [], []);
 });

@@ -157,5 +157,12 @@ export function areaSubscription({ zones, services, view, draw, serviceName }) {
     const [w, s, e, n] = view();
     return { area: { type: 'Polygon', coordinates: [[[w, s], [e, s], [e, n], [w, n], [w, s]]] }, services, what: t('subscribe.whereView') };
   }, { testid: 'subscribe' }));
+  // What this browser already gets by push, each with its page (to end it).
+  const mine = mySubscriptions();
+  if (mine.length) {
+    sec.append(el('h3', { class: 'sub-h', text: t('subscribe.mine') }),
+      el('ul', { class: 'mine', 'data-testid': 'my-subscriptions' },
+        ...mine.map((m) => el('li', {}, el('a', { href: `/subscription/${encodeURIComponent(m.token)}`, text: m.what || m.token })))));
+  }
   return sec;
 }
