@@ -99,8 +99,8 @@ func subscribe(ctx context.Context, tx pgx.Tx, in maint.NewSubscription) (string
 	switch {
 	case in.Subdistrict != "":
 		area = `(SELECT geom FROM areas WHERE kind = 'subdistrict' AND name = $7)`
-		if err := named(ctx, tx, "subdistrict", "unknown_subdistrict", subdistrictExists, in.Subdistrict); err != nil {
-			return "", err
+		if ok, err := exists(ctx, tx, subdistrictExists, in.Subdistrict); err != nil || !ok {
+			return "", cmp.Or(err, error(unknownSubdistrict(in.Subdistrict)))
 		}
 	case len(in.Polygon) > 0:
 		var valid, inside bool

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -138,13 +139,13 @@ func (db *DB) UpdateUser(ctx context.Context, actor maint.Viewer, ip string, id 
 		changes["active"] = [2]any{before.Active, after.Active}
 	}
 	if p.Crew.Set && p.Crew.V != "" {
-		if err := named(ctx, tx, "crew", "unknown_crew", `SELECT EXISTS (SELECT 1 FROM crews WHERE name = $1)`, p.Crew.V); err != nil {
-			return nil, err
+		if ok, err := exists(ctx, tx, `SELECT EXISTS (SELECT 1 FROM crews WHERE name = $1)`, p.Crew.V); err != nil || !ok {
+			return nil, cmp.Or(err, error(maint.InvalidAs("crew", "unknown_crew", maint.Params{"name": p.Crew.V}, "no crew or unit %q", p.Crew.V)))
 		}
 	}
 	if p.Subdistrict.Set && p.Subdistrict.V != "" {
-		if err := named(ctx, tx, "subdistrict", "unknown_subdistrict", subdistrictExists, p.Subdistrict.V); err != nil {
-			return nil, err
+		if ok, err := exists(ctx, tx, subdistrictExists, p.Subdistrict.V); err != nil || !ok {
+			return nil, cmp.Or(err, error(unknownSubdistrict(p.Subdistrict.V)))
 		}
 	}
 	if p.Crew.Set {
@@ -369,17 +370,15 @@ func (db *DB) RevokeToken(ctx context.Context, v maint.Viewer, ip string, id int
 	return translate(tx.Commit(ctx), "revoke token %d", id)
 }
 
+func unknownSubdistrict(name string) *maint.Error {
+	return maint.InvalidAs("subdistrict", "unknown_subdistrict", maint.Params{"name": name}, "no sub-district %q", name)
+}
+
 const subdistrictExists = `SELECT EXISTS (SELECT 1 FROM areas WHERE kind = 'subdistrict' AND name = $1)`
 
-// named checks that exists (a query of one boolean) holds for name, else
-// refuses field with code (and the name as its parameter).
-func named(ctx context.Context, tx pgx.Tx, field, code, exists, name string) error {
+// exists runs a query of one boolean (does name exist?).
+func exists(ctx context.Context, tx pgx.Tx, query, name string) (bool, error) {
 	var ok bool
-	if err := tx.QueryRow(ctx, exists, name).Scan(&ok); err != nil {
-		return translate(err, "check %s", field)
-	}
-	if !ok {
-		return maint.InvalidAs(field, code, maint.Params{"name": name}, "no %s %q", field, name)
-	}
-	return nil
+	err := tx.QueryRow(ctx, query, name).Scan(&ok)
+	return ok, translate(err, "check %q", name)
 }
