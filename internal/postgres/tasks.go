@@ -374,6 +374,13 @@ func (db *DB) TransitionTask(ctx context.Context, v maint.Viewer, id int64, vers
 	if err := maint.CheckTransition(t.Status, tr.To, v.Role); err != nil {
 		return nil, false, err
 	}
+	if tr.To == maint.StatusDispatched && tr.Assignee == "" && t.Assignee == "" && t.AssetID != nil {
+		// A cover's case goes to the cover's owner unit by default
+		// (docs/inspections.md, the cover register).
+		if tr.Assignee, err = coverOwnerCrew(ctx, tx, *t.AssetID); err != nil {
+			return nil, false, err
+		}
+	}
 	if err := maint.CheckTransitionInput(t, tr); err != nil {
 		return nil, false, err
 	}
