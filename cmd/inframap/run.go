@@ -32,6 +32,7 @@ Usage:
   inframap user list
   inframap apikey add -name PARTNER                 (an Open311 api_key, printed once)
   inframap gc                                        (remove photo files no row refers to)
+  inframap plans generate [-date YYYY-MM-DD]         (make the period's inspections of every active plan; idempotent)
   inframap backup -o DIR                             (database dump, photos, manifest with checksums)
   inframap restore -from DIR                         (into an empty database; verified against the manifest)
   inframap export [-kind manhole,…] [-format geojson|csv|kml] [-o file] [-db URL] [-data-dir ./var]
@@ -119,6 +120,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdBackup(ctx, rest, getenv, stdout, stderr)
 	case "restore":
 		return cmdRestore(ctx, rest, getenv, stdout, stderr)
+	case "plans":
+		return cmdPlans(ctx, rest, getenv, stdout, stderr)
 	case "gc":
 		return cmdGC(ctx, rest, getenv, stdout, stderr)
 	case "export":

@@ -56,6 +56,9 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		if err := ensureDemoUsers(ctx, db, cfg, stdout); err != nil {
 			return err
 		}
+		if err := ensureDemoPlans(ctx, db); err != nil {
+			return err
+		}
 	}
 
 	blobs, err := openBlobs(ctx, cfg)
@@ -100,6 +103,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	go dispatch(ctx, db, cfg, base, log)
 	go watchClocks(ctx, db, log)
+	go watchInspections(ctx, db, log)
 	go srv.WarmClusters(ctx, 30*time.Second)
 	if err := serveUntilDone(ctx, hs, ln, log); err != nil {
 		return err

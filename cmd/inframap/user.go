@@ -123,13 +123,25 @@ func readPassword(stdin io.Reader, stderr io.Writer) (string, error) {
 
 // demoUsers are the accounts of the demo, one per role.
 var demoUsers = []struct {
-	email string
-	role  maint.Role
-	name  string
+	email       string
+	role        maint.Role
+	name        string
+	subdistrict string // an inspector's round (docs/inspections.md)
 }{
-	{"admin@demo", maint.RoleAdmin, "管理员 Admin"},
-	{"engineer@demo", maint.RoleEngineer, "工程师 Engineer"},
-	{"inspector@demo", maint.RoleInspector, "巡查员 Inspector"},
+	{"admin@demo", maint.RoleAdmin, "管理员 Admin", ""},
+	{"engineer@demo", maint.RoleEngineer, "工程师 Engineer", ""},
+	{"inspector@demo", maint.RoleInspector, "巡查员 Inspector", "正阳街道"},
+	{"inspector.chuncheng@demo", maint.RoleInspector, "巡查员 春城", "春城街道"},
+	{"inspector.puyang@demo", maint.RoleInspector, "巡查员 普阳", "普阳街道"},
+	{"inspector.linyuan@demo", maint.RoleInspector, "巡查员 林园", "林园街道"},
+	{"inspector.tongxin@demo", maint.RoleInspector, "巡查员 同心", "同心街道"},
+	{"inspector.qingnianlu@demo", maint.RoleInspector, "巡查员 青年路", "青年路街道"},
+	{"inspector.tiexi@demo", maint.RoleInspector, "巡查员 铁西", "铁西街道"},
+	{"inspector.yingbin@demo", maint.RoleInspector, "巡查员 迎宾", "迎宾街道"},
+	{"inspector.zili@demo", maint.RoleInspector, "巡查员 自立", "自立街道"},
+	{"inspector.chengxi@demo", maint.RoleInspector, "巡查员 城西", "城西镇"},
+	{"inspector.hexin@demo", maint.RoleInspector, "巡查员 合心", "合心镇"},
+	{"inspector.xixin@demo", maint.RoleInspector, "巡查员 西新", "西新镇"},
 }
 
 // ensureDemoUsers creates the demo accounts that are missing. Their password
@@ -138,6 +150,8 @@ func ensureDemoUsers(ctx context.Context, db *postgres.DB, cfg config, stdout io
 	pw := cfg.demoPassword
 	generated := false
 	hasher := password.New(cfg.bcryptCost)
+	// One hash for the demo's one password: the accounts are many.
+	hash := ""
 	for _, d := range demoUsers {
 		if _, _, err := db.UserLogin(ctx, d.email); err == nil {
 			continue
@@ -148,9 +162,11 @@ func ensureDemoUsers(ctx context.Context, db *postgres.DB, cfg config, stdout io
 			pw = rand.Text()[:16]
 			generated = true
 		}
-		hash, err := hasher.Hash(ctx, pw)
-		if err != nil {
-			return err
+		if hash == "" {
+			var err error
+			if hash, err = hasher.Hash(ctx, pw); err != nil {
+				return err
+			}
 		}
 		if _, err := db.CreateUser(ctx, cliActor, "", maint.User{Email: d.email, Name: d.name, Role: d.role}, hash); err != nil {
 			if maint.ErrorCode(err) == maint.CodeConflict {
@@ -159,8 +175,15 @@ func ensureDemoUsers(ctx context.Context, db *postgres.DB, cfg config, stdout io
 			return err
 		}
 	}
+	for _, d := range demoUsers {
+		if d.subdistrict != "" {
+			if err := db.SetSubdistrictIfNone(ctx, d.email, d.subdistrict); err != nil {
+				return err
+			}
+		}
+	}
 	if generated {
-		fmt.Fprintf(stdout, "demo accounts admin@demo, engineer@demo, inspector@demo have the password %s (shown once; set INFRAMAP_DEMO_PASSWORD to choose it)\n", pw)
+		fmt.Fprintf(stdout, "demo accounts admin@demo, engineer@demo, inspector@demo (and inspector.<sub-district>@demo) have the password %s (shown once; set INFRAMAP_DEMO_PASSWORD to choose it)\n", pw)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/xuri/excelize/v2"
 
 	"inframap/internal/maint"
@@ -148,6 +149,28 @@ func (e *env) apiFixtures() *apiFixtures {
 	if f.session == "" {
 		t.Fatalf("login: %d, no session cookie", res.StatusCode)
 	}
+
+	// Inspection rounds: a monthly plan of covers and this month's
+	// inspections of three of them.
+	var plan int64
+	if err := e.sql.QueryRow(t.Context(), `INSERT INTO inspection_plans (name, kind, frequency, starts_on)
+		VALUES ('cases: covers', 'manhole', 'monthly', '2026-01-01') RETURNING id`).Scan(&plan); err != nil {
+		t.Fatal(err)
+	}
+	set("plan", plan)
+	rows, err := e.sql.Query(t.Context(), `INSERT INTO inspections (plan_id, asset_id, kind, subdistrict, period_start, period_end)
+		SELECT $1, id, kind, subdistrict, date_trunc('month', now() AT TIME ZONE 'Asia/Shanghai')::date,
+		       (date_trunc('month', now() AT TIME ZONE 'Asia/Shanghai') + interval '1 month - 1 day')::date
+		FROM assets WHERE kind = 'manhole' ORDER BY id LIMIT 3 RETURNING id`, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	insp, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil || len(insp) != 3 {
+		t.Fatalf("inspections: %v, %v", insp, err)
+	}
+	set("insp", insp[0])
+	set("insp_bad", insp[1])
 
 	// Cursors of second pages.
 	for name, path := range map[string]string{"assets_cursor": "/api/v1/assets?kind=manhole&limit=2",
@@ -657,6 +680,49 @@ var apiCases = []apiCase{
 	{path: "/api/v1/audit?user=3", as: "admin", want: 400},
 	{path: "/api/v1/audit", as: "engineer", want: 403},
 	{path: "/api/v1/audit", want: 401, refused: true},
+
+	// Inspection rounds and the cover register.
+	{path: "/api/v1/inspection-plans", as: "inspector", want: 200},
+	{method: "HEAD", path: "/api/v1/inspection-plans", as: "inspector", want: 200},
+	{path: "/api/v1/inspection-plans", want: 401, refused: true},
+	{method: "POST", path: "/api/v1/inspection-plans", as: "engineer", body: `{"name": "主干道井盖", "kind": "manhole", "filter": {"roads": ["景阳大路"]}, "frequency": "days", "every_days": 14, "starts_on": "2026-01-05"}`, want: 201},
+	{method: "POST", path: "/api/v1/inspection-plans", as: "engineer", body: `{"name": "x", "kind": "manhole", "frequency": "days", "starts_on": "2026-01-05"}`, want: 400, field: "every_days"},
+	{method: "POST", path: "/api/v1/inspection-plans", as: "engineer", body: `{"name": "x", "kind": "parking_lot", "frequency": "weekly", "starts_on": "2026-01-05"}`, want: 400, field: "kind", refused: true},
+	{method: "POST", path: "/api/v1/inspection-plans", as: "inspector", body: `{"name": "x", "kind": "manhole", "frequency": "weekly", "starts_on": "2026-01-05"}`, want: 403},
+	{path: "/api/v1/inspections?status=missed&kind=manhole&limit=10", as: "engineer", want: 200},
+	{path: "/api/v1/inspections?plan={plan}&inspector=me&on=2026-03-01", as: "inspector", want: 200},
+	{method: "HEAD", path: "/api/v1/inspections", as: "engineer", want: 200},
+	{path: "/api/v1/inspections?status=late", as: "engineer", want: 400, field: "status", refused: true},
+	{path: "/api/v1/inspections", want: 401, refused: true},
+	{path: "/api/v1/inspections/round?near=125.27,43.88", as: "inspector", want: 200},
+	{method: "HEAD", path: "/api/v1/inspections/round", as: "inspector", want: 200},
+	{path: "/api/v1/inspections/round?near=north", as: "inspector", want: 400, field: "near"},
+	{path: "/api/v1/inspections/coverage?period=2026-03", as: "engineer", want: 200},
+	{method: "HEAD", path: "/api/v1/inspections/coverage", as: "engineer", want: 200},
+	{path: "/api/v1/inspections/coverage?period=March", as: "engineer", want: 400, field: "period"},
+	{path: "/api/v1/inspections/uninspected?kind=manhole", as: "engineer", want: 200},
+	{method: "HEAD", path: "/api/v1/inspections/uninspected", as: "engineer", want: 200},
+	{path: "/api/v1/inspections/uninspected?kind=parking_lot", as: "engineer", want: 400, field: "kind", refused: true},
+	{path: "/api/v1/inspections/{insp}", as: "inspector", want: 200},
+	{method: "HEAD", path: "/api/v1/inspections/{insp}", as: "inspector", want: 200},
+	{path: "/api/v1/inspections/999999", as: "inspector", want: 404},
+	{method: "POST", path: "/api/v1/inspections/{insp}/result", as: "inspector", hdr: map[string]string{"Idempotency-Key": "cases-insp-1"},
+		body: `{"checks": {"missing_cover": "ok", "broken_cover": "fail", "broken_frame": "ok", "cover_frame_gap": "ok", "height_difference": "ok", "rocking_noise": "ok", "missing_anti_fall_net": "ok"}, "position": [125.27, 43.88]}`, want: 200},
+	{method: "POST", path: "/api/v1/inspections/{insp}/result", as: "inspector",
+		body: `{"checks": {"missing_cover": "ok", "broken_cover": "ok", "broken_frame": "ok", "cover_frame_gap": "ok", "height_difference": "ok", "rocking_noise": "ok", "missing_anti_fall_net": "ok"}}`, want: 409},
+	{method: "POST", path: "/api/v1/inspections/{insp_bad}/result", as: "inspector", body: `{"checks": {"broken_cover": "fail"}}`, want: 400, field: "checks.missing_cover"},
+	{method: "POST", path: "/api/v1/inspections/{insp_bad}/result", as: "inspector", body: `{"distresses": [{"type": "pothole", "extent": 1, "severity": "heavy"}]}`, want: 400, field: "distresses"},
+	{method: "POST", path: "/api/v1/inspections/{insp_bad}/result", as: "inspector", body: `{"verdict": "fine"}`, want: 400, field: "verdict", refused: true},
+	{method: "POST", path: "/api/v1/inspections/{insp_bad}/result", body: `{}`, want: 401, refused: true},
+	{path: "/api/v1/cover-owners", as: "inspector", want: 200},
+	{method: "HEAD", path: "/api/v1/cover-owners", as: "inspector", want: 200},
+	{method: "PUT", path: "/api/v1/cover-owners/0108", as: "admin", body: `{"unit": "广电网络公司", "unit_en": "Cable TV company", "crew": "通信公司"}`, want: 200},
+	{method: "PUT", path: "/api/v1/cover-owners/0108", as: "admin", body: `{"unit": "x", "crew": "no such crew"}`, want: 400, field: "crew"},
+	{method: "PUT", path: "/api/v1/cover-owners/0199", as: "admin", body: `{"unit": "x", "crew": "通信公司"}`, want: 404},
+	{method: "PUT", path: "/api/v1/cover-owners/0108", as: "engineer", body: `{"unit": "x", "crew": "通信公司"}`, want: 403},
+	{path: "/api/v1/assets/{manhole}/register", as: "engineer", want: 200},
+	{method: "HEAD", path: "/api/v1/assets/{manhole}/register", as: "engineer", want: 200},
+	{path: "/api/v1/assets/{lot}/register", as: "engineer", want: 404},
 
 	// The report card, reference data and exports.
 	{path: "/api/v1/stats", want: 200},

@@ -41,6 +41,8 @@ func (s *Server) routes() http.Handler {
 	s.accounts.Mount(api)
 	s.mountNotify(api)
 	s.mountSubscriptions(r, api)
+	// Inspection rounds and the cover register (docs/inspections.md).
+	s.mountInspections(api)
 
 	api.Handle("/assets", replicaOK(s.responses.Wrap(assetPages(queryKey), s.listAssets()))).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/assets", s.createAsset()).Methods(http.MethodPost)

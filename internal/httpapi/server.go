@@ -21,6 +21,7 @@ import (
 	"inframap/internal/cache"
 	"inframap/internal/evaluation"
 	"inframap/internal/httpx"
+	"inframap/internal/inspection"
 	"inframap/internal/maint"
 	"inframap/internal/photo"
 	"inframap/internal/ratelimit"
@@ -138,6 +139,7 @@ type Store interface {
 	evaluation.Store
 	maint.NotifyService
 	maint.SubscriptionService
+	inspection.Store
 	Ready(ctx context.Context) error
 }
 

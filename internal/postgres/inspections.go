@@ -549,3 +549,34 @@ func coverOwnerCrew(ctx context.Context, tx pgx.Tx, assetID int64) (string, erro
 		JOIN crews c ON c.name = o.crew AND c.active WHERE a.id = $1 AND a.kind = 'manhole'), '')`, assetID).Scan(&crew)
 	return crew, translate(err, "cover owner of asset %d", assetID)
 }
+
+// SeedPlans stores plans when there are none yet (the demo's rounds), under
+// a lock so that copies starting together store them once.
+func (db *DB) SeedPlans(ctx context.Context, v maint.Viewer, plans []inspection.Plan) (bool, error) {
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return false, translate(err, "seed plans")
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock(hashtext('inspections.seed'))`); err != nil {
+		return false, translate(err, "seed plans")
+	}
+	defer conn.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtext('inspections.seed'))`)
+	var any bool
+	if err := conn.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM inspection_plans)`).Scan(&any); err != nil || any {
+		return false, translate(err, "seed plans")
+	}
+	for _, p := range plans {
+		if _, err := db.CreatePlan(ctx, v, p); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// SetSubdistrictIfNone gives a user the sub-district they look after, when they
+// have none (the demo's inspectors).
+func (db *DB) SetSubdistrictIfNone(ctx context.Context, email, subdistrict string) error {
+	_, err := db.pool.Exec(ctx, `UPDATE users SET subdistrict = $2, updated_at = now() WHERE lower(email) = lower($1) AND subdistrict = ''`, email, subdistrict)
+	return translate(err, "user %s", email)
+}
