@@ -7,14 +7,14 @@
 // Push messages are shown as the public map's worker shows them.
 importScripts('/push-sw.js');
 
-const VERSION = 'field-v4';
+const VERSION = 'field-v5';
 const SHELL = `inframap-shell-${VERSION}`;
 const API = 'inframap-api';
 const FILES = [
   '/field', '/favicon.svg', '/css/app.css', '/css/staff.css',
   '/js/app-field.js', '/js/api.js', '/js/i18n.js', '/js/messages.js', '/js/dom.js', '/js/session.js', '/js/geo.js',
   '/js/photo.js', '/js/outbox.js', '/js/gallery.js', '/js/conflict.js', '/js/symbols.js', '/js/clock.js',
-  '/js/field-map.js', '/js/labels.js', '/js/projection.js', '/js/gcj02.js', '/js/subscribe.js', '/push-sw.js',
+  '/js/field-map.js', '/js/field-round.js', '/js/labels.js', '/js/projection.js', '/js/gcj02.js', '/js/subscribe.js', '/push-sw.js',
   '/vendor/idb/index.js', '/vendor/exifr/lite.esm.js', '/vendor/leaflet/leaflet.js', '/vendor/leaflet/leaflet.css',
 ];
 
@@ -76,7 +76,7 @@ self.addEventListener('fetch', (event) => {
       if (res.ok) c.put(req, res.clone());
       return res;
     })));
-  } else if (/^\/api\/v1\/(tasks|assets|meta|auth\/me)/.test(p)) {
+  } else if (/^\/api\/v1\/(tasks|assets|meta|auth\/me|inspections\/round)/.test(p)) {
     event.respondWith(networkFirst(req, API));
   } else if (/^\/(js|css|vendor)\/|^\/favicon\.svg$/.test(p)) {
     event.respondWith(fresh(event, req));

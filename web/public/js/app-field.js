@@ -17,6 +17,7 @@ import { statusColor } from './symbols.js';
 import { lightBadge, leftText, limitText, deadlineText } from './clock.js';
 import { FieldMap } from './field-map.js';
 import { pushSupported, pushFor } from './subscribe.js';
+import { renderRound, renderInspect } from './field-round.js';
 
 const $ = (sel) => document.querySelector(sel);
 const app = { view: 'nearby', position: null, assets: [], pendingUrls: new Map(), radius: 300 };
@@ -24,7 +25,7 @@ const NEAR_M = 300;
 // How far "nearby" widens, step by step, when nothing is close.
 const WIDER_M = [300, 1000, 3000, 10000];
 const NEAR_KINDS = 'road_repair,sewer_separation,parking_lot,manhole,capital_project';
-const VIEWS = ['nearby', 'verify', 'asset', 'task', 'report', 'outbox'];
+const VIEWS = ['nearby', 'round', 'inspect', 'verify', 'asset', 'task', 'report', 'outbox'];
 
 const statusName = (code) => {
   const s = app.meta?.statuses.find((x) => x.code === code);
@@ -59,7 +60,9 @@ function go(view, params = {}) {
   for (const [k, v] of Object.entries(params)) if (v) p.set(k, v);
   history.replaceState(null, '', location.pathname + (p.toString() ? `?${p}` : ''));
   const show = { nearby: renderNearby, verify: renderVerify, asset: () => renderAsset(params.asset), task: () => renderTask(params.task),
-    report: () => renderReport(params), outbox: renderOutbox }[view];
+    report: () => renderReport(params), outbox: renderOutbox,
+    round: () => renderRound($('#view-round'), app, (id) => go('inspect', { inspection: String(id) })),
+    inspect: () => renderInspect($('#view-inspect'), app, params.inspection, () => go('round')) }[view];
   return show();
 }
 
@@ -526,6 +529,7 @@ async function renderOutbox() {
 function describe(r) {
   if (r.kind === 'photo') return t('outbox.photo', { stage: t(`stage.${r.fields.stage}`), task: r.taskRef || r.taskTitle || '' });
   if (r.kind === 'transition') return t('outbox.transition', { to: statusName(r.to), task: r.taskRef });
+  if (r.kind === 'inspection') return `${t('insp.outbox')} · ${r.assetName} · ${r.assetCode}`;
   return t('outbox.task', { title: r.taskTitle });
 }
 
@@ -601,6 +605,10 @@ async function start(me) {
     const { rec } = e.detail;
     if (app.pendingUrls.has(rec.id)) { URL.revokeObjectURL(app.pendingUrls.get(rec.id)); app.pendingUrls.delete(rec.id); }
     if (app.view === 'task' && String(rec.taskId) === String(app.task?.id)) await renderTask(app.task.id);
+    if (rec.kind === 'inspection') {
+      app.roundMsg = { text: t('insp.sent', { n: Object.keys(e.detail.data.cases || {}).length }), kind: 'ok' };
+      if (app.view === 'round') await go('round');
+    }
   });
   app.outbox.addEventListener('refused', () => { if (app.view === 'task' && app.task) drawTask(); });
   for (const b of document.querySelectorAll('.field-nav [data-view]')) b.onclick = () => go(b.dataset.view);
@@ -609,7 +617,7 @@ async function start(me) {
   showDevicePush();
   const p = new URLSearchParams(location.search);
   const view = VIEWS.includes(p.get('view')) ? p.get('view') : 'nearby';
-  await go(view, { task: p.get('task'), asset: p.get('asset') });
+  await go(view, { task: p.get('task'), asset: p.get('asset'), inspection: p.get('inspection') });
   app.outbox.sync();
   document.body.dataset.ready = 'true';
 }

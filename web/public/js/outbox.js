@@ -39,11 +39,11 @@ export class Outbox extends EventTarget {
   async all() { return (await db()).getAll(STORE); }
 
   /** add stores an item (its key made now, once) and starts sending. */
-  async add(item) {
+  async add(item, { sync = true } = {}) {
     const rec = { ...item, key: newKey(), state: 'pending', attempts: 0, error: null, createdAt: new Date().toISOString() };
     rec.id = await (await db()).add(STORE, rec);
     this.changed();
-    this.sync();
+    if (sync) this.sync();
     return rec;
   }
 
@@ -81,7 +81,13 @@ export class Outbox extends EventTarget {
       if (rec.after && items.some((x) => x.id === rec.after)) continue; // waits for the task it belongs to
       if (rec.after && this.landed.has(rec.after)) {
         // Queued while its task was being sent: the task's answer came first.
-        Object.assign(rec, this.landed.get(rec.after));
+        const landed = this.landed.get(rec.after);
+        if (landed.cases) {
+          // A photo of a failed checklist item goes to the case it opened.
+          const c = landed.cases[rec.item];
+          if (!c) { await this.remove(rec.id); continue; }
+          Object.assign(rec, { taskId: c.id, taskRef: c.ref });
+        } else Object.assign(rec, landed);
         delete rec.after;
         await this.put(rec);
       }
@@ -103,7 +109,7 @@ export class Outbox extends EventTarget {
       }
       if (outcome === 'done') {
         await this.remove(rec.id);
-        if (rec.kind === 'task') this.again = true; // its photos can go now
+        if (rec.kind === 'task' || rec.kind === 'inspection') this.again = true; // its photos can go now
       }
     }
     this.pause = 2000;
@@ -139,6 +145,24 @@ export class Outbox extends EventTarget {
     if (rec.kind === 'transition') {
       const body = { to: rec.to, note: rec.note || '' };
       const res = await send('POST', `/api/v1/tasks/${rec.taskId}/transitions`, { json: body, headers: { ...headers, 'If-Match': `"${rec.version}"` } });
+      this.dispatchEvent(new CustomEvent('sent', { detail: { rec, data: res.data } }));
+      return 'done';
+    }
+    if (rec.kind === 'inspection') {
+      // A checklist, recorded once however often it is sent; its photos
+      // follow to the case each failed item opened.
+      const res = await send('POST', `/api/v1/inspections/${rec.inspectionId}/result`, { json: rec.body, headers });
+      const cases = res.data.cases || {};
+      this.landed.set(rec.id, { cases });
+      for (const other of await this.all()) {
+        if (other.after !== rec.id) continue;
+        const c = cases[other.item];
+        if (!c) { await (await db()).delete(STORE, other.id); continue; }
+        other.taskId = c.id;
+        other.taskRef = c.ref;
+        delete other.after;
+        await (await db()).put(STORE, other);
+      }
       this.dispatchEvent(new CustomEvent('sent', { detail: { rec, data: res.data } }));
       return 'done';
     }
