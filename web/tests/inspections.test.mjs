@@ -90,3 +90,20 @@ test('an inspector works a round offline and syncs it: each checklist once, one 
   assert.deepEqual(page.errors || [], []);
   await page.context().close();
 });
+
+test('the console shows coverage by sub-district, the missed queue and what is not yet inspected on the map', async () => {
+  const engineer = await token(server.url, 'engineer@demo');
+  const cov = (await call(server.url, engineer, 'GET', '/api/v1/inspections/coverage')).body;
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/manage?tab=insp`);
+  await signIn(page, 'engineer@demo');
+  await page.locator('[data-testid="insp-coverage-row"]').first().waitFor();
+  assert.equal(await page.locator('[data-testid="insp-coverage-row"]').count(), cov.coverage.length);
+  const total = cov.totals.find((c) => c.kind === 'manhole');
+  assert.match(await page.locator('[data-testid="insp-coverage-total"][data-kind="manhole"]').innerText(), new RegExp(`${total.inspected.toLocaleString('zh-CN')} / ${total.scheduled.toLocaleString('zh-CN')}`));
+  // Not yet inspected: a point each on the map while the panel is open.
+  await page.waitForFunction(() => document.querySelectorAll('.leaflet-overlay-pane path.leaflet-interactive').length > 100);
+  await page.click('[data-testid="tab-queue"]');
+  assert.deepEqual(page.errors || [], []);
+  await page.context().close();
+});

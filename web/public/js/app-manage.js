@@ -17,6 +17,7 @@ import { TaskPanel } from './task-panel.js';
 import { AssetEditor } from './asset-editor.js';
 import { AdminPanel } from './admin.js';
 import { EvaluationPanel } from './evaluation.js';
+import { InspectionsPanel } from './inspections-panel.js';
 import { statusColor } from './symbols.js';
 import { lightBadge, leftText, deadlineText } from './clock.js';
 import { QueueMap, unassigned } from './queue-map.js';
@@ -69,6 +70,8 @@ function setupTabs() {
     if (tab.dataset.tab === 'admin' && !app.adminLoaded) { app.adminLoaded = true; app.admin.load(); }
     if (tab.dataset.tab === 'eval' && !app.evalLoaded) { app.evalLoaded = true; app.evaluation.load(); }
     app.evaluation?.show(tab.dataset.tab === 'eval');
+    if (tab.dataset.tab === 'insp' && !app.inspLoaded) { app.inspLoaded = true; app.inspections.load(); }
+    app.inspections?.show(tab.dataset.tab === 'insp');
   };
   for (const tab of tabs) {
     tab.addEventListener('click', () => select(tab, false));
@@ -458,6 +461,7 @@ async function start(me) {
   });
   app.admin = new AdminPanel($('#panel-admin'), { me, onCrews: (c) => { app.crews = c; } });
   app.evaluation = new EvaluationPanel($('#panel-eval'), { map: app.map, proj: app.proj });
+  app.inspections = new InspectionsPanel($('#panel-insp'), { map: app.map, proj: app.proj });
   $('.skip').addEventListener('click', (e) => {
     e.preventDefault();
     app.selectTab('queue', false);
@@ -471,6 +475,7 @@ async function start(me) {
     if (app.task.task) app.task.render();
     if (app.adminLoaded) app.admin.render();
     if (app.evalLoaded) app.evaluation.load();
+    if (app.inspLoaded) app.inspections.load();
     app.staffNotices.render();
   });
 
