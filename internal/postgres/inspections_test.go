@@ -253,8 +253,9 @@ func TestRecordResult(t *testing.T) {
 		t.Errorf("second result: %v, want conflict", err)
 	}
 	reg, err := db.CoverRegister(t.Context(), asset)
-	if err != nil || reg.AntiFallNet == nil || *reg.AntiFallNet || reg.LastInspectedOn == nil || reg.Crew != "供水公司" {
-		t.Errorf("register: %+v, %v; want net missing, inspected today, 供水公司", reg, err)
+	if err != nil || reg.AntiFallNet == nil || *reg.AntiFallNet || reg.LastInspectedOn == nil || reg.Crew != "供水公司" ||
+		reg.ConditionGrade == nil || *reg.ConditionGrade != 3 {
+		t.Errorf("register: %+v, %v; want net missing, inspected today, 供水公司, grade 3", reg, err)
 	}
 
 	// Dispatch without an assignee goes to the cover's owner.

@@ -35,7 +35,8 @@ async function taskOnAsset(status, skip = new Set()) {
   for (const k of tasks) {
     if (!k.asset_id || skip.has(k.id)) continue;
     const a = await getJSON(server.url, `/api/v1/assets/${k.asset_id}`);
-    if (a.properties.status === status && a.properties.kind !== 'parking_space') return { task: k, asset: a };
+    // Not a cover: a cover's case is dispatched to its owner unit by default.
+    if (a.properties.status === status && a.properties.kind !== 'parking_space' && a.properties.kind !== 'manhole') return { task: k, asset: a };
   }
   throw new Error(`no ${status} task on an asset`);
 }

@@ -107,3 +107,23 @@ test('the console shows coverage by sub-district, the missed queue and what is n
   assert.deepEqual(page.errors || [], []);
   await page.context().close();
 });
+
+test('dispatching a cover\'s case offers the cover\'s owner unit', async () => {
+  const engineer = await token(server.url, 'engineer@demo');
+  const { tasks } = (await call(server.url, engineer, 'GET', '/api/v1/tasks?status=filed&limit=200')).body;
+  const k = tasks.find((x) => x.asset?.kind === 'manhole' && !x.assignee);
+  const owner = (await call(server.url, engineer, 'GET', `/api/v1/assets/${k.asset_id}/register`)).body;
+  assert.ok(owner.crew, 'every cover category has an owner');
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/manage?task=${k.id}`);
+  await signIn(page, 'engineer@demo');
+  await page.locator('[data-testid="transition-form"]').waitFor();
+  await page.selectOption('[data-testid="transition-to"]', 'dispatched');
+  await page.waitForFunction((crew) => document.querySelector('[data-testid="transition-crew"]').value === crew, owner.crew);
+  await page.fill('[data-testid="transition-note"]', '派遣至权属单位');
+  await page.click('[data-testid="transition-submit"]');
+  await page.waitForFunction(() => document.querySelector('[data-testid="task-status"]')?.textContent === '派遣');
+  const after = (await call(server.url, engineer, 'GET', `/api/v1/tasks/${k.id}`)).body;
+  assert.equal(after.assignee, owner.crew);
+  await page.context().close();
+});

@@ -121,6 +121,13 @@ export class TaskPanel {
     const note = el('textarea', { name: 'note', rows: '2', maxlength: '4000', 'data-testid': 'transition-note' });
     const crew = el('select', { name: 'assignee', 'data-testid': 'transition-crew' }, option('', t('task.chooseCrew')),
       this.crews().filter((c) => c.active).map((c) => option(c.name, c.name, c.name === k.assignee)));
+    if (!k.assignee && k.asset_id && k.asset?.kind === 'manhole') {
+      // A cover's case goes to the cover's owner unit by default (the cover
+      // register, docs/inspections.md): chosen here unless someone picks another.
+      getJSON(`/api/v1/assets/${k.asset_id}/register`).then((r) => {
+        if (!crew.value && r.crew && [...crew.options].some((o) => o.value === r.crew)) crew.value = r.crew;
+      }).catch(() => {});
+    }
     const due = el('input', { type: 'date', name: 'due_date', 'data-testid': 'transition-due', value: k.due_date || '' });
     const dispatchBox = el('div', { class: 'dispatch' }, field(t('task.crew'), crew, { name: 'assignee' }), field(t('task.due'), due, { name: 'due_date' }));
     const closeHint = el('p', { class: 'hint warn', 'data-testid': 'close-hint', text: t('task.closeNeedsPhoto') });
