@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { startServer, launchBrowser, newPage, token, call, signIn, PHOTOS } from './harness.mjs';
 
 let server, browser, inspector;
+let inspectedCover = null; // the asset the first test recorded a broken cover on
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 
 before(async () => {
@@ -83,6 +84,7 @@ test('an inspector works a round offline and syncs it: each checklist once, one 
   const task = (await call(server.url, inspector, 'GET', `/api/v1/tasks/${a.cases.broken_cover.id}`)).body;
   assert.equal(task.source, 'inspector');
   assert.equal(task.asset_id, start.asset_id);
+  inspectedCover = start.asset_id;
   const photos = (await call(server.url, inspector, 'GET', `/api/v1/tasks/${task.id}/photos`)).body.photos;
   assert.equal(photos.length, 1, 'the failed item\'s photo on its case, once');
   assert.deepEqual(posts.map((p) => p.split(' ')[0]), ['200', '200'], 'each checklist reached the service once');
@@ -125,5 +127,18 @@ test('dispatching a cover\'s case offers the cover\'s owner unit', async () => {
   await page.waitForFunction(() => document.querySelector('[data-testid="task-status"]')?.textContent === '派遣');
   const after = (await call(server.url, engineer, 'GET', `/api/v1/tasks/${k.id}`)).body;
   assert.equal(after.assignee, owner.crew);
+  await page.context().close();
+});
+
+test('the console shows a cover\'s file: owner unit, anti-fall net, last inspection and grade', async () => {
+  assert.ok(inspectedCover, 'the round test ran first');
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/manage?asset=${inspectedCover}`);
+  await signIn(page, 'engineer@demo');
+  await page.locator('[data-testid="cover-register"]:not([hidden])').waitFor();
+  assert.equal(await page.locator('[data-testid="register-net"]').innerText(), '有');
+  assert.equal(await page.locator('[data-testid="register-grade"]').innerText(), '3 级', 'a broken cover is grade 3');
+  assert.match(await page.locator('[data-testid="register-lastInspected"]').innerText(), /^\d{4}-\d{2}-\d{2}$/);
+  assert.ok((await page.locator('[data-testid="register-unit"]').innerText()).length > 0);
   await page.context().close();
 });

@@ -3,7 +3,7 @@
 // the map with Leaflet-Geoman, or typed as GeoJSON for those who use the
 // keyboard. The service checks the geometry (type for the kind, valid, inside
 // the district, vertices); its errors appear beside the field they name.
-import { send, ApiError } from './api.js';
+import { send, getJSON, ApiError } from './api.js';
 import { t, name } from './i18n.js';
 import { el, field, option, showFieldErrors, clearFieldErrors, problemText, say } from './dom.js';
 import { conflictBox, mergeRows } from './conflict.js';
@@ -125,7 +125,25 @@ export class AssetEditor {
     this.root.replaceChildren(
       el('header', { class: 'details-head' }, el('h2', { id: 'asset-h', tabindex: '-1', 'data-testid': 'asset-title', text: title }), close),
       el('p', { class: 'muted', text: `${name(kind)}${a.id ? ` · #${a.id} · ${t('task.version')} ${p.version}` : ''}` }),
-      form);
+      this.registerBox(a), form);
+  }
+
+  /** registerBox shows a cover's file (一井一档案): owner unit, load class, net, last inspection, grade. */
+  registerBox(a) {
+    const box = el('dl', { class: 'register', 'data-testid': 'cover-register', hidden: true });
+    if (!a.id || a.properties.kind !== 'manhole') return box;
+    getJSON(`/api/v1/assets/${a.id}/register`).then((r) => {
+      const rows = [
+        ['reg.unit', document.documentElement.lang === 'en' && r.unit_en ? r.unit_en : r.unit],
+        ['reg.loadClass', r.load_class || t('reg.unknown')],
+        ['reg.net', r.anti_fall_net === null ? t('reg.unknown') : t(r.anti_fall_net ? 'reg.netYes' : 'reg.netNo')],
+        ['reg.lastInspected', r.last_inspected_on ? r.last_inspected_on.slice(0, 10) : t('reg.unknown')],
+        ['reg.grade', r.condition_grade ? t('reg.gradeN', { n: r.condition_grade }) : t('reg.unknown')],
+      ];
+      box.replaceChildren(...rows.flatMap(([k, v]) => [el('dt', { text: t(k) }), el('dd', { 'data-testid': `register-${k.slice(4)}`, text: v })]));
+      box.hidden = false;
+    }).catch(() => {});
+    return box;
   }
 
   // ---- the map side --------------------------------------------------
