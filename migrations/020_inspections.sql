@@ -1,17 +1,16 @@
 -- Inspection rounds and the cover register (docs/inspections.md).
 
 -- The unit responsible for each cover category (一盖一责任单位), and the crew
--- its cases are dispatched to by default. Admins edit it.
+-- its cases are dispatched to by default. Admins edit it. The crew is named,
+-- not referenced: a default applies only while a crew of that name is active
+-- (the demo creates them; elsewhere admins add the units they dispatch to).
 CREATE TABLE cover_owners (
     category   text PRIMARY KEY CHECK (category ~ '^01[0-9]{2}$'),
     unit       text NOT NULL CHECK (unit <> '' AND length(unit) <= 100),
     unit_en    text NOT NULL DEFAULT '' CHECK (length(unit_en) <= 100),
-    crew       text NOT NULL REFERENCES crews (name) ON UPDATE CASCADE,
+    crew       text NOT NULL CHECK (crew <> '' AND length(crew) <= 100),
     updated_at timestamptz NOT NULL DEFAULT now()
 );
-INSERT INTO crews (name) VALUES ('供水公司'), ('排水公司'), ('供电公司'), ('路灯管理处'), ('通信公司'),
-    ('热力公司'), ('燃气公司'), ('公安局'), ('井盖专项整治组')
-ON CONFLICT DO NOTHING;
 INSERT INTO cover_owners (category, unit, unit_en, crew) VALUES
     ('0101', '供水公司', 'Water supply company', '供水公司'),
     ('0102', '排水公司', 'Drainage company', '排水公司'),

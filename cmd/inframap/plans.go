@@ -86,8 +86,12 @@ func watchInspections(ctx context.Context, db *postgres.DB, log *slog.Logger) {
 var arterials = []string{"景阳大路", "西安大路", "皓月大路", "西环城路", "西四环路", "长白公路"}
 
 // ensureDemoPlans stores the demo's rounds when there are none: covers on
-// arterials every 14 days, other covers monthly, each road section weekly.
+// arterials every 14 days, other covers monthly, each road section weekly;
+// and the crews of the cover owners, so that covers' cases go to them.
 func ensureDemoPlans(ctx context.Context, db *postgres.DB) error {
+	if _, err := db.EnsureOwnerCrews(ctx); err != nil {
+		return err
+	}
 	start := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC) // a Monday
 	_, err := db.SeedPlans(ctx, cliActor, []inspection.Plan{
 		{Name: "主干道井盖巡查（每14天）", NameEn: "Covers on arterials, every 14 days", Kind: maint.KindManhole,

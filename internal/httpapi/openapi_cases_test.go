@@ -171,6 +171,9 @@ func (e *env) apiFixtures() *apiFixtures {
 	}
 	set("insp", insp[0])
 	set("insp_bad", insp[1])
+	if _, err := e.sql.Exec(t.Context(), `INSERT INTO crews (name) SELECT DISTINCT crew FROM cover_owners ON CONFLICT DO NOTHING`); err != nil {
+		t.Fatal(err)
+	}
 
 	// Cursors of second pages.
 	for name, path := range map[string]string{"assets_cursor": "/api/v1/assets?kind=manhole&limit=2",

@@ -574,6 +574,16 @@ func (db *DB) SeedPlans(ctx context.Context, v maint.Viewer, plans []inspection.
 	return true, nil
 }
 
+// EnsureOwnerCrews creates the crews the cover owners name that do not
+// exist yet (the demo's units), and reports how many it made.
+func (db *DB) EnsureOwnerCrews(ctx context.Context) (int64, error) {
+	tag, err := db.pool.Exec(ctx, `INSERT INTO crews (name) SELECT DISTINCT crew FROM cover_owners ON CONFLICT DO NOTHING`)
+	if err != nil {
+		return 0, translate(err, "owner crews")
+	}
+	return tag.RowsAffected(), nil
+}
+
 // SetSubdistrictIfNone gives a user the sub-district they look after, when they
 // have none (the demo's inspectors).
 func (db *DB) SetSubdistrictIfNone(ctx context.Context, email, subdistrict string) error {

@@ -258,7 +258,10 @@ func TestRecordResult(t *testing.T) {
 		t.Errorf("register: %+v, %v; want net missing, inspected today, 供水公司, grade 3", reg, err)
 	}
 
-	// Dispatch without an assignee goes to the cover's owner.
+	// Dispatch without an assignee goes to the cover's owner, once its crew exists.
+	if n, err := db.EnsureOwnerCrews(t.Context()); err != nil || n == 0 {
+		t.Fatalf("EnsureOwnerCrews: %d, %v", n, err)
+	}
 	task, err := db.Task(t.Context(), in.Cases["broken_cover"].ID, staff[maint.RoleEngineer])
 	if err != nil {
 		t.Fatal(err)
