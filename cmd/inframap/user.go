@@ -131,17 +131,17 @@ var demoUsers = []struct {
 	{"admin@demo", maint.RoleAdmin, "管理员 Admin", ""},
 	{"engineer@demo", maint.RoleEngineer, "工程师 Engineer", ""},
 	{"inspector@demo", maint.RoleInspector, "巡查员 Inspector", "正阳街道"},
-	{"inspector.chuncheng@demo", maint.RoleInspector, "巡查员 春城", "春城街道"},
-	{"inspector.puyang@demo", maint.RoleInspector, "巡查员 普阳", "普阳街道"},
-	{"inspector.linyuan@demo", maint.RoleInspector, "巡查员 林园", "林园街道"},
-	{"inspector.tongxin@demo", maint.RoleInspector, "巡查员 同心", "同心街道"},
-	{"inspector.qingnianlu@demo", maint.RoleInspector, "巡查员 青年路", "青年路街道"},
-	{"inspector.tiexi@demo", maint.RoleInspector, "巡查员 铁西", "铁西街道"},
-	{"inspector.yingbin@demo", maint.RoleInspector, "巡查员 迎宾", "迎宾街道"},
-	{"inspector.zili@demo", maint.RoleInspector, "巡查员 自立", "自立街道"},
-	{"inspector.chengxi@demo", maint.RoleInspector, "巡查员 城西", "城西镇"},
-	{"inspector.hexin@demo", maint.RoleInspector, "巡查员 合心", "合心镇"},
-	{"inspector.xixin@demo", maint.RoleInspector, "巡查员 西新", "西新镇"},
+	{"chuncheng.inspector@demo", maint.RoleInspector, "巡查员 春城", "春城街道"},
+	{"puyang.inspector@demo", maint.RoleInspector, "巡查员 普阳", "普阳街道"},
+	{"linyuan.inspector@demo", maint.RoleInspector, "巡查员 林园", "林园街道"},
+	{"tongxin.inspector@demo", maint.RoleInspector, "巡查员 同心", "同心街道"},
+	{"qingnianlu.inspector@demo", maint.RoleInspector, "巡查员 青年路", "青年路街道"},
+	{"tiexi.inspector@demo", maint.RoleInspector, "巡查员 铁西", "铁西街道"},
+	{"yingbin.inspector@demo", maint.RoleInspector, "巡查员 迎宾", "迎宾街道"},
+	{"zili.inspector@demo", maint.RoleInspector, "巡查员 自立", "自立街道"},
+	{"chengxi.inspector@demo", maint.RoleInspector, "巡查员 城西", "城西镇"},
+	{"hexin.inspector@demo", maint.RoleInspector, "巡查员 合心", "合心镇"},
+	{"xixin.inspector@demo", maint.RoleInspector, "巡查员 西新", "西新镇"},
 }
 
 // ensureDemoUsers creates the demo accounts that are missing. Their password
@@ -183,7 +183,7 @@ func ensureDemoUsers(ctx context.Context, db *postgres.DB, cfg config, stdout io
 		}
 	}
 	if generated {
-		fmt.Fprintf(stdout, "demo accounts admin@demo, engineer@demo, inspector@demo (and inspector.<sub-district>@demo) have the password %s (shown once; set INFRAMAP_DEMO_PASSWORD to choose it)\n", pw)
+		fmt.Fprintf(stdout, "demo accounts admin@demo, engineer@demo, inspector@demo (and <sub-district>.inspector@demo) have the password %s (shown once; set INFRAMAP_DEMO_PASSWORD to choose it)\n", pw)
 	}
 	return nil
 }

@@ -89,7 +89,7 @@ func (db *DB) CreatePlan(ctx context.Context, v maint.Viewer, p inspection.Plan)
 		}
 		return nil, translate(err, "create plan")
 	}
-	if err := audit(ctx, tx, v, "", "plan.create", "inspection_plan", &out.ID, map[string]any{"name": out.Name, "kind": out.Kind}); err != nil {
+	if err := audit(ctx, tx, v, "", "plan.create", "inspection_plan", &out.ID, map[string]any{"plan": out.Name, "plan_kind": out.Kind}); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(ctx); err != nil {
@@ -509,7 +509,7 @@ func (db *DB) SaveCoverOwner(ctx context.Context, v maint.Viewer, o inspection.C
 	if err != nil {
 		return translate(err, "cover owner")
 	}
-	if err := audit(ctx, tx, v, "", "cover_owner.save", "cover_owner", nil, map[string]any{"category": o.Category, "unit": o.Unit, "crew": o.Crew}); err != nil {
+	if err := audit(ctx, tx, v, "", "cover_owner.save", "cover_owner", nil, map[string]any{"cover_category": o.Category, "owner_unit": o.Unit, "crew": o.Crew}); err != nil {
 		return err
 	}
 	return translate(tx.Commit(ctx), "cover owner")
