@@ -101,4 +101,8 @@ type Bulk struct {
 	Assets         []AssetRecord
 	Tasks          []TaskRecord
 	AssetsCreated  time.Time
+	// Distresses and Conditions are the road sections' recorded distresses
+	// and the gradings computed from them (internal/condition).
+	Distresses []DistressRecord
+	Conditions []ConditionRecord
 }

@@ -53,6 +53,9 @@ func (db *DB) Load(ctx context.Context, b *maint.Bulk) error {
 	if err := loadTasks(ctx, tx, b.Tasks); err != nil {
 		return err
 	}
+	if err := loadCondition(ctx, tx, b); err != nil {
+		return err
+	}
 	if _, err := db.rebuildClocks(ctx, tx); err != nil {
 		return err
 	}

@@ -164,6 +164,9 @@ func (g *generator) roadRepairs(rng *rand.Rand) error {
 		perRoad[s.r.def.name]++
 		k := perRoad[s.r.def.name]
 		distresses := pick(rng, maint.RoadDistresses[:11], 1+rng.IntN(3))
+		// Two draws once typed in PCIs; kept so that the rest of the district
+		// stays as it was. The PCIs come from distress records (roadCondition).
+		_, _ = rng.IntN(24), rng.IntN(10)
 		g.add(Asset{
 			Kind:   maint.KindRoadRepair,
 			Code:   fmt.Sprintf("DL-%03d", i+1),
@@ -178,8 +181,7 @@ func (g *generator) roadRepairs(rng *rand.Rand) error {
 				"width_m":    s.r.def.width,
 				"work_type":  "minor_repair",
 				"distresses": distresses,
-				"pci_before": 48 + rng.IntN(24),
-				"pci_after":  88 + rng.IntN(10),
+				"road_class": string(roadClass(s.r.def.name, s.r.def.width)),
 			},
 			Geometry: g.frame.LineToLonLat(s.line),
 		})

@@ -139,6 +139,9 @@ func DistrictAt(now time.Time) (*Dataset, error) {
 		}
 	}
 	g.programmeTasks(rand.New(rand.NewPCG(2024, 1)))
+	if err := g.roadCondition(rand.New(rand.NewPCG(2024, 36))); err != nil {
+		return nil, err
+	}
 	g.routineTasks(rand.New(rand.NewPCG(2024, 2)), now.Truncate(time.Minute))
 	g.closedRoutineTasks(rand.New(rand.NewPCG(2024, 3)), now.Truncate(time.Minute))
 	return g.ds, nil
