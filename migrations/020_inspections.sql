@@ -29,16 +29,14 @@ INSERT INTO cover_owners (category, unit, unit_en, crew) VALUES
     ('0129', '燃气公司', 'Gas company', '燃气公司'),
     ('0130', '井盖专项整治组', 'Manhole task force', '井盖专项整治组');
 
--- What inspection learns of a cover (一井一档案) beyond its attributes: its
--- anti-fall net and when it was last inspected. Kept apart from assets so
+-- What inspection learns of a cover (一井一档案) beyond its attributes and its
+-- condition grade (assets.condition_grade, migration 018): its anti-fall net
+-- and when it was last inspected. Kept apart from assets so
 -- an inspection never bumps the asset's version under an engineer's edit.
 CREATE TABLE cover_register (
     asset_id          bigint PRIMARY KEY REFERENCES assets (id) ON DELETE CASCADE,
     anti_fall_net     boolean,
     last_inspected_on date,
-    -- The grade the last checklist gave (inspection.CoverGrade): 1 good to
-    -- 4 critical.
-    checklist_grade   smallint CHECK (checklist_grade BETWEEN 1 AND 4),
     updated_at        timestamptz NOT NULL DEFAULT now()
 );
 

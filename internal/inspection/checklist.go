@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 
+	"inframap/internal/condition"
 	"inframap/internal/maint"
 )
 
@@ -13,12 +14,10 @@ import (
 var CoverItems = []string{"missing_cover", "broken_cover", "broken_frame", "cover_frame_gap",
 	"height_difference", "rocking_noise", "missing_anti_fall_net"}
 
-// Severities of a road distress (CJJ 36: 轻 light, 中 medium, 重 heavy).
-var Severities = []string{"light", "medium", "heavy"}
-
 // Distress is one CJJ 36 distress found on a road section: its type
-// (maint.RoadDistresses), extent (m² for area distresses, m for linear
-// ones, as CJJ 36 counts it) and severity.
+// (maint.RoadDistresses), extent in m² (the damaged area, as the PCI of
+// internal/condition counts it) and severity (condition.Severities:
+// light, moderate, heavy).
 type Distress struct {
 	Type     string  `json:"type"`
 	Extent   float64 `json:"extent"`
@@ -74,10 +73,10 @@ func (r Result) Check(kind maint.Kind) error {
 			}
 			seen[d.Type] = true
 			if math.IsNaN(d.Extent) || d.Extent <= 0 || d.Extent > 1e6 {
-				return maint.InvalidAs(field+".extent", "checklist_extent", nil, "extent must be a positive number (m² or m) up to 1,000,000")
+				return maint.InvalidAs(field+".extent", "checklist_extent", nil, "extent must be a positive area in m² up to 1,000,000")
 			}
-			if !slices.Contains(Severities, d.Severity) {
-				return maint.InvalidAs(field+".severity", "checklist_severity", nil, "severity must be light, medium or heavy")
+			if !slices.Contains(condition.Severities, condition.Severity(d.Severity)) {
+				return maint.InvalidAs(field+".severity", "checklist_severity", nil, "severity must be light, moderate or heavy")
 			}
 		}
 	default:
@@ -113,24 +112,19 @@ func (r Result) Failed(kind maint.Kind) []string {
 	return out
 }
 
-// CoverGrade is a cover's condition grade from its checklist, 1 good to 4
-// critical in the CJJ 181 style of DOMAIN.md §4: a missing cover is
-// critical; a broken cover or frame, or a missing anti-fall net, serious;
-// a gap, step or rocking, moderate; nothing failed, 1.
-func CoverGrade(r Result) int {
-	g := 1
-	for _, item := range r.Failed(maint.KindManhole) {
-		switch item {
-		case "missing_cover":
-			g = max(g, 4)
-		case "broken_cover", "broken_frame", "missing_anti_fall_net":
-			g = max(g, 3)
-		default:
-			g = max(g, 2)
-		}
-	}
-	return g
+// CoverGrade is a cover's condition grade (A–D) from its checklist, by
+// condition.ManholeGrade; walkway says people walk over it (load class
+// A15–C250), where a missing anti-fall net is critical.
+func CoverGrade(r Result, walkway bool) string {
+	f := func(item string) bool { return r.Checks[item] == "fail" }
+	return condition.ManholeGrade(condition.ManholeCheck{Missing: f("missing_cover"), Broken: f("broken_cover"),
+		FrameBroken: f("broken_frame"), Gap: f("cover_frame_gap"), HeightDiff: f("height_difference"),
+		Rocking: f("rocking_noise"), NetMissing: f("missing_anti_fall_net"), Walkway: walkway})
 }
+
+// Walkway says whether a cover of load class lc lies where people walk
+// (GB/T 23858 A15, B125, C250).
+func Walkway(lc string) bool { return lc == "A15" || lc == "B125" || lc == "C250" }
 
 func itoa(i int) string {
 	if i < 10 {

@@ -208,9 +208,8 @@ type Register struct {
 	Crew            string     `json:"crew"`
 	AntiFallNet     *bool      `json:"anti_fall_net"`
 	LastInspectedOn *time.Time `json:"last_inspected_on"`
-	// ConditionGrade is the grade the last checklist gave, 1 good to 4
-	// critical (CoverGrade).
-	ConditionGrade *int `json:"condition_grade"`
+	// ConditionGrade is the asset's condition grade (A–D, assets.condition_grade).
+	ConditionGrade *string `json:"condition_grade"`
 }
 
 // Store is what the handlers need of the database.

@@ -48,17 +48,19 @@ func TestCoverGrade(t *testing.T) {
 		return r
 	}
 	for _, c := range []struct {
-		r    Result
-		want int
+		r       Result
+		walkway bool
+		want    string
 	}{
-		{all(), 1}, {all("cover_frame_gap"), 2}, {all("rocking_noise", "height_difference"), 2},
-		{all("missing_anti_fall_net"), 3}, {all("broken_frame", "cover_frame_gap"), 3}, {all("missing_cover", "broken_cover"), 4},
+		{all(), false, "A"}, {all("cover_frame_gap"), false, "B"}, {all("rocking_noise", "height_difference"), false, "B"},
+		{all("missing_anti_fall_net"), false, "C"}, {all("missing_anti_fall_net"), true, "D"},
+		{all("broken_frame", "cover_frame_gap"), false, "C"}, {all("missing_cover", "broken_cover"), false, "D"},
 	} {
 		if err := c.r.Check(maint.KindManhole); err != nil {
 			t.Fatal(err)
 		}
-		if got := CoverGrade(c.r); got != c.want {
-			t.Errorf("CoverGrade(%v) = %d, want %d", c.r.Failed(maint.KindManhole), got, c.want)
+		if got := CoverGrade(c.r, c.walkway); got != c.want {
+			t.Errorf("CoverGrade(%v, walkway %v) = %s, want %s", c.r.Failed(maint.KindManhole), c.walkway, got, c.want)
 		}
 	}
 }

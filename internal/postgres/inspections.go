@@ -328,9 +328,10 @@ func (db *DB) RecordResult(ctx context.Context, v maint.Viewer, id int64, r insp
 	var kind maint.Kind
 	var status string
 	var assetID int64
-	var assetName string
-	err = tx.QueryRow(ctx, `SELECT i.kind, i.status, i.asset_id, a.name FROM inspections i JOIN assets a ON a.id = i.asset_id
-		WHERE i.id = $1 FOR UPDATE OF i`, id).Scan(&kind, &status, &assetID, &assetName)
+	var assetName, loadClass string
+	err = tx.QueryRow(ctx, `SELECT i.kind, i.status, i.asset_id, a.name, coalesce(a.attrs->>'load_class', '')
+		FROM inspections i JOIN assets a ON a.id = i.asset_id
+		WHERE i.id = $1 FOR UPDATE OF i`, id).Scan(&kind, &status, &assetID, &assetName, &loadClass)
 	if err != nil {
 		return nil, false, translate(err, "inspection %d", id)
 	}
@@ -373,7 +374,7 @@ func (db *DB) RecordResult(ctx context.Context, v maint.Viewer, id int64, r insp
 			return nil, false, translate(err, "record inspection %d: register", id)
 		}
 	}
-	if err := db.conditionFromInspection(ctx, tx, v, assetID, kind, r); err != nil {
+	if err := db.conditionFromInspection(ctx, tx, v, id, assetID, kind, loadClass, r); err != nil {
 		return nil, false, err
 	}
 	out, err := inspectionIn(ctx, tx, id)

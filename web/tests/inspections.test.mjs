@@ -137,7 +137,7 @@ test('the console shows a cover\'s file: owner unit, anti-fall net, last inspect
   await signIn(page, 'engineer@demo');
   await page.locator('[data-testid="cover-register"]:not([hidden])').waitFor();
   assert.equal(await page.locator('[data-testid="register-net"]').innerText(), '有');
-  assert.equal(await page.locator('[data-testid="register-grade"]').innerText(), '3 级', 'a broken cover is grade 3');
+  assert.equal(await page.locator('[data-testid="register-grade"]').innerText(), 'C 级', 'a broken cover is grade C');
   assert.match(await page.locator('[data-testid="register-lastInspected"]').innerText(), /^\d{4}-\d{2}-\d{2}$/);
   assert.ok((await page.locator('[data-testid="register-unit"]').innerText()).length > 0);
   await page.context().close();

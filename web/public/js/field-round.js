@@ -15,7 +15,7 @@ import { locate } from './geo.js';
 import { readExif, resize } from './photo.js';
 
 export const COVER_ITEMS = ['missing_cover', 'broken_cover', 'broken_frame', 'cover_frame_gap', 'height_difference', 'rocking_noise', 'missing_anti_fall_net'];
-const SEVERITIES = ['light', 'medium', 'heavy'];
+const SEVERITIES = ['light', 'moderate', 'heavy'];
 
 /** walk orders points ({lon, lat}) from start, each next the nearest left. */
 export function walk(start, pts) {
