@@ -424,18 +424,18 @@ type Query struct {
 // where the group has no budget (sub-districts, units, a programme whose
 // budget is not set).
 type Row struct {
-	Key        string  `json:"key"`
-	Name       string  `json:"name"`
-	NameEn     string  `json:"name_en"`
-	Scope      string  `json:"scope,omitempty"` // programme or project, by programme
-	PeriodFrom string  `json:"period_from,omitempty"`
-	PeriodTo   string  `json:"period_to,omitempty"`
-	Estimated  int64   `json:"estimated_fen"`
-	Actual     int64   `json:"actual_fen"`
-	Budget     *int64  `json:"budget_fen"`
-	Remaining  *int64  `json:"remaining_fen"`
+	Key        string       `json:"key"`
+	Name       string       `json:"name"`
+	NameEn     string       `json:"name_en"`
+	Scope      string       `json:"scope,omitempty"` // programme or project, by programme
+	PeriodFrom string       `json:"period_from,omitempty"`
+	PeriodTo   string       `json:"period_to,omitempty"`
+	Estimated  int64        `json:"estimated_fen"`
+	Actual     int64        `json:"actual_fen"`
+	Budget     *int64       `json:"budget_fen"`
+	Remaining  *int64       `json:"remaining_fen"`
 	ShareSpent *json.Number `json:"share_spent"`
-	Tasks      int     `json:"tasks"`
+	Tasks      int          `json:"tasks"`
 }
 
 // Finish sets what follows from the sums and the budget: remaining =
