@@ -56,7 +56,8 @@ const (
 	MaxLines       = 200
 	MaxAmountFen   = 1_000_000_000_000 // 100亿元
 	MaxPriceFen    = 1_000_000_000_000
-	MaxQuantity    = 100_000_000 // whole units (hours, tonnes, …)
+	MaxBudgetFen   = 100_000_000_000_000 // 1万亿元
+	MaxQuantity    = 100_000_000         // whole units (hours, tonnes, …)
 	MaxDescription = 200
 	MaxUnit        = 20
 )
@@ -185,9 +186,9 @@ func given(raw json.RawMessage) bool { return len(raw) > 0 && string(raw) != "nu
 // unprocessable is a refused line field, a 422 the pages say in words.
 func unprocessable(e *maint.Error) *maint.Error { return e.WithCode(maint.CodeUnprocessable) }
 
-// fen reads a whole number of fen: a JSON integer, not negative, at most
+// Fen reads a whole number of fen: a JSON integer, not negative, at most
 // max. A fraction, an exponent or a string is refused.
-func fen(field string, raw json.RawMessage, max int64) (int64, error) {
+func Fen(field string, raw json.RawMessage, max int64) (int64, error) {
 	s := string(bytes.TrimSpace(raw))
 	if s == "" || s[0] == '"' || strings.ContainsAny(s, ".eE") || !isNumber(s) {
 		return 0, unprocessable(maint.InvalidAs(field, "cost_fen_integer", nil, "%s is a whole number of fen (分) as a JSON integer, got %s", field, s))
@@ -304,7 +305,7 @@ func parseLine(at string, raw json.RawMessage) (NewLine, error) {
 		if err != nil {
 			return l, err
 		}
-		p, err := fen(at+".rate_fen", in.RateFen, MaxPriceFen)
+		p, err := Fen(at+".rate_fen", in.RateFen, MaxPriceFen)
 		if err != nil {
 			return l, err
 		}
@@ -314,7 +315,7 @@ func parseLine(at string, raw json.RawMessage) (NewLine, error) {
 		case given(in.Hours) || given(in.RateFen):
 			return l, unprocessable(maint.InvalidAs(at, "cost_priced_fields", nil, "%s: hours and rate_fen are for labour; %s is quantity × unit_price_fen or amount_fen", at, cat))
 		case given(in.AmountFen) && !given(in.Quantity) && !given(in.UnitPriceFen) && !given(in.Unit):
-			a, err := fen(at+".amount_fen", in.AmountFen, MaxAmountFen)
+			a, err := Fen(at+".amount_fen", in.AmountFen, MaxAmountFen)
 			if err != nil {
 				return l, err
 			}
@@ -327,7 +328,7 @@ func parseLine(at string, raw json.RawMessage) (NewLine, error) {
 		if err != nil {
 			return l, err
 		}
-		p, err := fen(at+".unit_price_fen", in.UnitPriceFen, MaxPriceFen)
+		p, err := Fen(at+".unit_price_fen", in.UnitPriceFen, MaxPriceFen)
 		if err != nil {
 			return l, err
 		}

@@ -19,6 +19,7 @@ import (
 
 	"inframap/internal/accounts"
 	"inframap/internal/cache"
+	"inframap/internal/costs"
 	"inframap/internal/evaluation"
 	"inframap/internal/httpx"
 	"inframap/internal/maint"
@@ -136,6 +137,7 @@ type Store interface {
 	maint.ExchangeService
 	timelimit.Service
 	evaluation.Store
+	costs.Store
 	maint.NotifyService
 	maint.SubscriptionService
 	Ready(ctx context.Context) error
