@@ -28,7 +28,9 @@ CREATE TABLE cost_lines (
     CONSTRAINT cost_lines_amount CHECK (quantity_milli IS NULL
         OR amount_fen = round(quantity_milli::numeric * unit_price_fen / 1000))
 );
-CREATE INDEX cost_lines_task_idx ON cost_lines (task_id, position) WHERE superseded_at IS NULL;
+-- The lines in force, read by the task and summed by the roll-ups (an
+-- index-only scan of what a roll-up "now" reads).
+CREATE INDEX cost_lines_task_idx ON cost_lines (task_id, position) INCLUDE (kind, amount_fen) WHERE superseded_at IS NULL;
 CREATE INDEX cost_lines_history_idx ON cost_lines (task_id, recorded_at);
 CREATE INDEX cost_lines_recorded_idx ON cost_lines (recorded_at) INCLUDE (task_id, kind, amount_fen, superseded_at);
 
@@ -82,8 +84,15 @@ INSERT INTO cost_budgets (key, scope, programme, asset_code, name, name_en, budg
      'Xihu North Plot 1 municipal roads, water supply and drainage works (phase 1)', 9248780000,
      '2023-01-01', '2024-06-30', '绿园区两年工作报告：投资9,248.78万元', 3);
 
+-- A budget's change makes cached roll-ups stale: it announces itself on
+-- the change feed as tasks do (evaluation_notify, migration 011). A cost
+-- change needs no trigger of its own: it raises its task's version.
+CREATE TRIGGER cost_budgets_notify AFTER INSERT OR UPDATE OR DELETE ON cost_budgets
+    FOR EACH STATEMENT EXECUTE FUNCTION evaluation_notify();
+
 ---- create above / drop below ----
 
+DROP TRIGGER cost_budgets_notify ON cost_budgets;
 DROP TABLE cost_budgets;
 DROP TABLE cost_lines;
 DROP FUNCTION cost_lines_append_only;

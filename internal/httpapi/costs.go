@@ -12,9 +12,11 @@ import (
 	"github.com/gorilla/mux"
 	"github.com/xuri/excelize/v2"
 
+	"inframap/internal/cache"
 	"inframap/internal/costs"
 	"inframap/internal/httpx"
 	"inframap/internal/maint"
+	"inframap/internal/respcache"
 )
 
 // Costs (docs/costs.md): a task's estimated and actual cost lines, the
@@ -86,47 +88,65 @@ func (s *Server) putTaskCosts() http.Handler {
 	})
 }
 
+// costsRequest is a parsed GET /api/v1/costs.
+type costsRequest struct {
+	q      costs.Query // q.AsOf zero: now
+	format string
+}
+
+// parseCosts reads by, as_of and format (staff only, checked before the
+// cache).
+func parseCosts(r *http.Request) (costsRequest, error) {
+	var c costsRequest
+	if err := httpx.Staff(httpx.ViewerOf(r)); err != nil {
+		return c, err
+	}
+	p, err := httpx.ReadParams(r, "by", "as_of", "format")
+	if err != nil {
+		return c, err
+	}
+	if c.q.By, err = costs.ParseBy(p.Str("by")); err != nil {
+		return c, err
+	}
+	switch c.format = p.Str("format"); c.format {
+	case "":
+		c.format = "json"
+	case "json", "csv", "xlsx":
+	default:
+		return c, maint.Invalid("format", "format is json, csv or xlsx; got %q", c.format)
+	}
+	asOf, err := asOfDay(p, time.Now())
+	if asOf != nil {
+		c.q.AsOf = *asOf
+	}
+	return c, err
+}
+
+// costsPolicy caches a roll-up under its grouping, format and day: a
+// change of tasks (every cost change raises its task's version) or budgets
+// drops it (migration 019's trigger), and an answer "now" is kept a minute
+// at most (a sub-district's edge moved on an asset is seen within it).
+func costsPolicy(r *http.Request, c costsRequest) (respcache.Policy, bool) {
+	key := fmt.Sprintf("%s?by=%s&format=%s&as_of=%d", r.URL.Path, c.q.By, c.format, c.q.AsOf.Unix())
+	return respcache.Policy{Key: key, Kinds: []string{"tasks"}, Area: cache.World, Heavy: true, MaxAge: time.Minute}, true
+}
+
 // getCosts serves GET /api/v1/costs?by=&as_of=&format= (staff).
 func (s *Server) getCosts() http.Handler {
-	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		if _, err := httpx.Allowed(r, httpx.Staff); err != nil {
-			return err
-		}
-		p, err := httpx.ReadParams(r, "by", "as_of", "format")
-		if err != nil {
-			return err
-		}
-		var q costs.Query
-		if q.By, err = costs.ParseBy(p.Str("by")); err != nil {
-			return err
-		}
-		format := p.Str("format")
-		switch format {
-		case "":
-			format = "json"
-		case "json", "csv", "xlsx":
-		default:
-			return maint.Invalid("format", "format is json, csv or xlsx; got %q", format)
-		}
+	return respcache.Route(s.responses, parseCosts, costsPolicy, func(w http.ResponseWriter, r *http.Request, c costsRequest) {
 		now := time.Now()
-		asOf, err := asOfDay(p, now)
+		rep, err := s.store.CostRollUp(r.Context(), c.q)
 		if err != nil {
-			return err
+			httpx.WriteError(w, r, err)
+			return
 		}
-		if asOf != nil {
-			q.AsOf = *asOf
-		}
-		rep, err := s.store.CostRollUp(r.Context(), q)
-		if err != nil {
-			return err
-		}
-		if asOf == nil {
+		if c.q.AsOf.IsZero() {
 			rep.AsOf = now
 		}
 		rep.AsOf = rep.AsOf.In(maint.Zone)
 		w.Header().Set("Cache-Control", "private, no-cache")
 		name := fmt.Sprintf("costs-%s-%s", rep.By, rep.AsOf.Add(-time.Nanosecond).Format(time.DateOnly))
-		switch format {
+		switch c.format {
 		case "csv":
 			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 			w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
@@ -134,7 +154,8 @@ func (s *Server) getCosts() http.Handler {
 		case "xlsx":
 			b, err := costsXLSX(rep)
 			if err != nil {
-				return err
+				httpx.WriteError(w, r, err)
+				return
 			}
 			w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 			w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.xlsx"`)
@@ -142,7 +163,6 @@ func (s *Server) getCosts() http.Handler {
 		default:
 			httpx.WriteJSON(w, r, http.StatusOK, rep)
 		}
-		return nil
 	})
 }
 

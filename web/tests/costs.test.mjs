@@ -50,6 +50,9 @@ test('an engineer enters a task\'s costs in 元 and the report card shows the pr
   const { body: list } = await call(server.url, engineer, 'GET', '/api/v1/tasks?status=in_progress&programme=routine&limit=1');
   const task = list.tasks[0];
   assert.ok(task, 'a routine task in progress');
+  // The roll-up read before the change (and so cached): the change must show through it.
+  const first = (await call(server.url, engineer, 'GET', '/api/v1/costs?by=programme')).body;
+  assert.equal(first.rows.find((x) => x.key === 'routine').actual_fen, 0);
 
   const page = await newPage(browser);
   const errors = [];
