@@ -171,19 +171,6 @@ type costSum struct {
 	tasks    int
 }
 
-func collectSums(rows pgx.Rows, err error) (map[string]costSum, error) {
-	if err != nil {
-		return nil, translate(err, "cost roll-up")
-	}
-	m := map[string]costSum{}
-	var s costSum
-	_, err = pgx.ForEachRow(rows, []any{&s.key, &s.est, &s.act, &s.tasks}, func() error {
-		m[s.key] = s
-		return nil
-	})
-	return m, translate(err, "cost roll-up")
-}
-
 // CostRollUp sums the cost lines in force at q.AsOf per programme (with the
 // projects' rows, which lie within their programmes), sub-district or unit.
 func (db *DB) CostRollUp(ctx context.Context, q costs.Query) (*costs.RollUp, error) {
@@ -198,12 +185,37 @@ func (db *DB) CostRollUp(ctx context.Context, q costs.Query) (*costs.RollUp, err
 		return nil, translate(err, "cost roll-up")
 	}
 	defer tx.Rollback(ctx)
-	by, err := collectSums(tx.Query(ctx, `WITH l AS (`+sums+`)
-		SELECT `+costGroupKeys[q.By]+` AS key, sum(l.est)::bigint, sum(l.act)::bigint, count(*)::int
+	// One statement: the sums per task once, then per group, and by
+	// programme per project too (marked 'p').
+	projects := ""
+	if q.By == costs.ByProgramme {
+		projects = ` UNION ALL
+		SELECT 'p', b.key, sum(l.est)::bigint, sum(l.act)::bigint, count(*)::int
+		FROM cost_budgets b JOIN assets p ON p.code = b.asset_code AND b.scope = 'project'
+		CROSS JOIN l JOIN tasks t ON t.id = l.task_id LEFT JOIN assets a ON a.id = t.asset_id
+		WHERE ` + projectMember + `
+		GROUP BY b.key`
+	}
+	rows, err := tx.Query(ctx, `WITH l AS MATERIALIZED (`+sums+`)
+		SELECT 'g', `+costGroupKeys[q.By]+` AS key, sum(l.est)::bigint, sum(l.act)::bigint, count(*)::int
 		FROM l JOIN tasks t ON t.id = l.task_id LEFT JOIN assets a ON a.id = t.asset_id
-		GROUP BY 1`, qq.args...))
+		GROUP BY 2`+projects, qq.args...)
 	if err != nil {
-		return nil, err
+		return nil, translate(err, "cost roll-up")
+	}
+	by, projectSums := map[string]costSum{}, map[string]costSum{}
+	var which string
+	var sum1 costSum
+	_, err = pgx.ForEachRow(rows, []any{&which, &sum1.key, &sum1.est, &sum1.act, &sum1.tasks}, func() error {
+		if which == "p" {
+			projectSums[sum1.key] = sum1
+		} else {
+			by[sum1.key] = sum1
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, translate(err, "cost roll-up")
 	}
 	budgets, err := budgets(ctx, tx)
 	if err != nil {
@@ -219,20 +231,11 @@ func (db *DB) CostRollUp(ctx context.Context, q costs.Query) (*costs.RollUp, err
 	}
 	switch q.By {
 	case costs.ByProgramme:
-		projects, err := collectSums(tx.Query(ctx, `WITH l AS (`+sums+`)
-			SELECT b.key, sum(l.est)::bigint, sum(l.act)::bigint, count(*)::int
-			FROM cost_budgets b JOIN assets p ON p.code = b.asset_code AND b.scope = 'project'
-			CROSS JOIN l JOIN tasks t ON t.id = l.task_id LEFT JOIN assets a ON a.id = t.asset_id
-			WHERE `+projectMember+`
-			GROUP BY b.key`, qq.args...))
-		if err != nil {
-			return nil, err
-		}
 		for _, b := range budgets {
 			r := costs.Row{Key: b.Key, Name: b.Name, NameEn: b.NameEn, Scope: b.Scope, PeriodFrom: b.PeriodFrom,
 				PeriodTo: b.PeriodTo, Budget: b.BudgetFen}
 			if b.Scope == "project" {
-				s := projects[b.Key]
+				s := projectSums[b.Key]
 				r.Estimated, r.Actual, r.Tasks = s.est, s.act, s.tasks
 				out.Rows = append(out.Rows, r)
 				continue
