@@ -46,7 +46,7 @@ FROM generate_series(1, ` + strconv.Itoa(n) + `) g`
 }
 
 // BenchmarkCostRollUp measures GET /api/v1/costs at the district's scale
-// (its 1,560 tasks, each with three lines in force and three superseded)
+// (its 1,609 tasks, each with three lines in force and three superseded)
 // and at a city's (200,000 tasks more), by each grouping, now and as of a
 // past day: cold (no response cache: each request computes the roll-up),
 // and at the district's scale cached (a hit). It reports the median and the
