@@ -1,6 +1,7 @@
 package postgres_test
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 	"time"
@@ -192,8 +193,15 @@ func TestSetTaskCosts(t *testing.T) {
 // TestBudgets: the seeded budgets, Xihu North's at 9,248.78万元, and an
 // admin's change, audited.
 func TestBudgets(t *testing.T) {
-	db := pgtest.NewDB(t, pgtest.Empty)
+	url := pgtest.NewURL(t, pgtest.Empty)
+	db := pgtest.Open(t, url, postgres.Config{URL: url})
 	ctx := t.Context()
+	// A budget's change is announced on the change feed, so that cached
+	// roll-ups are dropped.
+	listen := pgtest.Conn(t, url)
+	if _, err := listen.Exec(ctx, `LISTEN inframap_changes`); err != nil {
+		t.Fatal(err)
+	}
 	bs, err := db.Budgets(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -209,6 +217,11 @@ func TestBudgets(t *testing.T) {
 	b, err := db.SetBudget(ctx, admin, "127.0.0.1", "routine", int64p(123456))
 	if err != nil || b.BudgetFen == nil || *b.BudgetFen != 123456 {
 		t.Fatalf("SetBudget = %+v, %v", b, err)
+	}
+	wait, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if n, err := listen.WaitForNotification(wait); err != nil || n.Payload != `{"kind":"tasks"}` {
+		t.Errorf("no change notice for the budget: %v, %v", n, err)
 	}
 	var n int
 	if err := pgtest.SQL(t, db).QueryRow(ctx, `SELECT count(*) FROM audit_events WHERE action = 'costs.budget_set'`).Scan(&n); err != nil || n != 1 {
