@@ -271,16 +271,17 @@ export class CostsReport {
     this.downloads.replaceChildren(
       el('a', { href: this.url({ format: 'csv' }), download: '', 'data-testid': 'costs-csv', text: t('costs.csv') }), ' · ',
       el('a', { href: this.url({ format: 'xlsx' }), download: '', 'data-testid': 'costs-xlsx', text: t('costs.xlsx') }));
-    const head = el('tr', {}, ['group', 'budget', 'estimated', 'actual', 'remaining', 'spent', 'tasks'].map((c) =>
+    // The bar of spent against budget sits under the group's name, so that a narrow panel shows it without scrolling.
+    const head = el('tr', {}, ['group', 'budget', 'estimated', 'actual', 'remaining', 'tasks'].map((c) =>
       el('th', { scope: 'col', text: c === 'group' ? t(`costs.by.${rep.by}`) : t(`costs.col.${c}`) })));
     const label = (r) => (r.key === '' && rep.by === 'unit' ? t('costs.unassigned') : r.key === '' ? t('costs.outside') : name(r));
     const line = (r, total) => el('tr', { 'data-testid': total ? 'costs-total-row' : 'costs-row', 'data-key': r.key, class: total ? 'total' : '' },
-      el('th', { scope: 'row' }, total ? t('costs.total') : label(r), r.scope === 'project' ? el('small', { class: 'muted', text: ` ${t('costs.project')}` }) : null),
+      el('th', { scope: 'row', class: 'cost-group' }, total ? t('costs.total') : label(r),
+        r.scope === 'project' ? el('small', { class: 'muted', text: ` ${t('costs.project')}` }) : null, this.bar(r)),
       el('td', { class: 'num', 'data-testid': 'costs-budget', text: yuanText(r.budget_fen) }),
       el('td', { class: 'num', 'data-testid': 'costs-estimated', text: yuanText(r.estimated_fen) }),
       el('td', { class: 'num', 'data-testid': 'costs-actual', text: yuanText(r.actual_fen) }),
       el('td', { class: 'num', 'data-testid': 'costs-remaining', text: yuanText(r.remaining_fen) }),
-      el('td', { class: 'cost-spent' }, this.bar(r)),
       el('td', { class: 'num', text: num(r.tasks) }));
     const table = el('table', { class: 'grid-table eval-table costs-table', 'data-testid': 'costs-table' },
       el('caption', { class: 'sr-only', text: t('costs.reportHeading') }), el('thead', {}, head),
@@ -291,11 +292,11 @@ export class CostsReport {
 
   /** bar draws spent against budget: a filled share (red past the budget) and the figure. */
   bar(r) {
-    if (r.share_spent === null || r.share_spent === undefined) return el('span', { class: 'muted', text: '—' });
+    if (r.share_spent === null || r.share_spent === undefined) return null;
     const share = Number(r.share_spent);
     const fill = el('span', { class: `cost-bar-fill${share > 1 ? ' over' : ''}` });
     fill.style.width = `${Math.min(100, share * 100)}%`;
-    return el('span', { class: 'cost-bar-wrap' },
+    return el('span', { class: 'cost-bar-wrap', title: t('costs.col.spent') },
       el('span', { class: 'cost-bar', role: 'img', 'data-testid': 'costs-bar',
         'aria-label': t('costs.barLabel', { spent: yuanText(r.actual_fen), budget: yuanText(r.budget_fen), share: shareText(r.share_spent) }) }, fill),
       el('span', { class: 'num', 'data-testid': 'costs-share', text: shareText(r.share_spent) }));
