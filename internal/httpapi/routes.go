@@ -83,6 +83,14 @@ func (s *Server) routes() http.Handler {
 	api.Handle("/evaluation/lights", s.getLights()).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/evaluation/weights", s.getWeights()).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/evaluation/weights", s.putWeights()).Methods(http.MethodPut)
+	// Costs (docs/costs.md): a task's cost lines (engineers write them
+	// with If-Match), the roll-ups against the budgets, the budgets (admins
+	// set them).
+	api.Handle("/tasks/{id:[0-9]+}/costs", s.getTaskCosts()).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/tasks/{id:[0-9]+}/costs", s.putTaskCosts()).Methods(http.MethodPut)
+	api.Handle("/costs", s.getCosts()).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/costs/budgets", s.getBudgets()).Methods(http.MethodGet, http.MethodHead)
+	api.Handle("/costs/budgets/{key:[A-Za-z0-9._-]+}", s.putBudget()).Methods(http.MethodPut)
 	api.Handle("/meta", s.getMeta()).Methods(http.MethodGet, http.MethodHead)
 
 	// Open311 GeoReport v2.

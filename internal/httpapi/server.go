@@ -19,6 +19,7 @@ import (
 
 	"inframap/internal/accounts"
 	"inframap/internal/cache"
+	"inframap/internal/costs"
 	"inframap/internal/evaluation"
 	"inframap/internal/httpx"
 	"inframap/internal/inspection"
@@ -137,6 +138,7 @@ type Store interface {
 	maint.ExchangeService
 	timelimit.Service
 	evaluation.Store
+	costs.Store
 	maint.NotifyService
 	maint.SubscriptionService
 	inspection.Store

@@ -124,8 +124,18 @@ export function changeText(key, ch, ctx = {}) {
     case 'description': return t('hist.descriptionEdited');
     case 'crew': return pair(t('admin.crew'));
     case 'subdistrict': return pair(t('admin.subdistrict'));
+    case 'estimate_fen': return pair(t('costs.hist.estimate'), fenText);
+    case 'actual_fen': return pair(t('costs.hist.actual'), fenText);
+    case 'cost_lines': return pair(t('costs.hist.lines'), (v) => num(v ?? 0));
     default: return null;
   }
+}
+
+/** fenText writes whole fen as 元 (costs.js's yuanText, kept here so that the pages without costs need not load it). */
+function fenText(fen) {
+  if (fen === null || fen === undefined) return '—';
+  const whole = String(Math.floor(fen / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return t('costs.yuan', { v: `${whole}.${String(fen % 100).padStart(2, '0')}` });
 }
 
 // The order a row's changes are said in: what was decided, what it did to

@@ -7,6 +7,7 @@
 import { getJSON, query } from './api.js';
 import { t, name, num, dateTime } from './i18n.js';
 import { el, option, problemText } from './dom.js';
+import { CostsReport } from './costs.js';
 
 const GROUPINGS = ['unit', 'inspector', 'subdistrict', 'service', 'month'];
 const COUNTS = ['reported', 'extensions', 'suspensions', 'handbacks', 'extended', 'not_fixed', 'satisfied', 'basically_satisfied', 'dissatisfied'];
@@ -73,10 +74,13 @@ export class EvaluationPanel {
     this.tableEl = el('div', { class: 'eval-table-wrap', 'data-testid': 'eval-table-wrap' });
     this.chartsEl = el('div', { class: 'eval-charts', 'data-testid': 'eval-charts' });
     this.lightsEl = el('div', { 'data-testid': 'eval-lights' });
+    // The costs against the budgets (costs.js), below the rates.
+    this.costsEl = el('section', { class: 'eval-costs', 'data-testid': 'eval-costs' });
     this.root.replaceChildren(
       el('h3', { id: 'eval-h', text: t('eval.heading') }), form, this.status, this.summary, this.downloads, this.tableEl,
       el('h4', { text: t('eval.charts') }), this.chartsEl,
-      el('h4', { text: t('eval.lights') }), el('p', { class: 'muted', text: t('eval.lightsNote') }), this.lightsEl);
+      el('h4', { text: t('eval.lights') }), el('p', { class: 'muted', text: t('eval.lightsNote') }), this.lightsEl, this.costsEl);
+    new CostsReport(this.costsEl).load();
   }
 
   /** url is the evaluation's address with the chosen parameters. */

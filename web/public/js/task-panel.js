@@ -9,6 +9,7 @@ import { el, field, option, showFieldErrors, clearFieldErrors, problemText, say 
 import { conflictBox, mergeRows, eventText } from './conflict.js';
 import { pair, strip } from './gallery.js';
 import { lightBadge, leftText, limitText, deadlineText, sharePercent, extensionAmount, changesText } from './clock.js';
+import { CostsSection } from './costs.js';
 
 const PRIORITIES = ['low', 'normal', 'high', 'urgent'];
 
@@ -104,7 +105,7 @@ export class TaskPanel {
       b.addEventListener('click', () => this.onAsset(k.asset_id));
       parts.push(b);
     }
-    parts.push(this.clockSection(), this.transitionForm(), this.handBackForm(), this.editForm(), this.photoSection(), this.historySection());
+    parts.push(this.clockSection(), this.transitionForm(), this.handBackForm(), this.editForm(), new CostsSection(this).root, this.photoSection(), this.historySection());
     this.root.replaceChildren(...parts);
   }
 
