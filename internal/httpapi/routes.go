@@ -41,6 +41,7 @@ func (s *Server) routes() http.Handler {
 	s.accounts.Mount(api)
 	s.mountNotify(api)
 	s.mountSubscriptions(r, api)
+	s.mountCondition(api)
 
 	api.Handle("/assets", replicaOK(s.responses.Wrap(assetPages(queryKey), s.listAssets()))).Methods(http.MethodGet, http.MethodHead)
 	api.Handle("/assets", s.createAsset()).Methods(http.MethodPost)

@@ -138,6 +138,7 @@ type Store interface {
 	evaluation.Store
 	maint.NotifyService
 	maint.SubscriptionService
+	maint.ConditionService
 	Ready(ctx context.Context) error
 }
 

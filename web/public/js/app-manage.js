@@ -21,6 +21,7 @@ import { statusColor } from './symbols.js';
 import { lightBadge, leftText, deadlineText } from './clock.js';
 import { QueueMap, unassigned } from './queue-map.js';
 import { StaffNotices } from './staff-notices.js';
+import { WorkListPanel } from './worklist.js';
 
 /* global L */
 
@@ -68,6 +69,7 @@ function setupTabs() {
     setAddress({ tab: tab.dataset.tab === 'queue' ? '' : tab.dataset.tab });
     if (tab.dataset.tab === 'admin' && !app.adminLoaded) { app.adminLoaded = true; app.admin.load(); }
     if (tab.dataset.tab === 'eval' && !app.evalLoaded) { app.evalLoaded = true; app.evaluation.load(); }
+    if (tab.dataset.tab === 'work' && !app.workLoaded) { app.workLoaded = true; app.work.load(); }
     app.evaluation?.show(tab.dataset.tab === 'eval');
   };
   for (const tab of tabs) {
@@ -458,6 +460,7 @@ async function start(me) {
   });
   app.admin = new AdminPanel($('#panel-admin'), { me, onCrews: (c) => { app.crews = c; } });
   app.evaluation = new EvaluationPanel($('#panel-eval'), { map: app.map, proj: app.proj });
+  app.work = new WorkListPanel($('#panel-work'), { map: app.map, proj: app.proj, meta: app.meta });
   $('.skip').addEventListener('click', (e) => {
     e.preventDefault();
     app.selectTab('queue', false);
@@ -471,6 +474,7 @@ async function start(me) {
     if (app.task.task) app.task.render();
     if (app.adminLoaded) app.admin.render();
     if (app.evalLoaded) app.evaluation.load();
+    if (app.workLoaded) app.work.load();
     app.staffNotices.render();
   });
 
