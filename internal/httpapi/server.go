@@ -140,6 +140,7 @@ type Store interface {
 	maint.NotifyService
 	maint.SubscriptionService
 	inspection.Store
+	maint.ConditionService
 	Ready(ctx context.Context) error
 }
 
