@@ -114,6 +114,13 @@ func AppendAssetProperties(b []byte, a *maint.Asset) []byte {
 		b = strconv.AppendInt(b, *a.ParentID, 10)
 	}
 	b = appendTimeOrNull(append(b, `,"completed_at":`...), a.CompletedAt)
+	// The condition, once graded (docs/condition.md).
+	if a.PCI != nil {
+		b = strconv.AppendFloat(append(b, `,"pci":`...), *a.PCI, 'f', -1, 64)
+	}
+	if a.ConditionGrade != nil {
+		b = AppendString(append(b, `,"condition_grade":`...), *a.ConditionGrade)
+	}
 	b = append(b, `,"version":`...)
 	b = strconv.AppendInt(b, int64(a.Version), 10)
 	b = append(b, `,"updated_at":`...)

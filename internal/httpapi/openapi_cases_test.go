@@ -174,6 +174,20 @@ func (e *env) apiFixtures() *apiFixtures {
 	if _, err := e.sql.Exec(t.Context(), `INSERT INTO crews (name) SELECT DISTINCT crew FROM cover_owners ON CONFLICT DO NOTHING`); err != nil {
 		t.Fatal(err)
 	}
+	// A present distress of DL-003 (version 1) and a second page of the work list.
+	var distress int64
+	if err := e.sql.QueryRow(t.Context(), `SELECT d.id FROM road_distresses d JOIN assets a ON a.id = d.asset_id
+		WHERE a.code = 'DL-003' AND d.repaired_at IS NULL ORDER BY d.id LIMIT 1`).Scan(&distress); err != nil {
+		t.Fatal(err)
+	}
+	set("distress", distress)
+	var wl struct {
+		NextCursor string `json:"next_cursor"`
+	}
+	if res := e.do("GET", "/api/v1/worklist?limit=2", tok[maint.RoleEngineer], nil, nil, &wl); res.StatusCode != 200 || wl.NextCursor == "" {
+		t.Fatalf("worklist: %d, no next cursor", res.StatusCode)
+	}
+	set("worklist_cursor", wl.NextCursor)
 
 	// Cursors of second pages.
 	for name, path := range map[string]string{"assets_cursor": "/api/v1/assets?kind=manhole&limit=2",
@@ -403,6 +417,39 @@ var apiCases = []apiCase{
 	{method: "PUT", path: "/api/v1/time-limits/Pothole!/handle", as: "admin", body: `{"unit": "working_days", "n": 3}`, want: 400, field: "case_type", refused: true},
 	{method: "PUT", path: "/api/v1/time-limits/pothole/handle", as: "engineer", body: `{"unit": "working_days", "n": 3}`, want: 403},
 	{method: "DELETE", path: "/api/v1/time-limits/pothole/handle", as: "admin", want: 204},
+	// Condition (docs/condition.md).
+	{path: "/api/v1/assets/{DL-001}/distresses", want: 200},
+	{method: "HEAD", path: "/api/v1/assets/{DL-001}/distresses", want: 200},
+	{path: "/api/v1/assets/999999/distresses", want: 404},
+	{method: "POST", path: "/api/v1/assets/{DL-002}/distresses", as: "inspector", body: `{"kind": "pothole", "severity": "heavy", "extent_m2": 12.5}`, want: 201},
+	{method: "POST", path: "/api/v1/assets/{DL-002}/distresses", as: "engineer", body: `{"distresses": [{"kind": "rutting", "severity": "light", "extent_m2": 30}, {"kind": "bleeding", "severity": "moderate", "extent_m2": 4}]}`, want: 201},
+	{method: "POST", path: "/api/v1/assets/{DL-002}/distresses", as: "engineer", body: `{"kind": "crack", "severity": "heavy", "extent_m2": 1}`, want: 400, field: "distresses[0].kind", refused: true},
+	{method: "POST", path: "/api/v1/assets/{DL-002}/distresses", as: "engineer", body: `{"kind": "pothole", "severity": "awful", "extent_m2": 1}`, want: 400, field: "distresses[0].severity", refused: true},
+	{method: "POST", path: "/api/v1/assets/{DL-002}/distresses", as: "engineer", body: `{"kind": "pothole", "severity": "light", "extent_m2": 0}`, want: 400, field: "distresses[0].extent_m2", refused: true},
+	{method: "POST", path: "/api/v1/assets/{DL-002}/distresses", as: "engineer", body: `{"distresses": []}`, want: 400, field: "distresses", refused: true},
+	{method: "POST", path: "/api/v1/assets/{manhole}/distresses", as: "engineer", body: `{"kind": "pothole", "severity": "light", "extent_m2": 1}`, want: 400, field: "asset"},
+	{method: "POST", path: "/api/v1/assets/{DL-002}/distresses", body: `{"kind": "pothole", "severity": "light", "extent_m2": 1}`, want: 401, refused: true},
+	{method: "POST", path: "/api/v1/assets/999999/distresses", as: "engineer", body: `{"kind": "pothole", "severity": "light", "extent_m2": 1}`, want: 404},
+	{method: "POST", path: "/api/v1/assets/{DL-002}/distresses", as: "engineer", body: `not json`, hdr: plain, want: 415, refused: true},
+	{method: "PATCH", path: "/api/v1/assets/{DL-003}/distresses/{distress}", as: "engineer", body: `{"repaired": true}`, hdr: ifMatch(`"1"`), want: 200},
+	{method: "PATCH", path: "/api/v1/assets/{DL-003}/distresses/{distress}", as: "engineer", body: `{"extent_m2": 5}`, hdr: stale, want: 412},
+	{method: "PATCH", path: "/api/v1/assets/{DL-003}/distresses/{distress}", as: "engineer", body: `{"extent_m2": 5}`, want: 428, refused: true},
+	{method: "PATCH", path: "/api/v1/assets/{DL-003}/distresses/{distress}", as: "engineer", body: `{"extent_m2": -5}`, hdr: ifMatch(`"2"`), want: 400, field: "extent_m2", refused: true},
+	{method: "PATCH", path: "/api/v1/assets/{DL-003}/distresses/{distress}", as: "engineer", body: `{"severity": "awful"}`, hdr: ifMatch(`"2"`), want: 400, field: "severity", refused: true},
+	{method: "PATCH", path: "/api/v1/assets/{DL-003}/distresses/999999", as: "engineer", body: `{"repaired": true}`, hdr: ifMatch(`"1"`), want: 404},
+	{method: "PATCH", path: "/api/v1/assets/{DL-003}/distresses/{distress}", body: `{"repaired": true}`, hdr: ifMatch(`"2"`), want: 401, refused: true},
+	{path: "/api/v1/assets/{DL-001}/condition", want: 200},
+	{path: "/api/v1/assets/{manhole}/condition", want: 200},
+	{method: "HEAD", path: "/api/v1/assets/{DL-001}/condition", want: 200},
+	{path: "/api/v1/assets/999999/condition", want: 404},
+	{path: "/api/v1/worklist", as: "engineer", want: 200},
+	{path: "/api/v1/worklist?kind=road_repair&grade=B&limit=5", as: "inspector", want: 200},
+	{path: "/api/v1/worklist?limit=2&cursor={worklist_cursor}", as: "engineer", want: 200},
+	{method: "HEAD", path: "/api/v1/worklist", as: "engineer", want: 200},
+	{path: "/api/v1/worklist?grade=E", as: "engineer", want: 400, field: "grade", refused: true},
+	{path: "/api/v1/worklist?kind=castle", as: "engineer", want: 400, field: "kind", refused: true},
+	{path: "/api/v1/worklist?sort=pci", as: "engineer", want: 400, field: "sort"},
+	{path: "/api/v1/worklist", want: 401, refused: true},
 	{method: "DELETE", path: "/api/v1/time-limits/pothole/handle", as: "admin", want: 404},
 	{method: "POST", path: "/api/v1/tasks/{clocked}/clock", as: "engineer", hdr: current, body: `{"action": "request_extension", "n": 2, "reason": "需协调产权单位"}`, want: 200},
 	{method: "POST", path: "/api/v1/tasks/{clocked}/clock", as: "engineer", hdr: current, body: `{"action": "request_extension", "n": 1, "reason": "再次申请"}`, want: 409},

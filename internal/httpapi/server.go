@@ -142,6 +142,7 @@ type Store interface {
 	maint.NotifyService
 	maint.SubscriptionService
 	inspection.Store
+	maint.ConditionService
 	Ready(ctx context.Context) error
 }
 

@@ -28,9 +28,13 @@ type Asset struct {
 	// CompletedAt is when the asset's case of the published programme
 	// closed (结案), if it has.
 	CompletedAt *time.Time
-	Version     int
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// PCI and ConditionGrade are the asset's condition (docs/condition.md):
+	// a road's PCI and grade, a cover's grade; nil until graded.
+	PCI            *float64
+	ConditionGrade *string
+	Version        int
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
 	// Tasks holds the asset's tasks with their history, newest first, when
 	// asked for.
 	Tasks []Task

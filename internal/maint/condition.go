@@ -1,6 +1,7 @@
 package maint
 
 import (
+	"context"
 	"encoding/json"
 	"time"
 )
@@ -118,4 +119,13 @@ type ConditionRecord struct {
 	PCI       *float64
 	Grade     string
 	Source    string
+}
+
+// ConditionService is what the handlers need of condition (docs/condition.md).
+type ConditionService interface {
+	Distresses(ctx context.Context, assetID int64) ([]Distress, error)
+	AddDistresses(ctx context.Context, v Viewer, ip string, assetID int64, ds []DistressInput) ([]Distress, error)
+	PatchDistress(ctx context.Context, v Viewer, ip string, assetID, id int64, version int, p DistressPatch) (*Distress, error)
+	AssetCondition(ctx context.Context, assetID int64) (*Condition, error)
+	WorkList(ctx context.Context, f WorkListFilter) ([]WorkItem, bool, error)
 }

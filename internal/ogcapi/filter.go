@@ -30,6 +30,8 @@ var ownQueryables = []maint.Queryable{
 	{Name: "subdistrict", Title: "街道 Sub-district", Type: maint.QString},
 	{Name: "status", Title: "状态 Status of the latest case", Type: maint.QString, Enum: statusNames()},
 	{Name: "status_at", Title: "状态时间 When the status last changed", Type: maint.QDateTime},
+	{Name: "pci", Title: "路面状况指数 Pavement condition index (CJJ 36)", Type: maint.QNumber},
+	{Name: "condition_grade", Title: "路况等级 Condition grade", Type: maint.QString, Enum: []string{"A", "B", "C", "D"}},
 	{Name: "geometry", Title: "几何 Geometry", Type: maint.QGeometry},
 }
 

@@ -208,11 +208,13 @@ func geometryDimension(k maint.Kind) any {
 // the tiles' URI template.
 func (a *API) tileset() http.Handler {
 	props := map[string]any{
-		"id":     map[string]any{"type": "integer", "description": "the asset id (also the MVT feature id)"},
-		"kind":   map[string]any{"type": "string", "description": "the asset kind"},
-		"code":   map[string]any{"type": "string", "description": "the asset's stable code"},
-		"name":   map[string]any{"type": "string", "description": "the asset's Chinese name"},
-		"status": map[string]any{"type": "string", "description": "the status of the asset's latest task (absent when it has none)"},
+		"id":              map[string]any{"type": "integer", "description": "the asset id (also the MVT feature id)"},
+		"kind":            map[string]any{"type": "string", "description": "the asset kind"},
+		"code":            map[string]any{"type": "string", "description": "the asset's stable code"},
+		"name":            map[string]any{"type": "string", "description": "the asset's Chinese name"},
+		"status":          map[string]any{"type": "string", "description": "the status of the asset's latest task (absent when it has none)"},
+		"pci":             map[string]any{"type": "number", "description": "the road's pavement condition index, CJJ 36 (absent until graded)"},
+		"condition_grade": map[string]any{"type": "string", "enum": []string{"A", "B", "C", "D"}, "description": "the condition grade A–D (absent until graded)"},
 	}
 	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		k, kinds, err := tilesKinds(r)

@@ -17,11 +17,13 @@ import (
 // vector layers.
 func (h *Routes) TileJSON() http.Handler {
 	fields := map[string]string{
-		"id":     "Number: the asset id (also the MVT feature id)",
-		"kind":   "String: the asset kind",
-		"code":   "String: the asset's stable code",
-		"name":   "String: the asset's Chinese name",
-		"status": "String: the status of the asset's latest task (absent when it has none)",
+		"id":              "Number: the asset id (also the MVT feature id)",
+		"kind":            "String: the asset kind",
+		"code":            "String: the asset's stable code",
+		"name":            "String: the asset's Chinese name",
+		"status":          "String: the status of the asset's latest task (absent when it has none)",
+		"pci":             "Number: the road's pavement condition index, CJJ 36 (absent until graded)",
+		"condition_grade": "String: the condition grade A–D (absent until graded)",
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		layer := mux.Vars(r)["layer"]

@@ -22,6 +22,7 @@ import { statusColor } from './symbols.js';
 import { lightBadge, leftText, deadlineText } from './clock.js';
 import { QueueMap, unassigned } from './queue-map.js';
 import { StaffNotices } from './staff-notices.js';
+import { WorkListPanel } from './worklist.js';
 
 /* global L */
 
@@ -69,6 +70,7 @@ function setupTabs() {
     setAddress({ tab: tab.dataset.tab === 'queue' ? '' : tab.dataset.tab });
     if (tab.dataset.tab === 'admin' && !app.adminLoaded) { app.adminLoaded = true; app.admin.load(); }
     if (tab.dataset.tab === 'eval' && !app.evalLoaded) { app.evalLoaded = true; app.evaluation.load(); }
+    if (tab.dataset.tab === 'work' && !app.workLoaded) { app.workLoaded = true; app.work.load(); }
     app.evaluation?.show(tab.dataset.tab === 'eval');
     if (tab.dataset.tab === 'insp' && !app.inspLoaded) { app.inspLoaded = true; app.inspections.load(); }
     app.inspections?.show(tab.dataset.tab === 'insp');
@@ -462,6 +464,7 @@ async function start(me) {
   app.admin = new AdminPanel($('#panel-admin'), { me, onCrews: (c) => { app.crews = c; } });
   app.evaluation = new EvaluationPanel($('#panel-eval'), { map: app.map, proj: app.proj });
   app.inspections = new InspectionsPanel($('#panel-insp'), { map: app.map, proj: app.proj });
+  app.work = new WorkListPanel($('#panel-work'), { map: app.map, proj: app.proj, meta: app.meta });
   $('.skip').addEventListener('click', (e) => {
     e.preventDefault();
     app.selectTab('queue', false);
@@ -476,6 +479,7 @@ async function start(me) {
     if (app.adminLoaded) app.admin.render();
     if (app.evalLoaded) app.evaluation.load();
     if (app.inspLoaded) app.inspections.load();
+    if (app.workLoaded) app.work.load();
     app.staffNotices.render();
   });
 

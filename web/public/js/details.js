@@ -7,6 +7,7 @@ import { statusColor } from './symbols.js';
 import { el, problemText } from './dom.js';
 import { lightBadge, deadlineText } from './clock.js';
 import { pair, strip } from './gallery.js';
+import { conditionSection } from './condition.js';
 
 // Attributes shown per kind, in this order; anything else the service adds
 // appears after them with its key as label.
@@ -19,7 +20,7 @@ const ORDER = {
   capital_project: ['area_m2', 'investment_yuan', 'purpose', 'completed', 'handed_over'],
 };
 const SKIP = new Set(['kind', 'code', 'name', 'name_en', 'subdistrict', 'status', 'status_at', 'version', 'updated_at',
-  'created_at', 'parent_id', 'tasks', 'space_type_name']);
+  'created_at', 'parent_id', 'tasks', 'space_type_name', 'pci', 'condition_grade', 'road_class']);
 
 const ME_TOO_KEY = 'inframap.metoo';
 const DEVICE_KEY = 'inframap.device';
@@ -165,9 +166,14 @@ export class DetailsPanel {
       b.addEventListener('click', () => this.onReport(a));
       parts.push(b);
     }
-    parts.push(this.photos(), this.history(p.tasks || []));
+    const cond = el('div', { class: 'cond-slot' });
+    parts.push(cond, this.photos(), this.history(p.tasks || []));
     root.replaceChildren(...parts);
     this.loadPhotos(a.id);
+    // The condition and its history, for what has been graded.
+    if (p.condition_grade) {
+      conditionSection(a.id).then((sec) => { if (this.asset === a) cond.replaceChildren(sec); });
+    }
   }
 
   /** photos is the place of the public photos: the before/after pair first, every photo below. */
