@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"testing"
 
 	"github.com/paulmach/orb"
@@ -197,6 +198,18 @@ func TestWorkList(t *testing.T) {
 		want := (100-*w.PCI)*weight + 5*float64(min(w.OpenTasks, 4))
 		if d := w.Score - want; d > 0.0501 || d < -0.0501 {
 			t.Errorf("%s: score %v, want (100 − %v) × %v + 5 × %d = %v", w.Code, w.Score, *w.PCI, weight, w.OpenTasks, want)
+		}
+	}
+	// A case opened on the last item scores it 5 higher at once.
+	last := all[len(all)-1]
+	if _, err := e.sql.Exec(t.Context(), `INSERT INTO tasks (asset_id, title, status, source) VALUES ($1, '坑槽', 'filed', 'inspector')`, last.AssetID); err != nil {
+		t.Fatal(err)
+	}
+	var top page
+	e.do("GET", fmt.Sprintf("/api/v1/worklist?limit=200&subdistrict=%s", url.QueryEscape(last.Subdistrict)), tok[maint.RoleEngineer], nil, nil, &top)
+	for _, w := range top.Items {
+		if w.AssetID == last.AssetID && (w.Score != last.Score+5 || w.OpenTasks != last.OpenTasks+1) {
+			t.Errorf("after a case opened on %s: score %v (was %v), open %d (was %d)", w.Code, w.Score, last.Score, w.OpenTasks, last.OpenTasks)
 		}
 	}
 	var b page

@@ -414,24 +414,23 @@ func loadCondition(ctx context.Context, tx pgx.Tx, b *maint.Bulk) error {
 	return translate(err, "load condition")
 }
 
-// workListSQL ranks the graded assets worst first. The score is the asset's
+// workListSQL ranks the graded assets worst first by their stored score
+// (assets.condition_score, kept by the triggers of migration 018): the
 // deficit (100 − PCI; for an asset graded without a PCI, 0/25/45/70 for
 // A/B/C/D) times its road class's weight (expressway 1.5, arterial 1.25,
 // else 1), plus 5 for each open case on it (at most 4): an arterial at PCI
 // 60 with a case open (50 + 5 = 55) comes before a local road at 50 (50).
+// The index on the score gives the worst first without sorting a city's
+// million graded covers; the open cases are counted for the page's rows only.
 const workListSQL = `
 	SELECT a.id, a.code, a.kind, a.name, a.name_en, a.subdistrict, coalesce(a.attrs->>'road_class', '') AS road_class,
-	       a.pci::float8 AS pci, a.condition_grade, a.condition_at, o.n AS open_tasks,
-	       round(((coalesce(100 - a.pci, CASE a.condition_grade WHEN 'A' THEN 0 WHEN 'B' THEN 25 WHEN 'C' THEN 45 ELSE 70 END)
-	           * CASE a.attrs->>'road_class' WHEN 'expressway' THEN 1.5 WHEN 'arterial' THEN 1.25 ELSE 1 END)
-	           + 5 * least(o.n, 4))::numeric, 1)::float8 AS score,
-	       ST_AsGeoJSON(ST_PointOnSurface(a.geom), 7) AS centre
+	       a.pci::float8 AS pci, a.condition_grade, a.condition_at, asset_open_tasks(a.id)::int AS open_tasks,
+	       a.condition_score::float8 AS score,
+	       json_build_object('type', 'Point', 'coordinates', json_build_array(round(a.anchor_lon::numeric, 7), round(a.anchor_lat::numeric, 7)))::text AS centre
 	FROM assets a
-	CROSS JOIN LATERAL (SELECT count(*)::int AS n FROM tasks t
-	                    WHERE t.asset_id = a.id AND t.status NOT IN ('closed', 'rejected', 'cancelled')) o
 	WHERE a.condition_grade IS NOT NULL
 	  AND ($1 = '' OR a.kind = $1) AND ($2 = '' OR a.subdistrict = $2) AND ($3 = '' OR a.condition_grade = $3)
-	ORDER BY score DESC, a.id
+	ORDER BY a.condition_score DESC, a.id
 	LIMIT $4 OFFSET $5`
 
 // WorkList returns one page of the ranked work list (workListSQL) and

@@ -6,7 +6,7 @@
 // section to the top of the list.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, startTiles, launchBrowser, newPage, token, call, signIn, unexpected } from './harness.mjs';
+import { startServer, startTiles, launchBrowser, newPage, token, call, signIn, unexpected, waitReady } from './harness.mjs';
 
 let server, tiles, browser, engineer;
 
@@ -78,4 +78,32 @@ test('an engineer sees the ranked work list, the condition style and a history c
   await page.click('[data-testid="style-status"]');
   await page.waitForFunction(() => !document.querySelector('[data-testid="condition-feature"]'));
   assert.deepEqual(unexpected(errors), []);
+});
+
+test('the public map colours the roads by condition and shows a section\'s history', async () => {
+  const page = await newPage(browser);
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${server.url}/?tile_origin=${encodeURIComponent(tiles.origin)}`);
+  await waitReady(page);
+  // By status first: a road is drawn in a status colour.
+  await page.click('[data-testid="style-condition"]');
+  const legend = await page.locator('[data-testid="condition-legend"] li').evaluateAll((lis) =>
+    Object.fromEntries(lis.map((li) => [li.dataset.grade, li.querySelector('.cond-swatch').dataset.color])));
+  assert.deepEqual(Object.keys(legend), ['A', 'B', 'C', 'D', 'none']);
+  await page.waitForFunction((a) => [...document.querySelectorAll('[data-testid="feature"][data-kind="road_repair"]')]
+    .some((p) => p.getAttribute('stroke') === a), legend.A, { timeout: 30_000 });
+  const roads = await page.locator('[data-testid="feature"][data-kind="road_repair"]').evaluateAll((ps) =>
+    ps.map((p) => ({ grade: p.dataset.grade, stroke: p.getAttribute('stroke') })));
+  assert.ok(roads.length > 10);
+  for (const r of roads) assert.equal(r.stroke, legend[r.grade], `a road of grade ${r.grade}`);
+  // Back to status: no road keeps a grade colour that is not a status colour.
+  await page.click('[data-testid="style-status"]');
+  await page.waitForFunction(() => !document.querySelector('[data-testid="condition-legend"]'));
+  // A section's details carry its condition and history chart.
+  const roadId = await page.locator('[data-testid="feature"][data-kind="road_repair"]').first().getAttribute('data-id');
+  await page.goto(`${server.url}/?tile_origin=${encodeURIComponent(tiles.origin)}&id=${roadId}`);
+  await page.locator('[data-testid="condition-chart"]').waitFor({ timeout: 30_000 });
+  assert.ok(await page.locator('[data-testid="condition-point"]').count() >= 2);
+  assert.deepEqual(errors, []);
 });

@@ -9,7 +9,7 @@ import { Projection } from './projection.js';
 import { Basemap, PROVIDERS, providerName } from './basemap.js';
 import { ProgrammeLayers, createPanes } from './layers.js';
 import { BayLayer } from './bays.js';
-import { PROGRAMME_KINDS } from './symbols.js';
+import { PROGRAMME_KINDS, setColourMode } from './symbols.js';
 import { FilterPanel, matcher } from './filters.js';
 import { DetailsPanel } from './details.js';
 import { ListView } from './list.js';
@@ -342,6 +342,12 @@ async function main() {
   app.filters = new FilterPanel($('#panel-layers'), {
     meta, zones, state,
     onChange: refilter,
+    onColours: (m) => {
+      setColourMode(m);
+      app.layers.rebuild();
+      app.filters.render();
+      refilter();
+    },
     onContext: (key, on) => {
       const layer = { boundary: app.layers.areas, zones: app.layers.zones }[key];
       if (layer) (on ? layer.addTo(app.map) : layer.remove());

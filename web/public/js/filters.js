@@ -3,7 +3,8 @@
 // colours and counts, sub-district, completion dates, search, reference
 // layers and the basemap. It edits the shared state and calls onChange.
 import { t, name, num, day } from './i18n.js';
-import { PROGRAMME_KINDS, statusColor, swatch, NO_CASE } from './symbols.js';
+import { PROGRAMME_KINDS, statusColor, swatch, NO_CASE, getColourMode } from './symbols.js';
+import { legend as conditionLegend } from './condition.js';
 import { PROVIDERS, providerName } from './basemap.js';
 import { el } from './dom.js';
 
@@ -38,7 +39,8 @@ export function matcher(s, { ignoreStatus = false, dueIds = null } = {}) {
 export { el };
 
 export class FilterPanel {
-  constructor(root, { meta, zones, state, onChange, onContext, onBasemap }) {
+  constructor(root, { meta, zones, state, onChange, onContext, onBasemap, onColours }) {
+    this.onColours = onColours;
     this.root = root;
     this.meta = meta;
     this.zones = zones;
@@ -126,6 +128,19 @@ export class FilterPanel {
       el('span', { class: 'lbl' }, swatch('status', NO_CASE.color), el('span', { text: t('filters.noCase') }),
         el('span', { class: 'count', 'data-testid': 'status-count-none' }))));
     root.append(stBox);
+
+    // The map's colours: by status or by condition (颜色按路况), with its legend.
+    if (this.onColours) {
+      const mode = getColourMode();
+      const colBox = el('fieldset', { class: 'map-style', 'data-testid': 'map-style' }, el('legend', { text: t('cond.style') }));
+      for (const m of ['status', 'condition']) {
+        const r = el('input', { type: 'radio', name: 'colours', id: `f-col-${m}`, value: m, 'data-testid': `style-${m}`, checked: mode === m });
+        r.addEventListener('change', () => this.onColours(m));
+        colBox.append(el('label', { for: `f-col-${m}` }, r, ` ${t(`cond.style.${m}`)}`));
+      }
+      if (mode === 'condition') colBox.append(conditionLegend());
+      root.append(colBox);
+    }
 
     // Open work by its time limit (按期 / 超期)
     const dueBox = el('fieldset', { class: 'due-filter', 'data-testid': 'due-filter' }, el('legend', { text: t('due.heading') }));

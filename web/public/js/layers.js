@@ -2,7 +2,7 @@
 // district boundary, the approximate sub-district zones and the plain-mode
 // road network. Features are built once per data load; filters then only
 // choose which of them are on the map.
-import { PROGRAMME_KINDS, pathStyle, statusColor } from './symbols.js';
+import { PROGRAMME_KINDS, pathStyle, featureColor } from './symbols.js';
 import { name, t } from './i18n.js';
 import { TiledKind } from './tiled.js';
 import { el } from './dom.js';
@@ -35,6 +35,7 @@ function tag(el, f) {
   el.setAttribute('data-id', String(f.id));
   el.setAttribute('data-kind', f.properties.kind);
   el.setAttribute('data-status', f.properties.status || 'none');
+  el.setAttribute('data-grade', f.properties.condition_grade || 'none');
 }
 
 /**
@@ -72,7 +73,7 @@ function manholeMarker(f, proj, onSelect, statusName) {
   m.on('add', () => {
     const el = m.getElement();
     tag(el, f);
-    el.style.setProperty('--c', statusColor(p.status));
+    el.style.setProperty('--c', featureColor(p));
   });
   m.on('click', () => onSelect(f));
   return m;

@@ -1,5 +1,6 @@
 // symbols.js: how each programme and status is drawn, shared by the map
 // layers, the legend and the list, so that the legend always matches.
+import { gradeColor } from './condition.js';
 
 export const PROGRAMME_KINDS = ['road_repair', 'sewer_separation', 'parking_lot', 'manhole', 'capital_project'];
 
@@ -24,6 +25,16 @@ export const NO_CASE = { color: '#868e96', fill: '#ced4da' };
 
 export const statusColor = (s) => STATUS_COLORS[s] || STATUS_COLORS.none;
 
+// The map's colours: by the status of the cases (the default) or by
+// condition (docs/condition.md: grade A green … D red, ungraded grey).
+
+let colourMode = 'status';
+export function setColourMode(m) { colourMode = m === 'condition' ? 'condition' : 'status'; }
+export const getColourMode = () => colourMode;
+
+/** featureColor is the colour of a feature in the current mode. */
+export const featureColor = (p) => (colourMode === 'condition' ? gradeColor(p.condition_grade) : statusColor(p.status));
+
 // Parking bays are coloured by type (they rarely have a task of their own).
 export const SPACE_COLORS = {
   standard: '#5c677d',
@@ -34,7 +45,14 @@ export const SPACE_COLORS = {
 
 /** pathStyle is the Leaflet style of a programme feature. */
 export function pathStyle(kind, props) {
-  const color = statusColor(props.status);
+  const color = props.legend ? statusColor(props.status) : featureColor(props);
+  if (colourMode === 'condition' && !props.legend && kind !== 'parking_space') {
+    // By condition: the graded drawn strong in their grade's colour, the rest stepping back.
+    const line = kind === 'road_repair' || props.corridor;
+    return props.condition_grade
+      ? { color, weight: line ? 6 : 2.5, opacity: 0.95, lineCap: 'round', fillColor: color, fillOpacity: 0.35 }
+      : { color: NO_CASE.color, weight: line ? 3 : 1, opacity: 0.6, dashArray: '4 4', fillColor: NO_CASE.fill, fillOpacity: 0.1 };
+  }
   if (!props.status && kind !== 'parking_space' && !props.legend) {
     const line = kind === 'road_repair' || props.corridor;
     return { color: NO_CASE.color, weight: line ? 4 : 1.5, opacity: 0.8, dashArray: '4 4', fillColor: NO_CASE.fill, fillOpacity: 0.2 };
