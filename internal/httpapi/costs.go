@@ -1,16 +1,12 @@
 package httpapi
 
 import (
-	"bytes"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/gorilla/mux"
-	"github.com/xuri/excelize/v2"
 
 	"inframap/internal/cache"
 	"inframap/internal/costs"
@@ -150,9 +146,9 @@ func (s *Server) getCosts() http.Handler {
 		case "csv":
 			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 			w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
-			w.Write(costsCSV(rep))
+			w.Write(costsTable(rep).csv())
 		case "xlsx":
-			b, err := costsXLSX(rep)
+			b, err := costsTable(rep).xlsx()
 			if err != nil {
 				httpx.WriteError(w, r, err)
 				return
@@ -166,23 +162,19 @@ func (s *Server) getCosts() http.Handler {
 	})
 }
 
-// A column of an exported roll-up: its head and its cell in a row; an int64
-// is a number of fen (a number cell), a string text, nil an empty cell.
-type costColumn struct {
-	head    string
-	percent bool
-	value   func(costs.Row) any
-}
+// costColumn is a column of an exported roll-up: an int64 is a number of
+// fen or a count (a number cell), a string text, nil an empty cell.
+type costColumn = tableColumn[costs.Row]
 
 func fenCol(head string, f func(costs.Row) *int64) []costColumn {
 	return []costColumn{
-		{head: head + "（分）fen", value: func(r costs.Row) any {
+		{head: head + "（分）fen", whole: true, value: func(r costs.Row) any {
 			if v := f(r); v != nil {
 				return *v
 			}
 			return nil
 		}},
-		{head: head + "（元）yuan", value: func(r costs.Row) any {
+		{head: head + "（元）yuan", right: true, value: func(r costs.Row) any {
 			if v := f(r); v != nil {
 				return costs.FormatYuan(*v)
 			}
@@ -197,8 +189,8 @@ func fenCol(head string, f func(costs.Row) *int64) []costColumn {
 var costColumns = func() []costColumn {
 	cols := []costColumn{
 		{head: "代码 Key", value: func(r costs.Row) any { return r.Key }},
-		{head: "名称", value: func(r costs.Row) any { return r.Name }},
-		{head: "Name", value: func(r costs.Row) any { return r.NameEn }},
+		{head: "名称", wide: true, value: func(r costs.Row) any { return r.Name }},
+		{head: "Name", wide: true, value: func(r costs.Row) any { return r.NameEn }},
 		{head: "类别 Scope", value: func(r costs.Row) any { return r.Scope }},
 		{head: "期间起 From", value: func(r costs.Row) any { return r.PeriodFrom }},
 		{head: "期间止 To", value: func(r costs.Row) any { return r.PeriodTo }},
@@ -214,142 +206,28 @@ var costColumns = func() []costColumn {
 			}
 			return r.ShareSpent.String()
 		}},
-		costColumn{head: "任务数 Tasks", value: func(r costs.Row) any { return int64(r.Tasks) }})
+		costColumn{head: "任务数 Tasks", whole: true, value: func(r costs.Row) any { return int64(r.Tasks) }})
 	return cols
 }()
 
-func costRowsOf(rep *costs.RollUp) []costs.Row {
-	return append(append([]costs.Row{}, rep.Rows...), rep.Total)
-}
-
-// costsCSV writes a roll-up as CSV for Excel: UTF-8 with a byte-order mark,
-// one header row in both languages, the total last.
-func costsCSV(rep *costs.RollUp) []byte {
-	var buf bytes.Buffer
-	buf.WriteString("\ufeff")
-	w := csv.NewWriter(&buf)
-	w.UseCRLF = true
-	rec := make([]string, len(costColumns))
-	for i, c := range costColumns {
-		rec[i] = c.head
-	}
-	w.Write(rec)
-	for _, row := range costRowsOf(rep) {
-		for i, c := range costColumns {
-			switch v := c.value(row).(type) {
-			case nil:
-				rec[i] = ""
-			case int64:
-				rec[i] = strconv.FormatInt(v, 10)
-			case string:
-				rec[i] = v
-			}
-		}
-		w.Write(rec)
-	}
-	w.Flush()
-	return buf.Bytes()
-}
-
-// costsXLSX writes a roll-up as a workbook (excelize, as the evaluation
-// does): sheet 费用 with a frozen header, fen as whole-number cells, 元 as
-// text, the share as a percentage; sheet 说明 says as of when and how.
-func costsXLSX(rep *costs.RollUp) ([]byte, error) {
-	f := excelize.NewFile()
-	defer f.Close()
-	const sheet = "费用"
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		return nil, err
-	}
-	head, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"},
-		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}})
-	if err != nil {
-		return nil, err
-	}
-	pct, err := f.NewStyle(&excelize.Style{NumFmt: 10}) // 0.00%
-	if err != nil {
-		return nil, err
-	}
-	whole, err := f.NewStyle(&excelize.Style{NumFmt: 3}) // #,##0
-	if err != nil {
-		return nil, err
-	}
-	right, err := f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{Horizontal: "right"}})
-	if err != nil {
-		return nil, err
-	}
-	for i, c := range costColumns {
-		cell, _ := excelize.CoordinatesToCellName(i+1, 1)
-		f.SetCellValue(sheet, cell, c.head)
-		col, _ := excelize.ColumnNumberToName(i + 1)
-		width := 16.0
-		if i == 1 || i == 2 {
-			width = 30
-		}
-		f.SetColWidth(sheet, col, col, width)
-	}
-	last, _ := excelize.CoordinatesToCellName(len(costColumns), 1)
-	f.SetCellStyle(sheet, "A1", last, head)
-	f.SetRowHeight(sheet, 1, 32)
-	for j, row := range costRowsOf(rep) {
-		for i, c := range costColumns {
-			v := c.value(row)
-			if v == nil {
-				continue
-			}
-			cell, _ := excelize.CoordinatesToCellName(i+1, j+2)
-			style := 0
-			switch x := v.(type) {
-			case int64:
-				style = whole
-			case string:
-				if c.percent {
-					// A share is a ratio, not money: a number cell.
-					n, err := json.Number(x).Float64()
-					if err != nil {
-						return nil, err
-					}
-					v, style = n, pct
-				} else if i >= 6 {
-					style = right // 元 as text, set right like numbers
-				}
-			}
-			if err := f.SetCellValue(sheet, cell, v); err != nil {
-				return nil, err
-			}
-			if style != 0 {
-				f.SetCellStyle(sheet, cell, cell, style)
-			}
-		}
-	}
-	if err := f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		return nil, err
-	}
-	const about = "说明"
-	if _, err := f.NewSheet(about); err != nil {
-		return nil, err
-	}
+// costsTable is a roll-up as a download: the groups, the total last; the
+// .xlsx's sheet 费用 and its 说明 (as of when, grouped how, money in fen).
+func costsTable(rep *costs.RollUp) table[costs.Row] {
 	by := map[costs.By]string{costs.ByProgramme: "计划/项目 Programme", costs.BySubdistrict: "街道 Sub-district", costs.ByUnit: "处置单位 Unit"}[rep.By]
-	for i, kv := range [][]string{
+	about := [][2]string{
 		{"截至 As of", rep.AsOf.In(maint.Zone).Format("2006-01-02 15:04")},
 		{"分组 Grouped by", by},
 		{"金额 Money", "分 fen（整数）；元 yuan = 分 / 100"},
 		{"口径 Definitions", "docs/costs.md"},
-	} {
-		f.SetCellValue(about, "A"+strconv.Itoa(i+1), kv[0])
-		f.SetCellValue(about, "B"+strconv.Itoa(i+1), kv[1])
 	}
 	if rep.Note != "" {
-		f.SetCellValue(about, "A5", "注 Note")
-		f.SetCellValue(about, "B5", "项目在其计划之内，合计不重复计算 — "+rep.Note)
+		about = append(about, [2]string{"注 Note", "项目在其计划之内，合计不重复计算 — " + rep.Note})
 	}
-	f.SetColWidth(about, "A", "A", 20)
-	f.SetColWidth(about, "B", "B", 60)
-	buf, err := f.WriteToBuffer()
-	if err != nil {
-		return nil, err
+	return table[costs.Row]{
+		sheet: "费用", cols: costColumns, rows: append(append([]costs.Row{}, rep.Rows...), rep.Total),
+		width: 16, wideWidth: 30, headHeight: 32,
+		about: about, aboutA: 20, aboutBWidth: 60,
 	}
-	return buf.Bytes(), nil
 }
 
 // getBudgets serves GET /api/v1/costs/budgets (staff).

@@ -1,16 +1,12 @@
 package httpapi
 
 import (
-	"bytes"
-	"encoding/csv"
 	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/xuri/excelize/v2"
 
 	"inframap/internal/cache"
 	"inframap/internal/evaluation"
@@ -137,9 +133,9 @@ func (s *Server) getEvaluation() http.Handler {
 			case "csv":
 				w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 				w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
-				w.Write(evaluationCSV(rep))
+				w.Write(evaluationTable(rep).csv())
 			case "xlsx":
-				b, err := evaluationXLSX(rep)
+				b, err := evaluationTable(rep).xlsx()
 				if err != nil {
 					httpx.WriteError(w, r, err)
 					return
@@ -153,12 +149,9 @@ func (s *Server) getEvaluation() http.Handler {
 		})
 }
 
-// A table column of an exported evaluation.
-type evalColumn struct {
-	head    string
-	percent bool
-	value   func(evaluation.Row) any // int, float64 or string; nil for no value
-}
+// evalColumn is a column of an exported evaluation: an int or float64 is a
+// number cell, a string text, nil an empty cell.
+type evalColumn = tableColumn[evaluation.Row]
 
 // evalColumns are the columns of an export: rank, key, names, score, each
 // rate's numerator, denominator and rate, then the counts.
@@ -171,8 +164,8 @@ func evalColumns(rep *evaluation.Report) []evalColumn {
 			return r.Rank
 		}},
 		{head: "代码 Code", value: func(r evaluation.Row) any { return r.Key }},
-		{head: "名称", value: func(r evaluation.Row) any { return r.Name }},
-		{head: "Name", value: func(r evaluation.Row) any { return r.NameEn }},
+		{head: "名称", wide: true, value: func(r evaluation.Row) any { return r.Name }},
+		{head: "Name", wide: true, value: func(r evaluation.Row) any { return r.NameEn }},
 		{head: "综合得分 Score", value: func(r evaluation.Row) any {
 			if r.Score == nil {
 				return nil
@@ -208,122 +201,28 @@ func evalColumns(rep *evaluation.Report) []evalColumn {
 	return cols
 }
 
-// evalRows are the rows of an export: the groups, then the total.
-func evalRows(rep *evaluation.Report) []evaluation.Row {
-	return append(slices.Clone(rep.Rows), rep.Total)
-}
-
-// evaluationCSV writes the report as CSV for Excel: UTF-8 with a byte-order
-// mark (without it Excel reads Chinese as mojibake), one header row in both
-// languages, rates as decimals (0.8571).
-func evaluationCSV(rep *evaluation.Report) []byte {
-	var buf bytes.Buffer
-	buf.WriteString("\ufeff")
-	w := csv.NewWriter(&buf)
-	w.UseCRLF = true
-	cols := evalColumns(rep)
-	rec := make([]string, len(cols))
-	for i, c := range cols {
-		rec[i] = c.head
-	}
-	w.Write(rec)
-	for _, row := range evalRows(rep) {
-		for i, c := range cols {
-			switch v := c.value(row).(type) {
-			case nil:
-				rec[i] = ""
-			case int:
-				rec[i] = strconv.Itoa(v)
-			case float64:
-				rec[i] = strconv.FormatFloat(v, 'f', -1, 64)
-			case string:
-				rec[i] = v
-			}
-		}
-		w.Write(rec)
-	}
-	w.Flush()
-	return buf.Bytes()
-}
-
-// evaluationXLSX writes the report as a workbook: a sheet 考核评价 with a
-// frozen header row, numbers as numbers and rates formatted as percentages,
-// and a sheet 说明 that says what the figures are.
-func evaluationXLSX(rep *evaluation.Report) ([]byte, error) {
-	f := excelize.NewFile()
-	defer f.Close()
-	const sheet = "考核评价"
-	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		return nil, err
-	}
-	head, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"},
-		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}}})
-	if err != nil {
-		return nil, err
-	}
-	pct, err := f.NewStyle(&excelize.Style{NumFmt: 10}) // 0.00%
-	if err != nil {
-		return nil, err
-	}
-	cols := evalColumns(rep)
-	for i, c := range cols {
-		cell, _ := excelize.CoordinatesToCellName(i+1, 1)
-		f.SetCellValue(sheet, cell, c.head)
-		col, _ := excelize.ColumnNumberToName(i + 1)
-		width := 14.0
-		if i == 2 || i == 3 {
-			width = 24
-		}
-		f.SetColWidth(sheet, col, col, width)
-	}
-	last, _ := excelize.CoordinatesToCellName(len(cols), 1)
-	f.SetCellStyle(sheet, "A1", last, head)
-	f.SetRowHeight(sheet, 1, 45)
-	for j, row := range evalRows(rep) {
-		for i, c := range cols {
-			v := c.value(row)
-			if v == nil {
-				continue
-			}
-			cell, _ := excelize.CoordinatesToCellName(i+1, j+2)
-			if err := f.SetCellValue(sheet, cell, v); err != nil {
-				return nil, err
-			}
-			if c.percent {
-				f.SetCellStyle(sheet, cell, cell, pct)
-			}
-		}
-	}
-	if err := f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		return nil, err
-	}
-	const about = "说明"
-	if _, err := f.NewSheet(about); err != nil {
-		return nil, err
-	}
+// evaluationTable is the report as a download: the groups, then the total,
+// rates as decimals (0.8571; percentages in .xlsx); the .xlsx's sheet 考核评价
+// and its 说明 (the period, as of when, grouped how).
+func evaluationTable(rep *evaluation.Report) table[evaluation.Row] {
 	by := map[evaluation.By][2]string{
 		evaluation.ByUnit: {"处置单位", "Unit"}, evaluation.ByInspector: {"监督员", "Inspector"},
 		evaluation.BySubdistrict: {"街道", "Sub-district"}, evaluation.ByService: {"案件类型", "Case type"},
 		evaluation.ByMonth: {"月份", "Month"},
 	}[rep.By]
 	to, _ := time.ParseInLocation(time.DateOnly, rep.To, maint.Zone)
-	for i, kv := range [][]string{
-		{"统计起始 From", rep.From},
-		{"统计截止（含） To (inclusive)", to.AddDate(0, 0, -1).Format(time.DateOnly)},
-		{"截至 As of", rep.AsOf.In(maint.Zone).Format("2006-01-02 15:04")},
-		{"分组 Grouped by", by[0] + " " + by[1]},
-		{"口径 Definitions", "docs/evaluation.md"},
-	} {
-		f.SetCellValue(about, "A"+strconv.Itoa(i+1), kv[0])
-		f.SetCellValue(about, "B"+strconv.Itoa(i+1), kv[1])
+	return table[evaluation.Row]{
+		sheet: "考核评价", cols: evalColumns(rep), rows: append(slices.Clone(rep.Rows), rep.Total),
+		width: 14, wideWidth: 24, headHeight: 45,
+		about: [][2]string{
+			{"统计起始 From", rep.From},
+			{"统计截止（含） To (inclusive)", to.AddDate(0, 0, -1).Format(time.DateOnly)},
+			{"截至 As of", rep.AsOf.In(maint.Zone).Format("2006-01-02 15:04")},
+			{"分组 Grouped by", by[0] + " " + by[1]},
+			{"口径 Definitions", "docs/evaluation.md"},
+		},
+		aboutA: 28, aboutBWidth: 24,
 	}
-	f.SetColWidth(about, "A", "A", 28)
-	f.SetColWidth(about, "B", "B", 24)
-	buf, err := f.WriteToBuffer()
-	if err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }
 
 // lightsView is the answer of GET /api/v1/evaluation/lights.
