@@ -142,23 +142,7 @@ func (s *Server) getCosts() http.Handler {
 		rep.AsOf = rep.AsOf.In(maint.Zone)
 		w.Header().Set("Cache-Control", "private, no-cache")
 		name := fmt.Sprintf("costs-%s-%s", rep.By, rep.AsOf.Add(-time.Nanosecond).Format(time.DateOnly))
-		switch c.format {
-		case "csv":
-			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-			w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
-			w.Write(costsTable(rep).csv())
-		case "xlsx":
-			b, err := costsTable(rep).xlsx()
-			if err != nil {
-				httpx.WriteError(w, r, err)
-				return
-			}
-			w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-			w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.xlsx"`)
-			w.Write(b)
-		default:
-			httpx.WriteJSON(w, r, http.StatusOK, rep)
-		}
+		writeReport(w, r, c.format, name, func() table[costs.Row] { return costsTable(rep) }, rep)
 	})
 }
 

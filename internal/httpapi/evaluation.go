@@ -129,23 +129,7 @@ func (s *Server) getEvaluation() http.Handler {
 			}
 			w.Header().Set("Cache-Control", "private, no-cache")
 			name := fmt.Sprintf("evaluation-%s-%s-%s", q.q.By, rep.From, rep.To)
-			switch q.format {
-			case "csv":
-				w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-				w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
-				w.Write(evaluationTable(rep).csv())
-			case "xlsx":
-				b, err := evaluationTable(rep).xlsx()
-				if err != nil {
-					httpx.WriteError(w, r, err)
-					return
-				}
-				w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-				w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.xlsx"`)
-				w.Write(b)
-			default:
-				httpx.WriteJSON(w, r, http.StatusOK, rep)
-			}
+			writeReport(w, r, q.format, name, func() table[evaluation.Row] { return evaluationTable(rep) }, rep)
 		})
 }
 

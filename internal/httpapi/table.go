@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"net/http"
 	"strconv"
 
 	"github.com/xuri/excelize/v2"
+
+	"inframap/internal/httpx"
 )
 
 // The downloads that are tables (the evaluation, the cost roll-ups): one
@@ -163,4 +166,26 @@ func (t table[R]) xlsx() ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// writeReport answers a report in its format: "csv" or "xlsx" as a download
+// named name (the table made only then), anything else as JSON of rep.
+func writeReport[R any](w http.ResponseWriter, r *http.Request, format, name string, t func() table[R], rep any) {
+	switch format {
+	case "csv":
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
+		w.Write(t().csv())
+	case "xlsx":
+		b, err := t().xlsx()
+		if err != nil {
+			httpx.WriteError(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.xlsx"`)
+		w.Write(b)
+	default:
+		httpx.WriteJSON(w, r, http.StatusOK, rep)
+	}
 }
