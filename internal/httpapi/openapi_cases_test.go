@@ -779,6 +779,13 @@ var apiCases = []apiCase{
 	{method: "POST", path: "/api/v1/inspection-plans", as: "engineer", body: `{"name": "x", "kind": "manhole", "frequency": "days", "starts_on": "2026-01-05"}`, want: 400, field: "every_days"},
 	{method: "POST", path: "/api/v1/inspection-plans", as: "engineer", body: `{"name": "x", "kind": "parking_lot", "frequency": "weekly", "starts_on": "2026-01-05"}`, want: 400, field: "kind", refused: true},
 	{method: "POST", path: "/api/v1/inspection-plans", as: "inspector", body: `{"name": "x", "kind": "manhole", "frequency": "weekly", "starts_on": "2026-01-05"}`, want: 403},
+	// Pausing and resuming inspection plans.
+	{method: "PATCH", path: "/api/v1/inspection-plans/{plan}", as: "engineer", hdr: ifMatch(`"1"`), body: `{"active": false}`, want: 200},
+	{method: "PATCH", path: "/api/v1/inspection-plans/{plan}", as: "engineer", hdr: stale, body: `{"active": true}`, want: 412},
+	{method: "PATCH", path: "/api/v1/inspection-plans/{plan}", as: "engineer", body: `{"active": true}`, want: 428, refused: true},
+	{method: "PATCH", path: "/api/v1/inspection-plans/{plan}", as: "inspector", hdr: stale, body: `{"active": true}`, want: 403},
+	{method: "PATCH", path: "/api/v1/inspection-plans/{plan}", as: "engineer", hdr: ifMatch(`"2"`), body: `{"name": "   "}`, want: 400, field: "name"},
+	{method: "PATCH", path: "/api/v1/inspection-plans/999999", as: "engineer", hdr: stale, body: `{"active": true}`, want: 404},
 	{path: "/api/v1/inspections?status=missed&kind=manhole&limit=10", as: "engineer", want: 200},
 	{path: "/api/v1/inspections?plan={plan}&inspector=me&on=2026-03-01", as: "inspector", want: 200},
 	{method: "HEAD", path: "/api/v1/inspections", as: "engineer", want: 200},

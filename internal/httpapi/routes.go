@@ -43,6 +43,8 @@ func (s *Server) routes() http.Handler {
 	s.mountSubscriptions(r, api)
 	// Inspection rounds and the cover register (docs/inspections.md).
 	s.mountInspections(api)
+	// Pausing and resuming inspection plans (docs/inspections.md).
+	s.mountPlans(api)
 	s.mountCondition(api)
 
 	api.Handle("/assets", replicaOK(s.responses.Wrap(assetPages(queryKey), s.listAssets()))).Methods(http.MethodGet, http.MethodHead)

@@ -216,6 +216,7 @@ type Register struct {
 type Store interface {
 	Plans(ctx context.Context) ([]Plan, error)
 	CreatePlan(ctx context.Context, v maint.Viewer, p Plan) (*Plan, error)
+	PatchPlan(ctx context.Context, v maint.Viewer, id int64, version int, p PlanPatch) (*Plan, error)
 	Generate(ctx context.Context, day time.Time) (int64, error)
 	MarkMissed(ctx context.Context, day time.Time) (int64, error)
 	Inspections(ctx context.Context, q Query, today time.Time) ([]Inspection, error)

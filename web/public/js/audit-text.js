@@ -8,7 +8,7 @@ import { changesText } from './clock.js';
 export const ACTIONS = ['task.created', 'task.transition', 'task.updated', 'asset.created', 'asset.updated', 'asset.imported',
   'asset.exported', 'task.exported', 'photo.visibility', 'login.succeeded', 'login.failed', 'logout.succeeded', 'token.created',
   'token.revoked', 'api_key.created', 'user.created', 'user.updated', 'crew.saved', 'time_limit.set', 'time_limit.reset',
-  'calendar.set', 'calendar.reset', 'evaluation.weights_set', 'privacy.erased', 'plan.create', 'cover_owner.save'];
+  'calendar.set', 'calendar.reset', 'evaluation.weights_set', 'privacy.erased', 'plan.create', 'plan.update', 'cover_owner.save'];
 
 /** actionName is an action's label ("立案、派遣等流转"), or the action itself when unknown. */
 export const actionName = (a) => (has(`auditaction.${a}`) ? t(`auditaction.${a}`) : a);

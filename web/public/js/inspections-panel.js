@@ -6,6 +6,7 @@
 import { getJSON, query } from './api.js';
 import { t, num } from './i18n.js';
 import { el, option, problemText } from './dom.js';
+import { PlansSection } from './inspection-plans.js';
 
 const KINDS = ['manhole', 'road_repair'];
 
@@ -15,6 +16,8 @@ export class InspectionsPanel {
     const now = new Date();
     this.params = { period: now.toLocaleDateString('sv', { timeZone: 'Asia/Shanghai' }).slice(0, 7), kind: '', subdistrict: '' };
     this.layer = null;
+    this.plansEl = el('section', { 'data-testid': 'insp-plans' });
+    this.plans = new PlansSection(this.plansEl);
   }
 
   /** load draws the controls, the coverage, the missed queue and the layer. */
@@ -28,7 +31,8 @@ export class InspectionsPanel {
     this.coverageEl = el('div', { 'data-testid': 'insp-coverage' });
     this.missedEl = el('div', { 'data-testid': 'insp-missed' });
     this.root.replaceChildren(el('h2', { text: t('insp.coverage') }), el('div', { class: 'btn-row' }, period, kind), this.status,
-      this.coverageEl, el('h3', { text: t('insp.missed') }), this.missedEl);
+      this.coverageEl, el('h3', { text: t('insp.missed') }), this.missedEl, this.plansEl);
+    this.plans.load();
     try {
       const [cov, missed, layer] = await Promise.all([
         getJSON(query('/api/v1/inspections/coverage', { period: this.params.period })),
