@@ -463,7 +463,8 @@ async function start(me) {
   });
   app.admin = new AdminPanel($('#panel-admin'), { me, onCrews: (c) => { app.crews = c; } });
   app.evaluation = new EvaluationPanel($('#panel-eval'), { map: app.map, proj: app.proj });
-  app.inspections = new InspectionsPanel($('#panel-insp'), { map: app.map, proj: app.proj });
+  app.inspections = new InspectionsPanel($('#panel-insp'), { map: app.map, proj: app.proj,
+    canEdit: ['engineer', 'admin'].includes(me.user.role) });
   app.work = new WorkListPanel($('#panel-work'), { map: app.map, proj: app.proj, meta: app.meta });
   $('.skip').addEventListener('click', (e) => {
     e.preventDefault();

@@ -23,8 +23,10 @@ export function dateText(d) {
 }
 
 export class PlansSection {
-  constructor(root) {
+  /** canEdit: the signed-in person may create and pause plans (engineers and admins). */
+  constructor(root, { canEdit = false } = {}) {
     this.root = root;
+    this.canEdit = canEdit;
     this.meta = null;
     this.zones = [];
   }
@@ -40,7 +42,7 @@ export class PlansSection {
       this.meta = meta;
       if (areas) this.zones = areas.features.filter((f) => f.properties.kind === 'subdistrict').map((f) => f.properties);
       this.drawList(plans.plans);
-      this.drawForm();
+      if (this.canEdit) this.drawForm();
     } catch (err) {
       say(this.status, problemText(err), 'error');
     }
@@ -80,7 +82,7 @@ export class PlansSection {
         el('p', { class: 'item-title', text: p.name }),
         el('p', { class: 'item-meta', 'data-testid': 'plan-words', text: [t(`plan_kind.${p.kind}`), this.assetsText(p), frequencyText(p),
           t('plans.from', { date: dateText(p.starts_on) }), t(p.active ? 'plans.active' : 'plans.paused')].join(' · ') }),
-        toggle);
+        this.canEdit ? toggle : null);
     })));
   }
 

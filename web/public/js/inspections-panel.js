@@ -11,13 +11,13 @@ import { PlansSection } from './inspection-plans.js';
 const KINDS = ['manhole', 'road_repair'];
 
 export class InspectionsPanel {
-  constructor(root, { map, proj }) {
+  constructor(root, { map, proj, canEdit = false }) {
     Object.assign(this, { root, map, proj });
     const now = new Date();
     this.params = { period: now.toLocaleDateString('sv', { timeZone: 'Asia/Shanghai' }).slice(0, 7), kind: '', subdistrict: '' };
     this.layer = null;
     this.plansEl = el('section', { 'data-testid': 'insp-plans' });
-    this.plans = new PlansSection(this.plansEl);
+    this.plans = new PlansSection(this.plansEl, { canEdit });
   }
 
   /** load draws the controls, the coverage, the missed queue and the layer. */
