@@ -1,11 +1,8 @@
 package httpapi_test
 
 import (
-	"net/http"
 	"os"
-	"slices"
 	"testing"
-	"time"
 
 	"inframap/internal/httpapi"
 	"inframap/internal/maint"
@@ -57,26 +54,7 @@ func BenchmarkWorkList(b *testing.B) {
 			tok := e.staff()[maint.RoleEngineer]
 			for _, q := range []string{"limit=50", "kind=road_repair&grade=D&limit=50"} {
 				b.Run(q, func(b *testing.B) {
-					req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/worklist?"+q, nil)
-					req.Header.Set("Authorization", "Bearer "+tok)
-					if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
-						b.Fatalf("GET: %v %v", err, res)
-					} else {
-						drain(res)
-					}
-					var took []time.Duration
-					for b.Loop() {
-						start := time.Now()
-						res, err := http.DefaultClient.Do(req)
-						if err != nil || res.StatusCode != 200 {
-							b.Fatalf("GET: %v %v", err, res)
-						}
-						drain(res)
-						took = append(took, time.Since(start))
-					}
-					slices.Sort(took)
-					b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
-					b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
+					benchGET(b, e.srv.URL+"/api/v1/worklist?"+q, tok)
 				})
 			}
 		})

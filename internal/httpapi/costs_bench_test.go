@@ -1,11 +1,8 @@
 package httpapi_test
 
 import (
-	"net/http"
-	"slices"
 	"strconv"
 	"testing"
-	"time"
 
 	"inframap/internal/cache"
 	"inframap/internal/httpapi"
@@ -83,26 +80,7 @@ func BenchmarkCostRollUp(b *testing.B) {
 						if asOf != "" {
 							u += "&as_of=" + asOf
 						}
-						req, _ := http.NewRequest("GET", u, nil)
-						req.Header.Set("Authorization", "Bearer "+tok)
-						if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
-							b.Fatalf("GET: %v %v", err, res)
-						} else {
-							drain(res)
-						}
-						var took []time.Duration
-						for b.Loop() {
-							start := time.Now()
-							res, err := http.DefaultClient.Do(req)
-							if err != nil || res.StatusCode != 200 {
-								b.Fatalf("GET: %v %v", err, res)
-							}
-							drain(res)
-							took = append(took, time.Since(start))
-						}
-						slices.Sort(took)
-						b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
-						b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
+						benchGET(b, u, tok)
 					})
 				}
 			}

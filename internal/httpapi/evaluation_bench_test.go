@@ -72,28 +72,7 @@ func BenchmarkEvaluation(b *testing.B) {
 			tok := e.staff()[maint.RoleEngineer]
 			for _, by := range []string{"unit", "subdistrict", "month"} {
 				b.Run(by, func(b *testing.B) {
-					req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/evaluation?by="+by+"&as_of="+time.Now().Format(time.DateOnly), nil)
-					req.Header.Set("Authorization", "Bearer "+tok)
-					// One request first: the cached run measures hits, the
-					// cold one a database whose pages are in memory.
-					if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
-						b.Fatalf("GET: %v %v", err, res)
-					} else {
-						drain(res)
-					}
-					var took []time.Duration
-					for b.Loop() {
-						start := time.Now()
-						res, err := http.DefaultClient.Do(req)
-						if err != nil || res.StatusCode != 200 {
-							b.Fatalf("GET: %v %v", err, res)
-						}
-						drain(res)
-						took = append(took, time.Since(start))
-					}
-					slices.Sort(took)
-					b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
-					b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
+					benchGET(b, e.srv.URL+"/api/v1/evaluation?by="+by+"&as_of="+time.Now().Format(time.DateOnly), tok)
 				})
 			}
 		})
@@ -108,4 +87,31 @@ func drain(res *http.Response) {
 		}
 	}
 	res.Body.Close()
+}
+
+// benchGET measures GET url with the bearer token tok, after one request
+// first (the cached runs measure hits, the cold ones a database whose pages
+// are in memory), and reports the p50 and p99 of the requests.
+func benchGET(b *testing.B, url, tok string) {
+	b.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+tok)
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != 200 {
+		b.Fatalf("GET: %v %v", err, res)
+	} else {
+		drain(res)
+	}
+	var took []time.Duration
+	for b.Loop() {
+		start := time.Now()
+		res, err := http.DefaultClient.Do(req)
+		if err != nil || res.StatusCode != 200 {
+			b.Fatalf("GET: %v %v", err, res)
+		}
+		drain(res)
+		took = append(took, time.Since(start))
+	}
+	slices.Sort(took)
+	b.ReportMetric(float64(took[len(took)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(took[len(took)*99/100].Microseconds())/1000, "p99-ms")
 }
