@@ -10,13 +10,16 @@ import (
 	"errors"
 	"fmt"
 	"go/build"
+	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,11 +56,22 @@ func Weed() (string, error) {
 }
 
 // freePorts finds n ports on loopback that are free, each with the port
-// 10000 above it (weed's gRPC port for each server) free too.
+// 10000 above it (weed's gRPC port for each server) free too. They lie
+// below the kernel's ephemeral range: a restart binds the same ports again
+// half a minute later, and on a busy machine a port of that range may by
+// then be the local end of some other test's connection.
 func freePorts(n int) ([]int, error) {
+	lo, hi := 10000, ephemeralLow()-10000
+	if hi-lo < 1000 { // an unusual range: take what is free, anywhere
+		lo, hi = 20000, 55000
+	}
 	var ports []int
+	taken := map[int]bool{}
 	for tries := 0; len(ports) < n && tries < 1000; tries++ {
-		p := 20000 + rand.IntN(30000)
+		p := lo + rand.IntN(hi-lo)
+		if taken[p] || taken[p+10000] {
+			continue
+		}
 		ok := true
 		for _, q := range []int{p, p + 10000} {
 			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(q))
@@ -69,12 +83,27 @@ func freePorts(n int) ([]int, error) {
 		}
 		if ok {
 			ports = append(ports, p)
+			taken[p], taken[p+10000] = true, true
 		}
 	}
 	if len(ports) < n {
 		return nil, errors.New("s3test: no free ports")
 	}
 	return ports, nil
+}
+
+// ephemeralLow is the first port of the kernel's ephemeral range (Linux's
+// default 32768 where it cannot be read).
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if lo, err := strconv.Atoi(f[0]); err == nil {
+				return lo
+			}
+		}
+	}
+	return 32768
 }
 
 // Start runs weed in a temporary folder and waits until its S3 gateway
@@ -114,7 +143,8 @@ func Run(dir string) (*Server, error) {
 	s.args = []string{"server", "-dir=" + data, "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
 		"-master.port=" + strconv.Itoa(ports[0]), "-volume.port=" + strconv.Itoa(ports[1]),
 		"-filer", "-filer.port=" + strconv.Itoa(ports[2]), "-s3", "-s3.port=" + strconv.Itoa(ports[3]),
-		"-s3.config=" + filepath.Join(dir, "s3.json"), "-volume.max=64", "-master.volumeSizeLimitMB=16"}
+		"-s3.config=" + filepath.Join(dir, "s3.json"), "-volume.max=64", "-master.volumeSizeLimitMB=16",
+		"-s3.port.iceberg=0", "-s3.port.lance=0"} // their fixed ports (8181, 9101) would clash between two weeds
 	if err := s.run(); err != nil {
 		return nil, err
 	}
@@ -128,15 +158,42 @@ func (s *Server) start() {
 	}
 }
 
+// startAttempts is how many times run starts weed before it gives up: this
+// weed (a pinned development snapshot) sometimes ends itself while its
+// master, filer and S3 gateway find one another, more often on a busy
+// machine. A weed that dies before its gateway answers is started again on
+// the same data; one that dies later is the test's business.
+const startAttempts = 3
+
 func (s *Server) run() error {
-	log, err := os.OpenFile(filepath.Join(s.dir, "weed.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
+	var err error
+	for attempt := 1; attempt <= startAttempts; attempt++ {
+		var died bool
+		if died, err = s.runOnce(); err == nil || !died {
+			return err
+		}
+		if attempt < startAttempts {
+			fmt.Fprintf(os.Stderr, "s3test: weed ended while starting (attempt %d of %d), starting it again\n", attempt, startAttempts)
+			time.Sleep(time.Duration(attempt) * time.Second)
+		}
 	}
+	return err
+}
+
+// runOnce starts weed and waits until its S3 gateway answers; died says
+// that weed itself ended before it did.
+func (s *Server) runOnce() (died bool, err error) {
+	logPath := filepath.Join(s.dir, "weed.log")
+	log, err := os.OpenFile(logPath, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return false, err
+	}
+	from, _ := log.Seek(0, io.SeekEnd)
 	s.cmd = exec.Command(s.bin, s.args...)
 	s.cmd.Stdout, s.cmd.Stderr = log, log
 	if err := s.cmd.Start(); err != nil {
-		return fmt.Errorf("start weed: %w", err)
+		log.Close()
+		return false, fmt.Errorf("start weed: %w", err)
 	}
 	s.done = make(chan error, 1)
 	go func() { s.done <- s.cmd.Wait(); log.Close() }()
@@ -145,21 +202,46 @@ func (s *Server) run() error {
 		res, err := http.Get(s.Endpoint + "/")
 		if err == nil {
 			res.Body.Close()
-			return nil
+			return false, nil
 		}
 		select {
 		case err := <-s.done:
-			b, _ := os.ReadFile(filepath.Join(s.dir, "weed.log"))
 			s.cmd = nil
-			return fmt.Errorf("weed exited: %v\n%s", err, b)
+			return true, fmt.Errorf("weed exited: %v\n%s", err, logExcerpt(logPath, from))
 		case <-time.After(200 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			b, _ := os.ReadFile(filepath.Join(s.dir, "weed.log"))
 			s.Stop()
-			return fmt.Errorf("weed's S3 gateway did not answer within 90 s:\n%s", b)
+			return false, fmt.Errorf("weed's S3 gateway did not answer within 90 s:\n%s", logExcerpt(logPath, from))
 		}
 	}
+}
+
+// fatalLine is a glog fatal line ("F1205 18:47:35.88 …") or a Go runtime
+// panic.
+var fatalLine = regexp.MustCompile(`^(F\d{4} |panic: |fatal error: )`)
+
+// logExcerpt is what weed wrote since offset from, its fatal and panic
+// lines first (a log this long is cut in the middle where CI shows it),
+// then its last 60 lines.
+func logExcerpt(path string, from int64) string {
+	b, _ := os.ReadFile(path)
+	if from > 0 && from <= int64(len(b)) {
+		b = b[from:]
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	var out strings.Builder
+	for _, l := range lines {
+		if fatalLine.MatchString(l) {
+			out.WriteString("weed: " + l + "\n")
+		}
+	}
+	if len(lines) > 60 {
+		fmt.Fprintf(&out, "[the last 60 of %d lines]\n", len(lines))
+		lines = lines[len(lines)-60:]
+	}
+	out.WriteString(strings.Join(lines, "\n"))
+	return out.String()
 }
 
 // Stop ends weed (its data stay, for Restart).
