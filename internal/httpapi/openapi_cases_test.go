@@ -171,6 +171,13 @@ func (e *env) apiFixtures() *apiFixtures {
 	}
 	set("insp", insp[0])
 	set("insp_bad", insp[1])
+	// A case opened by the third one's failed item (GET /tasks/{id} names it for staff).
+	var inspTask int64
+	if err := e.sql.QueryRow(t.Context(), `WITH i AS (UPDATE inspections SET status = 'done', done_at = now() WHERE id = $1)
+		UPDATE tasks SET inspection_id = $1, inspection_item = 'broken_cover' WHERE id = (SELECT max(id) FROM tasks) RETURNING id`, insp[2]).Scan(&inspTask); err != nil {
+		t.Fatal(err)
+	}
+	set("insp_task", inspTask)
 	if _, err := e.sql.Exec(t.Context(), `INSERT INTO crews (name) SELECT DISTINCT crew FROM cover_owners ON CONFLICT DO NOTHING`); err != nil {
 		t.Fatal(err)
 	}
@@ -801,6 +808,8 @@ var apiCases = []apiCase{
 	{method: "HEAD", path: "/api/v1/inspections/uninspected", as: "engineer", want: 200},
 	{path: "/api/v1/inspections/uninspected?kind=parking_lot", as: "engineer", want: 400, field: "kind", refused: true},
 	{path: "/api/v1/inspections/{insp}", as: "inspector", want: 200},
+	{path: "/api/v1/tasks/{insp_task}", as: "engineer", want: 200},
+	{path: "/api/v1/tasks/{insp_task}", want: 200},
 	{method: "HEAD", path: "/api/v1/inspections/{insp}", as: "inspector", want: 200},
 	{path: "/api/v1/inspections/999999", as: "inspector", want: 404},
 	{method: "POST", path: "/api/v1/inspections/{insp}/result", as: "inspector", hdr: map[string]string{"Idempotency-Key": "cases-insp-1"},

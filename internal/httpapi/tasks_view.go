@@ -40,6 +40,7 @@ type taskJSON struct {
 	UpdatedAt   time.Time       `json:"updated_at"`
 	ClosedAt    *time.Time      `json:"closed_at"`
 	Reporter    *reporterJSON   `json:"reporter,omitempty"`
+	Inspection  *inspectionLink `json:"inspection,omitempty"`
 	History     []eventJSON     `json:"history"`
 	Allowed     []maint.Status  `json:"allowed_transitions,omitempty"`
 }
@@ -121,6 +122,17 @@ type quantityJSON struct {
 	Unit    string   `json:"unit"`
 }
 
+// inspectionLink names, for staff, the inspection whose failed item opened
+// the case (docs/inspections.md).
+type inspectionLink struct {
+	ID         int64      `json:"id"`
+	Item       string     `json:"item"`
+	PlanID     int64      `json:"plan_id"`
+	PlanName   string     `json:"plan_name"`
+	PlanNameEn string     `json:"plan_name_en"`
+	DoneAt     *time.Time `json:"done_at"`
+}
+
 type reporterJSON struct {
 	Name    string `json:"name"`
 	Contact string `json:"contact"`
@@ -160,6 +172,9 @@ func taskView(t *maint.Task, v maint.Viewer) taskJSON {
 			j.Reporter = &reporterJSON{Name: t.ReporterName, Contact: t.ReporterContact}
 		}
 		j.Allowed = maint.AllowedTransitions(t.Status, v.Role)
+		if in := t.Inspection; in != nil {
+			j.Inspection = &inspectionLink{ID: in.ID, Item: in.Item, PlanID: in.PlanID, PlanName: in.PlanName, PlanNameEn: in.PlanNameEn, DoneAt: in.DoneAt}
+		}
 	}
 	if !v.Staff() {
 		// Anonymous visitors read no personal data in what staff and

@@ -97,6 +97,20 @@ type Task struct {
 	ReporterName    string
 	ReporterContact string
 	History         []Event
+	// Inspection is the inspection whose failed item opened the case
+	// (staff only; nil for every other case).
+	Inspection *TaskInspection
+}
+
+// TaskInspection names the inspection a case came from: the round (plan),
+// the failed checklist item or distress code, and when it was done.
+type TaskInspection struct {
+	ID         int64
+	Item       string
+	PlanID     int64
+	PlanName   string
+	PlanNameEn string
+	DoneAt     *time.Time
 }
 
 // Event is one row of a task's append-only history.

@@ -266,6 +266,12 @@ func TestRecordResult(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if in := task.Inspection; in == nil || in.ID != id || in.Item != "broken_cover" || in.PlanName == "" || in.DoneAt == nil {
+		t.Errorf("the case names its inspection as %+v, want inspection %d, broken_cover, its plan, done", in, id)
+	}
+	if pub, err := db.Task(t.Context(), task.ID, maint.Viewer{}); err != nil || pub.Inspection != nil {
+		t.Errorf("the public read of the case: %v, inspection %+v; want none", err, pub.Inspection)
+	}
 	task = bMove(t, db, staff, task, bStep(maint.StatusFiled))
 	task, _, err = db.TransitionTask(t.Context(), staff[maint.RoleEngineer], task.ID, task.Version, maint.Transition{To: maint.StatusDispatched}, nil)
 	if err != nil || task.Assignee != "供水公司" {

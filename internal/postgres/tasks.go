@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"strings"
 	"time"
@@ -81,10 +82,8 @@ func (db *DB) Task(ctx context.Context, id int64, v maint.Viewer) (*maint.Task, 
 		return nil, err
 	}
 	t.History = evs
-	if t.Clock != nil && v.Staff() {
-		if t.Clock.Requests, err = clockRequests(ctx, db.pool, id); err != nil {
-			return nil, err
-		}
+	if err := staffExtras(ctx, db.pool, &t, v); err != nil {
+		return nil, err
 	}
 	return &t, nil
 }
@@ -285,12 +284,36 @@ func (db *DB) taskIn(ctx context.Context, tx pgx.Tx, id int64, v maint.Viewer) (
 		return nil, err
 	}
 	t.History = evs
-	if t.Clock != nil && v.Staff() {
-		if t.Clock.Requests, err = clockRequests(ctx, tx, id); err != nil {
-			return nil, err
-		}
+	if err := staffExtras(ctx, tx, &t, v); err != nil {
+		return nil, err
 	}
 	return &t, nil
+}
+
+// staffExtras reads what staff see of one task beyond its row: the
+// requests on its running clock and the inspection that opened it.
+func staffExtras(ctx context.Context, q rowQuerier, t *maint.Task, v maint.Viewer) error {
+	if !v.Staff() {
+		return nil
+	}
+	var err error
+	if t.Clock != nil {
+		if t.Clock.Requests, err = clockRequests(ctx, q, t.ID); err != nil {
+			return err
+		}
+	}
+	var in maint.TaskInspection
+	err = q.QueryRow(ctx, `SELECT i.id, t.inspection_item, i.plan_id, p.name, p.name_en, i.done_at
+		FROM tasks t JOIN inspections i ON i.id = t.inspection_id JOIN inspection_plans p ON p.id = i.plan_id
+		WHERE t.id = $1`, t.ID).Scan(&in.ID, &in.Item, &in.PlanID, &in.PlanName, &in.PlanNameEn, &in.DoneAt)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil
+	case err != nil:
+		return translate(err, "task %d: its inspection", t.ID)
+	}
+	t.Inspection = &in
+	return nil
 }
 
 func createTask(ctx context.Context, tx pgx.Tx, v maint.Viewer, in maint.NewTask) (int64, error) {

@@ -11,6 +11,7 @@ import { startServer, launchBrowser, newPage, token, call, signIn, PHOTOS } from
 
 let server, browser, inspector;
 let inspectedCover = null; // the asset the first test recorded a broken cover on
+let openedCase = null; // the case the failed item of the first test opened
 const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 
 before(async () => {
@@ -85,10 +86,29 @@ test('an inspector works a round offline and syncs it: each checklist once, one 
   assert.equal(task.source, 'inspector');
   assert.equal(task.asset_id, start.asset_id);
   inspectedCover = start.asset_id;
+  assert.equal(task.inspection?.id, start.id, 'the case names the inspection that opened it');
+  assert.equal(task.inspection.item, 'broken_cover');
+  openedCase = task;
   const photos = (await call(server.url, inspector, 'GET', `/api/v1/tasks/${task.id}/photos`)).body.photos;
   assert.equal(photos.length, 1, 'the failed item\'s photo on its case, once');
   assert.deepEqual(posts.map((p) => p.split(' ')[0]), ['200', '200'], 'each checklist reached the service once');
   assert.match(await page.locator('[data-testid="round-status"]').innerText(), /已立案|cases opened/);
+  assert.deepEqual(page.errors || [], []);
+  await page.context().close();
+});
+
+test('the case a round opened says so in the console: which inspection, which round, what failed, when', async () => {
+  assert.ok(openedCase, 'the round above opened a case');
+  const page = await newPage(browser);
+  await page.goto(`${server.url}/manage?task=${openedCase.id}`);
+  await signIn(page, 'engineer@demo');
+  const row = page.locator('[data-testid="task-inspection"]');
+  await row.waitFor();
+  const text = await row.innerText();
+  assert.ok(text.includes(`#${openedCase.inspection.id}`), text);
+  assert.ok(text.includes(openedCase.inspection.plan_name), `${text} names the round ${openedCase.inspection.plan_name}`);
+  assert.ok(text.includes('井盖完好（无破损）') && text.includes('未通过'), text);
+  assert.doesNotMatch(text, /\d{4}-\d\d-\d\dT|null|undefined|broken_cover/, 'nothing raw');
   assert.deepEqual(page.errors || [], []);
   await page.context().close();
 });

@@ -163,7 +163,8 @@ export function renderInspect(root, app, id, done) {
       if (ph) ready.push({ item: p.item, ...ph });
     }
     const rec = await app.outbox.add({ kind: 'inspection', inspectionId: x.id, assetName: x.asset_name, assetCode: x.asset_code, body: result }, { sync: false });
-    for (const p of ready) await app.outbox.add({ kind: 'photo', after: rec.id, taskTitle: `${x.asset_name} · ${t(`insp.item.${p.item}`)}`, ...p }, { sync: false });
+    const itemName = (item) => (x.kind === 'manhole' ? t(`insp.item.${item}`) : name((app.meta?.road_distresses || []).find((d) => d.code === item)) || item);
+    for (const p of ready) await app.outbox.add({ kind: 'photo', after: rec.id, taskTitle: `${x.asset_name} · ${itemName(p.item)}`, ...p }, { sync: false });
     app.outbox.sync();
     app.roundMsg = { text: t('insp.queued'), kind: 'ok' };
     done();

@@ -33,6 +33,14 @@ export class TaskPanel {
     return p ? name(p) : code;
   }
 
+  /** inspectionText says which round's inspection opened the case, what failed in it and when. */
+  inspectionText(x) {
+    const distress = (this.meta.road_distresses || []).find((d) => d.code === x.item);
+    const item = distress ? name(distress) : has(`insp.item.${x.item}`) ? t(`insp.item.${x.item}`) : x.item;
+    const plan = name({ name: x.plan_name, name_en: x.plan_name_en });
+    return t('task.inspectionText', { id: x.id, plan, item, at: x.done_at ? dateTime(x.done_at) : '' });
+  }
+
   /** open loads task id and shows it; returnFocus gets focus back on close. */
   async open(id, { returnFocus, keep } = {}) {
     if (returnFocus) this.returnFocus = returnFocus;
@@ -93,6 +101,7 @@ export class TaskPanel {
     if (k.asset_id) row(t('task.asset'), `#${k.asset_id}`, 'task-asset');
     else if (k.location) row(t('task.location'), k.location.coordinates.map((c) => c.toFixed(6)).reverse().join(', '), 'task-location');
     row(t('task.source'), t(`source.${k.source}`));
+    if (k.inspection) row(t('task.inspection'), this.inspectionText(k.inspection), 'task-inspection');
     if (k.quantity) row(t('details.quantity'), `${k.quantity.done ?? '–'} / ${k.quantity.planned ?? '–'} ${k.quantity.unit || ''}`, 'task-qty');
     if (k.phase) row(t('task.phase'), this.phaseName(k.phase), 'task-phase');
     if (k.percent !== undefined && k.percent !== null) row(t('task.percent'), `${k.percent}%`, 'task-percent');
