@@ -270,6 +270,8 @@ func TestReadCSVHeader(t *testing.T) {
 		{"lon without lat", "code,kind,name,lon", []problem{{"line 1: lat", "no lat"}}},
 		{"twice", "code,kind,name,wkt,road,road", []problem{{"line 1: road", "appears twice"}}},
 		{"reserved", "code,kind,name,wkt,version", []problem{{"line 1: version", "fixed property"}}},
+		{"computed pci", "code,kind,name,wkt,pci", []problem{{"line 1: pci", "fixed property"}}},
+		{"computed grade", "code,kind,name,wkt,condition_grade", []problem{{"line 1: condition_grade", "fixed property"}}},
 		{"unnamed", "code,kind,name,wkt,", []problem{{"line 1: column 5", "no name"}}},
 		{"not UTF-8", "code,kind,name,wkt,\xc2\xb7\xc3\xfb", []problem{{"line 1: column 5", "not UTF-8"}}},
 	}
