@@ -24,7 +24,8 @@ const RAW = [
   ['a service code', /\b(service_request|manhole_(missing|broken|sunken)|drain_blocked|sewage_overflow|road_surface|parking_damage|open311)\b/],
   ['a field name', /\b(completed_at|created_at|updated_at|due_date|asset_id|qty_done|percent_complete|status_notes)\b/],
   ['a unit code', /\b(working_days|natural_hours|natural_days)\b/],
-  ['a message key', /\b(app|common|details|task|problem|filters|report|clock|hist|conflict|eval|admin|field|console|map|pins|metoo|req|status|priority|unit|service|attr|asset|outbox|audit|due|tabs|basemap)\.[a-z][A-Za-z]+\b/],
+  ['a message key', /\b(app|common|details|task|problem|filters|report|clock|clockerr|clockstep|hist|conflict|eval|admin|field|fieldname|console|map|pins|metoo|req|status|priority|unit|service|attr|asset|outbox|audit|auditaction|auditkey|auditsubject|due|tabs|basemap|cluster|cond|costs|dur|err|feedback|gallery|geomtype|handback|httpstatus|insp|kindname|light|list|login|notices|plans|programme|queue|queueMap|reg|road|role|source|stage|step|sub|subscribe|work)\.[a-z][A-Za-z_]+\b/],
+  ['an inspection item code', /\b(missing_cover|broken_cover|broken_frame|cover_frame_gap|height_difference|rocking_noise|missing_anti_fall_net)\b/],
 ];
 
 // Codes that are also English words are raw only on a Chinese page.
@@ -160,8 +161,14 @@ for (const lang of ['zh', 'en']) {
       }
       await page.goto(`${server.url}/manage?tile_origin=${encodeURIComponent(tiles.origin)}`);
       await page.waitForFunction(() => document.body.dataset.ready === 'true');
-      for (const name of ['assets', 'eval', 'admin']) {
+      for (const name of ['assets', 'work', 'eval', 'insp', 'admin']) {
         if (!(await tab(page, name))) continue;
+        if (name === 'work') {
+          await page.locator('[data-testid="work-item"]').first().waitFor();
+          await page.locator('[data-testid="work-item"]').first().click();
+          await page.locator('[data-testid="work-detail"] *').first().waitFor();
+        }
+        if (name === 'insp') await page.locator('[data-testid="insp-coverage-row"]').first().waitFor();
         if (name === 'eval') await page.locator('[data-testid="eval-table"] tbody tr, table tbody tr').first().waitFor();
         if (name === 'admin') await page.locator('#panel-admin table tbody tr, #panel-admin li').first().waitFor();
         await check(page, `console tab ${name} ${lang} ${size}`);
@@ -184,6 +191,9 @@ for (const lang of ['zh', 'en']) {
     await page.locator('[data-testid="nearby-asset"]').first().click();
     await page.locator('[data-testid="asset-title"]').waitFor();
     await check(page, `field asset ${lang}`);
+    await page.click('[data-testid="nav-round"]');
+    await page.locator('[data-testid="round-count"]:not(:empty)').waitFor();
+    await check(page, `field round ${lang}`);
     for (const id of [ids.inProgress, ids.done]) {
       await page.goto(`${server.url}/field?view=task&task=${id}`);
       await page.locator('[data-testid="task-title"]').waitFor();
