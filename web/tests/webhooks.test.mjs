@@ -141,6 +141,7 @@ test('an admin registers a receiver, sees its secret once, follows its attempts,
   const secret = await box.locator('[data-testid="webhook-secret"]').innerText();
   assert.match(secret, /^whsec_\w{20,}$/);
   assert.match(await box.innerText(), /只显示这一次，之后不会再显示/);
+  assert.equal(await page.evaluate(() => document.activeElement.dataset.testid), 'webhook-secret-copy', 'focus on the copy button');
   await box.locator('[data-testid="webhook-secret-copy"]').click();
   await box.locator('[data-testid="webhook-secret-copied"]').waitFor();
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), secret);
@@ -232,6 +233,7 @@ test('an admin registers a receiver, sees its secret once, follows its attempts,
   await page.locator('[data-testid="webhook-delete"]').click();
   await page.click('[data-testid="webhook-delete-yes"]');
   await page.locator('[data-testid="webhooks-none"]').waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'webhooks-h', 'focus back on the section');
   assert.equal((await call(server.url, admin, 'GET', '/api/v1/webhooks')).body.webhooks.length, 0);
 
   // The audit trail says what was done, in words.
@@ -300,6 +302,7 @@ test('in English: an endpoint paused after failing 50 times in a row is shown pa
   await page.waitForFunction((id) => document.querySelector(`[data-testid="webhook-item"][data-id="${id}"] [data-testid="webhook-state"]`)?.textContent === 'Active', id);
   assert.match(await page.locator('[data-testid="webhooks-status"]').innerText(), /resumed: the deliveries that waited are sent again/);
   assert.equal(await item.locator('[data-testid="webhook-resume"]').count(), 0);
+  await page.waitForFunction(() => document.activeElement?.dataset.testid === 'webhook-rotate', null, { timeout: 10_000 });
   assert.equal((await call(server.url, admin, 'GET', '/api/v1/webhooks')).body.webhooks.find((w) => w.id === id).paused_at, null);
   await until(() => rec.requests.length > before, 'a delivery after the resume');
   await page.waitForFunction((id) => [...document.querySelectorAll(`[data-testid="webhook-item"][data-id="${id}"] [data-testid="webhook-attempt"]`)]

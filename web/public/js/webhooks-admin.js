@@ -56,7 +56,7 @@ export class WebhooksSection {
     if (keep) say(this.status, ...keep);
     const list = el('ul', { class: 'webhooks', 'data-testid': 'webhooks' }, this.hooks.map((h) => this.item(h)));
     if (!this.hooks.length) list.append(el('li', { class: 'muted', 'data-testid': 'webhooks-none', text: t('webhooks.none') }));
-    this.section.replaceChildren(...[el('h3', { id: 'webhooks-h', text: t('webhooks.heading') }),
+    this.section.replaceChildren(...[el('h3', { id: 'webhooks-h', tabindex: '-1', text: t('webhooks.heading') }),
       el('p', { class: 'hint', text: t('webhooks.hint') }), this.status, this.secretBox(), list, this.form()].filter(Boolean));
   }
 
@@ -106,7 +106,10 @@ export class WebhooksSection {
     const actions = el('div', { class: 'actions' });
     if (paused) {
       const resume = el('button', { type: 'button', class: 'btn primary', 'data-testid': 'webhook-resume', text: t('webhooks.resume') });
-      resume.addEventListener('click', () => this.act(resume, 'POST', `/api/v1/webhooks/${h.id}/resume`, () => t('webhooks.resumed', { url: h.url })));
+      resume.addEventListener('click', async () => {
+        if (!(await this.act(resume, 'POST', `/api/v1/webhooks/${h.id}/resume`, () => t('webhooks.resumed', { url: h.url })))) return;
+        this.section.querySelector(`[data-testid="webhook-item"][data-id="${h.id}"] [data-testid="webhook-rotate"]`)?.focus();
+      });
       actions.append(resume);
     }
     const rotate = el('button', { type: 'button', class: 'btn', 'data-testid': 'webhook-rotate', text: t('webhooks.rotate') });
@@ -123,6 +126,7 @@ export class WebhooksSection {
       if (this.secret?.id === h.id) this.secret = null;
       say(this.status, t('webhooks.deleted', { url: h.url }), 'ok');
       await this.load();
+      this.section.querySelector('h3').focus(); // what had focus is gone
     }));
     actions.append(rotate, el('span', { class: 'hint', id: `wh-rotate-${h.id}`, text: t('webhooks.rotateNote') }), del);
     rotate.setAttribute('aria-describedby', `wh-rotate-${h.id}`);
@@ -159,15 +163,18 @@ export class WebhooksSection {
     yes.focus();
   }
 
+  /** act makes a change from a button; true when it was made. */
   async act(button, method, url, done) {
     button.disabled = true;
     try {
       await send(method, url);
       say(this.status, done(), 'ok');
       await this.load();
+      return true;
     } catch (err) {
       button.disabled = false;
       say(this.status, problemText(err), 'error');
+      return false;
     }
   }
 
@@ -191,6 +198,11 @@ export class WebhooksSection {
     const read = async () => {
       clearTimeout(timer);
       if (!details.isConnected || !details.open) return;
+      // Out of sight (another tab, a hidden page): asked again later, not now.
+      if (document.hidden || !details.getClientRects().length) {
+        timer = setTimeout(read, REFRESH);
+        return;
+      }
       try {
         const { attempts } = await getJSON(query(`/api/v1/webhooks/${h.id}/attempts`, { limit: 50 }));
         const key = attempts.map((a) => `${a.id}:${a.delivery_status}`).join(',');
@@ -254,12 +266,12 @@ export class WebhooksSection {
   form() {
     const url = el('input', { name: 'url', type: 'url', inputmode: 'url', autocomplete: 'off', placeholder: 'https://', 'data-testid': 'webhook-url' });
     const desc = el('input', { name: 'description', maxlength: '200', autocomplete: 'off', 'data-testid': 'webhook-description-input' });
-    const boxes = el('fieldset', { class: 'field', 'data-field': 'events' },
+    const boxes = el('fieldset', { class: 'field', 'data-field': 'events', 'aria-describedby': 'wh-events-hint wh-events-err' },
       el('legend', { text: t('webhooks.events') }),
-      el('p', { class: 'hint', text: t('webhooks.eventsHint') }),
+      el('p', { class: 'hint', id: 'wh-events-hint', text: t('webhooks.eventsHint') }),
       this.events.map((code) => el('label', { class: 'check' },
         el('input', { type: 'checkbox', name: 'events', value: code, 'data-testid': `webhook-event-${code === '*' ? 'all' : code}` }), ` ${eventName(code)}`)),
-      el('p', { class: 'field-error', 'data-testid': 'error-events', hidden: true }));
+      el('p', { class: 'field-error', id: 'wh-events-err', 'data-testid': 'error-events', hidden: true }));
     const fstatus = el('p', { class: 'form-status', role: 'alert', hidden: true, 'data-testid': 'webhook-form-status' });
     const form = el('form', { class: 'webhook-form', 'data-testid': 'webhook-form', novalidate: true, 'aria-labelledby': 'wh-new-h' },
       el('h4', { id: 'wh-new-h', text: t('webhooks.new') }),
