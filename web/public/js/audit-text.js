@@ -3,12 +3,14 @@
 // administrative row's facts), never raw JSON or internal codes.
 import { t, has, dateTime, actorName } from './i18n.js';
 import { changesText } from './clock.js';
+import { eventName } from './webhooks-admin.js';
 
 /** ACTIONS are the audited actions, in the order the filter lists them. */
 export const ACTIONS = ['task.created', 'task.transition', 'task.updated', 'asset.created', 'asset.updated', 'asset.imported',
   'asset.exported', 'task.exported', 'photo.visibility', 'login.succeeded', 'login.failed', 'logout.succeeded', 'token.created',
   'token.revoked', 'api_key.created', 'user.created', 'user.updated', 'crew.saved', 'time_limit.set', 'time_limit.reset',
-  'calendar.set', 'calendar.reset', 'evaluation.weights_set', 'privacy.erased', 'plan.create', 'plan.update', 'cover_owner.save'];
+  'calendar.set', 'calendar.reset', 'evaluation.weights_set', 'privacy.erased', 'plan.create', 'plan.update', 'cover_owner.save',
+  'webhook.create', 'webhook.rotate', 'webhook.resume', 'webhook.delete', 'webhook.redeliver'];
 
 /** actionName is an action's label ("立案、派遣等流转"), or the action itself when unknown. */
 export const actionName = (a) => (has(`auditaction.${a}`) ? t(`auditaction.${a}`) : a);
@@ -18,7 +20,8 @@ function value(v, k) {
   if (v === null || v === undefined || v === '') return '—';
   if (k && typeof v === 'string' && has(`${k}.${v}`)) return t(`${k}.${v}`);
   if (typeof v === 'boolean') return t(v ? 'audit.yes' : 'audit.no');
-  if (Array.isArray(v)) return v.map(value).join('、');
+  if (k === 'events' && Array.isArray(v)) return v.map(eventName).join('、'); // a webhook's event kinds
+  if (Array.isArray(v)) return v.map((x) => value(x)).join('、');
   if (typeof v === 'object') return Object.entries(v).map(([k, x]) => `${keyName(k)} ${value(x)}`).join('，');
   if (typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v)) return dateTime(v);
   return String(v);
