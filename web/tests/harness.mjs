@@ -236,6 +236,11 @@ export async function launchBrowser() {
 /** newPage opens a context that trusts the tile server's certificate. */
 export async function newPage(browser, opts = {}) {
   const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 860 }, ...opts });
+  // Every wait waits for its condition; on a busy machine (CI, two cores
+  // shared with builds) a photo's upload or a tile's draw can take far
+  // longer than Playwright's 30 s default, and a wait that gives up early
+  // fails a test that would have passed.
+  context.setDefaultTimeout(90_000);
   const page = await context.newPage();
   page.on('pageerror', (err) => { page.errors = (page.errors || []).concat(String(err)); });
   page.on('console', (m) => { if (m.type() === 'error') page.consoleErrors = (page.consoleErrors || []).concat(m.text()); });
