@@ -1,16 +1,24 @@
 package httpapi_test
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"inframap/internal/httpx"
 	"inframap/internal/maint"
+	"inframap/internal/notify"
 	"inframap/internal/notify/smtptest"
+	"inframap/internal/outbox"
 	"inframap/internal/password"
 	"inframap/internal/postgres/pgtest"
+	"inframap/internal/webhook"
 )
 
 // TestNoticePreferencesAPI: GET lists every kind with the defaults (in the
@@ -217,5 +225,102 @@ func TestStaffNoticesByEmail(t *testing.T) {
 	}
 	if got := kinds("mail"); len(got) != 2 {
 		t.Errorf("the second dispatch in the console: %v", got)
+	}
+}
+
+// TestPausedWebhookAsChosen: an admin who asked for webhook.paused by
+// e-mail gets the notice and one e-mail naming the endpoint (the event goes
+// to no webhook); muted, the next pause tells them nothing.
+func TestPausedWebhookAsChosen(t *testing.T) {
+	e := newEnv(t, pgtest.District)
+	tok := e.staff()
+	sink, err := smtptest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(sink.Close)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.WriteHeader(503)
+	}))
+	defer recv.Close()
+	m, err := notify.NewMailer(notify.MailConfig{URL: "smtp+plain://" + sink.Addr, From: "inframap@lvyuan.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(m.Close)
+	mailer := &notify.Sender{Store: e.db, PublicURL: e.srv.URL, Mail: m}
+	hooks := &webhook.Sender{Store: e.db}
+	ctx, cancel := context.WithCancel(t.Context())
+	d := e.db.Dispatcher(func(ctx context.Context, dl outbox.Delivery) error {
+		switch dl.Channel {
+		case "inapp":
+			return e.db.SendNotice(ctx, dl)
+		case "email", "push":
+			return mailer.Send(ctx, dl)
+		}
+		return hooks.Send(ctx, dl.ID, dl.EventID, dl.Kind, dl.TaskID, dl.Payload, dl.Recipient)
+	})
+	d.Idle = 20 * time.Millisecond
+	done := make(chan struct{})
+	go func() { d.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	pause := func(url string) {
+		t.Helper()
+		var wh maint.Webhook
+		if res := e.do("POST", "/api/v1/webhooks", tok[maint.RoleAdmin], map[string]any{"url": url, "events": []string{"task.changed"}}, nil, &wh); res.StatusCode != 201 {
+			t.Fatalf("register: %d", res.StatusCode)
+		}
+		e.sql.Exec(t.Context(), `UPDATE webhook_endpoints SET failures = $2 - 1 WHERE id = $1`, wh.ID, webhook.PauseAfter)
+		if res := e.do("POST", "/api/v1/tasks", tok[maint.RoleEngineer], map[string]any{"asset_id": e.anyAsset(maint.KindManhole), "title": "井盖松动"}, nil, nil); res.StatusCode != 201 {
+			t.Fatalf("task: %d", res.StatusCode)
+		}
+		deadline := time.Now().Add(60 * time.Second)
+		for e.count(`SELECT count(*) FROM webhook_endpoints WHERE id = $1 AND paused_at IS NOT NULL`, wh.ID) == 0 {
+			if time.Now().After(deadline) {
+				t.Fatal("the endpoint was not paused in 60 s")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	notices := func() int {
+		var out struct{ Notices []maint.Notice }
+		e.do("GET", "/api/v1/notices", tok[maint.RoleAdmin], nil, nil, &out)
+		return len(out.Notices)
+	}
+	if res := e.do("PUT", "/api/v1/notices/preferences", tok[maint.RoleAdmin], map[string]any{"preferences": []map[string]any{{"kind": "webhook.paused", "email": true}}}, nil, nil); res.StatusCode != 200 {
+		t.Fatalf("PUT: %d", res.StatusCode)
+	}
+	pause(recv.URL + "/a")
+	deadline := time.Now().Add(60 * time.Second)
+	for len(mailFor(sink.Messages(), "admin@test")) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no e-mail of the pause in 60 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ms := mailFor(sink.Messages(), "admin@test")
+	if len(ms) != 1 || ms[0].Subject != "Webhook 已暂停推送" || !strings.Contains(ms[0].Text, recv.URL+"/a") || !strings.Contains(ms[0].Text, "连续失败 50 次") {
+		t.Fatalf("the pause's e-mail: %d %q\n%s", len(ms), ms[0].Subject, ms[0].Text)
+	}
+	if n := notices(); n != 1 {
+		t.Errorf("%d notices, want the pause's", n)
+	}
+	if n := e.count(`SELECT count(*) FROM outbox_deliveries dl JOIN outbox_events ev ON ev.id = dl.event_id
+		WHERE ev.kind = 'webhook.paused' AND dl.channel <> 'email'`); n != 0 {
+		t.Errorf("the pause's event went to %d others", n)
+	}
+	// Muted: the next pause is told to nobody.
+	if res := e.do("PUT", "/api/v1/notices/preferences", tok[maint.RoleAdmin], map[string]any{"preferences": []map[string]any{{"kind": "webhook.paused", "receive": false}}}, nil, nil); res.StatusCode != 200 {
+		t.Fatalf("PUT: %d", res.StatusCode)
+	}
+	pause(recv.URL + "/b")
+	e.settle()
+	if n := notices(); n != 1 {
+		t.Errorf("%d notices after a muted pause, want 1", n)
+	}
+	if n := len(mailFor(sink.Messages(), "admin@test")); n != 1 {
+		t.Errorf("%d e-mails after a muted pause, want 1", n)
 	}
 }

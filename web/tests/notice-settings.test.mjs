@@ -51,7 +51,7 @@ test('an engineer mutes one notice and takes another by e-mail too; the choice i
   assert.match(said, /通知设置/);
   assert.match(said, /派遣给我所在单位的案件/);
   assert.match(said, /engineer@demo/);
-  assert.doesNotMatch(said, /task\.|webhook\.|null|undefined|true|false/);
+  assert.doesNotMatch(said, /task\.|webhook\.|notices\.|null|undefined|true|false/);
   // The defaults: every kind received, none by e-mail.
   assert.equal(await page.locator('[data-testid="pref-row"]').count(), 8);
   assert.equal(await page.locator('[data-testid="pref-receive"]:checked').count(), 8);
