@@ -78,15 +78,26 @@ func (db *DB) SetNoticePreferences(ctx context.Context, v maint.Viewer, ip, lang
 			return nil, translate(err, "notice preferences")
 		}
 	}
-	details := map[string]any{"preferences": prefs}
-	if lang != "" {
-		details["lang"] = lang
-	}
-	if err := audit(ctx, tx, v, ip, "notice_preferences.update", "user", &v.UserID, details); err != nil {
-		return nil, err
-	}
 	out, err := noticePreferences(ctx, tx, v.UserID)
 	if err != nil {
+		return nil, err
+	}
+	// The audit row says the choice as it now stands: the kinds muted and
+	// those also by e-mail.
+	muted, mailed := []string{}, []string{}
+	for _, p := range out.Preferences {
+		switch {
+		case !p.Receive:
+			muted = append(muted, p.Kind)
+		case p.Email:
+			mailed = append(mailed, p.Kind)
+		}
+	}
+	details := map[string]any{"muted": muted, "by_email": mailed}
+	if lang != "" {
+		details["email_lang"] = lang
+	}
+	if err := audit(ctx, tx, v, ip, "notice_preferences.update", "user", &v.UserID, details); err != nil {
 		return nil, err
 	}
 	return out, translate(tx.Commit(ctx), "notice preferences")

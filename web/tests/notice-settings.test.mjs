@@ -113,6 +113,23 @@ test('an engineer mutes one notice and takes another by e-mail too; the choice i
   assert.deepEqual(again.errors || [], []);
   await page.context().close();
   await again.context().close();
+
+  // The change is in the audit trail, said in words.
+  const adm = await newPage(browser);
+  await adm.goto(`${server.url}/manage?tile_origin=${encodeURIComponent(tiles.origin)}&tab=admin`);
+  await signIn(adm, 'admin@demo');
+  await adm.locator('[data-testid="audit-row"]').first().waitFor();
+  await adm.selectOption('[data-testid="audit-action"]', 'notice_preferences.update');
+  await adm.waitForFunction(() => {
+    const rows = [...document.querySelectorAll('[data-testid="audit-row"]')];
+    return rows.length > 0 && rows.every((r) => r.dataset.action === 'notice_preferences.update');
+  });
+  const trail = await adm.locator('[data-testid="audit-row"]').first().innerText();
+  assert.match(trail, /修改通知设置/);
+  assert.match(trail, /不接收的通知：我负责的街道有新上报/);
+  assert.match(trail, /同时用邮件接收：我派遣的案件被回退/);
+  assert.doesNotMatch(trail, /[{}]|task\.|notice_preferences/);
+  await adm.context().close();
 });
 
 test('in English, the settings speak English and a refused save is said in words', async () => {
