@@ -122,3 +122,57 @@ func TestEveryCodeIsTranslated(t *testing.T) {
 		}
 	}
 }
+
+// webhookEvents reads the event kinds an endpoint may ask for: eventKinds
+// in internal/httpapi/notify.go, which GET /api/v1/webhooks lists and the
+// console's form offers.
+func webhookEvents(t *testing.T) []string {
+	t.Helper()
+	f, err := parser.ParseFile(token.NewFileSet(), "../internal/httpapi/notify.go", nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	ast.Inspect(f, func(n ast.Node) bool {
+		vs, ok := n.(*ast.ValueSpec)
+		if !ok || len(vs.Names) != 1 || vs.Names[0].Name != "eventKinds" || len(vs.Values) != 1 {
+			return true
+		}
+		lit, ok := vs.Values[0].(*ast.CompositeLit)
+		if !ok {
+			t.Fatal("eventKinds is not a literal list")
+		}
+		for _, e := range lit.Elts {
+			b, ok := e.(*ast.BasicLit)
+			if !ok || b.Kind != token.STRING {
+				t.Fatalf("eventKinds holds %T, not a string literal: the console cannot name it", e)
+			}
+			s, _ := strconv.Unquote(b.Value)
+			kinds = append(kinds, s)
+		}
+		return false
+	})
+	return kinds
+}
+
+// TestWebhookEventsAreNamed: every event kind the API accepts has its name,
+// webhooks.event.<kind> ("*": webhooks.event.all), in Chinese and English,
+// so the console's webhooks section never shows a code.
+func TestWebhookEventsAreNamed(t *testing.T) {
+	kinds := webhookEvents(t)
+	if !slices.Contains(kinds, "*") || !slices.Contains(kinds, "task.changed") {
+		t.Fatalf("eventKinds = %v: the search is broken", kinds)
+	}
+	tables := messageKeys(t)
+	for _, k := range kinds {
+		key := "webhooks.event." + k
+		if k == "*" {
+			key = "webhooks.event.all"
+		}
+		for _, lang := range []string{"zh-CN", "en"} {
+			if !tables[lang][key] {
+				t.Errorf("%s has no name for the webhook event %q (%s)", lang, k, key)
+			}
+		}
+	}
+}

@@ -121,6 +121,9 @@ func AppendAssetProperties(b []byte, a *maint.Asset) []byte {
 	if a.ConditionGrade != nil {
 		b = AppendString(append(b, `,"condition_grade":`...), *a.ConditionGrade)
 	}
+	if a.ConditionScore != nil {
+		b = strconv.AppendFloat(append(b, `,"condition_score":`...), *a.ConditionScore, 'f', -1, 64)
+	}
 	b = append(b, `,"version":`...)
 	b = strconv.AppendInt(b, int64(a.Version), 10)
 	b = append(b, `,"updated_at":`...)

@@ -110,7 +110,7 @@ func parseNewAsset(r *http.Request) (maint.NewAsset, error) {
 	if !in.Kind.Valid() {
 		return in, maint.Invalid("properties.kind", "unknown kind %q", kind)
 	}
-	for _, computed := range []string{"pci", "condition_grade", "condition_at"} {
+	for _, computed := range []string{"pci", "condition_grade", "condition_at", "condition_score"} {
 		if _, ok := props[computed]; ok {
 			return in, maint.Invalid("properties."+computed, "%s is computed from the recorded distresses and inspections, not set", computed)
 		}
@@ -184,7 +184,7 @@ func parseAssetPatch(r *http.Request) (maint.AssetPatch, error) {
 	if err != nil {
 		return p, err
 	}
-	for _, fixed := range []string{"kind", "parent_id", "subdistrict", "status", "status_at", "version", "updated_at", "id", "pci", "condition_grade", "condition_at"} {
+	for _, fixed := range []string{"kind", "parent_id", "subdistrict", "status", "status_at", "version", "updated_at", "id", "pci", "condition_grade", "condition_at", "condition_score"} {
 		if _, ok := props[fixed]; ok {
 			return p, maint.Invalid("properties."+fixed, "%s cannot be changed", fixed)
 		}

@@ -37,15 +37,16 @@ func TestDistressChangesCondition(t *testing.T) {
 		pci   float64
 		grade string
 		etag  string
+		score float64
 	}
 	look := func() (asset, ogc, mvtProps seen) {
 		t.Helper()
 		var a struct{ Properties map[string]any }
 		res := e.get(fmt.Sprintf("/api/v1/assets/%d", id), &a)
-		asset = seen{a.Properties["pci"].(float64), a.Properties["condition_grade"].(string), res.Header.Get("ETag")}
+		asset = seen{a.Properties["pci"].(float64), a.Properties["condition_grade"].(string), res.Header.Get("ETag"), a.Properties["condition_score"].(float64)}
 		var o struct{ Properties map[string]any }
 		e.get(fmt.Sprintf("/ogc/collections/road_repair/items/%d", id), &o)
-		ogc = seen{o.Properties["pci"].(float64), o.Properties["condition_grade"].(string), ""}
+		ogc = seen{o.Properties["pci"].(float64), o.Properties["condition_grade"].(string), "", o.Properties["condition_score"].(float64)}
 		res, body := e.fetch(tilePath)
 		if res.StatusCode != 200 {
 			t.Fatalf("GET %s: %d", tilePath, res.StatusCode)
@@ -57,7 +58,7 @@ func TestDistressChangesCondition(t *testing.T) {
 		for _, l := range layers {
 			for _, f := range l.Features {
 				if fmt.Sprint(f.ID) == fmt.Sprint(id) {
-					mvtProps = seen{f.Properties["pci"].(float64), f.Properties["condition_grade"].(string), res.Header.Get("ETag")}
+					mvtProps = seen{f.Properties["pci"].(float64), f.Properties["condition_grade"].(string), res.Header.Get("ETag"), f.Properties["condition_score"].(float64)}
 				}
 			}
 		}
@@ -66,9 +67,21 @@ func TestDistressChangesCondition(t *testing.T) {
 		}
 		return
 	}
+	// The work list's score, as the list ranks by it.
+	score := func() float64 {
+		t.Helper()
+		var s float64
+		if err := e.sql.QueryRow(t.Context(), `SELECT condition_score::float8 FROM assets WHERE id = $1`, id).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
 	before, ogc, tiled := look()
 	if ogc.pci != before.pci || tiled.pci != before.pci || tiled.grade != before.grade || ogc.grade != before.grade {
 		t.Fatalf("seeded condition differs: asset %+v, OGC %+v, tile %+v", before, ogc, tiled)
+	}
+	if s := score(); before.score != s || ogc.score != s || tiled.score != s {
+		t.Errorf("work list score %v; asset %v, OGC %v, tile %v", s, before.score, ogc.score, tiled.score)
 	}
 
 	// A heavy alligator crack over 10 % of the section.
@@ -90,6 +103,9 @@ func TestDistressChangesCondition(t *testing.T) {
 	}
 	if tiled2.pci != after.pci || tiled2.grade != after.grade || tiled2.etag == tiled.etag {
 		t.Errorf("tile attribute %+v (before %+v), asset %+v", tiled2, tiled, after)
+	}
+	if s := score(); after.score != s || ogc2.score != s || tiled2.score != s || s <= before.score {
+		t.Errorf("after the crack the work list score is %v (before %v); asset %v, OGC %v, tile %v", s, before.score, after.score, ogc2.score, tiled2.score)
 	}
 
 	// Repaired: the condition is as before.

@@ -362,7 +362,7 @@ func TestOGCPublicProperties(t *testing.T) {
 	if _, err := e.sql.Exec(t.Context(), `UPDATE tasks SET reporter_name = '张三', reporter_contact = '13900000000'`); err != nil {
 		t.Fatal(err)
 	}
-	fixed := []string{"kind", "code", "name", "name_en", "subdistrict", "status", "status_at", "completed_at", "parent_id", "version", "updated_at", "pci", "condition_grade"}
+	fixed := []string{"kind", "code", "name", "name_en", "subdistrict", "status", "status_at", "completed_at", "parent_id", "version", "updated_at", "pci", "condition_grade", "condition_score"}
 	for _, kind := range []string{"manhole", "parking_space", "road_repair"} {
 		rows, err := e.sql.Query(t.Context(), `SELECT DISTINCT jsonb_object_keys(attrs) FROM assets WHERE kind = $1`, kind)
 		if err != nil {

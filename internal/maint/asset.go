@@ -32,6 +32,8 @@ type Asset struct {
 	// a road's PCI and grade, a cover's grade; nil until graded.
 	PCI            *float64
 	ConditionGrade *string
+	// ConditionScore ranks the work list (worst first); nil until graded.
+	ConditionScore *float64
 	Version        int
 	CreatedAt      time.Time
 	UpdatedAt      time.Time

@@ -32,6 +32,7 @@ var ownQueryables = []maint.Queryable{
 	{Name: "status_at", Title: "状态时间 When the status last changed", Type: maint.QDateTime},
 	{Name: "pci", Title: "路面状况指数 Pavement condition index (CJJ 36)", Type: maint.QNumber},
 	{Name: "condition_grade", Title: "路况等级 Condition grade", Type: maint.QString, Enum: []string{"A", "B", "C", "D"}},
+	{Name: "condition_score", Title: "养护排序分值 Work list score (higher is worse)", Type: maint.QNumber},
 	{Name: "geometry", Title: "几何 Geometry", Type: maint.QGeometry},
 }
 

@@ -215,6 +215,7 @@ func (a *API) tileset() http.Handler {
 		"status":          map[string]any{"type": "string", "description": "the status of the asset's latest task (absent when it has none)"},
 		"pci":             map[string]any{"type": "number", "description": "the road's pavement condition index, CJJ 36 (absent until graded)"},
 		"condition_grade": map[string]any{"type": "string", "enum": []string{"A", "B", "C", "D"}, "description": "the condition grade A–D (absent until graded)"},
+		"condition_score": map[string]any{"type": "number", "description": "the work list's score, higher is worse: (100 − PCI) × the road class's weight + 5 per open case (absent until graded)"},
 	}
 	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		k, kinds, err := tilesKinds(r)

@@ -64,7 +64,7 @@ const assetColumns = `a.id, a.kind, a.code, a.name, a.name_en, a.subdistrict, a.
 // completedAt is when an asset's case of the published programme closed,
 // kept on the asset by the trigger on tasks, followed by the asset's
 // condition (PCI and grade, docs/condition.md).
-const completedAt = `a.completed_at, a.pci::float8, a.condition_grade`
+const completedAt = `a.completed_at, a.pci::float8, a.condition_grade, a.condition_score::float8`
 
 // ListAssets streams the assets that match f, in id order, to emit, reusing
 // one Asset value for every row: its Attrs and Geometry point into the
@@ -147,7 +147,7 @@ func scanAssetRaw(row pgx.Row, a *maint.Asset) error {
 	var kind string
 	var status *string
 	err := row.Scan(&a.ID, &kind, &a.Code, &a.Name, &a.NameEn, &a.Subdistrict, &a.ParentID, (*pgtype.DriverBytes)(&a.Attrs),
-		(*pgtype.DriverBytes)(&a.Geometry), &status, &a.StatusAt, &a.Version, &a.CreatedAt, &a.UpdatedAt, &a.CompletedAt, &a.PCI, &a.ConditionGrade)
+		(*pgtype.DriverBytes)(&a.Geometry), &status, &a.StatusAt, &a.Version, &a.CreatedAt, &a.UpdatedAt, &a.CompletedAt, &a.PCI, &a.ConditionGrade, &a.ConditionScore)
 	a.Kind = maint.Kind(kind)
 	a.Status = (*maint.Status)(status)
 	return err
@@ -157,7 +157,7 @@ func scanAsset(row pgx.Row, a *maint.Asset) error {
 	var kind string
 	var status *string
 	err := row.Scan(&a.ID, &kind, &a.Code, &a.Name, &a.NameEn, &a.Subdistrict, &a.ParentID, (*[]byte)(&a.Attrs),
-		(*[]byte)(&a.Geometry), &status, &a.StatusAt, &a.Version, &a.CreatedAt, &a.UpdatedAt, &a.CompletedAt, &a.PCI, &a.ConditionGrade)
+		(*[]byte)(&a.Geometry), &status, &a.StatusAt, &a.Version, &a.CreatedAt, &a.UpdatedAt, &a.CompletedAt, &a.PCI, &a.ConditionGrade, &a.ConditionScore)
 	a.Kind = maint.Kind(kind)
 	a.Status = (*maint.Status)(status)
 	return err

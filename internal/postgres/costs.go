@@ -151,11 +151,29 @@ func costSums(asOf *time.Time, q *query) string {
 	FROM cost_lines c WHERE ` + inForce(asOf, q) + ` GROUP BY c.task_id`
 }
 
-// costGroupKeys are the keys of the groupings, chosen from this list only.
-var costGroupKeys = map[costs.By]string{
-	costs.ByProgramme:   "t.programme",
-	costs.BySubdistrict: "coalesce(a.subdistrict, subdistrict_of(t.location))",
-	costs.ByUnit:        "coalesce(t.assignee, '')",
+// costGroupKey is the key of a grouping of task t (asset a), as it stood
+// at asOf when one is given. A task's unit then is the one its history had
+// given it by that instant (the last assignee change at or before it), or,
+// when it was first given one later, the one before that change (none);
+// a task whose history never changed its unit (imported, seeded) keeps
+// the one it has.
+func costGroupKey(by costs.By, asOf *time.Time, q *query) string {
+	switch by {
+	case costs.ByProgramme:
+		return "t.programme"
+	case costs.BySubdistrict:
+		return "coalesce(a.subdistrict, subdistrict_of(t.location))"
+	}
+	if asOf == nil {
+		return "coalesce(t.assignee, '')"
+	}
+	at := q.arg(*asOf)
+	return `coalesce(
+		(SELECT coalesce(e.changes -> 'assignee' ->> 1, '') FROM task_events e
+		  WHERE e.task_id = t.id AND e.changes ? 'assignee' AND e.at <= ` + at + ` ORDER BY e.at DESC, e.id DESC LIMIT 1),
+		(SELECT coalesce(e.changes -> 'assignee' ->> 0, '') FROM task_events e
+		  WHERE e.task_id = t.id AND e.changes ? 'assignee' AND e.at > ` + at + ` ORDER BY e.at, e.id LIMIT 1),
+		t.assignee, '')`
 }
 
 // projectMember says whether task t (asset a, maybe none) counts against
@@ -197,7 +215,7 @@ func (db *DB) CostRollUp(ctx context.Context, q costs.Query) (*costs.RollUp, err
 		GROUP BY b.key`
 	}
 	rows, err := tx.Query(ctx, `WITH l AS MATERIALIZED (`+sums+`)
-		SELECT 'g', `+costGroupKeys[q.By]+` AS key, sum(l.est)::bigint, sum(l.act)::bigint, count(*)::int
+		SELECT 'g', `+costGroupKey(q.By, asOf, &qq)+` AS key, sum(l.est)::bigint, sum(l.act)::bigint, count(*)::int
 		FROM l JOIN tasks t ON t.id = l.task_id LEFT JOIN assets a ON a.id = t.asset_id
 		GROUP BY 2`+projects, qq.args...)
 	if err != nil {

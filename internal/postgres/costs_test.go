@@ -96,10 +96,11 @@ func TestCostRollUp(t *testing.T) {
 			"":      {Est: 9999, Act: 9999, Budget: none, Remaining: none, Tasks: 1},
 			"TOTAL": {Est: 143862, Act: 244249, Budget: none, Remaining: none, Tasks: 6},
 		}},
+		// By the units as they were on the day: T3 not yet dispatched, T6 still with 养护二队.
 		{costs.ByUnit, asOf, map[string]costRow{
-			"养护一队":  {Est: 133863, Act: 137250, Budget: none, Remaining: none, Tasks: 3},
-			"养护二队":  {Est: 0, Act: 60000, Budget: none, Remaining: none, Tasks: 1},
-			"":      {Est: 9999, Act: 9999, Budget: none, Remaining: none, Tasks: 1},
+			"养护一队":  {Est: 93863, Act: 100000, Budget: none, Remaining: none, Tasks: 1},
+			"养护二队":  {Est: 0, Act: 60000 + 1000, Budget: none, Remaining: none, Tasks: 2},
+			"":      {Est: 40000 + 9999, Act: 36250 + 9999, Budget: none, Remaining: none, Tasks: 2},
 			"TOTAL": {Est: 143862, Act: 207249, Budget: none, Remaining: none, Tasks: 5},
 		}},
 	}

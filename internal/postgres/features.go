@@ -202,7 +202,7 @@ func (db *DB) AttributeTypes(ctx context.Context, kind maint.Kind) ([]maint.Attr
 var filterColumns = map[string]string{
 	"id": "a.id::float8", "code": "a.code", "name": "a.name", "name_en": "a.name_en",
 	"subdistrict": "a.subdistrict", "status": "a.status::text", "status_at": "a.status_at", "geometry": "a.geom",
-	"pci": "a.pci::float8", "condition_grade": "a.condition_grade",
+	"pci": "a.pci::float8", "condition_grade": "a.condition_grade", "condition_score": "a.condition_score::float8",
 }
 
 // filterSQL translates a checked filter to a condition. Values are always

@@ -40,7 +40,7 @@ const tileName = `CASE WHEN a.name ~ '[0-9]{3}|[@A-Z]' THEN mask_personal(a.name
 // tilePlainSQL renders one tile of kinds none of which has more assets in
 // the tile than it carries one by one: a layer per kind, named after it,
 // with the features' id (also as the MVT feature id), kind, code, name,
-// status and condition (pci, condition_grade; absent until graded). One pass of the spatial index over the tile's envelope (with the
+// status and condition (pci, condition_grade, condition_score; absent until graded). One pass of the spatial index over the tile's envelope (with the
 // buffer as margin, transformed once to the stored CRS); the geometry is
 // drawn from its stored Web Mercator copy. Features and layers are ordered
 // so that the same data gives the same bytes, which the ETag relies on.
@@ -59,7 +59,7 @@ const tilePlainSQL = `
 		SELECT f.kind, ST_AsMVT(f, f.kind, $6::int, 'geom', 'fid' ORDER BY f.fid) AS mvt
 		FROM (
 			SELECT a.kind, a.id AS fid, a.id, a.code, ` + tileName + `, a.status, NULL::int AS count,
-			       a.pci::float8 AS pci, a.condition_grade,
+			       a.pci::float8 AS pci, a.condition_grade, a.condition_score::float8 AS condition_score,
 			       ST_AsMVTGeom(a.geom_merc, env.merc, $6::int, $5::int, true) AS geom
 			FROM assets a, env
 			WHERE a.geom && env.q AND a.kind = ANY($4)
@@ -100,14 +100,14 @@ const tileSQL = `
 	), features AS (
 		SELECT * FROM (
 			SELECT a.kind, a.id AS fid, a.id, a.code, ` + tileName + `, a.status, NULL::int AS count,
-			       a.pci::float8 AS pci, a.condition_grade,
+			       a.pci::float8 AS pci, a.condition_grade, a.condition_score::float8 AS condition_score,
 			       ST_AsMVTGeom(a.geom_merc, env.merc, $6::int, $5::int, true) AS geom
 			FROM here h JOIN assets a ON a.ctid = h.tid, env, dense
 			WHERE h.kind <> ALL (dense.kinds)
 			OFFSET 0
 		) plain
 		UNION ALL
-		SELECT c.kind, NULL, NULL, NULL, NULL, c.status, c.count, NULL::float8, NULL::text,
+		SELECT c.kind, NULL, NULL, NULL, NULL, c.status, c.count, NULL::float8, NULL::text, NULL::float8,
 		       ST_Point(round((c.x - env.x0) / env.size * $6::int), round((env.y0 + env.size - c.y) / env.size * $6::int))
 		FROM env, LATERAL (
 			SELECT s.kind, sum(s.n)::int AS count, (array_agg(s.status ORDER BY s.n DESC, s.status))[1] AS status,

@@ -29,7 +29,7 @@ const (
 	SELECT coalesce(string_agg(mvt, ''::bytea ORDER BY kind), ''::bytea) FROM (
 		SELECT f.kind, ST_AsMVT(f, f.kind, $6::int, 'geom', 'fid' ORDER BY f.fid) AS mvt
 		FROM (
-			SELECT a.kind, a.id AS fid, a.id, a.code, a.name, a.status, NULL::int AS count, a.pci::float8 AS pci, a.condition_grade,
+			SELECT a.kind, a.id AS fid, a.id, a.code, a.name, a.status, NULL::int AS count, a.pci::float8 AS pci, a.condition_grade, a.condition_score::float8 AS condition_score,
 			       ST_AsMVTGeom(a.geom_merc, env.merc, $6::int, $5::int, true) AS geom
 			FROM assets a, env
 			WHERE a.geom && env.q AND a.kind = ANY($4)
@@ -49,12 +49,12 @@ const (
 		SELECT coalesce(array_agg(kind), '{}') AS kinds
 		FROM (SELECT kind FROM here GROUP BY kind HAVING count(*) > $7) d
 	), features AS (
-		SELECT a.kind, a.id AS fid, a.id, a.code, a.name, a.status, NULL::int AS count, a.pci::float8 AS pci, a.condition_grade,
+		SELECT a.kind, a.id AS fid, a.id, a.code, a.name, a.status, NULL::int AS count, a.pci::float8 AS pci, a.condition_grade, a.condition_score::float8 AS condition_score,
 		       ST_AsMVTGeom(a.geom_merc, env.merc, $6::int, $5::int, true) AS geom
 		FROM here h JOIN assets a ON a.id = h.id, env, dense
 		WHERE h.kind <> ALL (dense.kinds)
 		UNION ALL
-		SELECT c.kind, NULL, NULL, NULL, NULL, c.status, c.count, NULL::float8, NULL::text,
+		SELECT c.kind, NULL, NULL, NULL, NULL, c.status, c.count, NULL::float8, NULL::text, NULL::float8,
 		       ST_AsMVTGeom(ST_Point(c.x, c.y, 3857), env.merc, $6::int, $5::int, true)
 		FROM env, LATERAL (
 			SELECT s.kind, sum(s.n)::int AS count, (array_agg(s.status ORDER BY s.n DESC, s.status))[1] AS status,

@@ -24,6 +24,7 @@ func (h *Routes) TileJSON() http.Handler {
 		"status":          "String: the status of the asset's latest task (absent when it has none)",
 		"pci":             "Number: the road's pavement condition index, CJJ 36 (absent until graded)",
 		"condition_grade": "String: the condition grade A–D (absent until graded)",
+		"condition_score": "Number: the work list's score, higher is worse: (100 − PCI) × the road class's weight + 5 per open case (absent until graded)",
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		layer := mux.Vars(r)["layer"]

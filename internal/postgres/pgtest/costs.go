@@ -17,6 +17,11 @@ package pgtest
 //	T4    routine    asset 4, a manhole in 林园 outside it    养护二队  act equipment lump 250.00 (11-01 00:00:00, the day after)
 //	T5    routine    no asset, a point inside the project    —        est and act equipment 3 × 33.33 = 99.99 (10-20)
 //	T6    routine    no asset, a point outside every zone    养护一队  act labour 0.01 h × 0.01 = 0.0001 → 0.00; act materials 1.001 × 9.99 = 9.99999 → 10.00 (10-20)
+//
+// The units were not always these: T3 was first dispatched, to 养护一队, on
+// 11-03 (unassigned as of 10-31); T6 went to 养护二队 on 10-10 and was moved
+// to 养护一队 on 11-02 (养护二队's as of 10-31). T1, T2, T4 have no such
+// history: their units are as they were imported.
 const CostsFixture = `
 INSERT INTO areas (kind, name, name_en, geom) VALUES
  ('subdistrict', '林园街道', 'Linyuan', ST_Multi(ST_MakeEnvelope(125.20, 43.85, 125.25, 43.90, 4326))),
@@ -53,6 +58,11 @@ INSERT INTO cost_lines (task_id, position, kind, category, quantity_milli, unit,
  (5, 1, 'actual',   'equipment',  3000, '台班', 3333, 9999, '2025-10-20 10:00+08', NULL, 'eng@ly'),
  (6, 0, 'actual',   'labour',       10, 'h',     1,     0, '2025-10-20 10:00+08', NULL, 'eng@ly'),
  (6, 1, 'actual',   'materials',  1001, 'kg',  999,   1000, '2025-10-20 10:00+08', NULL, 'eng@ly');
+
+INSERT INTO task_events (task_id, at, actor, actor_role, from_status, to_status, changes) VALUES
+ (3, '2025-11-03 09:00+08', 'eng@ly', 'engineer', 'filed', 'dispatched', '{"assignee": [null, "养护一队"]}'),
+ (6, '2025-10-10 09:00+08', 'eng@ly', 'engineer', 'filed', 'dispatched', '{"assignee": [null, "养护二队"]}'),
+ (6, '2025-11-02 09:00+08', 'eng@ly', 'engineer', NULL, NULL, '{"assignee": ["养护二队", "养护一队"]}');
 
 UPDATE cost_budgets SET budget_fen = 500000 WHERE key = 'routine';
 `

@@ -1,10 +1,12 @@
 // admin.js: the administrator's part of the console — accounts and their
 // roles, the crews tasks are dispatched to, the time limits and the working
-// calendar (time-admin.js), and the audit trail.
+// calendar (time-admin.js), the webhooks (webhooks-admin.js), and the audit
+// trail.
 import { getJSON, send, query } from './api.js';
 import { t, dateTime, name, actorName } from './i18n.js';
 import { el, field, option, showFieldErrors, clearFieldErrors, problemText, say } from './dom.js';
 import { TimeLimitsSection, CalendarSection } from './time-admin.js';
+import { WebhooksSection } from './webhooks-admin.js';
 import { ACTIONS, actionName, detailsText, subjectText, csvOf } from './audit-text.js';
 
 const ROLES = ['admin', 'engineer', 'inspector'];
@@ -36,13 +38,15 @@ export class AdminPanel {
     this.render();
   }
 
-  /** render draws the parts; the limits, the calendar and the audit trail are read again (the change just made is in it). */
+  /** render draws the parts; the limits, the calendar, the webhooks and the audit trail are read again (the change just made is in it). */
   render() {
     this.limits ||= new TimeLimitsSection();
     this.calendar ||= new CalendarSection();
-    this.root.replaceChildren(this.usersSection(), this.crewsSection(), this.limits.section, this.calendar.section, this.auditSection());
+    this.webhooks ||= new WebhooksSection();
+    this.root.replaceChildren(this.usersSection(), this.crewsSection(), this.limits.section, this.calendar.section, this.webhooks.section, this.auditSection());
     this.limits.load();
     this.calendar.load();
+    this.webhooks.load();
     this.loadAudit(true);
   }
 

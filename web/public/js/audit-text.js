@@ -3,13 +3,14 @@
 // administrative row's facts), never raw JSON or internal codes.
 import { t, has, dateTime, actorName } from './i18n.js';
 import { changesText } from './clock.js';
+import { eventName } from './webhooks-admin.js';
 
 /** ACTIONS are the audited actions, in the order the filter lists them. */
 export const ACTIONS = ['task.created', 'task.transition', 'task.updated', 'asset.created', 'asset.updated', 'asset.imported',
   'asset.exported', 'task.exported', 'photo.visibility', 'login.succeeded', 'login.failed', 'logout.succeeded', 'token.created',
   'token.revoked', 'api_key.created', 'user.created', 'user.updated', 'crew.saved', 'time_limit.set', 'time_limit.reset',
   'calendar.set', 'calendar.reset', 'evaluation.weights_set', 'privacy.erased', 'plan.create', 'plan.update', 'cover_owner.save',
-  'notice_preferences.update'];
+  'webhook.create', 'webhook.rotate', 'webhook.resume', 'webhook.delete', 'webhook.redeliver', 'notice_preferences.update'];
 
 /** TABLES: the message table that says the codes under a detail key, where it is not the key itself. */
 const TABLES = { muted: 'notices.pref', by_email: 'notices.pref', email_lang: 'notices.langName' };
@@ -23,6 +24,7 @@ function value(v, k) {
   const table = TABLES[k] || k;
   if (k && typeof v === 'string' && has(`${table}.${v}`)) return t(`${table}.${v}`);
   if (typeof v === 'boolean') return t(v ? 'audit.yes' : 'audit.no');
+  if (k === 'events' && Array.isArray(v)) return v.map(eventName).join('、'); // a webhook's event kinds
   if (Array.isArray(v)) return v.length ? v.map((x) => value(x, k)).join('、') : '—';
   if (typeof v === 'object') return Object.entries(v).map(([k, x]) => `${keyName(k)} ${value(x)}`).join('，');
   if (typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v)) return dateTime(v);
