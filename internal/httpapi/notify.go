@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -25,6 +26,8 @@ func (s *Server) mountNotify(api *mux.Router) {
 	api.Handle("/notices", s.listNotices()).Methods(http.MethodGet)
 	api.Handle("/notices/{id:[0-9]+}/read", s.readNotice()).Methods(http.MethodPost)
 	api.Handle("/notices/push", s.staffPush()).Methods(http.MethodPost)
+	api.Handle("/notices/preferences", s.noticePreferences()).Methods(http.MethodGet)
+	api.Handle("/notices/preferences", s.setNoticePreferences()).Methods(http.MethodPut)
 }
 
 // eventKinds are the events an endpoint may ask for.
@@ -212,6 +215,86 @@ func (s *Server) readNotice() http.Handler {
 			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
+		return nil
+	})
+}
+
+// noticePreferences serves GET /api/v1/notices/preferences: which notices
+// this member of staff gets, and which also by e-mail, every kind listed.
+func (s *Server) noticePreferences() http.Handler {
+	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		v, err := httpx.Allowed(r, httpx.Staff)
+		if err != nil {
+			return err
+		}
+		if _, err := httpx.ReadParams(r); err != nil {
+			return err
+		}
+		p, err := s.store.NoticePreferences(r.Context(), v.UserID)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		httpx.WriteJSON(w, r, http.StatusOK, p)
+		return nil
+	})
+}
+
+type noticePrefIn struct {
+	Kind    string `json:"kind"`
+	Receive *bool  `json:"receive"`
+	Email   *bool  `json:"email"`
+}
+
+type noticePrefsIn struct {
+	Lang        string         `json:"lang"`
+	Preferences []noticePrefIn `json:"preferences"`
+}
+
+// setNoticePreferences serves PUT /api/v1/notices/preferences: the kinds
+// named change (a flag left out keeps its value), the others stay; lang,
+// when given, is the language of the person's e-mail.
+func (s *Server) setNoticePreferences() http.Handler {
+	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
+		v, err := httpx.Allowed(r, httpx.Staff)
+		if err != nil {
+			return err
+		}
+		in, err := httpx.Decode[noticePrefsIn](r)
+		if err != nil {
+			return err
+		}
+		if in.Lang != "" && in.Lang != "zh" && in.Lang != "en" {
+			return maint.InvalidAs("lang", "notice_lang", maint.Params{"value": in.Lang}, "lang is zh or en, got %q", in.Lang)
+		}
+		if len(in.Preferences) > len(maint.NoticeKinds) {
+			return maint.Invalid("preferences", "at most %d preferences, one a kind", len(maint.NoticeKinds))
+		}
+		cur, err := s.store.NoticePreferences(r.Context(), v.UserID)
+		if err != nil {
+			return err
+		}
+		out := make([]maint.NoticePreference, 0, len(in.Preferences))
+		for n, p := range in.Preferences {
+			i := slices.IndexFunc(cur.Preferences, func(c maint.NoticePreference) bool { return c.Kind == p.Kind })
+			if i < 0 {
+				return maint.InvalidAs(fmt.Sprintf("preferences[%d].kind", n), "notice_kind", maint.Params{"value": p.Kind}, "kind is one of %v, got %q", maint.NoticeKinds, p.Kind)
+			}
+			c := cur.Preferences[i]
+			if p.Receive != nil {
+				c.Receive = *p.Receive
+			}
+			if p.Email != nil {
+				c.Email = *p.Email
+			}
+			out = append(out, c)
+		}
+		res, err := s.store.SetNoticePreferences(r.Context(), v, s.clientIP(r), in.Lang, out)
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Cache-Control", "no-store")
+		httpx.WriteJSON(w, r, http.StatusOK, res)
 		return nil
 	})
 }

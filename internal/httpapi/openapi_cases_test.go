@@ -655,6 +655,11 @@ var apiCases = []apiCase{
 	{method: "DELETE", path: "/api/v1/webhooks/1", as: "admin", want: 204},
 	{path: "/api/v1/notices", as: "engineer", want: 200},
 	{path: "/api/v1/notices", want: 401, refused: true},
+	{path: "/api/v1/notices/preferences", as: "engineer", want: 200},
+	{path: "/api/v1/notices/preferences", want: 401, refused: true},
+	{method: "PUT", path: "/api/v1/notices/preferences", as: "engineer", body: `{"lang": "en", "preferences": [{"kind": "task.new_in_area", "receive": false}, {"kind": "task.dispatched_to_unit", "email": true}]}`, want: 200},
+	{method: "PUT", path: "/api/v1/notices/preferences", as: "engineer", body: `{"preferences": [{"kind": "task.exploded", "receive": false}]}`, want: 400, field: "preferences[0].kind", refused: true},
+	{method: "PUT", path: "/api/v1/notices/preferences", body: `{"preferences": []}`, want: 401, refused: true},
 	{method: "POST", path: "/api/v1/notices/999/read", as: "engineer", want: 404},
 
 	// Accounts, crews and the audit trail.

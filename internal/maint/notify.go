@@ -54,6 +54,50 @@ type NotifyService interface {
 	RedeliverWebhook(ctx context.Context, v Viewer, id int64, delivery string) error
 	Notices(ctx context.Context, userID int64, limit int) ([]Notice, error)
 	ReadNotice(ctx context.Context, userID, id int64) error
+	// NoticePreferences is a member of staff's choice of notices, every
+	// kind listed (the default where they chose nothing).
+	NoticePreferences(ctx context.Context, userID int64) (*NoticePreferences, error)
+	// SetNoticePreferences changes the kinds named (the others stay) and,
+	// when lang is not empty, the language of their e-mail; audited.
+	SetNoticePreferences(ctx context.Context, v Viewer, ip, lang string, prefs []NoticePreference) (*NoticePreferences, error)
+}
+
+// NoticeKinds are the notices staff are told (docs/notifications.md), in
+// the order the console lists them.
+var NoticeKinds = []string{
+	"task.dispatched_to_unit", "task.new_in_area", "task.due_soon", "task.overdue",
+	"task.handed_back", "task.rework", "task.not_fixed", "webhook.paused",
+}
+
+// NoticePreference is one kind of notice as a person chose it: Receive,
+// in the console (and by push on a registered device); Email, also by
+// e-mail to the account's address (only while Receive).
+type NoticePreference struct {
+	Kind    string `json:"kind"`
+	Receive bool   `json:"receive"`
+	Email   bool   `json:"email"`
+}
+
+// NoticePreferences is a person's choice for every kind, the address
+// e-mail goes to and its language (zh, en; "" is Chinese).
+type NoticePreferences struct {
+	Email       string             `json:"email"`
+	Lang        string             `json:"lang"`
+	Preferences []NoticePreference `json:"preferences"`
+}
+
+// StaffNotice is a staff notice sent by e-mail (Message kind staff): what
+// happened, in codes and the case's own text.
+type StaffNotice struct {
+	TaskID   int64
+	Ref      string
+	Title    string
+	Note     string
+	Assignee string
+	Step     string     // due_soon, overdue: file, dispatch, handle, verify
+	Deadline *time.Time // due_soon, overdue
+	URL      string     // webhook.paused: the endpoint
+	Failures int        // webhook.paused
 }
 
 // Subscription is a resident's follow of a case or subscription to an area,
@@ -107,8 +151,8 @@ type SubscriptionService interface {
 // public text (personal data masked), for internal/notify to put in the
 // subscriber's language.
 type Message struct {
-	Kind       string // change, confirm, digest, notice (a staff notice on their device)
-	Notice     string // the notice's kind, for Kind notice
+	Kind       string // change, confirm, digest, notice (a staff notice on their device), staff (a staff notice by e-mail)
+	Notice     string // the notice's kind, for Kind notice and staff
 	Channel    string // email, push
 	Address    string // the e-mail address or push endpoint
 	P256dh     string
@@ -119,6 +163,7 @@ type Message struct {
 	AreaName   string // the area's name; "" for a drawn area
 	AreaNameEn string
 	Items      []MessageItem
+	Staff      *StaffNotice // Kind staff
 }
 
 // MessageItem is one change of a case.

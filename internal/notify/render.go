@@ -10,6 +10,7 @@ import (
 	"embed"
 	"fmt"
 	htmltemplate "html/template"
+	"strconv"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -69,6 +70,18 @@ var funcs = texttemplate.FuncMap{
 		}
 		return t.Format("2006年1月2日 15:04")
 	},
+	"step": func(lang, step string) string {
+		if n, ok := stepNames[step]; ok {
+			if lang == "en" {
+				return n[1]
+			}
+			return n[0]
+		}
+		if lang == "en" {
+			return "this step"
+		}
+		return "本环节"
+	},
 	"status": func(lang string, s maint.Status) string {
 		if lang == "en" {
 			return s.NameEn()
@@ -90,6 +103,27 @@ type data struct {
 	AreaName string
 	Items    []item
 	Links    Links
+	Notice   string             // Kind staff: the notice's kind
+	Staff    *maint.StaffNotice // Kind staff
+	What     string             // Kind staff: what happened, in a sentence
+}
+
+// stepNames are the timed steps' names (the console's clockstep.*).
+var stepNames = map[string][2]string{
+	"file":     {"立案", "filing"},
+	"dispatch": {"派遣", "dispatch"},
+	"handle":   {"处置", "handling"},
+	"verify":   {"核查", "verification"},
+}
+
+// StaffLinks are the links of a staff notice by e-mail: the case in the
+// console and the console's notice settings.
+func StaffLinks(base string, m *maint.Message) Links {
+	l := Links{Map: base + "/manage", Manage: base + "/manage?notices=settings"}
+	if m.Staff != nil && m.Staff.TaskID != 0 {
+		l.Case = base + "/manage?task=" + strconv.FormatInt(m.Staff.TaskID, 10)
+	}
+	return l
 }
 
 // noticeTitles say a staff notice on a device (the console says the same
@@ -134,7 +168,17 @@ func Render(m *maint.Message, l Links) (Words, error) {
 		}
 		return w, nil
 	}
-	d := data{Lang: lang, Kind: m.Kind, Ref: m.Ref, AreaName: m.AreaName, Links: l}
+	d := data{Lang: lang, Kind: m.Kind, Ref: m.Ref, AreaName: m.AreaName, Links: l, Notice: m.Notice, Staff: m.Staff}
+	if m.Kind == "staff" {
+		if m.Staff == nil {
+			return Words{}, fmt.Errorf("notify: a staff notice without its content")
+		}
+		var b bytes.Buffer
+		if err := textTemplates.ExecuteTemplate(&b, "staffwhat."+lang, d); err != nil {
+			return Words{}, err
+		}
+		d.What = b.String()
+	}
 	if lang == "en" && m.AreaNameEn != "" {
 		d.AreaName = m.AreaNameEn
 	}

@@ -238,6 +238,9 @@ func (s *Sender) Send(ctx context.Context, d outbox.Delivery) error {
 		return err
 	}
 	l := LinksFor(strings.TrimRight(s.PublicURL, "/"), m)
+	if m.Kind == "staff" {
+		l = StaffLinks(strings.TrimRight(s.PublicURL, "/"), m)
+	}
 	w, err := Render(m, l)
 	if err != nil {
 		return err
@@ -252,7 +255,7 @@ func (s *Sender) Send(ctx context.Context, d outbox.Delivery) error {
 		}
 		err = s.Mail.Send(ctx, d.ID, m.Address, w, l)
 		var p permanent
-		if errors.As(err, &p) {
+		if errors.As(err, &p) && m.Kind != "staff" {
 			_, err = s.Store.Unsubscribe(ctx, m.Token, "gone")
 		}
 		return err

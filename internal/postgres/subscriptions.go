@@ -337,6 +337,9 @@ func routeSubscribers(ctx context.Context, tx pgx.Tx, eventID, kind string, task
 // hour's for a digest, or none for a confirmation), public text masked.
 // A subscription ended since the delivery was made gives nil: nothing to send.
 func (db *DB) Message(ctx context.Context, d outbox.Delivery) (*maint.Message, error) {
+	if strings.HasPrefix(d.Recipient, "staff:") {
+		return db.staffMessage(ctx, d)
+	}
 	idPart, rest, _ := strings.Cut(d.Recipient, ":")
 	subID, err := strconv.ParseInt(idPart, 10, 64)
 	if err != nil {

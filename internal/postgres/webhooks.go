@@ -196,8 +196,7 @@ func (db *DB) RecordWebhookAttempt(ctx context.Context, a webhook.Attempt, ok bo
 				paused_at = CASE WHEN failures + 1 >= $2 AND paused_at IS NULL THEN now() ELSE paused_at END
 			WHERE id = $1 RETURNING created_by, url, coalesce(paused_at = now(), false)`, a.EndpointID, webhook.PauseAfter).Scan(&owner, &url, &paused)
 		if err == nil && paused && owner != nil {
-			_, err = tx.Exec(ctx, `INSERT INTO notices (user_id, kind, params) VALUES ($1, 'webhook.paused', $2)`,
-				*owner, map[string]any{"webhook": a.EndpointID, "url": url, "failures": webhook.PauseAfter})
+			err = tellPaused(ctx, tx, *owner, map[string]any{"webhook": a.EndpointID, "url": url, "failures": webhook.PauseAfter})
 		}
 	}
 	if err != nil {
@@ -230,6 +229,11 @@ func (db *DB) Dispatcher(send outbox.Sender) *outbox.Dispatcher {
 	return &outbox.Dispatcher{
 		Pool: db.pool,
 		Route: func(ctx context.Context, tx pgx.Tx, eventID, kind string, taskID int64, payload json.RawMessage) ([]outbox.Recipient, error) {
+			if kind == "webhook.paused" {
+				// An endpoint's owner who asked for this notice by e-mail
+				// (the in-app one is written with the pause).
+				return routePausedMail(payload), nil
+			}
 			rs, err := routeWebhooks(ctx, tx, kind)
 			if err != nil {
 				return nil, err
@@ -242,12 +246,18 @@ func (db *DB) Dispatcher(send outbox.Sender) *outbox.Dispatcher {
 			if err != nil {
 				return nil, err
 			}
-			devices, err := staffDevices(ctx, tx, append(staff, work...))
+			// Each person's choice: a kind muted is not told (nor pushed);
+			// one asked for by e-mail adds an e-mail.
+			notices, err := applyPreferences(ctx, tx, append(staff, work...))
+			if err != nil {
+				return nil, err
+			}
+			devices, err := staffDevices(ctx, tx, notices)
 			if err != nil {
 				return nil, err
 			}
 			subs, err := routeSubscribers(ctx, tx, eventID, kind, taskID, payload)
-			return append(append(append(append(rs, staff...), work...), devices...), subs...), err
+			return append(append(append(rs, notices...), devices...), subs...), err
 		},
 		Send: send,
 	}

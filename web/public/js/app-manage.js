@@ -400,6 +400,8 @@ async function start(me) {
   $('[data-testid="tab-admin"]').hidden = !can(me, 'admin');
   app.staffNotices = new StaffNotices($('[data-testid="notices-button"]'), { onTask: (id) => { app.selectTab('queue', false); openTask(id); } });
   app.staffNotices.load();
+  // An e-mailed notice links to the settings: /manage?notices=settings.
+  if (new URLSearchParams(location.search).get('notices') === 'settings') app.staffNotices.openSettings();
   // What comes back to this person shows within a minute without a reload.
   setInterval(() => app.staffNotices.load(), 60_000);
 

@@ -10,7 +10,10 @@ export const ACTIONS = ['task.created', 'task.transition', 'task.updated', 'asse
   'asset.exported', 'task.exported', 'photo.visibility', 'login.succeeded', 'login.failed', 'logout.succeeded', 'token.created',
   'token.revoked', 'api_key.created', 'user.created', 'user.updated', 'crew.saved', 'time_limit.set', 'time_limit.reset',
   'calendar.set', 'calendar.reset', 'evaluation.weights_set', 'privacy.erased', 'plan.create', 'plan.update', 'cover_owner.save',
-  'webhook.create', 'webhook.rotate', 'webhook.resume', 'webhook.delete', 'webhook.redeliver'];
+  'webhook.create', 'webhook.rotate', 'webhook.resume', 'webhook.delete', 'webhook.redeliver', 'notice_preferences.update'];
+
+/** TABLES: the message table that says the codes under a detail key, where it is not the key itself. */
+const TABLES = { muted: 'notices.pref', by_email: 'notices.pref', email_lang: 'notices.langName' };
 
 /** actionName is an action's label ("立案、派遣等流转"), or the action itself when unknown. */
 export const actionName = (a) => (has(`auditaction.${a}`) ? t(`auditaction.${a}`) : a);
@@ -18,10 +21,11 @@ export const actionName = (a) => (has(`auditaction.${a}`) ? t(`auditaction.${a}`
 /** value says one detail value in words; a code under a key the tables know (role, priority…) by its label. */
 function value(v, k) {
   if (v === null || v === undefined || v === '') return '—';
-  if (k && typeof v === 'string' && has(`${k}.${v}`)) return t(`${k}.${v}`);
+  const table = TABLES[k] || k;
+  if (k && typeof v === 'string' && has(`${table}.${v}`)) return t(`${table}.${v}`);
   if (typeof v === 'boolean') return t(v ? 'audit.yes' : 'audit.no');
   if (k === 'events' && Array.isArray(v)) return v.map(eventName).join('、'); // a webhook's event kinds
-  if (Array.isArray(v)) return v.map((x) => value(x)).join('、');
+  if (Array.isArray(v)) return v.length ? v.map((x) => value(x, k)).join('、') : '—';
   if (typeof v === 'object') return Object.entries(v).map(([k, x]) => `${keyName(k)} ${value(x)}`).join('，');
   if (typeof v === 'string' && /^\d{4}-\d\d-\d\dT/.test(v)) return dateTime(v);
   return String(v);
