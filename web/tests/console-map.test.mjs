@@ -213,7 +213,17 @@ test('photos from the desk: an engineer adds a camera JPEG to a task; the servic
   const { tasks } = await getJSON(server.url, '/api/v1/tasks?status=in_progress&limit=50');
   const task = tasks[0];
   const beforeN = (await call(server.url, engineer, 'GET', `/api/v1/tasks/${task.id}/photos`)).body.photos.length;
-  const page = await consolePage(`&queue=open&task=${task.id}`);
+  // The task's photos are held back until the files are chosen: their
+  // arrival must not take the choice away (it once redrew the form).
+  let release;
+  const held = new Promise((r) => { release = r; });
+  const page = await newPage(browser);
+  await page.route(`**/api/v1/tasks/${task.id}/photos`, async (route) => {
+    if (route.request().method() === 'GET') await held;
+    await route.continue();
+  });
+  await page.goto(`${server.url}/manage?tile_origin=${encodeURIComponent(tiles.origin)}&queue=open&task=${task.id}`);
+  await signIn(page, 'engineer@demo');
   const form = page.locator('[data-testid="desk-photo-form"]');
   await form.waitFor();
   assert.equal(await form.locator('[data-testid="desk-photo-stage"]').inputValue(), 'after', 'work in hand defaults to after');
@@ -221,6 +231,9 @@ test('photos from the desk: an engineer adds a camera JPEG to a task; the servic
     { name: 'gps-ne.jpg', mimeType: 'image/jpeg', buffer: readFileSync(join(PHOTOS, 'gps-ne.jpg')) },
     { name: 'noexif.jpg', mimeType: 'image/jpeg', buffer: readFileSync(join(PHOTOS, 'noexif.jpg')) },
   ]);
+  release();
+  await page.locator('[data-testid="task-gallery"][data-read="true"]').waitFor();
+  assert.equal(await form.locator('[data-testid="desk-photo-input"]').evaluate((i) => i.files.length), 2, 'the files chosen are kept when the photos arrive');
   await form.locator('button[type=submit]').click();
   await page.waitForFunction(() => document.querySelector('[data-testid="desk-photo-status"]')?.dataset.done === '2');
   assert.match(await page.locator('[data-testid="desk-photo-status"]').innerText(), /已上传 2 张照片/);

@@ -56,6 +56,7 @@ export class TaskPanel {
     this.task = res.data;
     this.etag = res.etag;
     this.photos = [];
+    this.photosRead = false;
     this.render();
     this.onShow?.(this.task);
     this.root.querySelector('h2').focus();
@@ -77,8 +78,8 @@ export class TaskPanel {
       const { photos } = await getJSON(`/api/v1/tasks/${id}/photos`);
       if (!this.task || this.task.id !== id) return;
       this.photos = photos;
-      const old = this.root.querySelector('[data-testid="task-photos"]');
-      if (old) old.replaceWith(this.photoSection());
+      this.photosRead = true;
+      this.drawGallery();
     } catch { /* the rest of the task is still useful */ }
   }
 
@@ -231,13 +232,26 @@ export class TaskPanel {
     return form;
   }
 
+  /**
+   * photoSection is the task's photos and the form that adds some. The
+   * photos are drawn again (drawGallery) when they arrive or change; the
+   * form stays, so files chosen meanwhile and an upload under way are kept.
+   */
   photoSection() {
+    const gallery = el('div', { 'data-testid': 'task-gallery' });
     const sec = el('section', { class: 'photos', 'data-testid': 'task-photos', 'aria-labelledby': 'tp-h' },
-      el('h3', { id: 'tp-h', text: t('details.photos') }), pair(this.photos || []));
-    if (this.photos?.length) sec.append(strip(this.photos));
-    else sec.append(el('p', { class: 'muted', text: t('task.noPhotos') }));
+      el('h3', { id: 'tp-h', text: t('details.photos') }), gallery);
+    this.drawGallery(gallery);
     if (this.meta.canEdit && !['closed', 'rejected', 'cancelled'].includes(this.task.status)) sec.append(this.uploadForm());
     return sec;
+  }
+
+  /** drawGallery draws the before/after pair and the strip of the photos read. */
+  drawGallery(gallery = this.root.querySelector('[data-testid="task-gallery"]')) {
+    if (!gallery) return;
+    gallery.dataset.read = String(Boolean(this.photosRead)); // the photos drawn are those read, not the empty start
+    gallery.replaceChildren(pair(this.photos || []),
+      this.photos?.length ? strip(this.photos) : el('p', { class: 'muted', text: t('task.noPhotos') }));
   }
 
   /**
@@ -281,13 +295,10 @@ export class TaskPanel {
         input.value = '';
         if (this.task?.id === id) {
           const { photos } = await getJSON(`/api/v1/tasks/${id}/photos`);
-          this.photos = photos;
-          const keep = status.textContent;
-          const fresh = this.photoSection();
-          this.root.querySelector('[data-testid="task-photos"]')?.replaceWith(fresh);
-          const s = fresh.querySelector('[data-testid="desk-photo-status"]');
-          say(s, keep, 'ok');
-          s.dataset.done = String(done);
+          if (this.task?.id === id) {
+            this.photos = photos;
+            this.drawGallery();
+          }
         }
       } catch (err) {
         say(status, t('task.uploadFailed', { done, n: files.length, detail: problemText(err) }), 'error');
