@@ -282,8 +282,23 @@ func TestOGCCoverRegister(t *testing.T) {
 	if res.StatusCode != 400 {
 		t.Errorf("a road filter on anti_fall_net: %d, want 400", res.StatusCode)
 	}
+	// A new unit for the category shows at once (SaveCoverOwner also sends
+	// a change notice for covers, so that cached pages are dropped).
+	var crew string
+	if err := e.sql.QueryRow(t.Context(), `SELECT name FROM crews WHERE active ORDER BY name LIMIT 1`).Scan(&crew); err != nil {
+		t.Fatal(err)
+	}
+	e.fetch("/ogc/collections/manhole/items?limit=10000")
+	staff := e.staff()
+	if res := e.do("PUT", "/api/v1/cover-owners/0103", staff[maint.RoleAdmin], map[string]any{"unit": "雨水管理所", "unit_en": "Stormwater office", "crew": crew}, nil, nil); res.StatusCode != 200 {
+		t.Fatalf("PUT cover owner: %d", res.StatusCode)
+	}
+	fs, _ := e.items(t, "/ogc/collections/manhole/items?limit=10000&filter="+url.QueryEscape("id="+itoa(netless)))
+	if len(fs) != 1 || fs[0].Properties["owner_unit"] != "雨水管理所" {
+		t.Errorf("after the owner changed: %v", fs)
+	}
 	// A REST write may not set it.
-	tok := e.staff()[maint.RoleEngineer]
+	tok := staff[maint.RoleEngineer]
 	var etag string
 	{
 		r, _ := e.fetch("/api/v1/assets/" + itoa(netless))
