@@ -76,6 +76,9 @@ func TestImportCoverRegister(t *testing.T) {
 	if n := e.count(`SELECT count(*) FROM assets WHERE code LIKE '22010601039901%' AND attrs ?| ARRAY['anti_fall_net', 'last_inspected_on', 'owner_unit']`); n != 0 {
 		t.Errorf("%d covers store register columns as attributes", n)
 	}
+	if n := e.count(`SELECT count(*) FROM assets WHERE code LIKE '22010601039901%' AND version <> 1`); n != 0 {
+		t.Errorf("%d covers created with their register are past version 1", n)
+	}
 	var details map[string]any
 	if err := e.sql.QueryRow(t.Context(), `SELECT details FROM audit_events WHERE action = 'asset.imported'`).Scan(&details); err != nil {
 		t.Fatal(err)

@@ -200,8 +200,10 @@ func writeRegister(ctx context.Context, tx pgx.Tx, want int) error {
 		return nil
 	}
 	// The cover's version goes up with its register, which its features
-	// show, so that ETags renew.
-	tag, err := tx.Exec(ctx, `
+	// show, so that ETags renew — once: not for a cover this import has
+	// just created or changed (its updated_at is the transaction's now()).
+	var n int64
+	err := tx.QueryRow(ctx, `
 		WITH w AS (
 		INSERT INTO cover_register AS r (asset_id, anti_fall_net, last_inspected_on)
 		SELECT a.id, s.anti_fall_net, s.last_inspected_on
@@ -213,12 +215,14 @@ func writeRegister(ctx context.Context, tx pgx.Tx, want int) error {
 			updated_at = now()
 		WHERE EXCLUDED.anti_fall_net IS NOT NULL AND EXCLUDED.anti_fall_net IS DISTINCT FROM r.anti_fall_net
 		   OR EXCLUDED.last_inspected_on IS NOT NULL AND (r.last_inspected_on IS NULL OR EXCLUDED.last_inspected_on > r.last_inspected_on)
-		RETURNING r.asset_id)
-		UPDATE assets SET version = version + 1, updated_at = now() WHERE id IN (SELECT asset_id FROM w)`)
+		RETURNING r.asset_id),
+		bumped AS (
+		UPDATE assets SET version = version + 1, updated_at = now() WHERE id IN (SELECT asset_id FROM w) AND updated_at <> now())
+		SELECT count(*) FROM w`).Scan(&n)
 	if err != nil {
 		return translate(err, "import: write the cover register")
 	}
-	if n := tag.RowsAffected(); n != int64(want) {
+	if n != int64(want) {
 		return maint.Errorf(maint.CodeConflict, "cover registers changed while the file was imported (%d written, %d expected); nothing was imported: try again", n, want)
 	}
 	return nil
