@@ -1,16 +1,21 @@
 -- The condition (018) made pci, condition_grade, condition_at and
 -- condition_score computed properties of an asset, and completed_at was one
--- already; none may be an attribute any more (maint.reservedAttrs), since an
--- attribute of that name would write the property twice into GeoJSON. An attribute of one of these
+-- already; the cover register (020) made owner_unit, anti_fall_net and
+-- last_inspected_on properties of a cover, which an import reads into
+-- cover_register; none may be an attribute any more (maint.reservedAttrs),
+-- since an attribute of that name would write the property twice into
+-- GeoJSON. An attribute of one of these
 -- names that an earlier import stored is kept under <name>_imported, the
 -- asset's version bumped (ETags and tiles renew) and the change audited.
 WITH moved AS (
     SELECT a.id,
            (SELECT jsonb_object_agg(k, k || '_imported')
-              FROM unnest(ARRAY['pci', 'condition_grade', 'condition_at', 'condition_score', 'completed_at']) k
+              FROM unnest(ARRAY['pci', 'condition_grade', 'condition_at', 'condition_score', 'completed_at',
+                           'owner_unit', 'anti_fall_net', 'last_inspected_on']) k
              WHERE a.attrs ? k) AS renamed
       FROM assets a
-     WHERE a.attrs ?| ARRAY['pci', 'condition_grade', 'condition_at', 'condition_score', 'completed_at']
+     WHERE a.attrs ?| ARRAY['pci', 'condition_grade', 'condition_at', 'condition_score', 'completed_at',
+                           'owner_unit', 'anti_fall_net', 'last_inspected_on']
 ), updated AS (
     UPDATE assets a
        SET attrs = (SELECT jsonb_object_agg(CASE WHEN m.renamed ? e.key THEN m.renamed ->> e.key ELSE e.key END, e.value)

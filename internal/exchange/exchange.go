@@ -147,12 +147,19 @@ func NewWriterOptions(ctx context.Context, f Format, w io.Writer, opt ExportOpti
 // names.
 var Columns = []string{"code", "kind", "name", "name_en", "parent_code", "subdistrict", "status", "status_at", "lon", "lat", "wkt"}
 
-// Reserved reports whether name is a fixed column rather than an attribute.
-func Reserved(name string) bool { return slices.Contains(Columns, name) || name == "id" }
+// Reserved reports whether name is a fixed column rather than an
+// attribute: one of Columns, id, or a cover's register column
+// (maint.RegisterColumns: owner_unit, anti_fall_net, last_inspected_on),
+// which the store writes among the attributes of a cover's row.
+func Reserved(name string) bool {
+	return slices.Contains(Columns, name) || name == "id" || slices.Contains(maint.RegisterColumns, name)
+}
 
+// checkKeys refuses attribute names that would write a fixed column twice.
+// The register columns come from the store, not from attributes.
 func checkKeys(keys []string) error {
 	for _, k := range keys {
-		if Reserved(k) {
+		if slices.Contains(Columns, k) || k == "id" {
 			return fmt.Errorf("attribute %q has the name of a fixed column; rename it before exporting", k)
 		}
 	}

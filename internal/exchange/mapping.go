@@ -140,6 +140,7 @@ var labels = map[string]string{
 	"cover_category": "井盖类型", "road": "道路名称", "defect_type": "病害类型", "defect_grade": "病害等级",
 	"load_class": "承载等级", "area_m2": "面积(m²)", "length_m": "长度(m)", "width_m": "宽度(m)",
 	"owner": "权属单位", "address": "地址", "spaces": "泊位数", "investment_yuan": "投资(元)",
+	"owner_unit": "责任单位", "anti_fall_net": "防坠网", "last_inspected_on": "最近巡查日期",
 }
 
 // Label is the Chinese header of a field, or its own name.
@@ -167,6 +168,10 @@ var synonyms = map[string][]string{
 	"defect_grade":   {"病害级别"},
 	"load_class":     {"荷载等级", "承载力等级"},
 	"address":        {"位置", "详细地址"},
+	// The cover register (一井一档案).
+	"anti_fall_net":     {"防坠网", "防坠落网", "有无防坠网", "是否有防坠网", "防坠网(有/无)", "防坠设施"},
+	"last_inspected_on": {"最近巡查", "巡查日期", "最近巡查时间", "最后巡查日期", "上次巡查日期", "最近巡检日期", "巡检日期"},
+	"owner_unit":        {"责任单位(按类别)", "养护责任单位"},
 }
 
 // Synonym is our field a source's column name stands for, if it is known.

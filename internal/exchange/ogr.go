@@ -47,6 +47,8 @@ var ShapefileNames = map[string]string{
 	"defect_grade":      "defect_grd",
 	"defect_type":       "defect_typ",
 	"placeholder":       "placehold",
+	"anti_fall_net":     "anti_fall",
+	"last_inspected_on": "last_insp",
 }
 
 // ogrWriter writes the assets as GeoJSON text sequences (RFC 8142) into

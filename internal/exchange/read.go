@@ -5,6 +5,7 @@ import (
 	"mime"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"inframap/internal/maint"
 )
@@ -89,6 +90,40 @@ var kindList = func() string {
 	return strings.Join(names, ", ")
 }()
 
+// now is the clock the register's dates are judged by (tests set it).
+var now = time.Now
+
+// checkRegister reads a row's register columns: a cover's anti-fall net
+// and last inspection go to its register; another kind has none.
+func checkRegister(row *maint.ImportRow) {
+	for _, col := range []string{maint.ColAntiFallNet, maint.ColLastInspectedOn} {
+		v, ok := row.RegisterRaw[col]
+		if !ok {
+			continue
+		}
+		if row.Kind != maint.KindManhole {
+			row.AddError(maint.RegisterOnlyCovers(row.Kind, col))
+			continue
+		}
+		switch col {
+		case maint.ColAntiFallNet:
+			b, err := maint.ParseAntiFallNet(v)
+			if err != nil {
+				row.AddError(err)
+				continue
+			}
+			row.Register.AntiFallNet = &b
+		case maint.ColLastInspectedOn:
+			d, err := maint.ParseLastInspectedOn(v, now())
+			if err != nil {
+				row.AddError(err)
+				continue
+			}
+			row.Register.LastInspectedOn = &d
+		}
+	}
+}
+
 // checkRow runs the checks of an API write on a row whose fields are read.
 // Checks that depend on the kind wait for a known kind; the geometry was
 // judged as it was read.
@@ -111,6 +146,7 @@ func checkRow(row *maint.ImportRow) {
 	if err := maint.CheckAttrs(row.Kind, row.Code, row.Attrs); err != nil {
 		row.AddError(err)
 	}
+	checkRegister(row)
 	switch {
 	case row.Kind == maint.KindParkingSpace && row.ParentCode == "":
 		row.Add("parent_code", "a parking space needs the code of its lot (parent_code)")

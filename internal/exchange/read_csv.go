@@ -28,6 +28,7 @@ type csvReader struct {
 	cr    *csv.Reader
 	col   map[string]int // the fixed columns present, by name
 	attrs []attrColumn
+	reg   []attrColumn // the register columns read (anti_fall_net, last_inspected_on)
 	width int
 	names []string // the header's names, by column
 	// m maps the source's names and values to ours; fields are our names
@@ -104,6 +105,10 @@ func newMappedCSVReader(r io.Reader, m *Mapping) (*csvReader, error) {
 			continue
 		case slices.Contains(Columns, name) || name == "id":
 			c.col[name] = i
+		case name == maint.ColOwnerUnit:
+			// Derived from the cover's category: read past.
+		case slices.Contains(maint.RegisterColumns, name):
+			c.reg = append(c.reg, attrColumn{name, i})
 		default:
 			if err := maint.CheckAttrName(name); err != nil {
 				e, _ := maint.AsError(err)
@@ -232,6 +237,14 @@ func (c *csvReader) row(rec []string, line int) *maint.ImportRow {
 			row.Attrs = make(map[string]any, len(c.attrs))
 		}
 		row.Attrs[a.name] = v
+	}
+	for _, a := range c.reg {
+		if a.i < len(rec) && strings.TrimSpace(rec[a.i]) != "" {
+			if row.RegisterRaw == nil {
+				row.RegisterRaw = map[string]any{}
+			}
+			row.RegisterRaw[a.name] = strings.TrimSpace(rec[a.i])
+		}
 	}
 	c.geometry(row, strings.TrimSpace(cell("wkt")), strings.TrimSpace(cell("lon")), strings.TrimSpace(cell("lat")))
 	checkRow(row)

@@ -867,13 +867,14 @@ var (
 		"space_type", "space_type_name",
 		"cover_category", "defect_grade", "defect_type", "load_class",
 		"completed", "handed_over", "investment_yuan", "purpose_en",
+		"anti_fall_net", "last_inspected_on",
 	}
 	shortNames = map[string]string{
 		"parent": "parent_code", "subdistr": "subdistrict", "access_sp": "accessible_spaces",
 		"open_hours": "opening_hours", "spc_types": "space_types", "spc_tp_nam": "space_type_name",
 		"invest_cny": "investment_yuan", "handed_ovr": "handed_over", "pipe_len_m": "pipe_length_m",
 		"cover_cat": "cover_category", "defect_grd": "defect_grade", "defect_typ": "defect_type",
-		"placehold": "placeholder",
+		"placehold": "placeholder", "anti_fall": "anti_fall_net", "last_insp": "last_inspected_on",
 		// GDAL's own cut of space_type_name, which space_type already has.
 		"space_ty_1": "space_type_name",
 	}

@@ -190,6 +190,15 @@ func featureRow(ref maint.RowRef, f *feature, fix func(map[string]any) map[strin
 	for _, k := range ignoredOnImport {
 		delete(props, k)
 	}
+	for _, k := range maint.RegisterColumns {
+		if v, ok := props[k]; ok && v != nil && v != "" && k != maint.ColOwnerUnit {
+			if row.RegisterRaw == nil {
+				row.RegisterRaw = map[string]any{}
+			}
+			row.RegisterRaw[k] = v
+		}
+		delete(props, k)
+	}
 	for k := range props {
 		if err := maint.CheckAttrName(k); err != nil {
 			row.AddError(err)

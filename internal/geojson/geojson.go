@@ -124,6 +124,16 @@ func AppendAssetProperties(b []byte, a *maint.Asset) []byte {
 	if a.ConditionScore != nil {
 		b = strconv.AppendFloat(append(b, `,"condition_score":`...), *a.ConditionScore, 'f', -1, 64)
 	}
+	// A cover's register (docs/inspections.md), as far as it is known.
+	if a.OwnerUnit != nil {
+		b = AppendString(append(b, `,"owner_unit":`...), *a.OwnerUnit)
+	}
+	if a.AntiFallNet != nil {
+		b = strconv.AppendBool(append(b, `,"anti_fall_net":`...), *a.AntiFallNet)
+	}
+	if a.LastInspectedOn != nil {
+		b = append(a.LastInspectedOn.AppendFormat(append(b, `,"last_inspected_on":"`...), time.DateOnly), '"')
+	}
 	b = append(b, `,"version":`...)
 	b = strconv.AppendInt(b, int64(a.Version), 10)
 	b = append(b, `,"updated_at":`...)

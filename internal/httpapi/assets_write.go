@@ -115,6 +115,11 @@ func parseNewAsset(r *http.Request) (maint.NewAsset, error) {
 			return in, maint.Invalid("properties."+computed, "%s is computed from the recorded distresses and inspections, not set", computed)
 		}
 	}
+	for _, reg := range maint.RegisterColumns {
+		if _, ok := props[reg]; ok {
+			return in, maint.Invalid("properties."+reg, "%s is a cover's register, kept by inspections and imports (docs/inspections.md), not set", reg)
+		}
+	}
 	for _, field := range []struct {
 		key string
 		dst *string
@@ -184,7 +189,8 @@ func parseAssetPatch(r *http.Request) (maint.AssetPatch, error) {
 	if err != nil {
 		return p, err
 	}
-	for _, fixed := range []string{"kind", "parent_id", "subdistrict", "status", "status_at", "version", "updated_at", "id", "pci", "condition_grade", "condition_at", "condition_score"} {
+	for _, fixed := range []string{"kind", "parent_id", "subdistrict", "status", "status_at", "version", "updated_at", "id", "pci", "condition_grade", "condition_at", "condition_score",
+		"owner_unit", "anti_fall_net", "last_inspected_on"} {
 		if _, ok := props[fixed]; ok {
 			return p, maint.Invalid("properties."+fixed, "%s cannot be changed", fixed)
 		}

@@ -102,7 +102,7 @@ func (s *Server) importFile(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	httpx.WriteJSON(w, r, http.StatusOK, importView{DryRun: res.DryRun, Format: format, Rows: res.Rows, ImportCounts: res.Total, Kinds: res.Kinds})
+	httpx.WriteJSON(w, r, http.StatusOK, importView{DryRun: res.DryRun, Format: format, Rows: res.Rows, ImportCounts: res.Total, Kinds: res.Kinds, Register: res.Register})
 	return nil
 }
 
@@ -164,6 +164,9 @@ type importView struct {
 	Rows   int             `json:"rows"`
 	maint.ImportCounts
 	Kinds map[maint.Kind]maint.ImportCounts `json:"kinds"`
+	// Register counts the covers whose register (anti-fall net, last
+	// inspection) the import sets or changes.
+	Register int `json:"register"`
 }
 
 // importProblem is the problem body of a file with problems: errors carry

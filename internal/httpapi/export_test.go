@@ -189,7 +189,9 @@ func parseCSVExport(t *testing.T, body []byte) map[string]dbAsset {
 	for _, r := range rows[1:] {
 		cells := map[string]string{}
 		for i := len(exchange.Columns); i < len(header); i++ {
-			cells[header[i]] = r[i]
+			if !exchange.Reserved(header[i]) { // a cover's register columns
+				cells[header[i]] = r[i]
+			}
 		}
 		a := dbAsset{Kind: r[col["kind"]], Name: r[col["name"]], NameEn: r[col["name_en"]], ParentCode: r[col["parent_code"]], Attrs: decodeCells(t, cells)}
 		if r[col["wkt"]] == "" {

@@ -32,6 +32,7 @@ type importAnswer struct {
 	Created   int    `json:"created"`
 	Updated   int    `json:"updated"`
 	Unchanged int    `json:"unchanged"`
+	Register  int    `json:"register"`
 	Kinds     map[string]maint.ImportCounts
 }
 
@@ -385,7 +386,7 @@ func TestImportAllOrNothing(t *testing.T) {
 		t.Fatalf("import: %d %+v", status, p)
 	}
 	want := maint.ImportProblem{Field: "line 701: cover_category", Line: 701, Column: "cover_category", Code: code,
-		Message: `"9999" is not a known cover_category`}
+		Message: `"9999" is not a known cover_category`, ErrorCode: "attr_unknown_value", Params: maint.Params{"key": "cover_category", "value": "9999"}}
 	if diff := cmp.Diff(want, p.Errors[0]); diff != "" {
 		t.Errorf("problem mismatch (-want +got):\n%s", diff)
 	}

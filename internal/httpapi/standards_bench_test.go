@@ -29,6 +29,19 @@ func BenchmarkOGCManholes(b *testing.B) {
 	runParallelGets(b, []string{e.srv.URL + "/ogc/collections/manhole/items?limit=10000"})
 }
 
+// BenchmarkOGCManholesRegister is BenchmarkOGCManholes with every cover's
+// register known (its anti-fall net and last inspection), as in a district
+// whose register was imported: each feature then carries all of it.
+func BenchmarkOGCManholesRegister(b *testing.B) {
+	e := newEnv(b, pgtest.District)
+	if _, err := e.sql.Exec(b.Context(), `INSERT INTO cover_register (asset_id, anti_fall_net, last_inspected_on)
+		SELECT id, id % 7 <> 0, DATE '2025-06-01' - (id % 90)::int FROM assets WHERE kind = 'manhole'
+		ON CONFLICT (asset_id) DO NOTHING; ANALYZE cover_register`); err != nil {
+		b.Fatal(err)
+	}
+	runParallelGets(b, []string{e.srv.URL + "/ogc/collections/manhole/items?limit=10000"})
+}
+
 // BenchmarkExport streams the whole district in each format.
 func BenchmarkExport(b *testing.B) {
 	e := newEnv(b, pgtest.District)

@@ -34,9 +34,17 @@ type Asset struct {
 	ConditionGrade *string
 	// ConditionScore ranks the work list (worst first); nil until graded.
 	ConditionScore *float64
-	Version        int
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// OwnerUnit, AntiFallNet and LastInspectedOn are a cover's register
+	// (一井一档案, docs/inspections.md): the unit responsible for its
+	// category, whether it has an anti-fall net, and the day it was last
+	// inspected (a day, midnight UTC); nil when unknown, and for other
+	// kinds.
+	OwnerUnit       *string
+	AntiFallNet     *bool
+	LastInspectedOn *time.Time
+	Version         int
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 	// Tasks holds the asset's tasks with their history, newest first, when
 	// asked for.
 	Tasks []Task

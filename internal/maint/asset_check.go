@@ -36,7 +36,8 @@ type AssetPatch struct {
 // shadow them.
 var reservedAttrs = []string{"id", "kind", "code", "name", "name_en", "subdistrict", "status", "status_at",
 	"parent_id", "version", "updated_at", "created_at", "tasks", "geometry", "type",
-	"completed_at", "pci", "condition_grade", "condition_at", "condition_score"}
+	"completed_at", "pci", "condition_grade", "condition_at", "condition_score",
+	ColOwnerUnit, ColAntiFallNet, ColLastInspectedOn}
 
 var (
 	codePattern        = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)

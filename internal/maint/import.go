@@ -102,6 +102,10 @@ type ImportProblem struct {
 	Column string `json:"column,omitempty"`
 	// Code is the code of the row's asset, when it has one.
 	Code string `json:"code,omitempty"`
+	// ErrorCode and Params, when set, say what is wrong in a form the
+	// pages translate (err.<error_code>), as a FieldError's code does.
+	ErrorCode string `json:"error_code,omitempty"`
+	Params    Params `json:"params,omitempty"`
 	// Seq orders the problems of a file of layers.
 	Seq int `json:"-"`
 }
@@ -112,6 +116,11 @@ type ImportRow struct {
 	AssetRecord
 	RowRef
 	Problems []ImportProblem
+	// RegisterRaw holds the register columns the row has (anti_fall_net,
+	// last_inspected_on) as read; the reader's checks turn them into
+	// Register.
+	RegisterRaw map[string]any
+	Register    RegisterValues
 }
 
 // Add records a problem of the row's field (named as the API names it).
@@ -123,13 +132,17 @@ func (r *ImportRow) Add(field, format string, args ...any) {
 func (r *ImportRow) AddError(err error) {
 	field := ""
 	msg := err.Error()
+	var code string
+	var params Params
 	if e, ok := AsError(err); ok {
 		msg = e.Message
 		if len(e.Fields) > 0 {
-			field = e.Fields[0].Field
+			field, code, params = e.Fields[0].Field, e.Fields[0].Code, e.Fields[0].Params
 		}
 	}
-	r.Add(field, "%s", msg)
+	p := r.Problem(r.Code, field, msg)
+	p.ErrorCode, p.Params = code, params
+	r.Problems = append(r.Problems, p)
 }
 
 // RowSource yields the rows of a file: Next returns io.EOF after the last
@@ -242,4 +255,8 @@ type ImportResult struct {
 	Rows   int
 	Total  ImportCounts
 	Kinds  map[Kind]ImportCounts
+	// Register counts the covers whose register (anti-fall net, last
+	// inspection) the import sets or changes; a register is not the
+	// asset, so these may be among the unchanged.
+	Register int
 }

@@ -32,7 +32,8 @@ import (
 // readOnlyProps are the properties an item shows but a write cannot set:
 // the service derives them. A client that sends back what it read (QGIS
 // does) has them ignored rather than refused.
-var readOnlyProps = []string{"id", "subdistrict", "status", "status_at", "completed_at", "pci", "condition_grade", "condition_at", "condition_score", "version", "updated_at", "created_at"}
+var readOnlyProps = []string{"id", "subdistrict", "status", "status_at", "completed_at", "pci", "condition_grade", "condition_at", "condition_score", "version", "updated_at", "created_at",
+	"owner_unit", "anti_fall_net", "last_inspected_on"}
 
 // editFeature is a GeoJSON Feature a client sends.
 type editFeature struct {

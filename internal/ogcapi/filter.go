@@ -36,6 +36,14 @@ var ownQueryables = []maint.Queryable{
 	{Name: "geometry", Title: "几何 Geometry", Type: maint.QGeometry},
 }
 
+// coverQueryables are a cover's register (docs/inspections.md), queryable
+// in the manhole collection alone.
+var coverQueryables = []maint.Queryable{
+	{Name: "owner_unit", Title: "责任单位 Responsible unit (by cover category)", Type: maint.QString},
+	{Name: "anti_fall_net", Title: "防坠网 Anti-fall net present", Type: maint.QBoolean},
+	{Name: "last_inspected_on", Title: "最近巡查日期 Last inspected on (YYYY-MM-DD)", Type: maint.QString},
+}
+
 func statusNames() []string {
 	out := make([]string, len(maint.Statuses))
 	for i, s := range maint.Statuses {
@@ -53,6 +61,9 @@ func (a *API) queryablesOf(ctx context.Context, k maint.Kind) ([]maint.Queryable
 		return nil, err
 	}
 	qs := append([]maint.Queryable(nil), ownQueryables...)
+	if k == maint.KindManhole {
+		qs = append(qs, coverQueryables...)
+	}
 	for _, t := range types {
 		q := maint.Queryable{Name: t.Name, Title: t.Name, Attr: true, Type: maint.QString}
 		switch t.Type {
@@ -69,7 +80,7 @@ func (a *API) queryablesOf(ctx context.Context, k maint.Kind) ([]maint.Queryable
 }
 
 func isOwn(name string) bool {
-	for _, q := range ownQueryables {
+	for _, q := range append(ownQueryables, coverQueryables...) {
 		if q.Name == name {
 			return true
 		}
@@ -92,6 +103,9 @@ func schemaOf(q maint.Queryable) map[string]any {
 	}
 	if q.Name == "id" {
 		s["x-ogc-role"] = "id"
+	}
+	if q.Name == "last_inspected_on" {
+		s["format"] = "date"
 	}
 	if len(q.Enum) > 0 {
 		s["enum"] = q.Enum

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -61,10 +62,52 @@ const asOfStatus = `
 const assetColumns = `a.id, a.kind, a.code, a.name, a.name_en, a.subdistrict, a.parent_id, a.attrs::text,
 	ST_AsGeoJSON(a.geom, 7)::text, %s, %s, a.version, a.created_at, a.updated_at, ` + completedAt
 
+// assetColumnsOf are assetColumns with the register of the kinds listed
+// (every kind when none).
+func assetColumnsOf(kinds ...maint.Kind) string { return assetColumns + registerColumns(kinds...) }
+
 // completedAt is when an asset's case of the published programme closed,
 // kept on the asset by the trigger on tasks, followed by the asset's
 // condition (PCI and grade, docs/condition.md).
 const completedAt = `a.completed_at, a.pci::float8, a.condition_grade, a.condition_score::float8`
+
+// The register of a cover (docs/inspections.md) as expressions on the
+// asset row a, for filters: its unit by category, and its cover_register
+// row's values, each a lookup by primary key.
+const (
+	coverOwnerUnit   = `(SELECT o.unit FROM cover_owners o WHERE o.category = a.attrs->>'cover_category')`
+	coverAntiFallNet = `(SELECT r.anti_fall_net FROM cover_register r WHERE r.asset_id = a.id)`
+	coverInspectedOn = `(SELECT to_char(r.last_inspected_on, 'YYYY-MM-DD') FROM cover_register r WHERE r.asset_id = a.id)`
+)
+
+// registerColumns follow completedAt: a cover's register, from the joins
+// of assetsFrom. Other kinds have none, and cost nothing: a list of kinds
+// without covers selects constants and joins nothing.
+func registerColumns(kinds ...maint.Kind) string {
+	if !withCovers(kinds) {
+		return `, NULL::text, NULL::boolean, NULL::date`
+	}
+	return `, reg_o.unit, reg_r.anti_fall_net, reg_r.last_inspected_on`
+}
+
+// assetsFrom is the FROM clause of a list of assets of kinds (every kind
+// when none), the asset as a: joined with its register when covers may be
+// among them.
+func assetsFrom(kinds ...maint.Kind) string {
+	switch {
+	case !withCovers(kinds):
+		return " FROM assets a"
+	case len(kinds) == 1:
+		return ` FROM assets a LEFT JOIN cover_register reg_r ON reg_r.asset_id = a.id
+		LEFT JOIN cover_owners reg_o ON reg_o.category = a.attrs->>'cover_category'`
+	}
+	return ` FROM assets a LEFT JOIN cover_register reg_r ON reg_r.asset_id = a.id AND a.kind = 'manhole'
+		LEFT JOIN cover_owners reg_o ON reg_o.category = a.attrs->>'cover_category' AND a.kind = 'manhole'`
+}
+
+func withCovers(kinds []maint.Kind) bool {
+	return len(kinds) == 0 || slices.Contains(kinds, maint.KindManhole)
+}
 
 // ListAssets streams the assets that match f, in id order, to emit, reusing
 // one Asset value for every row: its Attrs and Geometry point into the
@@ -113,8 +156,8 @@ func listAssetsSQL(f maint.AssetFilter) (string, []any, int) {
 	if limit <= 0 {
 		limit = maint.DefaultLimit
 	}
-	sql := "SELECT " + strings.Replace(strings.Replace(assetColumns, "%s", status, 1), "%s", statusAt, 1) +
-		" FROM assets a" + join + q.whereClause() + " ORDER BY a.id LIMIT " + q.arg(limit+1)
+	sql := "SELECT " + strings.Replace(strings.Replace(assetColumnsOf(f.Kinds...), "%s", status, 1), "%s", statusAt, 1) +
+		assetsFrom(f.Kinds...) + join + q.whereClause() + " ORDER BY a.id LIMIT " + q.arg(limit+1)
 	return sql, q.args, limit
 }
 
@@ -147,7 +190,8 @@ func scanAssetRaw(row pgx.Row, a *maint.Asset) error {
 	var kind string
 	var status *string
 	err := row.Scan(&a.ID, &kind, &a.Code, &a.Name, &a.NameEn, &a.Subdistrict, &a.ParentID, (*pgtype.DriverBytes)(&a.Attrs),
-		(*pgtype.DriverBytes)(&a.Geometry), &status, &a.StatusAt, &a.Version, &a.CreatedAt, &a.UpdatedAt, &a.CompletedAt, &a.PCI, &a.ConditionGrade, &a.ConditionScore)
+		(*pgtype.DriverBytes)(&a.Geometry), &status, &a.StatusAt, &a.Version, &a.CreatedAt, &a.UpdatedAt, &a.CompletedAt, &a.PCI, &a.ConditionGrade, &a.ConditionScore,
+		&a.OwnerUnit, &a.AntiFallNet, &a.LastInspectedOn)
 	a.Kind = maint.Kind(kind)
 	a.Status = (*maint.Status)(status)
 	return err
@@ -157,7 +201,8 @@ func scanAsset(row pgx.Row, a *maint.Asset) error {
 	var kind string
 	var status *string
 	err := row.Scan(&a.ID, &kind, &a.Code, &a.Name, &a.NameEn, &a.Subdistrict, &a.ParentID, (*[]byte)(&a.Attrs),
-		(*[]byte)(&a.Geometry), &status, &a.StatusAt, &a.Version, &a.CreatedAt, &a.UpdatedAt, &a.CompletedAt, &a.PCI, &a.ConditionGrade, &a.ConditionScore)
+		(*[]byte)(&a.Geometry), &status, &a.StatusAt, &a.Version, &a.CreatedAt, &a.UpdatedAt, &a.CompletedAt, &a.PCI, &a.ConditionGrade, &a.ConditionScore,
+		&a.OwnerUnit, &a.AntiFallNet, &a.LastInspectedOn)
 	a.Kind = maint.Kind(kind)
 	a.Status = (*maint.Status)(status)
 	return err
@@ -168,8 +213,8 @@ func scanAsset(row pgx.Row, a *maint.Asset) error {
 // internal notes.
 func (db *DB) Asset(ctx context.Context, id int64, v maint.Viewer) (*maint.Asset, error) {
 	var a maint.Asset
-	sql := "SELECT " + strings.Replace(strings.Replace(assetColumns, "%s", "a.status", 1), "%s", "a.status_at", 1) +
-		" FROM assets a WHERE a.id = $1"
+	sql := "SELECT " + strings.Replace(strings.Replace(assetColumnsOf(), "%s", "a.status", 1), "%s", "a.status_at", 1) +
+		assetsFrom() + " WHERE a.id = $1"
 	if err := scanAsset(db.pool.QueryRow(ctx, sql, id), &a); err != nil {
 		return nil, translate(err, "asset %d", id)
 	}

@@ -148,7 +148,7 @@ func (db *DB) PatchAsset(ctx context.Context, v maint.Viewer, ip string, id int6
 	}
 	defer tx.Rollback(ctx)
 	var cur maint.Asset
-	sql := "SELECT " + replaceCut(replaceCut(assetColumns, "a.status"), "a.status_at") + " FROM assets a WHERE a.id = $1 FOR UPDATE"
+	sql := "SELECT " + replaceCut(replaceCut(assetColumnsOf(), "a.status"), "a.status_at") + assetsFrom() + " WHERE a.id = $1 FOR UPDATE OF a"
 	if err := scanAsset(tx.QueryRow(ctx, sql, id), &cur); err != nil {
 		return nil, translate(err, "asset %d", id)
 	}

@@ -33,7 +33,7 @@ func (db *DB) TileAssets(ctx context.Context, kind maint.Kind, t gis.Tile, emit 
 		return nil, translate(err, "tile assets")
 	}
 	if n <= ClusterLimit {
-		rows, err := db.readFrom(ctx).pool.Query(ctx, "SELECT "+replaceCut(replaceCut(assetColumns, "a.status"), "a.status_at")+` FROM assets a
+		rows, err := db.readFrom(ctx).pool.Query(ctx, "SELECT "+replaceCut(replaceCut(assetColumnsOf(kind), "a.status"), "a.status_at")+assetsFrom(kind)+`
 			WHERE a.kind = $1 AND a.geom && ST_MakeEnvelope($2, $3, $4, $5, 4326)
 			  AND a.anchor_lon >= $2 AND a.anchor_lon < $4 AND a.anchor_lat >= $3 AND a.anchor_lat < $5
 			ORDER BY a.id`, string(kind), b.Min[0], b.Min[1], b.Max[0], b.Max[1])

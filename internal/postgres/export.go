@@ -69,6 +69,12 @@ func (db *DB) ExportAssets(ctx context.Context, f maint.ExportFilter, start func
 	if err != nil {
 		return err
 	}
+	// A cover's row carries its register (一井一档案) among its attributes:
+	// owner_unit (read-only), anti_fall_net and last_inspected_on, which an
+	// import reads back into cover_register.
+	if slices.Contains(kinds, maint.KindManhole) {
+		keys = append(slices.Clone(maint.RegisterColumns), keys...)
+	}
 	if err := start(keys); err != nil {
 		return err
 	}
@@ -77,11 +83,16 @@ func (db *DB) ExportAssets(ctx context.Context, f maint.ExportFilter, start func
 		args = append(args, srid)
 	}
 	rows, err := tx.Query(ctx, `
-		SELECT a.id, a.kind, a.code, a.name, a.name_en, a.subdistrict, a.parent_id, a.attrs::text, `+geom+`,
+		SELECT a.id, a.kind, a.code, a.name, a.name_en, a.subdistrict, a.parent_id,
+		       CASE WHEN a.kind = 'manhole' THEN (a.attrs || jsonb_strip_nulls(jsonb_build_object(
+		           'owner_unit', (SELECT o.unit FROM cover_owners o WHERE o.category = a.attrs->>'cover_category'),
+		           'anti_fall_net', r.anti_fall_net, 'last_inspected_on', to_char(r.last_inspected_on, 'YYYY-MM-DD'))))::text
+		       ELSE a.attrs::text END, `+geom+`,
 		       a.status, a.status_at, a.version, a.created_at, a.updated_at, coalesce(p.code, ''),
 		       CASE WHEN GeometryType(a.geom) = 'POINT' THEN ST_X(`+g+`) END,
 		       CASE WHEN GeometryType(a.geom) = 'POINT' THEN ST_Y(`+g+`) END
 		FROM assets a LEFT JOIN assets p ON p.id = a.parent_id
+		LEFT JOIN cover_register r ON r.asset_id = a.id
 		WHERE a.kind = ANY($1)
 		ORDER BY array_position($1, a.kind), a.id`, args...)
 	if err != nil {

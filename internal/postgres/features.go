@@ -21,10 +21,10 @@ const featureGeometry = `ST_AsGeoJSON(CASE WHEN %[2]s THEN ST_FlipCoordinates(ST
 	ELSE ST_Transform(a.geom, %[1]s::int) END, 7, 0)::text`
 
 // featureColumns are the columns of a feature, in scanAssetRaw's order.
-func featureColumns(q *query, crs gis.CRS) string {
+func featureColumns(q *query, crs gis.CRS, kind maint.Kind) string {
 	geom := strings.NewReplacer("%[1]s", q.arg(crs.SRID), "%[2]s", q.arg(crs.LatLon)).Replace(featureGeometry)
 	return `a.id, a.kind, a.code, a.name, a.name_en, a.subdistrict, a.parent_id, a.attrs::text, ` + geom +
-		`, a.status, a.status_at, a.version, a.created_at, a.updated_at, ` + completedAt
+		`, a.status, a.status_at, a.version, a.created_at, a.updated_at, ` + completedAt + registerColumns(kind)
 }
 
 // featureProperty maps the asset fields a property filter may name to their
@@ -69,9 +69,9 @@ func featureFilter(q *query, f maint.FeatureQuery) {
 // featuresSQL is the statement of Features and its arguments.
 func featuresSQL(f maint.FeatureQuery) (string, []any) {
 	var q query
-	cols := featureColumns(&q, f.CRS)
+	cols := featureColumns(&q, f.CRS, f.Kind)
 	featureFilter(&q, f)
-	sql := "SELECT " + cols + " FROM assets a" + q.whereClause() +
+	sql := "SELECT " + cols + assetsFrom(f.Kind) + q.whereClause() +
 		" ORDER BY a.id OFFSET " + q.arg(f.Offset) + " LIMIT " + q.arg(f.Limit)
 	return sql, q.args
 }
@@ -116,8 +116,8 @@ func (db *DB) CountFeatures(ctx context.Context, f maint.FeatureQuery) (int64, e
 // Feature returns one feature of a collection, its geometry in crs.
 func (db *DB) Feature(ctx context.Context, kind maint.Kind, id int64, crs gis.CRS) (*maint.Asset, error) {
 	var q query
-	cols := featureColumns(&q, crs)
-	sql := "SELECT " + cols + " FROM assets a WHERE a.id = " + q.arg(id) + " AND a.kind = " + q.arg(string(kind))
+	cols := featureColumns(&q, crs, kind)
+	sql := "SELECT " + cols + assetsFrom(kind) + " WHERE a.id = " + q.arg(id) + " AND a.kind = " + q.arg(string(kind))
 	var a maint.Asset
 	if err := scanAsset(db.readFrom(ctx).pool.QueryRow(ctx, sql, q.args...), &a); err != nil {
 		return nil, translate(err, "feature %d of %s", id, kind)
@@ -203,6 +203,8 @@ var filterColumns = map[string]string{
 	"id": "a.id::float8", "code": "a.code", "name": "a.name", "name_en": "a.name_en",
 	"subdistrict": "a.subdistrict", "status": "a.status::text", "status_at": "a.status_at", "geometry": "a.geom",
 	"pci": "a.pci::float8", "condition_grade": "a.condition_grade", "condition_score": "a.condition_score::float8",
+	// A cover's register (queryables of the manhole collection alone).
+	"owner_unit": coverOwnerUnit, "anti_fall_net": coverAntiFallNet, "last_inspected_on": coverInspectedOn,
 }
 
 // filterSQL translates a checked filter to a condition. Values are always

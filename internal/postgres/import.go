@@ -29,10 +29,20 @@ const importLockWait = time.Minute
 const stagingTable = `CREATE TEMP TABLE import_rows (
 	ord int NOT NULL, line int NOT NULL, feature int NOT NULL, geom_field text NOT NULL,
 	kind text NOT NULL, code text NOT NULL, name text NOT NULL, name_en text NOT NULL,
-	parent_code text NOT NULL, attrs jsonb NOT NULL, geom geometry, layer text NOT NULL
+	parent_code text NOT NULL, attrs jsonb NOT NULL, geom geometry, layer text NOT NULL,
+	anti_fall_net boolean, last_inspected_on date
 ) ON COMMIT DROP`
 
-var stagingColumns = []string{"ord", "line", "feature", "geom_field", "kind", "code", "name", "name_en", "parent_code", "attrs", "geom", "layer"}
+var stagingColumns = []string{"ord", "line", "feature", "geom_field", "kind", "code", "name", "name_en", "parent_code", "attrs", "geom", "layer",
+	"anti_fall_net", "last_inspected_on"}
+
+// registerChanged selects the staged covers whose register values (those
+// given) differ from the stored register r: a file sets the anti-fall
+// net, and moves the last inspection forward, never back (an inspection
+// recorded since the file was made stays).
+const registerChanged = `s.kind = 'manhole' AND (
+	s.anti_fall_net IS NOT NULL AND s.anti_fall_net IS DISTINCT FROM r.anti_fall_net
+	OR s.last_inspected_on IS NOT NULL AND (r.last_inspected_on IS NULL OR s.last_inspected_on > r.last_inspected_on))`
 
 // changed says whether staged row s differs from stored asset a, whose
 // parent is p. Geometries are compared at the exchange precision of seven
@@ -90,12 +100,19 @@ func (db *DB) ImportAssets(ctx context.Context, v maint.Viewer, ip string, src m
 		return nil, err
 	}
 	res.Rows = st.rows
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM import_rows s LEFT JOIN assets a ON a.code = s.code
+		LEFT JOIN cover_register r ON r.asset_id = a.id WHERE `+registerChanged).Scan(&res.Register); err != nil {
+		return nil, translate(err, "import: count register")
+	}
 	if opt.DryRun {
 		res.DryRun = true
 		return res, nil
 	}
 	written, err := writeImported(ctx, tx)
 	if err != nil {
+		return nil, err
+	}
+	if err := writeRegister(ctx, tx, res.Register); err != nil {
 		return nil, err
 	}
 	// An asset created or changed by someone else since the count (the
@@ -106,6 +123,7 @@ func (db *DB) ImportAssets(ctx context.Context, v maint.Viewer, ip string, src m
 	err = audit(ctx, tx, v, ip, "asset.imported", "asset", nil, map[string]any{
 		"format": opt.Format, "file": opt.Name, "rows": res.Rows,
 		"created": res.Total.Created, "updated": res.Total.Updated, "unchanged": res.Total.Unchanged, "kinds": res.Kinds,
+		"register": res.Register,
 	})
 	if err != nil {
 		return nil, err
@@ -174,6 +192,42 @@ func writeImported(ctx context.Context, tx pgx.Tx) (int64, error) {
 	return written, nil
 }
 
+// writeRegister writes the staged covers' register values (the anti-fall
+// net, the last inspection) into cover_register, after their assets, and
+// checks that want covers were written.
+func writeRegister(ctx context.Context, tx pgx.Tx, want int) error {
+	if want == 0 {
+		return nil
+	}
+	// The cover's version goes up with its register, which its features
+	// show, so that ETags renew — once: not for a cover this import has
+	// just created or changed (its updated_at is the transaction's now()).
+	var n int64
+	err := tx.QueryRow(ctx, `
+		WITH w AS (
+		INSERT INTO cover_register AS r (asset_id, anti_fall_net, last_inspected_on)
+		SELECT a.id, s.anti_fall_net, s.last_inspected_on
+		FROM import_rows s JOIN assets a ON a.code = s.code AND a.kind = 'manhole'
+		WHERE s.kind = 'manhole' AND (s.anti_fall_net IS NOT NULL OR s.last_inspected_on IS NOT NULL)
+		ON CONFLICT (asset_id) DO UPDATE SET
+			anti_fall_net = coalesce(EXCLUDED.anti_fall_net, r.anti_fall_net),
+			last_inspected_on = greatest(EXCLUDED.last_inspected_on, r.last_inspected_on),
+			updated_at = now()
+		WHERE EXCLUDED.anti_fall_net IS NOT NULL AND EXCLUDED.anti_fall_net IS DISTINCT FROM r.anti_fall_net
+		   OR EXCLUDED.last_inspected_on IS NOT NULL AND (r.last_inspected_on IS NULL OR EXCLUDED.last_inspected_on > r.last_inspected_on)
+		RETURNING r.asset_id),
+		bumped AS (
+		UPDATE assets SET version = version + 1, updated_at = now() WHERE id IN (SELECT asset_id FROM w) AND updated_at <> now())
+		SELECT count(*) FROM w`).Scan(&n)
+	if err != nil {
+		return translate(err, "import: write the cover register")
+	}
+	if n != int64(want) {
+		return maint.Errorf(maint.CodeConflict, "cover registers changed while the file was imported (%d written, %d expected); nothing was imported: try again", n, want)
+	}
+	return nil
+}
+
 // stager feeds COPY from the file's rows, collecting their problems. A
 // file that cannot be read further ends the COPY cleanly; fatal keeps why.
 type stager struct {
@@ -212,7 +266,7 @@ func (s *stager) next() ([]any, error) {
 			kind = string(row.Kind)
 		}
 		return []any{s.rows, row.Line, row.Feature, row.GeometryField, kind, row.Code, row.Name, row.NameEn,
-			row.ParentCode, string(row.AttrsJSON()), geom, row.Layer}, nil
+			row.ParentCode, string(row.AttrsJSON()), geom, row.Layer, row.Register.AntiFallNet, row.Register.LastInspectedOn}, nil
 	}
 }
 

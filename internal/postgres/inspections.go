@@ -513,7 +513,16 @@ func (db *DB) SaveCoverOwner(ctx context.Context, v maint.Viewer, o inspection.C
 	if err := audit(ctx, tx, v, "", "cover_owner.save", "cover_owner", nil, map[string]any{"cover_category": o.Category, "owner_unit": o.Unit, "crew": o.Crew}); err != nil {
 		return err
 	}
-	return translate(tx.Commit(ctx), "cover owner")
+	// Covers show their unit (owner_unit): the cached features and pages of
+	// covers are stale, wherever they are.
+	if _, err := tx.Exec(ctx, `SELECT pg_notify($1, '{"kind":"manhole"}')`, ChangeChannel); err != nil {
+		return translate(err, "cover owner")
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return translate(err, "cover owner")
+	}
+	db.changed(ctx)
+	return nil
 }
 
 // CoverRegister reads a cover's file: its owner by category, load class,

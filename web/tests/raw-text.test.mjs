@@ -22,7 +22,7 @@ const RAW = [
   ['a status code', /\bin_progress\b/],
   ['a kind code', /\b(road_repair|sewer_separation|parking_lot|parking_space|capital_project)\b/],
   ['a service code', /\b(service_request|manhole_(missing|broken|sunken)|drain_blocked|sewage_overflow|road_surface|parking_damage|open311)\b/],
-  ['a field name', /\b(completed_at|created_at|updated_at|due_date|asset_id|qty_done|percent_complete|status_notes)\b/],
+  ['a field name', /\b(completed_at|created_at|updated_at|due_date|asset_id|qty_done|percent_complete|status_notes|owner_unit|anti_fall_net|last_inspected_on)\b/],
   ['a unit code', /\b(working_days|natural_hours|natural_days)\b/],
   ['a message key', /\b(app|common|details|task|problem|filters|report|clock|clockerr|clockstep|hist|conflict|eval|admin|field|fieldname|console|map|pins|metoo|req|status|priority|unit|service|attr|asset|outbox|audit|auditaction|auditkey|auditsubject|due|tabs|basemap|cluster|cond|costs|dur|err|feedback|gallery|geomtype|handback|httpstatus|insp|kindname|light|list|login|notices|plans|programme|queue|queueMap|reg|road|role|source|stage|step|sub|subscribe|webhooks|work)\.[a-z][A-Za-z_]+\b/],
   ['an inspection item code', /\b(missing_cover|broken_cover|broken_frame|cover_frame_gap|height_difference|rocking_noise|missing_anti_fall_net)\b/],

@@ -20,7 +20,8 @@ const ORDER = {
   capital_project: ['area_m2', 'investment_yuan', 'purpose', 'completed', 'handed_over'],
 };
 const SKIP = new Set(['kind', 'code', 'name', 'name_en', 'subdistrict', 'status', 'status_at', 'version', 'updated_at',
-  'created_at', 'parent_id', 'tasks', 'space_type_name', 'pci', 'condition_grade', 'condition_score', 'road_class']);
+  'created_at', 'parent_id', 'tasks', 'space_type_name', 'pci', 'condition_grade', 'condition_score', 'road_class',
+  'owner_unit', 'anti_fall_net', 'last_inspected_on']);
 
 const ME_TOO_KEY = 'inframap.metoo';
 const DEVICE_KEY = 'inframap.device';
