@@ -25,12 +25,7 @@ func (db *DB) NoticePreferences(ctx context.Context, userID int64) (*maint.Notic
 	return noticePreferences(ctx, db.pool, userID)
 }
 
-type queryer interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
-
-func noticePreferences(ctx context.Context, q queryer, userID int64) (*maint.NoticePreferences, error) {
+func noticePreferences(ctx context.Context, q rowQuerier, userID int64) (*maint.NoticePreferences, error) {
 	p := maint.NoticePreferences{Preferences: []maint.NoticePreference{}}
 	err := q.QueryRow(ctx, `SELECT email, lang FROM users WHERE id = $1`, userID).Scan(&p.Email, &p.Lang)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -103,17 +98,23 @@ func (db *DB) SetNoticePreferences(ctx context.Context, v maint.Viewer, ip, lang
 	return out, translate(tx.Commit(ctx), "notice preferences")
 }
 
+// prefKey names one person's choice for one kind.
+type prefKey struct {
+	user int64
+	kind string
+}
+
 // chosenPrefs are the rows of some people's choices.
-type chosenPrefs map[string]maint.NoticePreference // "<user id>:<kind>"
+type chosenPrefs map[prefKey]maint.NoticePreference
 
 func (c chosenPrefs) of(userID int64, kind string) maint.NoticePreference {
-	if p, ok := c[strconv.FormatInt(userID, 10)+":"+kind]; ok {
+	if p, ok := c[prefKey{userID, kind}]; ok {
 		return p
 	}
 	return maint.NoticePreference{Kind: kind, Receive: true}
 }
 
-func preferencesOf(ctx context.Context, q queryer, users []int64) (chosenPrefs, error) {
+func preferencesOf(ctx context.Context, q querier, users []int64) (chosenPrefs, error) {
 	rows, err := q.Query(ctx, `SELECT user_id, kind, receive, email FROM notice_preferences WHERE user_id = ANY ($1)`, users)
 	if err != nil {
 		return nil, err
@@ -122,7 +123,7 @@ func preferencesOf(ctx context.Context, q queryer, users []int64) (chosenPrefs, 
 	var uid int64
 	var p maint.NoticePreference
 	_, err = pgx.ForEachRow(rows, []any{&uid, &p.Kind, &p.Receive, &p.Email}, func() error {
-		c[strconv.FormatInt(uid, 10)+":"+p.Kind] = p
+		c[prefKey{uid, p.Kind}] = p
 		return nil
 	})
 	return c, err
