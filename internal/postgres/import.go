@@ -36,13 +36,14 @@ const stagingTable = `CREATE TEMP TABLE import_rows (
 var stagingColumns = []string{"ord", "line", "feature", "geom_field", "kind", "code", "name", "name_en", "parent_code", "attrs", "geom", "layer",
 	"anti_fall_net", "last_inspected_on"}
 
-// registerChanged selects the staged covers whose register values (those
-// given) differ from the stored register r: a file sets the anti-fall
-// net, and moves the last inspection forward, never back (an inspection
-// recorded since the file was made stays).
-const registerChanged = `s.kind = 'manhole' AND (
-	s.anti_fall_net IS NOT NULL AND s.anti_fall_net IS DISTINCT FROM r.anti_fall_net
-	OR s.last_inspected_on IS NOT NULL AND (r.last_inspected_on IS NULL OR s.last_inspected_on > r.last_inspected_on))`
+// registerChanges says whether the register values given in row s (the
+// staged row, or EXCLUDED of the upsert) change the stored register r: a
+// file sets the anti-fall net, and moves the last inspection forward,
+// never back (an inspection recorded since the file was made stays).
+func registerChanges(s string) string {
+	return `(` + s + `.anti_fall_net IS NOT NULL AND ` + s + `.anti_fall_net IS DISTINCT FROM r.anti_fall_net
+	OR ` + s + `.last_inspected_on IS NOT NULL AND (r.last_inspected_on IS NULL OR ` + s + `.last_inspected_on > r.last_inspected_on))`
+}
 
 // changed says whether staged row s differs from stored asset a, whose
 // parent is p. Geometries are compared at the exchange precision of seven
@@ -101,7 +102,7 @@ func (db *DB) ImportAssets(ctx context.Context, v maint.Viewer, ip string, src m
 	}
 	res.Rows = st.rows
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM import_rows s LEFT JOIN assets a ON a.code = s.code
-		LEFT JOIN cover_register r ON r.asset_id = a.id WHERE `+registerChanged).Scan(&res.Register); err != nil {
+		LEFT JOIN cover_register r ON r.asset_id = a.id WHERE s.kind = 'manhole' AND `+registerChanges("s")).Scan(&res.Register); err != nil {
 		return nil, translate(err, "import: count register")
 	}
 	if opt.DryRun {
@@ -213,8 +214,7 @@ func writeRegister(ctx context.Context, tx pgx.Tx, want int) error {
 			anti_fall_net = coalesce(EXCLUDED.anti_fall_net, r.anti_fall_net),
 			last_inspected_on = greatest(EXCLUDED.last_inspected_on, r.last_inspected_on),
 			updated_at = now()
-		WHERE EXCLUDED.anti_fall_net IS NOT NULL AND EXCLUDED.anti_fall_net IS DISTINCT FROM r.anti_fall_net
-		   OR EXCLUDED.last_inspected_on IS NOT NULL AND (r.last_inspected_on IS NULL OR EXCLUDED.last_inspected_on > r.last_inspected_on)
+		WHERE `+registerChanges("EXCLUDED")+`
 		RETURNING r.asset_id),
 		bumped AS (
 		UPDATE assets SET version = version + 1, updated_at = now() WHERE id IN (SELECT asset_id FROM w) AND updated_at <> now())
