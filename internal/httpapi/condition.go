@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"strconv"
@@ -25,7 +26,10 @@ func (s *Server) mountCondition(api *mux.Router) {
 // recordCondition is who may record distresses: engineers and inspectors.
 var recordCondition = httpx.Can(maint.PermCreateTask)
 
-func (s *Server) listDistresses() http.Handler {
+// assetRead serves a public read of one asset's record (GET, no
+// parameters): what read gives for the asset of the path, revalidated on
+// every use.
+func assetRead(read func(ctx context.Context, id int64) (any, error)) http.Handler {
 	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
 		id, err := httpx.PathID(r)
 		if err != nil {
@@ -34,13 +38,23 @@ func (s *Server) listDistresses() http.Handler {
 		if _, err := httpx.ReadParams(r); err != nil {
 			return err
 		}
-		ds, err := s.store.Distresses(r.Context(), id)
+		out, err := read(r.Context(), id)
 		if err != nil {
 			return err
 		}
 		w.Header().Set("Cache-Control", "no-cache")
-		httpx.WriteJSON(w, r, http.StatusOK, map[string]any{"distresses": ds})
+		httpx.WriteJSON(w, r, http.StatusOK, out)
 		return nil
+	})
+}
+
+func (s *Server) listDistresses() http.Handler {
+	return assetRead(func(ctx context.Context, id int64) (any, error) {
+		ds, err := s.store.Distresses(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"distresses": ds}, nil
 	})
 }
 
@@ -99,22 +113,7 @@ func (s *Server) patchDistress() http.Handler {
 }
 
 func (s *Server) getCondition() http.Handler {
-	return httpx.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error {
-		id, err := httpx.PathID(r)
-		if err != nil {
-			return err
-		}
-		if _, err := httpx.ReadParams(r); err != nil {
-			return err
-		}
-		c, err := s.store.AssetCondition(r.Context(), id)
-		if err != nil {
-			return err
-		}
-		w.Header().Set("Cache-Control", "no-cache")
-		httpx.WriteJSON(w, r, http.StatusOK, c)
-		return nil
-	})
+	return assetRead(func(ctx context.Context, id int64) (any, error) { return s.store.AssetCondition(ctx, id) })
 }
 
 // getWorkList serves the ranked work list to staff: worst first, filtered
